@@ -1,0 +1,14 @@
+import type { Config } from 'jest';
+
+// swc strips types only; `npm run typecheck` does the type checking.
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  testTimeout: 60_000,
+  // Real processes and servers: keep suites from competing for the two cores.
+  maxWorkers: 2,
+};
+
+export default config;

@@ -1,0 +1,128 @@
+/**
+ * Typed errors. Callers branch on `instanceof` or `code`, never on message text.
+ * `retryable` tells a restart strategy or a client whether trying again can help.
+ */
+export type SluiceErrorCode =
+  | 'SLUICE_INVALID_JOB'
+  | 'SLUICE_GRAPH_MISMATCH'
+  | 'SLUICE_USER_FUNCTION'
+  | 'SLUICE_TASK_FAILED'
+  | 'SLUICE_JOB_FAILED'
+  | 'SLUICE_JOB_CANCELED'
+  | 'SLUICE_CONFIG'
+  | 'SLUICE_NOT_FOUND'
+  | 'SLUICE_UNAUTHORIZED'
+  | 'SLUICE_BAD_REQUEST'
+  | 'SLUICE_CONFLICT'
+  | 'SLUICE_STORAGE'
+  | 'SLUICE_COORDINATION'
+  | 'SLUICE_NETWORK'
+  | 'SLUICE_NO_RESOURCES'
+  | 'SLUICE_TIMEOUT';
+
+export class SluiceError extends Error {
+  readonly code: SluiceErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: SluiceErrorCode, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** The job definition or its graph is invalid (bad parallelism, duplicate uid, cycle…). */
+export class InvalidJobError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SLUICE_INVALID_JOB', message, options);
+  }
+}
+
+/** A task rebuilt the job graph and got a different shape than the one that was submitted. */
+export class GraphMismatchError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_GRAPH_MISMATCH', message);
+  }
+}
+
+/** A user function threw. Names the operator; the original error is the cause. */
+export class UserFunctionError extends SluiceError {
+  readonly operatorName: string;
+  readonly operatorId: string;
+
+  constructor(operatorName: string, operatorId: string, cause: unknown) {
+    super('SLUICE_USER_FUNCTION', `operator '${operatorName}' threw: ${describeError(cause)}`, {
+      cause,
+      retryable: true,
+    });
+    this.operatorName = operatorName;
+    this.operatorId = operatorId;
+  }
+}
+
+export class JobFailedError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SLUICE_JOB_FAILED', message, options);
+  }
+}
+
+export class ConfigError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_CONFIG', message);
+  }
+}
+
+export class NotFoundError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_NOT_FOUND', message);
+  }
+}
+
+export class StorageError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super('SLUICE_STORAGE', message, options);
+  }
+}
+
+export class CoordinationError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super('SLUICE_COORDINATION', message, options);
+  }
+}
+
+export class NetworkError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super('SLUICE_NETWORK', message, { retryable: true, ...options });
+  }
+}
+
+export class NoResourcesError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_NO_RESOURCES', message, { retryable: true });
+  }
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : JSON.stringify(err);
+}
+
+/** Plain, structured-clone-safe form of an error, for crossing threads, sockets and REST. */
+export interface SerializedError {
+  name: string;
+  code?: string;
+  message: string;
+  stack?: string;
+  operatorName?: string;
+  cause?: SerializedError;
+}
+
+export function serializeError(err: unknown, depth = 0): SerializedError {
+  if (!(err instanceof Error)) return { name: 'Error', message: describeError(err) };
+  const out: SerializedError = { name: err.name, message: err.message, stack: err.stack };
+  if (err instanceof SluiceError) out.code = err.code;
+  if (err instanceof UserFunctionError) out.operatorName = err.operatorName;
+  if (err.cause !== undefined && depth < 4) out.cause = serializeError(err.cause, depth + 1);
+  return out;
+}

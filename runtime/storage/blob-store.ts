@@ -1,0 +1,31 @@
+/**
+ * Blob store port: checkpoints, savepoints and job artifacts (DESIGN §7).
+ *
+ * Keys are relative to the store's root (an S3 bucket + prefix, or a directory), use `/` as
+ * separator, and are validated by `assertValidBlobKey` before any adapter touches them, so
+ * no caller-supplied string can escape the root. Adapters own their connections.
+ */
+export interface BlobStore {
+  /** Writes the whole object, replacing any previous one. Idempotent for the same bytes. */
+  put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
+  /** Reads the whole object. Throws `NotFoundError` when it does not exist. */
+  get(key: string): Promise<Uint8Array>;
+  /** True when the object exists. */
+  exists(key: string): Promise<boolean>;
+  /** Every key under `prefix` (which may be ''), sorted, relative to the root. */
+  list(prefix: string): Promise<string[]>;
+  /** Deletes one object. Deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
+  /** Deletes every object under `prefix` (must be non-empty); returns how many were deleted. */
+  deletePrefix(prefix: string): Promise<number>;
+  /** Human-readable location of a key, e.g. `s3://bucket/prefix/key` or `file:///dir/key`. */
+  describe(key: string): string;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Small string tags (job, kind, checkpoint id) stored as object metadata. */
+  metadata?: Record<string, string>;
+}
