@@ -126,3 +126,14 @@ export function serializeError(err: unknown, depth = 0): SerializedError {
   if (err.cause !== undefined && depth < 4) out.cause = serializeError(err.cause, depth + 1);
   return out;
 }
+
+/** Rebuilds an Error from its serialized form (the stack and cause are kept as text/objects). */
+export function deserializeError(serialized: SerializedError): Error & { code?: string; operatorName?: string } {
+  const err = new Error(serialized.message) as Error & { code?: string; operatorName?: string };
+  err.name = serialized.name;
+  if (serialized.code) err.code = serialized.code;
+  if (serialized.operatorName) err.operatorName = serialized.operatorName;
+  if (serialized.stack) err.stack = serialized.stack;
+  if (serialized.cause) err.cause = deserializeError(serialized.cause);
+  return err;
+}

@@ -1,0 +1,221 @@
+import { InvalidJobError } from '../errors';
+import type { ResourceProfile } from '../taskmanager/resource-profile';
+import { collectSink, printSink } from './connectors/client-sinks';
+import { fileSink } from './connectors/file-sink';
+import { ConnectedStreams } from './connected-streams';
+import type { StreamExecutionEnvironment } from './environment';
+import { checkMaxParallelism, checkParallelism } from './environment';
+import type { FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ReduceFunction } from './functions';
+import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-operators';
+import { KeyedProcessOperator, ReduceOperator } from './operators/keyed-operators';
+import { SinkOperator } from './operators/source-sink-operators';
+import type { StreamOperator } from './operators/stream-operator';
+import type { Sink } from './sink';
+import type { OperatorKind, PartitionerSpec, Transformation, TransformationInput } from './transformation';
+
+/** One upstream end of a stream: a transformation and how records leave it. */
+export interface StreamHead {
+  readonly transformation: Transformation;
+  readonly partitioner: PartitionerSpec;
+}
+
+const DEFAULT_PARTITIONER: PartitionerSpec = { kind: 'default' };
+
+/**
+ * A stream of records of type T. Most streams come from one operator; a `union` comes from
+ * several and has no operator of its own, so naming or configuring it is an error.
+ */
+export class DataStream<T> {
+  readonly heads: readonly StreamHead[];
+
+  constructor(
+    readonly env: StreamExecutionEnvironment,
+    headOrHeads: Transformation | readonly StreamHead[],
+    partitioner: PartitionerSpec = DEFAULT_PARTITIONER,
+  ) {
+    this.heads = Array.isArray(headOrHeads)
+      ? (headOrHeads as readonly StreamHead[])
+      : [{ transformation: headOrHeads as Transformation, partitioner }];
+  }
+
+  /** The operator that produces this stream. */
+  get transformation(): Transformation {
+    const [first, ...rest] = this.heads;
+    if (!first || rest.length > 0) throw new InvalidJobError('a union of streams has no operator of its own to configure');
+    return first.transformation;
+  }
+
+  // --- operator settings (apply to the operator that produces this stream) ---
+
+  name(name: string): this {
+    if (!name) throw new InvalidJobError('name() needs a non-empty string');
+    this.transformation.name = name;
+    return this;
+  }
+
+  /** Stable operator id; required for state that must survive changes to the job. */
+  uid(uid: string): this {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(uid)) {
+      throw new InvalidJobError(`uid '${uid}' must be 1-128 characters of letters, digits, '.', '_' or '-'`);
+    }
+    this.transformation.uid = uid;
+    return this;
+  }
+
+  setParallelism(parallelism: number): this {
+    this.transformation.parallelism = checkParallelism(parallelism, `operator '${this.transformation.name}'`);
+    return this;
+  }
+
+  setMaxParallelism(maxParallelism: number): this {
+    this.transformation.maxParallelism = checkMaxParallelism(maxParallelism, `operator '${this.transformation.name}'`);
+    return this;
+  }
+
+  /** Puts the operator in a named slot sharing group, optionally with a slot resource profile. */
+  slotSharingGroup(name: string, resources?: ResourceProfile): this {
+    if (!name) throw new InvalidJobError('slotSharingGroup() needs a non-empty name');
+    this.transformation.slotSharingGroup = { name, resources };
+    return this;
+  }
+
+  disableChaining(): this {
+    this.transformation.chaining = 'never';
+    return this;
+  }
+
+  startNewChain(): this {
+    this.transformation.chaining = 'head';
+    return this;
+  }
+
+  // --- partitioning of the next edge ---
+
+  forward(): DataStream<T> {
+    return this.partitioned({ kind: 'forward' });
+  }
+
+  rebalance(): DataStream<T> {
+    return this.partitioned({ kind: 'rebalance' });
+  }
+
+  broadcast(): DataStream<T> {
+    return this.partitioned({ kind: 'broadcast' });
+  }
+
+  keyBy<K>(keySelector: KeySelector<T, K>): KeyedStream<T, K> {
+    return new KeyedStream<T, K>(this.env, this.heads, keySelector);
+  }
+
+  // --- operators ---
+
+  map<R>(fn: MapFunction<T, R>): DataStream<R> {
+    return this.oneInput<R>('map', 'Map', () => new MapOperator(fn));
+  }
+
+  flatMap<R>(fn: FlatMapFunction<T, R>): DataStream<R> {
+    return this.oneInput<R>('flatMap', 'Flat Map', () => new FlatMapOperator(fn));
+  }
+
+  filter(fn: FilterFunction<T>): DataStream<T> {
+    return this.oneInput<T>('filter', 'Filter', () => new FilterOperator(fn));
+  }
+
+  union(...others: DataStream<T>[]): DataStream<T> {
+    for (const o of others) {
+      if (o.env !== this.env) throw new InvalidJobError('union: streams come from different environments');
+    }
+    return new DataStream<T>(this.env, [...this.heads, ...others.flatMap((o) => o.heads)]);
+  }
+
+  connect<U>(other: DataStream<U>): ConnectedStreams<T, U> {
+    if (other.env !== this.env) throw new InvalidJobError('connect: streams come from different environments');
+    return new ConnectedStreams<T, U>(this, other);
+  }
+
+  sinkTo(sink: Sink<T>, name = 'Sink'): DataStream<never> {
+    return this.oneInput<never>('sink', name, () => new SinkOperator(sink));
+  }
+
+  /** Prints each record as a line on the client that runs the job. */
+  print(name = 'Print'): DataStream<never> {
+    return this.sinkTo(printSink<T>(), name);
+  }
+
+  /** Sends each record back to the client that runs the job. */
+  collect(name = 'Collect'): DataStream<never> {
+    return this.sinkTo(collectSink<T>(), name);
+  }
+
+  /** Writes records as text lines, one part file per subtask, into a local directory. */
+  writeAsText(dir: string, name = `File: ${dir}`): DataStream<never> {
+    return this.sinkTo(fileSink<T>(dir), name);
+  }
+
+  protected partitioned(partitioner: PartitionerSpec): DataStream<T> {
+    return new DataStream<T>(this.env, this.heads.map((h) => ({ transformation: h.transformation, partitioner })));
+  }
+
+  /** @internal Adds a one-input operator fed by every head of this stream. */
+  protected oneInput<R>(kind: OperatorKind, name: string, create: () => StreamOperator, keyed = false): DataStream<R> {
+    const t = this.env.addTransformation(kind, name, this.inputsFor(0), 1, create, keyed);
+    return new DataStream<R>(this.env, t);
+  }
+
+  /** @internal The input edges this stream contributes as logical input `input`. */
+  inputsFor(input: 0 | 1): TransformationInput[] {
+    return this.heads.map((h) => ({ from: h.transformation, input, partitioner: h.partitioner }));
+  }
+}
+
+// KeyedStream lives here because it extends DataStream and DataStream.keyBy creates it.
+/**
+ * A stream partitioned by key: records with the same key go to the same subtask (by key
+ * group), and operators on it get keyed state. Stateless operators on it (map, filter…) just
+ * see hash-partitioned input.
+ */
+export class KeyedStream<T, K> extends DataStream<T> {
+  readonly keySelector: KeySelector<T, K>;
+
+  constructor(env: StreamExecutionEnvironment, heads: readonly StreamHead[], keySelector: KeySelector<T, K>) {
+    if (typeof keySelector !== 'function') throw new InvalidJobError('keyBy() needs a key selector function');
+    const partitioner = { kind: 'hash' as const, keySelector: keySelector as KeySelector<unknown, unknown> };
+    super(env, heads.map((h) => ({ transformation: h.transformation, partitioner })));
+    this.keySelector = keySelector;
+  }
+
+  /** Rolling reduce: emits the updated aggregate of the record's key after every record. */
+  reduce(fn: ReduceFunction<T>): DataStream<T> {
+    const selector = this.keySelector as KeySelector<unknown, unknown>;
+    return this.oneInput<T>('reduce', 'Keyed Reduce', () => new ReduceOperator<T>(selector, fn), true);
+  }
+
+  /**
+   * Rolling sum. Without an argument records are numbers; with a number, records are tuples
+   * (arrays) and that position is summed; with a string, records are objects and that field is
+   * summed. Other fields keep the values of the key's first record.
+   */
+  sum(field?: number | string): DataStream<T> {
+    return this.reduce(sumReducer<T>(field)).name(field === undefined ? 'Sum' : `Sum(${String(field)})`);
+  }
+
+  process<R>(fn: KeyedProcessFunction<T, R>): DataStream<R> {
+    const selector = this.keySelector as KeySelector<unknown, unknown>;
+    return this.oneInput<R>('process', 'KeyedProcess', () => new KeyedProcessOperator<T, R>(selector, fn), true);
+  }
+}
+
+function sumReducer<T>(field: number | string | undefined): ReduceFunction<T> {
+  if (field === undefined) return ((a: number, b: number) => a + b) as unknown as ReduceFunction<T>;
+  if (typeof field === 'number') {
+    return ((a: unknown[], b: unknown[]) => {
+      const out = a.slice();
+      out[field] = (a[field] as number) + (b[field] as number);
+      return out;
+    }) as unknown as ReduceFunction<T>;
+  }
+  return ((a: Record<string, number>, b: Record<string, number>) => ({
+    ...a,
+    [field]: (a[field] as number) + (b[field] as number),
+  })) as unknown as ReduceFunction<T>;
+}

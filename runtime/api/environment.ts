@@ -1,0 +1,103 @@
+import { InvalidJobError } from '../errors';
+import { collectionSource, sequenceSource } from './connectors/collection-sources';
+import { fileLinesSource } from './connectors/file-lines-source';
+import { DataStream } from './data-stream';
+import type { JobSettings } from './job-settings';
+import { DEFAULT_JOB_SETTINGS, MAX_MAX_PARALLELISM } from './job-settings';
+import type { StreamOperator } from './operators/stream-operator';
+import { SourceOperator } from './operators/source-sink-operators';
+import type { Source } from './source';
+import type { OperatorKind, TransformationInput } from './transformation';
+import { Transformation } from './transformation';
+
+/**
+ * Where a job's dataflow is declared (Flink's StreamExecutionEnvironment). It only records
+ * transformations; graph translation and execution happen elsewhere.
+ */
+export class StreamExecutionEnvironment {
+  readonly transformations: Transformation[] = [];
+  private readonly settings: JobSettings;
+
+  constructor(settings: Partial<JobSettings> = {}) {
+    this.settings = { ...DEFAULT_JOB_SETTINGS, ...settings };
+  }
+
+  getSettings(): Readonly<JobSettings> {
+    return { ...this.settings };
+  }
+
+  setParallelism(parallelism: number): this {
+    this.settings.parallelism = checkParallelism(parallelism, 'setParallelism');
+    return this;
+  }
+
+  setMaxParallelism(maxParallelism: number): this {
+    this.settings.maxParallelism = checkMaxParallelism(maxParallelism, 'setMaxParallelism');
+    return this;
+  }
+
+  disableOperatorChaining(): this {
+    this.settings.chaining = false;
+    return this;
+  }
+
+  /** Turns the two-input-in-chain extension on or off for this job. */
+  setTwoInputChaining(enabled: boolean): this {
+    this.settings.twoInputChaining = enabled;
+    return this;
+  }
+
+  setBufferTimeout(ms: number): this {
+    if (!Number.isFinite(ms) || ms < 0) throw new InvalidJobError(`setBufferTimeout: ${ms} is not a duration >= 0 ms`);
+    this.settings.bufferTimeoutMs = ms;
+    return this;
+  }
+
+  fromSource<T>(source: Source<T>, name: string): DataStream<T> {
+    const t = this.addTransformation('source', name, [], 0, () => new SourceOperator(source), false);
+    return new DataStream<T>(this, t);
+  }
+
+  /** The numbers from..to inclusive, split into contiguous ranges across subtasks. */
+  fromSequence(from: number, to: number): DataStream<number> {
+    return this.fromSource(sequenceSource(from, to), 'sequence');
+  }
+
+  /** The given items, split round-robin across subtasks. */
+  fromCollection<T>(items: readonly T[]): DataStream<T> {
+    return this.fromSource(collectionSource(items), 'collection');
+  }
+
+  /** Lines of a local text file, split into byte ranges across subtasks. */
+  readTextFile(path: string): DataStream<string> {
+    return this.fromSource(fileLinesSource(path), `file:${path}`);
+  }
+
+  /** @internal used by the stream classes to record a new node. */
+  addTransformation(
+    kind: OperatorKind,
+    name: string,
+    inputs: TransformationInput[],
+    inputCount: 0 | 1 | 2,
+    createOperator: () => StreamOperator,
+    keyed: boolean,
+  ): Transformation {
+    const t = new Transformation(this.transformations.length, kind, name, inputs, inputCount, createOperator, keyed);
+    this.transformations.push(t);
+    return t;
+  }
+}
+
+export function checkParallelism(parallelism: number, what: string): number {
+  if (!Number.isInteger(parallelism) || parallelism < 1) {
+    throw new InvalidJobError(`${what}: parallelism must be an integer >= 1, got ${parallelism}`);
+  }
+  return parallelism;
+}
+
+export function checkMaxParallelism(maxParallelism: number, what: string): number {
+  if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > MAX_MAX_PARALLELISM) {
+    throw new InvalidJobError(`${what}: max parallelism must be an integer in 1..${MAX_MAX_PARALLELISM}, got ${maxParallelism}`);
+  }
+  return maxParallelism;
+}

@@ -1,0 +1,14 @@
+/** The public DataStream API: what job modules import. */
+export { defineJob } from './job';
+export type { JobArgs, JobDefinition } from './job';
+export { StreamExecutionEnvironment } from './environment';
+export { DataStream, KeyedStream } from './data-stream';
+export { ConnectedStreams } from './connected-streams';
+export type * from './functions';
+export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus } from './source';
+export type { Sink, SinkWriter, SinkWriterContext } from './sink';
+export type { JobSettings } from './job-settings';
+export { sequenceSource, collectionSource } from './connectors/collection-sources';
+export { fileLinesSource } from './connectors/file-lines-source';
+export { printSink, collectSink } from './connectors/client-sinks';
+export { fileSink } from './connectors/file-sink';

@@ -1,0 +1,23 @@
+/** Job-level settings a job may change in `build` (from config keys of the same meaning). */
+export interface JobSettings {
+  /** `parallelism.default` */
+  parallelism: number;
+  /** `pipeline.max-parallelism`: number of key groups. */
+  maxParallelism: number;
+  /** `pipeline.operator-chaining` */
+  chaining: boolean;
+  /** `pipeline.two-input-chaining`: a two-input operator may sit inside a chain. */
+  twoInputChaining: boolean;
+  /** `execution.buffer-timeout`: 0 flushes after every record. */
+  bufferTimeoutMs: number;
+}
+
+export const DEFAULT_JOB_SETTINGS: Readonly<JobSettings> = Object.freeze({
+  parallelism: 1,
+  maxParallelism: 128,
+  chaining: true,
+  twoInputChaining: true,
+  bufferTimeoutMs: 100,
+});
+
+export const MAX_MAX_PARALLELISM = 32768;

@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InvalidJobError } from '../errors';
+import type { JobDefinition } from './job';
+import { jobFromModule } from './job';
+
+/**
+ * Loads a job module (TypeScript source or a bundled .js) and returns its job definition.
+ * The caller's process must be able to load TypeScript (tsx hook) for .ts paths.
+ */
+export function loadJobModule(modulePath: string): JobDefinition {
+  const absolute = resolve(modulePath);
+  if (!existsSync(absolute)) throw new InvalidJobError(`job module not found: ${modulePath}`);
+  let mod: unknown;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(absolute);
+  } catch (err) {
+    throw new InvalidJobError(`loading job module ${modulePath} failed: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+  try {
+    return jobFromModule(mod, modulePath);
+  } catch (err) {
+    throw new InvalidJobError((err as Error).message);
+  }
+}

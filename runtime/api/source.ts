@@ -1,0 +1,39 @@
+/**
+ * Source interface, shaped after Flink's FLIP-27 SourceReader so a source can later take part
+ * in checkpoints: a reader reports its position with `snapshotState` and resumes from it with
+ * `restoreState`. Readers are polled by the task thread; `pollNext` must not block.
+ */
+export interface Source<T> {
+  readonly boundedness: 'bounded' | 'unbounded';
+  /** Called in the task thread, once per subtask. */
+  createReader(context: SourceReaderContext): SourceReader<T>;
+}
+
+export interface SourceReaderContext {
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+}
+
+export interface ReaderOutput<T> {
+  collect(record: T): void;
+}
+
+/**
+ * - `more`: call again soon.
+ * - `nothing-available`: wait for `isAvailable()` before calling again.
+ * - `end`: the reader is exhausted (bounded sources only).
+ */
+export type InputStatus = 'more' | 'nothing-available' | 'end';
+
+export interface SourceReader<T, S = unknown> {
+  start?(): void | Promise<void>;
+  /** Emits zero or more records (a small batch is fine) and says what to do next. */
+  pollNext(output: ReaderOutput<T>): InputStatus;
+  /** Resolves when `pollNext` may produce records again after `nothing-available`. */
+  isAvailable?(): Promise<void>;
+  /** The reader's position, JSON/msgpack-serializable. */
+  snapshotState(checkpointId: number): S;
+  /** Restores a position taken by `snapshotState` (before `start`). */
+  restoreState?(state: S): void;
+  close?(): void | Promise<void>;
+}

@@ -1,0 +1,70 @@
+import type { ResourceProfile } from '../taskmanager/resource-profile';
+import type { KeySelector } from './functions';
+import type { StreamOperator } from './operators/stream-operator';
+
+/** How an operator may be chained (Flink's ChainingStrategy). */
+export type ChainingStrategy =
+  /** chains to its predecessor and successors whenever the rules allow */
+  | 'always'
+  /** starts a new chain, successors may chain to it (`startNewChain`) */
+  | 'head'
+  /** never chained in either direction (`disableChaining`) */
+  | 'never';
+
+export type PartitionerKind = 'forward' | 'rebalance' | 'hash' | 'broadcast';
+
+/** How records travel along an edge. `default` is forward for equal parallelism, else rebalance. */
+export interface PartitionerSpec {
+  readonly kind: PartitionerKind | 'default';
+  readonly keySelector?: KeySelector<unknown, unknown>;
+}
+
+export interface TransformationInput {
+  readonly from: Transformation;
+  /** Which logical input of the operator the edge feeds: 0, or 1 for the second connected stream. */
+  readonly input: 0 | 1;
+  readonly partitioner: PartitionerSpec;
+}
+
+export interface SlotSharingGroupSpec {
+  readonly name: string;
+  /** Resource requirement of one slot of this group; undefined = the unknown profile. */
+  readonly resources?: ResourceProfile;
+}
+
+export type OperatorKind =
+  | 'source'
+  | 'map'
+  | 'flatMap'
+  | 'filter'
+  | 'reduce'
+  | 'process'
+  | 'coMap'
+  | 'coFlatMap'
+  | 'sink';
+
+/**
+ * One node of the logical dataflow, as the DataStream API records it. Carries the operator
+ * factory (a closure, never serialized) and everything graph translation needs.
+ */
+export class Transformation {
+  name: string;
+  uid: string | undefined;
+  parallelism: number | undefined;
+  maxParallelism: number | undefined;
+  slotSharingGroup: SlotSharingGroupSpec | undefined;
+  chaining: ChainingStrategy = 'always';
+
+  constructor(
+    readonly id: number,
+    readonly kind: OperatorKind,
+    name: string,
+    readonly inputs: readonly TransformationInput[],
+    readonly inputCount: 0 | 1 | 2,
+    readonly createOperator: () => StreamOperator,
+    /** True when the operator's input is keyed, so it gets a keyed state backend. */
+    readonly keyed: boolean,
+  ) {
+    this.name = name;
+  }
+}

@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { SluiceError } from '../errors';
+import { registerRunCommand } from './run-command';
+
+/** The `sluice` command. Returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command()
+    .name('sluice')
+    .description('Sluice: a distributed stream-processing runtime for TypeScript, modelled on Apache Flink')
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+  registerRunCommand(program);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    printError(err);
+    return 1;
+  }
+}
+
+export function printError(err: unknown): void {
+  if (err instanceof SluiceError || err instanceof Error) {
+    console.error(`error: ${err.message}`);
+    if (process.env.SLUICE_DEBUG && err.stack) console.error(err.stack);
+    const cause = err.cause;
+    if (cause instanceof Error && cause.stack && process.env.SLUICE_DEBUG) console.error(`caused by: ${cause.stack}`);
+    return;
+  }
+  console.error(`error: ${String(err)}`);
+}

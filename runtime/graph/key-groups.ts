@@ -1,0 +1,50 @@
+import { pack } from 'msgpackr';
+import { murmur3 } from './murmur3';
+
+/**
+ * Keys map to key groups, key groups to subtasks (DESIGN §3, Flink's KeyGroupRangeAssignment):
+ *   keyGroup = murmur3(serialized key) % maxParallelism
+ *   subtask  = floor(keyGroup * parallelism / maxParallelism)
+ * A string key serializes to its UTF-8 bytes; any other key to its msgpack bytes. State is
+ * stored by key group, so it can be redistributed when the parallelism changes.
+ */
+let scratch = Buffer.allocUnsafe(256);
+
+export function serializeKey(key: unknown): Uint8Array {
+  return typeof key === 'string' ? Buffer.from(key, 'utf8') : pack(key);
+}
+
+export function hashKey(key: unknown): number {
+  if (typeof key === 'string') {
+    // Fast path without allocating: encode into a reusable buffer.
+    if (key.length * 3 > scratch.length) scratch = Buffer.allocUnsafe(key.length * 3);
+    const length = scratch.write(key, 0, 'utf8');
+    return murmur3(scratch, length);
+  }
+  return murmur3(pack(key));
+}
+
+export function keyGroupForKey(key: unknown, maxParallelism: number): number {
+  return hashKey(key) % maxParallelism;
+}
+
+export function subtaskForKeyGroup(keyGroup: number, parallelism: number, maxParallelism: number): number {
+  return Math.floor((keyGroup * parallelism) / maxParallelism);
+}
+
+export function subtaskForKey(key: unknown, parallelism: number, maxParallelism: number): number {
+  return subtaskForKeyGroup(keyGroupForKey(key, maxParallelism), parallelism, maxParallelism);
+}
+
+/** Inclusive range of key groups owned by one subtask. */
+export interface KeyGroupRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+export function keyGroupRangeForSubtask(maxParallelism: number, parallelism: number, subtask: number): KeyGroupRange {
+  return {
+    start: Math.ceil((subtask * maxParallelism) / parallelism),
+    end: Math.ceil(((subtask + 1) * maxParallelism) / parallelism) - 1,
+  };
+}

@@ -1,0 +1,170 @@
+import type { Collector } from '../api/functions';
+import type { OperatorContext } from '../api/operators/stream-operator';
+import type { StreamOperator } from '../api/operators/stream-operator';
+import { SourceOperator } from '../api/operators/source-sink-operators';
+import { UserFunctionError } from '../errors';
+import { keyGroupRangeForSubtask } from '../graph/key-groups';
+import type { JobVertex } from '../graph/job-graph';
+import type { StreamGraph, StreamNode } from '../graph/stream-graph';
+import type { RecordWriter } from '../network/record-writer';
+import { HeapKeyedStateBackend } from '../state/heap/heap-keyed-state-backend';
+
+/** An error from an operator, attributed to it (unless an inner operator already was). */
+export function attributeError(err: unknown, node: Pick<StreamNode, 'name' | 'id'>): Error {
+  return err instanceof UserFunctionError ? err : new UserFunctionError(node.name, node.id, err);
+}
+
+/** Feeds one logical input of an operator; attributes anything thrown to that operator. */
+export class OperatorInput implements Collector<unknown> {
+  constructor(
+    readonly member: ChainMember,
+    readonly input: number,
+  ) {}
+
+  collect(record: unknown): void {
+    try {
+      this.member.operator.processElement(record, this.input);
+    } catch (err) {
+      throw attributeError(err, this.member.node);
+    }
+  }
+}
+
+export interface ChainMember {
+  readonly node: StreamNode;
+  readonly operator: StreamOperator;
+  /** Per logical input: how many feeders (chained edges, network gates) have not ended yet. */
+  readonly openFeeders: number[];
+  finished: boolean;
+}
+
+class BroadcastingOutput implements Collector<unknown> {
+  constructor(private readonly outputs: readonly Collector<unknown>[]) {}
+  collect(record: unknown): void {
+    for (const output of this.outputs) output.collect(record);
+  }
+}
+
+const DISCARD: Collector<unknown> = { collect() {} };
+
+export interface ChainRuntime {
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly sinkContext: OperatorContext['sinkContext'];
+  /** Record writers of this task's outgoing job edges, by source operator id. */
+  readonly writersByOperator: ReadonlyMap<string, readonly RecordWriter[]>;
+  /** Network gates feeding each operator input: `${operatorId}#${input}` -> count. */
+  readonly networkFeeders: ReadonlyMap<string, number>;
+}
+
+/**
+ * The operators of one subtask of a chain, wired with plain function calls (DESIGN §3).
+ * Tracks end of input through the chain: an operator finishes when all its inputs ended, and
+ * its finishing ends the inputs it feeds.
+ */
+export class OperatorChain {
+  readonly members = new Map<string, ChainMember>();
+  readonly sources: ChainMember[] = [];
+  private unfinished: number;
+
+  constructor(
+    private readonly graph: StreamGraph,
+    private readonly vertex: JobVertex,
+    private readonly runtime: ChainRuntime,
+    private readonly onAllFinished: () => void,
+  ) {
+    const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+    for (const spec of vertex.operators) {
+      const node = nodes.get(spec.id)!;
+      const member: ChainMember = { node, operator: node.transformation.createOperator(), openFeeders: [], finished: false };
+      for (let input = 0; input < node.inputCount; input++) {
+        const chained = vertex.chainedEdges.filter((e) => e.to === node.id && e.input === input).length;
+        member.openFeeders.push(chained + (runtime.networkFeeders.get(`${node.id}#${input}`) ?? 0));
+      }
+      this.members.set(node.id, member);
+      if (member.operator instanceof SourceOperator) this.sources.push(member);
+    }
+    this.unfinished = this.members.size;
+    for (const member of this.members.values()) member.operator.output = this.outputOf(member);
+  }
+
+  input(operatorId: string, input: number): OperatorInput {
+    return new OperatorInput(this.members.get(operatorId)!, input);
+  }
+
+  /** Opens operators from the end of the chain backwards, so receivers are ready first. */
+  async open(): Promise<void> {
+    for (const member of [...this.members.values()].reverse()) {
+      const { node } = member;
+      const context: OperatorContext = {
+        operatorId: node.id,
+        operatorName: node.name,
+        subtaskIndex: this.runtime.subtaskIndex,
+        parallelism: this.runtime.parallelism,
+        sinkContext: this.runtime.sinkContext,
+        keyedState: node.keyed
+          ? new HeapKeyedStateBackend(
+              node.maxParallelism,
+              keyGroupRangeForSubtask(node.maxParallelism, this.runtime.parallelism, this.runtime.subtaskIndex),
+              node.name,
+            )
+          : undefined,
+      };
+      try {
+        await member.operator.open(context);
+      } catch (err) {
+        throw attributeError(err, node);
+      }
+    }
+  }
+
+  /** One feeder of an operator input ended (a chained predecessor finished or a gate ended). */
+  feederEnded(member: ChainMember, input: number): void {
+    const left = --member.openFeeders[input]!;
+    if (left === 0) this.call(member, () => member.operator.endInput(input));
+    if (member.openFeeders.every((n) => n === 0)) this.finish(member);
+  }
+
+  /** A source reported its end. */
+  sourceEnded(member: ChainMember): void {
+    this.finish(member);
+  }
+
+  async close(): Promise<void> {
+    for (const member of this.members.values()) {
+      try {
+        await member.operator.close();
+      } catch (err) {
+        throw attributeError(err, member.node);
+      }
+    }
+  }
+
+  private finish(member: ChainMember): void {
+    if (member.finished) return;
+    this.call(member, () => member.operator.finish());
+    member.finished = true;
+    this.unfinished--;
+    for (const edge of this.vertex.chainedEdges) {
+      if (edge.from === member.node.id) this.feederEnded(this.members.get(edge.to)!, edge.input);
+    }
+    if (this.unfinished === 0) this.onAllFinished();
+  }
+
+  private call(member: ChainMember, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      throw attributeError(err, member.node);
+    }
+  }
+
+  private outputOf(member: ChainMember): Collector<unknown> {
+    const outputs: Collector<unknown>[] = this.vertex.chainedEdges
+      .filter((e) => e.from === member.node.id)
+      .map((e) => new OperatorInput(this.members.get(e.to)!, e.input));
+    outputs.push(...(this.runtime.writersByOperator.get(member.node.id) ?? []));
+    if (outputs.length === 0) return DISCARD;
+    return outputs.length === 1 ? outputs[0]! : new BroadcastingOutput(outputs);
+  }
+}

@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import type { ResourceLimits } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
+import type { SerializedError } from '../errors';
+import type { ChannelProvider } from '../network/channel-provider';
+import type { TaskDeploymentDescriptor } from './task-deployment';
+import { taskName } from './task-deployment';
+import type { ExecutionState, TaskMetrics, TaskThreadMessage } from './task-reporter';
+import { TERMINAL_STATES } from './task-reporter';
+
+const BOOTSTRAP = join(__dirname, 'task-thread-bootstrap.js');
+
+/** Identifies one deployed subtask attempt. */
+export interface TaskKey {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly vertexId: string;
+  readonly subtaskIndex: number;
+}
+
+export interface TaskEvents {
+  onStateChange(task: TaskKey, state: ExecutionState, error?: SerializedError): void;
+  onOutput(jobId: string, lines: string[]): void;
+  onResults(jobId: string, values: unknown[]): void;
+  onMetrics?(task: TaskKey, metrics: TaskMetrics): void;
+}
+
+interface RunningTask {
+  readonly key: TaskKey;
+  readonly name: string;
+  readonly worker: Worker;
+  state: ExecutionState;
+}
+
+/**
+ * Runs deployed tasks, each in its own worker thread, and relays what they report.
+ * This is the TaskManager's task executor; the embedded mini cluster uses it too.
+ */
+export class TaskExecutor {
+  private readonly tasks = new Map<string, RunningTask>();
+
+  constructor(
+    private readonly channels: ChannelProvider,
+    private readonly events: TaskEvents,
+    private readonly resourceLimits?: ResourceLimits,
+  ) {}
+
+  deploy(tdd: TaskDeploymentDescriptor): void {
+    const key: TaskKey = { jobId: tdd.jobId, attempt: tdd.attempt, vertexId: tdd.vertexId, subtaskIndex: tdd.subtaskIndex };
+    const ports = this.channels.portsFor(tdd);
+    const worker = new Worker(BOOTSTRAP, {
+      workerData: { tdd, ports: Object.fromEntries(ports) },
+      transferList: [...ports.values()],
+      resourceLimits: this.resourceLimits,
+      name: taskName(tdd),
+    });
+    const task: RunningTask = { key, name: taskName(tdd), worker, state: 'DEPLOYING' };
+    this.tasks.set(taskId(key), task);
+    worker.on('message', (m: TaskThreadMessage) => this.onMessage(task, m));
+    worker.on('error', (err) => this.transition(task, 'FAILED', { name: err.name, message: err.message, stack: err.stack }));
+    worker.on('exit', (code) => {
+      this.tasks.delete(taskId(key));
+      if (!TERMINAL_STATES.has(task.state)) {
+        this.transition(task, 'FAILED', { name: 'Error', message: `task thread exited with code ${code} before finishing` });
+      }
+    });
+    this.events.onStateChange(key, 'DEPLOYING');
+  }
+
+  /** Stops every task of a job (all attempts); resolves when their threads have exited. */
+  async cancelJob(jobId: string): Promise<void> {
+    const victims = [...this.tasks.values()].filter((t) => t.key.jobId === jobId);
+    await Promise.all(
+      victims.map(async (t) => {
+        if (!TERMINAL_STATES.has(t.state)) this.transition(t, 'CANCELED');
+        await t.worker.terminate();
+      }),
+    );
+    this.channels.release(`${jobId}/`);
+  }
+
+  runningTasks(): TaskKey[] {
+    return [...this.tasks.values()].map((t) => t.key);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.tasks.values()].map((t) => t.worker.terminate()));
+    this.tasks.clear();
+  }
+
+  private onMessage(task: RunningTask, message: TaskThreadMessage): void {
+    switch (message.type) {
+      case 'state':
+        this.transition(task, message.state, message.error);
+        if (TERMINAL_STATES.has(message.state)) void task.worker.terminate();
+        return;
+      case 'output':
+        this.events.onOutput(task.key.jobId, message.lines);
+        return;
+      case 'results':
+        this.events.onResults(task.key.jobId, message.values);
+        return;
+      case 'metrics':
+        this.events.onMetrics?.(task.key, message.metrics);
+        return;
+    }
+  }
+
+  private transition(task: RunningTask, state: ExecutionState, error?: SerializedError): void {
+    if (TERMINAL_STATES.has(task.state)) return;
+    task.state = state;
+    this.events.onStateChange(task.key, state, error);
+  }
+}
+
+function taskId(key: TaskKey): string {
+  return `${key.jobId}/${key.attempt}/${key.vertexId}/${key.subtaskIndex}`;
+}
