@@ -1,7 +1,6 @@
-import type { Config } from 'jest';
-
 // swc strips types only; `npm run typecheck` does the type checking.
-const config: Config = {
+/** @type {import('jest').Config} */
+module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
@@ -10,5 +9,3 @@ const config: Config = {
   // Real processes and servers: keep suites from competing for the two cores.
   maxWorkers: 2,
 };
-
-export default config;
