@@ -85,6 +85,23 @@ export class StorageError extends SluiceError {
   }
 }
 
+/** The caller's input is invalid (a REST body, a blob key, object metadata…); retrying cannot help. */
+export class BadRequestError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SLUICE_BAD_REQUEST', message, options);
+  }
+}
+
+/** A blob key or prefix that could escape the store root or is ambiguous (see `storage/blob-key.ts`). */
+export class InvalidBlobKeyError extends BadRequestError {
+  readonly key: string;
+
+  constructor(key: string, reason: string) {
+    super(`invalid blob key ${JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key)}: ${reason}`);
+    this.key = key;
+  }
+}
+
 export class CoordinationError extends SluiceError {
   constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super('SLUICE_COORDINATION', message, options);

@@ -12,11 +12,17 @@ export interface BlobStore {
   get(key: string): Promise<Uint8Array>;
   /** True when the object exists. */
   exists(key: string): Promise<boolean>;
-  /** Every key under `prefix` (which may be ''), sorted, relative to the root. */
+  /**
+   * Every key under `prefix` (which may be ''), sorted, relative to the root. A prefix names a
+   * folder: `a/b` (or `a/b/`) matches `a/b/c`, not `a/bc` (see `blob-key.ts`).
+   */
   list(prefix: string): Promise<string[]>;
   /** Deletes one object. Deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
-  /** Deletes every object under `prefix` (must be non-empty); returns how many were deleted. */
+  /**
+   * Deletes every object under `prefix` (must be non-empty; same folder semantics as `list`);
+   * returns how many were deleted. Not atomic: objects put concurrently may survive.
+   */
   deletePrefix(prefix: string): Promise<number>;
   /** Human-readable location of a key, e.g. `s3://bucket/prefix/key` or `file:///dir/key`. */
   describe(key: string): string;
