@@ -67,6 +67,12 @@ export class JobFailedError extends SluiceError {
   }
 }
 
+export class JobCanceledError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_JOB_CANCELED', message);
+  }
+}
+
 export class ConfigError extends SluiceError {
   constructor(message: string) {
     super('SLUICE_CONFIG', message);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { SerializedError } from '../errors';
-import { JobFailedError, deserializeError } from '../errors';
+import { JobCanceledError, JobFailedError, deserializeError } from '../errors';
 import { buildExecutionGraph } from '../graph/execution-graph';
 import type { JobGraph } from '../graph/job-graph';
 import { LocalChannelProvider } from '../network/channel-provider';
@@ -16,6 +16,8 @@ export interface EmbeddedRunOptions {
   readonly onOutput?: (lines: string[]) => void;
   readonly network?: Partial<NetworkSettings>;
   readonly resourceLimits?: ResourceLimits;
+  /** Aborting cancels the job: every task thread is stopped and the promise rejects. */
+  readonly signal?: AbortSignal;
 }
 
 export interface JobResult {
@@ -25,6 +27,8 @@ export interface JobResult {
   /** Everything collect sinks sent, in arrival order. */
   readonly results: unknown[];
   readonly recordsIn: number;
+  /** Final counters of every task, by task name. */
+  readonly tasks: Record<string, TaskMetrics>;
 }
 
 export const DEFAULT_NETWORK_SETTINGS: Readonly<Omit<NetworkSettings, 'bufferTimeoutMs'>> = Object.freeze({
@@ -60,10 +64,21 @@ export async function runJobEmbedded(jobGraph: JobGraph, code: JobCode, options:
       {
         onStateChange(task: TaskKey, state: ExecutionState, error?: SerializedError) {
           if (state === 'FINISHED' && --remaining === 0) {
-            void executor.close().then(() => resolve({ jobId, jobName: jobGraph.jobName, durationMs: Date.now() - started, results, recordsIn: sumRecordsIn(metrics) }));
+            options.signal?.removeEventListener('abort', onAbort);
+            void executor.close().then(() =>
+              resolve({
+                jobId,
+                jobName: jobGraph.jobName,
+                durationMs: Date.now() - started,
+                results,
+                recordsIn: sumRecordsIn(metrics),
+                tasks: Object.fromEntries(metrics),
+              }),
+            );
           }
           if (state === 'FAILED' && !failed) {
             failed = true;
+            options.signal?.removeEventListener('abort', onAbort);
             const name = names.get(`${task.vertexId}/${task.subtaskIndex}`) ?? task.vertexId;
             const cause = error ? deserializeError(error) : new Error('unknown failure');
             void executor.cancelJob(jobId).finally(() =>
@@ -75,10 +90,17 @@ export async function runJobEmbedded(jobGraph: JobGraph, code: JobCode, options:
         onResults: (_job, values) => {
           for (const v of values) results.push(v);
         },
-        onMetrics: (task, m) => metrics.set(`${task.vertexId}/${task.subtaskIndex}`, m),
+        onMetrics: (task, m) => metrics.set(names.get(`${task.vertexId}/${task.subtaskIndex}`) ?? task.vertexId, m),
       },
       options.resourceLimits,
     );
+    const onAbort = (): void => {
+      if (failed) return;
+      failed = true;
+      void executor.cancelJob(jobId).finally(() => reject(new JobCanceledError(`job '${jobGraph.jobName}' was canceled`)));
+    };
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     for (const tdd of descriptors) executor.deploy(tdd);
   });
 }
