@@ -8,7 +8,7 @@ describe('failures, embedded', () => {
     const failure = runEmbedded(fixtureJob('failing-job'), { failAt: '500' }, { parallelism: 2 });
     await expect(failure).rejects.toBeInstanceOf(JobFailedError);
     await expect(failure).rejects.toThrow(/operator 'explode' threw: boom at 500/);
-    const err = await failure.catch((e: unknown) => e as Error);
+    const err = (await failure.catch((e: unknown) => e)) as Error;
     expect((err.cause as { operatorName?: string }).operatorName).toBe('explode');
   });
 

@@ -1,0 +1,72 @@
+import type { InputStatus, ReaderOutput, Source, SourceReader } from '../../runtime/api';
+
+/** A Nexmark bid (the auction benchmark's main event type). Prices are in cents. */
+export interface Bid {
+  auction: number;
+  bidder: number;
+  price: number;
+  channel: string;
+  url: string;
+  dateTime: number;
+  extra: string;
+}
+
+const CHANNELS = ['Google', 'Facebook', 'Baidu', 'Apple'];
+const BATCH = 512;
+const BASE_TIME = Date.UTC(2026, 0, 1);
+
+/** Deterministic 32-bit mix of a sequence number, so bid n is the same on every run and subtask. */
+function mix(n: number, salt: number): number {
+  let h = Math.imul(n ^ salt, 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+/** Bid number `n`: a pure function of n. */
+export function bidAt(n: number): Bid {
+  const channel = CHANNELS[mix(n, 3) % CHANNELS.length]!;
+  return {
+    auction: 1000 + (mix(n, 1) % 10_000),
+    bidder: 1000 + (mix(n, 2) % 100_000),
+    price: 100 + (mix(n, 4) % 1_000_000),
+    channel,
+    url: `https://www.nexmark.com/${channel.toLowerCase()}/item.htm?query=${mix(n, 5) % 1000}`,
+    dateTime: BASE_TIME + n * 10,
+    extra: '',
+  };
+}
+
+/** `count` bids (numbered 0..count-1) split into contiguous ranges across subtasks. */
+export function bidSource(count: number): Source<Bid> {
+  return {
+    boundedness: 'bounded',
+    createReader({ subtaskIndex, parallelism }) {
+      const start = Math.floor((subtaskIndex * count) / parallelism);
+      const end = Math.floor(((subtaskIndex + 1) * count) / parallelism);
+      return new BidReader(start, end);
+    },
+  };
+}
+
+class BidReader implements SourceReader<Bid, { next: number }> {
+  constructor(
+    private next: number,
+    private readonly end: number,
+  ) {}
+
+  pollNext(output: ReaderOutput<Bid>): InputStatus {
+    const stop = Math.min(this.end, this.next + BATCH);
+    while (this.next < stop) output.collect(bidAt(this.next++));
+    return this.next < this.end ? 'more' : 'end';
+  }
+
+  snapshotState(): { next: number } {
+    return { next: this.next };
+  }
+
+  restoreState(state: { next: number }): void {
+    this.next = state.next;
+  }
+}
