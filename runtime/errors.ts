@@ -73,9 +73,20 @@ export class JobCanceledError extends SluiceError {
   }
 }
 
+/** One configuration problem: the key (or variable), where its value came from, what is wrong. */
+export interface ConfigProblem {
+  key: string;
+  source: string;
+  message: string;
+}
+
 export class ConfigError extends SluiceError {
-  constructor(message: string) {
+  /** Every problem found, so a user can fix them all in one go; empty for errors about no key. */
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(message: string, problems: readonly ConfigProblem[] = []) {
     super('SLUICE_CONFIG', message);
+    this.problems = problems;
   }
 }
 

@@ -1,0 +1,9 @@
+/** Sluice configuration: one schema, loaded and validated once at a process's edge (DESIGN §11). */
+export { loadConfig, defaultConfig, withOverrides, parseDynamicProperties } from './load-config';
+export type { LoadConfigOptions } from './load-config';
+export { CONFIG_OPTIONS, RESERVED_ENV_VARS } from './options';
+export type { ConfigKey, ResolvedConfig } from './options';
+export { envNameForKey } from './schema';
+export { redactConfig } from './redact';
+export { ConfigError } from '../errors';
+export type { ConfigProblem } from '../errors';

@@ -1,0 +1,52 @@
+import { durationType, enumType, intType, optionalType } from './option-types';
+import { defineOption } from './schema';
+
+/** Checkpointing (DESIGN §6), with Flink's defaults, and the state backend. */
+export const CHECKPOINTING_OPTIONS = {
+  'execution.checkpointing.interval': defineOption({
+    type: optionalType(durationType({ min: 1 })),
+    default: undefined,
+    defaultDoc: '(disabled)',
+    description: 'Time between periodic checkpoints; unset disables periodic checkpoints.',
+  }),
+  'execution.checkpointing.mode': defineOption({
+    type: enumType(['exactly-once', 'at-least-once']),
+    default: 'exactly-once',
+    description: 'exactly-once aligns barriers across input channels; at-least-once skips alignment.',
+  }),
+  'execution.checkpointing.timeout': defineOption({
+    type: durationType({ min: 1 }),
+    default: 600_000,
+    description: 'A checkpoint not completed within this time is aborted.',
+  }),
+  'execution.checkpointing.min-pause': defineOption({
+    type: durationType(),
+    default: 0,
+    description: 'Least time between the end of one checkpoint and the start of the next.',
+  }),
+  'execution.checkpointing.max-concurrent-checkpoints': defineOption({
+    type: intType({ min: 1 }),
+    default: 1,
+    description: 'How many checkpoints may be in progress at once.',
+  }),
+  'execution.checkpointing.tolerable-failed-checkpoints': defineOption({
+    type: intType({ min: 0 }),
+    default: 0,
+    description: 'Consecutive checkpoint failures tolerated before the job fails over.',
+  }),
+  'execution.checkpointing.externalized-checkpoint-retention': defineOption({
+    type: enumType(['delete-on-cancellation', 'retain-on-cancellation']),
+    default: 'delete-on-cancellation',
+    description: 'Whether completed checkpoints are kept when the job is cancelled.',
+  }),
+  'state.checkpoints.num-retained': defineOption({
+    type: intType({ min: 1 }),
+    default: 1,
+    description: 'Completed checkpoints kept; older ones are pruned (savepoints never are).',
+  }),
+  'state.backend': defineOption({
+    type: enumType(['heap']),
+    default: 'heap',
+    description: 'Where keyed state lives while a task runs (an embedded KV backend comes later).',
+  }),
+};

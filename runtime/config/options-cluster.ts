@@ -1,0 +1,77 @@
+import {
+  durationType,
+  enumType,
+  memoryBytesType,
+  optionalType,
+  portType,
+  stringType,
+  urlType,
+} from './option-types';
+import { redisKeyPrefixProblem } from './option-validators';
+import { defineOption } from './schema';
+
+/** Job manager addresses, REST, heartbeats, slot requests and high availability (DESIGN §9, §11). */
+export const CLUSTER_OPTIONS = {
+  'heartbeat.interval': defineOption({
+    type: durationType({ min: 1 }),
+    default: 1000,
+    description: 'How often the job manager and TaskManagers exchange heartbeats.',
+  }),
+  'heartbeat.timeout': defineOption({
+    type: durationType({ min: 1 }),
+    default: 5000,
+    description: 'A peer silent for this long is considered dead; must exceed heartbeat.interval.',
+  }),
+  'jobmanager.rpc.address': defineOption({
+    type: stringType({ nonEmpty: true }),
+    default: '127.0.0.1',
+    description: 'Address TaskManagers use to reach the job manager.',
+  }),
+  'jobmanager.rpc.port': defineOption({
+    type: portType(),
+    default: 6123,
+    description: 'Port of the job manager control (RPC) server.',
+  }),
+  'rest.address': defineOption({
+    type: stringType({ nonEmpty: true }),
+    default: '127.0.0.1',
+    description: 'Address the REST API and dashboard listen on.',
+  }),
+  'rest.port': defineOption({
+    type: portType(),
+    default: 8081,
+    description: 'Port of the REST API and dashboard.',
+  }),
+  'rest.token': defineOption({
+    type: optionalType(stringType({ nonEmpty: true })),
+    default: undefined,
+    secret: true,
+    description: 'Bearer token for the REST API; cluster processes require it.',
+  }),
+  'rest.max-body-size': defineOption({
+    type: memoryBytesType({ min: 1024 }),
+    default: 1_048_576,
+    description: 'Largest accepted REST request body; a bare number is bytes.',
+  }),
+  'slot.request.timeout': defineOption({
+    type: durationType({ min: 1 }),
+    default: 300_000,
+    description: 'A job fails when its slots cannot be allocated within this time.',
+  }),
+  'high-availability.type': defineOption({
+    type: enumType(['none', 'redis']),
+    default: 'none',
+    description:
+      'none: one job manager, in-memory coordination; redis: leader election and registry in Redis.',
+  }),
+  'high-availability.redis.url': defineOption({
+    type: optionalType(urlType(['redis:', 'rediss:'])),
+    default: undefined,
+    description: 'Redis URL (redis:// or rediss:// for TLS); required when high-availability.type is redis.',
+  }),
+  'high-availability.redis.key-prefix': defineOption({
+    type: stringType({ check: redisKeyPrefixProblem, label: 'string', expected: 'a Redis key prefix' }),
+    default: 'sluice',
+    description: 'Prefix of every Redis key Sluice writes, so clusters can share one Redis.',
+  }),
+};

@@ -1,0 +1,78 @@
+import os from 'node:os';
+import {
+  intType,
+  memoryBytesType,
+  memoryMbType,
+  numberType,
+  optionalType,
+  portType,
+  stringType,
+} from './option-types';
+import { defineOption } from './schema';
+
+/** A TaskManager's slots, resource profile and network stack (DESIGN §4, §5). */
+export const TASKMANAGER_OPTIONS = {
+  'taskmanager.numberOfTaskSlots': defineOption({
+    type: intType({ min: 1 }),
+    deriveDefault: () => os.availableParallelism(),
+    defaultDoc: 'number of CPUs',
+    description: 'Task slots this TaskManager offers.',
+  }),
+  'taskmanager.cpu.cores': defineOption({
+    type: numberType({ exclusiveMin: 0 }),
+    deriveDefault: (resolved) => resolved['taskmanager.numberOfTaskSlots'] as number,
+    defaultDoc: 'same as `taskmanager.numberOfTaskSlots`',
+    description: 'CPU cores in the resource profile, shared out to the slots.',
+  }),
+  'taskmanager.memory.heap.size': defineOption({
+    type: memoryMbType(),
+    default: 1024,
+    description: 'JavaScript heap for task threads (worker_threads resourceLimits).',
+  }),
+  'taskmanager.memory.direct.size': defineOption({
+    type: memoryMbType(),
+    default: 128,
+    description: 'Off-heap buffer memory in the resource profile.',
+  }),
+  'taskmanager.memory.native.size': defineOption({
+    type: memoryMbType(),
+    default: 128,
+    description: 'Native memory (addons, thread stacks) in the resource profile.',
+  }),
+  'taskmanager.memory.network.size': defineOption({
+    type: memoryMbType(),
+    default: 64,
+    description: 'Memory for exchange buffers; with the buffer size it sets how many there are.',
+  }),
+  'taskmanager.memory.managed.size': defineOption({
+    type: memoryMbType(),
+    default: 128,
+    description: "Managed memory, which sizes the embedded KV state backend's cache.",
+  }),
+  'taskmanager.host': defineOption({
+    type: stringType({ nonEmpty: true }),
+    default: '127.0.0.1',
+    description: 'Address other TaskManagers use to reach the data port.',
+  }),
+  'taskmanager.data.port': defineOption({
+    type: portType(),
+    default: 0,
+    description: 'Port of the data (exchange) server; 0 picks any free port.',
+  }),
+  'taskmanager.network.buffers-per-channel': defineOption({
+    type: intType({ min: 1 }),
+    default: 4,
+    description: 'Buffers a receiver grants each input channel up front (initial credit).',
+  }),
+  'taskmanager.network.buffer-size': defineOption({
+    type: memoryBytesType({ min: 1024 }),
+    default: 32768,
+    description: 'Size of one network buffer; a bare number is bytes.',
+  }),
+  'taskmanager.id': defineOption({
+    type: optionalType(stringType({ nonEmpty: true })),
+    default: undefined,
+    defaultDoc: '(generated)',
+    description: 'Resource id of this TaskManager; generated at start when unset.',
+  }),
+};
