@@ -50,18 +50,17 @@ export class HeapKeyedStateBackend implements KeyedStateBackendAccess {
       this.states.set(name, byGroup);
     }
     const groups = byGroup;
-    const backend = this;
     return {
-      value: () => groups.get(backend.currentKeyGroup)?.get(backend.currentMapKey) as T | undefined,
-      update(value: T) {
-        let keys = groups.get(backend.currentKeyGroup);
+      value: () => groups.get(this.currentKeyGroup)?.get(this.currentMapKey) as T | undefined,
+      update: (value: T) => {
+        let keys = groups.get(this.currentKeyGroup);
         if (!keys) {
           keys = new Map();
-          groups.set(backend.currentKeyGroup, keys);
+          groups.set(this.currentKeyGroup, keys);
         }
-        keys.set(backend.currentMapKey, value);
+        keys.set(this.currentMapKey, value);
       },
-      clear: () => void groups.get(backend.currentKeyGroup)?.delete(backend.currentMapKey),
+      clear: () => void groups.get(this.currentKeyGroup)?.delete(this.currentMapKey),
     };
   }
 

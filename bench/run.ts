@@ -1,0 +1,55 @@
+/**
+ * `npm run bench [-- --quick]`: runs every scenario side by side in one process and one run
+ * (the machines are shared and noisy, so compare ratios), prints a table and writes
+ * bench/results/latest.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { keyedWordCount } from './scenarios/keyed-word-count';
+import type { Measurement } from './scenarios/measure';
+import { statelessPipeline } from './scenarios/stateless-pipeline';
+
+process.env.SLUICE_LOG_LEVEL ??= 'warn';
+const quick = process.argv.includes('--quick');
+
+async function main(): Promise<void> {
+  const results: Measurement[] = [];
+  const stateless = quick ? 5_000_000 : 10_000_000;
+  const lines = quick ? 500_000 : 1_000_000;
+  console.log(`sluice bench (${quick ? 'quick' : 'full'}): stateless ${stateless} bids, word count ${lines * 8} words`);
+  results.push(...(await statelessPipeline(stateless)));
+  results.push(...(await keyedWordCount(lines)));
+  const rate = (name: string): number => results.find((r) => r.scenario === name)?.recordsPerSec ?? NaN;
+  const chained = rate('stateless/sluice-chained');
+  const ratios = {
+    chainedVsHandLoop: chained / rate('stateless/hand-loop'),
+    chainedVsUnchained: chained / rate('stateless/sluice-unchained'),
+    chainedVsNodeStreams: chained / rate('stateless/node-streams'),
+    wordCountChainedVsHandLoop: rate('word-count/sluice-chained') / rate('word-count/hand-loop'),
+    wordCountChainedVsUnchained: rate('word-count/sluice-chained') / rate('word-count/sluice-unchained'),
+    wordCountChainedVsNodeStreams: rate('word-count/sluice-chained') / rate('word-count/node-streams'),
+  };
+  printTable(results, ratios);
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'latest.json');
+  writeFileSync(file, JSON.stringify({ quick, date: new Date().toISOString(), results, ratios }, null, 2) + '\n');
+  console.log(`\nwrote ${file}`);
+}
+
+function printTable(results: Measurement[], ratios: Record<string, number>): void {
+  const rows = results.map((r) => [r.scenario, r.records.toLocaleString('en'), r.seconds.toFixed(2), Math.round(r.recordsPerSec).toLocaleString('en')]);
+  const header = ['scenario', 'records', 'seconds', 'records/s'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+  console.log('');
+  for (const [name, value] of Object.entries(ratios)) console.log(`${name.padEnd(32)} ${value.toFixed(2)}x`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
