@@ -21,6 +21,8 @@ export interface SlotRegistry {
    * Atomically allocates one slot. Fails (returns false) when the TaskManager is not live,
    * the slot index is out of range or taken, or — for a known profile — the TaskManager's
    * free resources (total minus allocated profiles) do not cover `profile`.
+   * Allocations with the unknown profile are charged nothing against the total. A retry with
+   * the allocation id that already holds the slot returns true (safe after a lost reply).
    */
   allocateSlot(request: SlotAllocation): Promise<boolean>;
   /** Frees a slot if it is held by `allocationId`. Returns false otherwise. Idempotent. */

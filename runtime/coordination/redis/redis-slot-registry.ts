@@ -1,0 +1,228 @@
+import { Redis, ReplyError } from 'ioredis';
+import { z } from 'zod';
+import { CoordinationError } from '../../errors';
+import { RESOURCE_FIELDS } from '../../taskmanager/resource-profile';
+import { createLogger } from '../../util/logger';
+import type { SlotAllocationOutcome } from '../slot-allocation-outcome';
+import { isAllocationSuccess } from '../slot-allocation-outcome';
+import type { SlotAllocation, SlotRegistry, TaskManagerRecord, TaskManagerView } from '../slot-registry';
+import { assertValidLease, assertValidTaskManagerRecord } from '../slot-registry-validation';
+import type { LuaCommandRunner, LuaCommandSpec } from './lua-scripts';
+import { defineLuaCommands } from './lua-scripts';
+import { RedisKeys } from './redis-keys';
+import { decodeAllocations, decodeRecord, encodeAllocation, encodeRecord } from './slot-registry-codec';
+
+export interface RedisSlotRegistryOptions {
+  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
+  url: string;
+  /** Prefix of every key (see RedisKeys); default `sluice`. */
+  keyPrefix?: string;
+}
+
+/** Shown by CLIENT LIST, so an operator can tell the registry's connections apart. */
+export const CONNECTION_NAME = 'sluice-slot-registry';
+
+/** Command names are namespaced so they cannot clash with ioredis's own methods. */
+const SCRIPTS = {
+  sluiceRegisterTaskManager: { file: 'register-task-manager.lua', numberOfKeys: 3 },
+  sluiceHeartbeatTaskManager: { file: 'heartbeat.lua', numberOfKeys: 3 },
+  sluiceAllocateSlot: { file: 'allocate-slot.lua', numberOfKeys: 3 },
+  sluiceFreeSlot: { file: 'free-slot.lua', numberOfKeys: 3 },
+  sluiceFreeJobSlots: { file: 'free-job-slots.lua', numberOfKeys: 1 },
+  sluiceListTaskManagers: { file: 'list-task-managers.lua', numberOfKeys: 1 },
+} as const satisfies Record<string, LuaCommandSpec>;
+
+const OUTCOMES = [
+  'ALLOCATED',
+  'ALREADY_ALLOCATED',
+  'TASK_MANAGER_NOT_LIVE',
+  'SLOT_OUT_OF_RANGE',
+  'SLOT_TAKEN',
+  'INSUFFICIENT_RESOURCES',
+] as const satisfies readonly SlotAllocationOutcome[];
+
+const listReplySchema = z.array(z.tuple([z.string(), z.string(), z.array(z.string()), z.array(z.string())]));
+
+/**
+ * Slot registry in Redis (DESIGN §4). Layout: see RedisKeys. Every change that reads before it
+ * writes is one Lua script, so concurrent JobManagers and TaskManagers cannot interleave.
+ *
+ * Time: leases are stamped and checked with the Redis server's clock (`TIME` inside the
+ * scripts), never with the caller's. TaskManagers heartbeat from other hosts than the
+ * JobManager that lists them; one clock makes a lease mean the same to both regardless of
+ * skew. So `leaseExpiresAt` is Redis time, which matches the hosts' time as far as NTP does.
+ *
+ * Expired TaskManagers are treated as absent by every operation and deleted lazily by the
+ * script that finds them (register, list and freeJobSlots purge all expired ones).
+ *
+ * Owns one ioredis connection; `close()` quits it. Failures of Redis surface as a retryable
+ * `CoordinationError`; invalid arguments as a terminal one.
+ */
+export class RedisSlotRegistry implements SlotRegistry {
+  private readonly redis: Redis;
+  private readonly keys: RedisKeys;
+  private readonly run: LuaCommandRunner<keyof typeof SCRIPTS>;
+  private readonly log = createLogger('redis-slot-registry');
+  private closed = false;
+
+  constructor(options: RedisSlotRegistryOptions) {
+    this.keys = new RedisKeys(options.keyPrefix);
+    this.redis = new Redis(options.url, {
+      // A few retries ride out a reconnect; beyond that the caller's heartbeat or retry policy
+      // should decide, rather than commands queueing for a long time against a dead server.
+      maxRetriesPerRequest: 3,
+      connectionName: CONNECTION_NAME,
+      // disconnect() arms this timer even when the socket is already gone (closing while
+      // reconnecting, ioredis #1247), and it then holds the process open for its full length.
+      disconnectTimeout: 200,
+    });
+    this.redis.on('error', (err: unknown) => this.log.warn({ err }, 'Redis connection error'));
+    this.run = defineLuaCommands(this.redis, SCRIPTS);
+  }
+
+  /** Replaces the record, drops its allocations and starts a lease of `leaseMs` (Redis clock). */
+  async registerTaskManager(record: TaskManagerRecord, leaseMs: number): Promise<void> {
+    assertValidTaskManagerRecord(record);
+    assertValidLease(leaseMs);
+    const id = record.id;
+    await this.call('registerTaskManager', () =>
+      this.run(
+        'sluiceRegisterTaskManager',
+        [this.keys.taskManagers(), this.keys.taskManager(id), this.keys.allocations(id)],
+        [id, leaseMs, this.keys.taskManagerPrefix(), this.keys.allocationsPrefix(), ...encodeRecord(record)],
+      ),
+    );
+  }
+
+  /** Sets the lease to now + `leaseMs` if still live; an expired lease is never revived. */
+  async heartbeat(taskManagerId: string, leaseMs: number): Promise<boolean> {
+    assertValidLease(leaseMs);
+    const reply = await this.call('heartbeat', () =>
+      this.run('sluiceHeartbeatTaskManager', this.singleTaskManagerKeys(taskManagerId), [
+        taskManagerId,
+        leaseMs,
+      ]),
+    );
+    return reply === 1;
+  }
+
+  /** Deletes record, allocations and lease in one MULTI. Idempotent. */
+  async unregisterTaskManager(taskManagerId: string): Promise<void> {
+    await this.call('unregisterTaskManager', async () => {
+      const results = await this.redis
+        .multi()
+        .zrem(this.keys.taskManagers(), taskManagerId)
+        .del(this.keys.taskManager(taskManagerId), this.keys.allocations(taskManagerId))
+        .exec();
+      const failure = results?.find(([err]) => err !== null)?.[0];
+      if (failure) throw failure;
+    });
+  }
+
+  /** One atomic snapshot of the live TaskManagers, sorted by id, allocations by slot index. */
+  async listTaskManagers(): Promise<TaskManagerView[]> {
+    const reply = await this.call('listTaskManagers', () =>
+      this.run(
+        'sluiceListTaskManagers',
+        [this.keys.taskManagers()],
+        [this.keys.taskManagerPrefix(), this.keys.allocationsPrefix()],
+      ),
+    );
+    const parsed = listReplySchema.safeParse(reply);
+    if (!parsed.success)
+      throw new CoordinationError('unexpected reply from the list script', { cause: parsed.error });
+    const views = parsed.data.map(([id, expiresAt, record, allocations]) => ({
+      ...decodeRecord(record),
+      allocations: decodeAllocations(id, allocations),
+      leaseExpiresAt: Number(expiresAt),
+    }));
+    return views.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /**
+   * Allocates atomically (see allocate-slot.lua for the checks and their order). Retrying with
+   * the allocation id that already holds the slot returns true.
+   */
+  async allocateSlot(request: SlotAllocation): Promise<boolean> {
+    const { taskManagerId, slotIndex, allocationId } = request;
+    const reply = await this.call('allocateSlot', () =>
+      this.run('sluiceAllocateSlot', this.singleTaskManagerKeys(taskManagerId), [
+        taskManagerId,
+        String(slotIndex),
+        allocationId,
+        encodeAllocation(request),
+        request.profile === undefined ? '' : JSON.stringify(request.profile),
+        JSON.stringify(RESOURCE_FIELDS),
+      ]),
+    );
+    const outcome = OUTCOMES.find((o) => o === reply);
+    if (outcome === undefined)
+      throw new CoordinationError(`unexpected reply from the allocate script: ${String(reply)}`);
+    this.log.debug({ taskManagerId, slotIndex, allocationId, jobId: request.jobId, outcome }, 'allocateSlot');
+    return isAllocationSuccess(outcome);
+  }
+
+  /** Frees the slot only when `allocationId` holds it on a live TaskManager. */
+  async freeSlot(taskManagerId: string, slotIndex: number, allocationId: string): Promise<boolean> {
+    const reply = await this.call('freeSlot', () =>
+      this.run('sluiceFreeSlot', this.singleTaskManagerKeys(taskManagerId), [
+        taskManagerId,
+        String(slotIndex),
+        allocationId,
+      ]),
+    );
+    return reply === 1;
+  }
+
+  /** Frees the job's slots on every live TaskManager in one script; returns how many. */
+  async freeJobSlots(jobId: string): Promise<number> {
+    const reply = await this.call('freeJobSlots', () =>
+      this.run(
+        'sluiceFreeJobSlots',
+        [this.keys.taskManagers()],
+        [jobId, this.keys.taskManagerPrefix(), this.keys.allocationsPrefix()],
+      ),
+    );
+    if (typeof reply !== 'number')
+      throw new CoordinationError(`unexpected reply from freeJobSlots: ${String(reply)}`);
+    return reply;
+  }
+
+  /** Quits the connection (pending replies are delivered first). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.redis.status !== 'ready') {
+      // Not connected: QUIT would sit in the offline queue; drop the socket instead.
+      this.redis.disconnect();
+      return;
+    }
+    try {
+      await this.redis.quit();
+    } catch (err) {
+      this.log.debug({ err }, 'QUIT failed; disconnecting');
+      this.redis.disconnect();
+    }
+  }
+
+  private singleTaskManagerKeys(taskManagerId: string): string[] {
+    return [
+      this.keys.taskManagers(),
+      this.keys.taskManager(taskManagerId),
+      this.keys.allocations(taskManagerId),
+    ];
+  }
+
+  /** Runs one Redis operation, turning client and server failures into CoordinationError. */
+  private async call<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new CoordinationError(`slot registry is closed (${what})`);
+    try {
+      return await operation();
+    } catch (err) {
+      if (err instanceof CoordinationError) throw err;
+      // A script error is a bug that retrying will not fix; anything else is the connection.
+      const retryable = !(err instanceof ReplyError);
+      throw new CoordinationError(`Redis slot registry: ${what} failed`, { cause: err, retryable });
+    }
+  }
+}
