@@ -90,6 +90,13 @@ export class ConfigError extends SluiceError {
   }
 }
 
+/** A state change the current state does not allow (cancel a finished job…). */
+export class ConflictError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_CONFLICT', message);
+  }
+}
+
 export class NotFoundError extends SluiceError {
   constructor(message: string) {
     super('SLUICE_NOT_FOUND', message);
