@@ -144,6 +144,19 @@ export class NoResourcesError extends SluiceError {
   }
 }
 
+/**
+ * A resource driver (DESIGN §4, per-job mode) could not start or stop TaskManagers. `reasons`
+ * lists what the backend said per failed worker (e.g. ECS `RESOURCE:MEMORY`, capacity).
+ */
+export class ResourceDriverError extends SluiceError {
+  readonly reasons: string[];
+
+  constructor(message: string, options: { reasons?: string[]; cause?: unknown; retryable?: boolean } = {}) {
+    super('SLUICE_NO_RESOURCES', message, { cause: options.cause, retryable: options.retryable ?? false });
+    this.reasons = options.reasons ?? [];
+  }
+}
+
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return typeof err === 'string' ? err : JSON.stringify(err);
