@@ -1,0 +1,107 @@
+import type { ResolvedConfig } from '../config';
+import { ConfigError } from '../errors';
+import type { RpcServer } from '../rpc/rpc-auth';
+import { startRpcServer } from '../rpc/rpc-auth';
+import type { RuntimeServices } from '../services/runtime-services';
+import { createRuntimeServices } from '../services/runtime-services';
+import { taskManagerResources } from '../taskmanager/task-manager';
+import type { Logger } from '../util/logger';
+import { createLogger } from '../util/logger';
+import { Dispatcher } from './dispatcher';
+import { ResourceManager } from './resource-manager';
+import { LocalProcessResourceDriver } from './resources/local/local-process-resource-driver';
+import { TaskManagerPool } from './task-manager-pool';
+
+/** Fencing token of a job manager without leader election (one job manager, no HA). */
+const SINGLE_LEADER_TOKEN = 1;
+
+/**
+ * The job manager process (DESIGN §1): control server for TaskManagers, resource manager,
+ * dispatcher with one job master per job. The REST API is served on top of `dispatcher`.
+ */
+export class JobManagerService {
+  private constructor(
+    readonly config: ResolvedConfig,
+    readonly dispatcher: Dispatcher,
+    readonly resourceManager: ResourceManager,
+    private readonly rpc: RpcServer,
+    private readonly services: RuntimeServices,
+    private readonly pool: TaskManagerPool | undefined,
+    readonly logger: Logger,
+  ) {}
+
+  static async start(config: ResolvedConfig): Promise<JobManagerService> {
+    const token = config['rest.token'];
+    if (!token) throw new ConfigError('rest.token must be set: it authenticates REST clients and TaskManagers');
+    const logger = createLogger('jobmanager');
+    const services = createRuntimeServices(config, 'jobmanager');
+    const registry = services.slotRegistry!;
+    const resourceManager = new ResourceManager(
+      registry,
+      services.coordination === 'embedded',
+      { intervalMs: config['heartbeat.interval'], timeoutMs: config['heartbeat.timeout'] },
+      () => SINGLE_LEADER_TOKEN,
+      logger,
+    );
+    const pool =
+      config['execution.target'] === 'per-job'
+        ? new TaskManagerPool(new LocalProcessResourceDriver(config, logger), config['taskmanager.numberOfTaskSlots'], perSlot(config))
+        : undefined;
+    const dispatcher = new Dispatcher(
+      config,
+      services.blobStore,
+      resourceManager,
+      {
+        registry,
+        resourceManager,
+        network: { bufferSizeBytes: config['taskmanager.network.buffer-size'], initialCredit: config['taskmanager.network.buffers-per-channel'] },
+        slotRequestTimeoutMs: config['slot.request.timeout'],
+        exchange: config['execution.exchange'],
+        fencingToken: () => SINGLE_LEADER_TOKEN,
+        ...(pool ? { pool } : {}),
+        logger,
+      },
+      logger,
+    );
+    const rpc = await startRpcServer({
+      host: config['jobmanager.rpc.address'],
+      port: config['jobmanager.rpc.port'],
+      secret: token,
+      serverId: 'jobmanager',
+      onConnection: (connection) => {
+        resourceManager.attach(connection);
+        dispatcher.attach(connection);
+      },
+      onRejected: (reason, remote) => logger.warn({ remote, reason }, 'control connection rejected'),
+    });
+    logger.info({ rpcPort: rpc.port, coordination: services.coordination }, 'job manager started');
+    return new JobManagerService(config, dispatcher, resourceManager, rpc, services, pool, logger);
+  }
+
+  get rpcPort(): number {
+    return this.rpc.port;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+    await this.pool?.close();
+    this.resourceManager.close();
+    await this.rpc.close();
+    await this.services.close();
+    this.logger.info('job manager stopped');
+  }
+}
+
+/** Slot profile of per-job TaskManagers: the configured TaskManager resources split per slot. */
+function perSlot(config: ResolvedConfig): ReturnType<typeof taskManagerResources> {
+  const total = taskManagerResources(config);
+  const slots = config['taskmanager.numberOfTaskSlots'];
+  return {
+    cpuCores: total.cpuCores / slots,
+    heapMb: Math.floor(total.heapMb / slots),
+    directMb: Math.floor(total.directMb / slots),
+    nativeMb: Math.floor(total.nativeMb / slots),
+    networkMb: Math.floor(total.networkMb / slots),
+    managedMb: Math.floor(total.managedMb / slots),
+  };
+}
