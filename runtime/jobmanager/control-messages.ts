@@ -66,4 +66,6 @@ export interface DeployTaskRequest {
 export interface CancelJobRequest {
   readonly fencingToken: number;
   readonly jobId: string;
+  /** Cancels this attempt and every earlier one. */
+  readonly attempt: number;
 }

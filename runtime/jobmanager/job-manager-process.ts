@@ -13,17 +13,16 @@ export interface JobManagerProcess {
 
 export async function startJobManagerProcess(config: ResolvedConfig): Promise<JobManagerProcess> {
   const service = await JobManagerService.start(config);
-  let rest: FastifyInstance | undefined;
+  const rest: FastifyInstance = createRestServer({
+    gateway: service.dispatcher,
+    token: config['rest.token']!,
+    maxBodyBytes: config['rest.max-body-size'],
+    logger: service.logger,
+  });
   try {
-    rest = createRestServer({
-      gateway: service.dispatcher,
-      token: config['rest.token']!,
-      maxBodyBytes: config['rest.max-body-size'],
-      logger: service.logger,
-    });
     await rest.listen({ host: config['rest.address'], port: config['rest.port'] });
   } catch (err) {
-    await rest?.close();
+    await rest.close();
     await service.close();
     throw err;
   }

@@ -224,7 +224,7 @@ export class JobMaster {
   private async teardownAttempt(finalTaskState: 'CANCELED' | 'FINISHED'): Promise<void> {
     this.settleAttempt = undefined;
     const taskManagers = new Set(this.slots.map((s) => s.taskManagerId));
-    const request: CancelJobRequest = { fencingToken: this.ctx.fencingToken(), jobId: this.jobId };
+    const request: CancelJobRequest = { fencingToken: this.ctx.fencingToken(), jobId: this.jobId, attempt: this.attempt };
     await Promise.allSettled(
       [...taskManagers].map((id) => this.ctx.resourceManager.connection(id)?.call(CONTROL.cancelJob, request, 10_000)),
     );

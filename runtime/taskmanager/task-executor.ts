@@ -76,16 +76,23 @@ export class TaskExecutor {
     await task.worker.terminate();
   }
 
-  /** Stops every task of a job (all attempts); resolves when their threads have exited. */
-  async cancelJob(jobId: string): Promise<void> {
-    const victims = [...this.tasks.values()].filter((t) => t.key.jobId === jobId);
+  /**
+   * Stops every task of a job up to attempt `upToAttempt` (all when omitted) and forgets those
+   * attempts' channels; resolves when the threads have exited. Channels are released per
+   * attempt, so a later attempt of the same job is not affected.
+   */
+  async cancelJob(jobId: string, upToAttempt?: number): Promise<void> {
+    const victims = [...this.tasks.values()].filter(
+      (t) => t.key.jobId === jobId && (upToAttempt === undefined || t.key.attempt <= upToAttempt),
+    );
     await Promise.all(
       victims.map(async (t) => {
         if (!TERMINAL_STATES.has(t.state)) this.transition(t, 'CANCELED');
         await t.worker.terminate();
       }),
     );
-    this.channels.release(`${jobId}/`);
+    const last = upToAttempt ?? Math.max(-1, ...victims.map((t) => t.key.attempt));
+    for (let attempt = 0; attempt <= last; attempt++) this.channels.release(`${jobId}/${attempt}/`);
   }
 
   runningTasks(): TaskKey[] {

@@ -201,7 +201,7 @@ export class TaskManagerService {
 
   private async cancelJob(request: CancelJobRequest): Promise<void> {
     this.checkFencing(request.fencingToken);
-    await this.executor.cancelJob(request.jobId);
+    await this.executor.cancelJob(request.jobId, request.attempt);
     for (const [id, key] of this.taskOfChannel) if (key.jobId === request.jobId) this.taskOfChannel.delete(id);
   }
 
