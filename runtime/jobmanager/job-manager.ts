@@ -9,7 +9,9 @@ import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
 import { Dispatcher } from './dispatcher';
 import { ResourceManager } from './resource-manager';
+import { EcsResourceDriver } from './resources/ecs/ecs-resource-driver';
 import { LocalProcessResourceDriver } from './resources/local/local-process-resource-driver';
+import type { ResourceDriver } from './resources/resource-driver';
 import { TaskManagerPool } from './task-manager-pool';
 
 /** Fencing token of a job manager without leader election (one job manager, no HA). */
@@ -45,7 +47,7 @@ export class JobManagerService {
     );
     const pool =
       config['execution.target'] === 'per-job'
-        ? new TaskManagerPool(new LocalProcessResourceDriver(config, logger), config['taskmanager.numberOfTaskSlots'], perSlot(config))
+        ? new TaskManagerPool(createResourceDriver(config, logger), config['taskmanager.numberOfTaskSlots'], perSlot(config))
         : undefined;
     const dispatcher = new Dispatcher(
       config,
@@ -64,7 +66,7 @@ export class JobManagerService {
       logger,
     );
     const rpc = await startRpcServer({
-      host: config['jobmanager.rpc.address'],
+      host: config['jobmanager.rpc.bind-address'] ?? config['jobmanager.rpc.address'],
       port: config['jobmanager.rpc.port'],
       secret: token,
       serverId: 'jobmanager',
@@ -90,6 +92,25 @@ export class JobManagerService {
     await this.services.close();
     this.logger.info('job manager stopped');
   }
+}
+
+/** The per-job resource driver: local child processes, or ECS tasks in the cloud. */
+function createResourceDriver(config: ResolvedConfig, logger: Logger): ResourceDriver {
+  if (config['resourcemanager.driver'] === 'local') return new LocalProcessResourceDriver(config, logger);
+  const cluster = config['resourcemanager.ecs.cluster'];
+  const taskDefinition = config['resourcemanager.ecs.task-definition'];
+  if (!cluster || !taskDefinition) {
+    throw new ConfigError('resourcemanager.driver=ecs needs resourcemanager.ecs.cluster and resourcemanager.ecs.task-definition');
+  }
+  const list = (value: string): string[] => value.split(',').map((x) => x.trim()).filter(Boolean);
+  return new EcsResourceDriver({
+    cluster,
+    taskDefinition,
+    containerName: config['resourcemanager.ecs.container-name'],
+    subnets: list(config['resourcemanager.ecs.subnets']),
+    securityGroups: list(config['resourcemanager.ecs.security-groups']),
+    assignPublicIp: config['resourcemanager.ecs.assign-public-ip'],
+  });
 }
 
 /** Slot profile of per-job TaskManagers: the configured TaskManager resources split per slot. */

@@ -26,7 +26,7 @@ export function createRuntimeServices(config: ResolvedConfig, role: 'jobmanager'
   const redisUrl = config['high-availability.redis.url'];
   const redis = config['high-availability.type'] === 'redis' && redisUrl !== undefined;
   const slotRegistry: SlotRegistry | undefined = redis
-    ? new RedisSlotRegistry({ url: redisUrl, keyPrefix: config['high-availability.redis.key-prefix'] })
+    ? new RedisSlotRegistry({ url: redisUrlWithPassword(redisUrl, config['high-availability.redis.password']), keyPrefix: config['high-availability.redis.key-prefix'] })
     : role === 'jobmanager'
       ? new InMemorySlotRegistry()
       : undefined;
@@ -53,4 +53,13 @@ function blobStoreOptions(config: ResolvedConfig): Parameters<typeof createBlobS
     ...(config['s3.endpoint'] ? { endpoint: config['s3.endpoint'] } : {}),
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
   };
+}
+
+/** The Redis URL with the configured password, unless the URL carries one already. */
+export function redisUrlWithPassword(url: string, password: string | undefined): string {
+  if (!password) return url;
+  const parsed = new URL(url);
+  if (parsed.password) return url;
+  parsed.password = password;
+  return parsed.toString();
 }

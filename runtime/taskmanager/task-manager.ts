@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { hostname, tmpdir } from 'node:os';
+import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
@@ -22,6 +22,15 @@ import { ArtifactCache } from './artifact-cache';
 import type { ResourceProfile } from './resource-profile';
 import type { TaskKey } from './task-executor';
 import { TaskExecutor } from './task-executor';
+
+/** The data address to advertise: as configured, or with 'auto' this machine's first non-loopback IPv4 address. */
+export function advertisedHost(configured: string): string {
+  if (configured !== 'auto') return configured;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
 
 /** A TaskManager's total resources from its config (DESIGN §4). */
 export function taskManagerResources(config: ResolvedConfig): ResourceProfile {
@@ -59,7 +68,10 @@ export class TaskManagerService {
     private readonly services: RuntimeServices,
     private readonly secret: string,
   ) {
-    this.id = config['taskmanager.id'] ?? `tm-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const jobId = config['taskmanager.job-id'];
+    const suffix = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    // Per-job TaskManagers carry their job in the id: the job manager gives them to that job only.
+    this.id = config['taskmanager.id'] ?? (jobId ? `job-${jobId}-${suffix}` : `tm-${suffix}`);
     this.logger = createLogger('taskmanager', { taskManagerId: this.id });
     this.artifacts = new ArtifactCache(services.blobStore, join(tmpdir(), 'sluice-artifacts'));
     this.executor = new TaskExecutor(this.channels, {
@@ -104,7 +116,7 @@ export class TaskManagerService {
   private async startExchange(): Promise<void> {
     const exchange = new TcpExchange({
       taskManagerId: this.id,
-      host: this.config['taskmanager.host'],
+      host: advertisedHost(this.config['taskmanager.host']),
       port: this.config['taskmanager.data.port'],
       secret: this.secret,
       logger: this.logger,

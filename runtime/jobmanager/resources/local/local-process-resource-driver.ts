@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ConfigKey, ResolvedConfig } from '../../../config';
 import { envNameForKey } from '../../../config';
 import type { Logger } from '../../../util/logger';
+import { perJobTaskManagerEnvironment } from '../per-job-taskmanager';
 import type { ResourceDriver, TaskManagerLaunchRequest } from '../resource-driver';
 
 const SLUICE_BIN = join(__dirname, '..', '..', '..', '..', 'bin', 'sluice.js');
@@ -77,17 +78,8 @@ export class LocalProcessResourceDriver implements ResourceDriver {
       const value = this.config[key];
       if (value !== undefined) env[envNameForKey(key)] = String(value);
     }
-    const slots = request.slotsPerTaskManager;
-    const p = request.slotProfile;
-    Object.assign(env, {
+    Object.assign(env, perJobTaskManagerEnvironment(request), {
       [envNameForKey('taskmanager.id')]: id,
-      [envNameForKey('taskmanager.numberOfTaskSlots')]: String(slots),
-      [envNameForKey('taskmanager.cpu.cores')]: String(Math.max(p.cpuCores * slots, 0.001)),
-      [envNameForKey('taskmanager.memory.heap.size')]: String(Math.max(p.heapMb * slots, 64)),
-      [envNameForKey('taskmanager.memory.direct.size')]: String(p.directMb * slots),
-      [envNameForKey('taskmanager.memory.native.size')]: String(p.nativeMb * slots),
-      [envNameForKey('taskmanager.memory.network.size')]: String(p.networkMb * slots),
-      [envNameForKey('taskmanager.memory.managed.size')]: String(p.managedMb * slots),
       [envNameForKey('taskmanager.data.port')]: '0',
     });
     return env;
