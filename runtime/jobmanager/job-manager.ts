@@ -47,7 +47,7 @@ export class JobManagerService {
     );
     const pool =
       config['execution.target'] === 'per-job'
-        ? new TaskManagerPool(createResourceDriver(config, logger), config['taskmanager.numberOfTaskSlots'], perSlot(config))
+        ? new TaskManagerPool(createResourceDriver(config, logger, () => rpcPort), config['taskmanager.numberOfTaskSlots'], perSlot(config))
         : undefined;
     const dispatcher = new Dispatcher(
       config,
@@ -65,6 +65,7 @@ export class JobManagerService {
       },
       logger,
     );
+    let rpcPort = config['jobmanager.rpc.port'];
     const rpc = await startRpcServer({
       host: config['jobmanager.rpc.bind-address'] ?? config['jobmanager.rpc.address'],
       port: config['jobmanager.rpc.port'],
@@ -76,6 +77,7 @@ export class JobManagerService {
       },
       onRejected: (reason, remote) => logger.warn({ remote, reason }, 'control connection rejected'),
     });
+    rpcPort = rpc.port;
     logger.info({ rpcPort: rpc.port, coordination: services.coordination }, 'job manager started');
     return new JobManagerService(config, dispatcher, resourceManager, rpc, services, pool, logger);
   }
@@ -95,8 +97,8 @@ export class JobManagerService {
 }
 
 /** The per-job resource driver: local child processes, or ECS tasks in the cloud. */
-function createResourceDriver(config: ResolvedConfig, logger: Logger): ResourceDriver {
-  if (config['resourcemanager.driver'] === 'local') return new LocalProcessResourceDriver(config, logger);
+function createResourceDriver(config: ResolvedConfig, logger: Logger, rpcPort: () => number): ResourceDriver {
+  if (config['resourcemanager.driver'] === 'local') return new LocalProcessResourceDriver(config, logger, rpcPort);
   const cluster = config['resourcemanager.ecs.cluster'];
   const taskDefinition = config['resourcemanager.ecs.task-definition'];
   if (!cluster || !taskDefinition) {

@@ -44,6 +44,8 @@ export class LocalProcessResourceDriver implements ResourceDriver {
   constructor(
     private readonly config: ResolvedConfig,
     private readonly logger: Logger,
+    /** The control port actually bound (the config may say 0 = any). */
+    private readonly rpcPort: () => number,
   ) {}
 
   async startTaskManagers(request: TaskManagerLaunchRequest): Promise<string[]> {
@@ -81,6 +83,7 @@ export class LocalProcessResourceDriver implements ResourceDriver {
     Object.assign(env, perJobTaskManagerEnvironment(request), {
       [envNameForKey('taskmanager.id')]: id,
       [envNameForKey('taskmanager.data.port')]: '0',
+      [envNameForKey('jobmanager.rpc.port')]: String(this.rpcPort()),
     });
     return env;
   }
