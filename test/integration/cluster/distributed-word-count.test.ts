@@ -1,5 +1,6 @@
 import { fixtureJob, functionJob, runEmbedded } from '../../helpers/embedded';
 import { TestCluster } from '../../helpers/cluster';
+import { waitFor } from '../../../runtime/util/wait';
 
 describe('cluster: job manager + TaskManager processes over TCP', () => {
   let cluster: TestCluster;
@@ -33,6 +34,24 @@ describe('cluster: job manager + TaskManager processes over TCP', () => {
       expect(tm.slotsFree).toBe(2);
       expect(tm.connected).toBe(true);
     }
+  });
+
+  it('shows back pressure of a source behind a slow operator', async () => {
+    const jobId = await cluster.submit(fixtureJob('slow-consumer-job'), { count: '3000000' }, { parallelism: 1 });
+    const pressured = await waitFor(
+      async () => {
+        const job = await cluster.job(jobId);
+        const source = job.vertices.find((v) => v.name.startsWith('fast-source'))!;
+        return job.status === 'RUNNING' && source.backPressure.ratio > 0.5 ? source : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: 'the source to report back pressure' },
+    );
+    expect(pressured.backPressure.level).toBe('high');
+    expect(pressured.subtasks[0]!.backPressuredMs).toBeGreaterThan(0);
+    const slow = (await cluster.job(jobId)).vertices.find((v) => v.name.startsWith('slow'))!;
+    expect(slow.backPressure.ratio).toBeLessThan(pressured.backPressure.ratio);
+    await cluster.jobManager.dispatcher.cancelJob(jobId);
+    await cluster.waitForStatus(jobId, ['CANCELED']);
   });
 
   it('shares slots: 3 operators at parallelism 2 take 2 slots, a second sharing group takes 2 more', async () => {
