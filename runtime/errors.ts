@@ -18,7 +18,10 @@ export type SluiceErrorCode =
   | 'SLUICE_COORDINATION'
   | 'SLUICE_NETWORK'
   | 'SLUICE_NO_RESOURCES'
-  | 'SLUICE_TIMEOUT';
+  | 'SLUICE_TIMEOUT'
+  | 'SLUICE_PAYLOAD_TOO_LARGE'
+  | 'SLUICE_UNSUPPORTED_MEDIA_TYPE'
+  | 'SLUICE_INTERNAL';
 
 export class SluiceError extends Error {
   readonly code: SluiceErrorCode;
@@ -100,6 +103,26 @@ export class ConflictError extends SluiceError {
 export class NotFoundError extends SluiceError {
   constructor(message: string) {
     super('SLUICE_NOT_FOUND', message);
+  }
+}
+
+/** A request without a valid credential (REST 401: missing or wrong bearer token). */
+export class UnauthorizedError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_UNAUTHORIZED', message);
+  }
+}
+
+/**
+ * A REST call the server refused or failed with no more specific error class (413, 415, 500…).
+ * `code` is the server's code; `status` the HTTP status.
+ */
+export class RestApiError extends SluiceError {
+  readonly status: number;
+
+  constructor(code: SluiceErrorCode, status: number, message: string) {
+    super(code, message, { retryable: status >= 500 });
+    this.status = status;
   }
 }
 

@@ -1,5 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { SluiceError } from '../errors';
+import { registerCancelCommand } from './cancel-command';
+import { CliExit } from './cli-exit';
+import { registerInfoCommand } from './info-command';
+import { registerListCommand } from './list-command';
 import { registerRunCommand } from './run-command';
 import { registerServiceCommands } from './service-commands';
 
@@ -11,12 +15,16 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');
   registerRunCommand(program);
+  registerListCommand(program);
+  registerInfoCommand(program);
+  registerCancelCommand(program);
   registerServiceCommands(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CliExit) return err.exitCode;
     printError(err);
     return 1;
   }

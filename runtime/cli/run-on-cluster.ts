@@ -1,0 +1,110 @@
+import { formatRecord } from '../api/connectors/client-sinks';
+import type { JobArgs } from '../api/job';
+import type { JobSettings } from '../api/job-settings';
+import { bundleJob } from '../client/bundle-job';
+import type { ResolvedTarget } from '../client/cluster-target';
+import type { FollowedJob } from '../client/follow-job';
+import { followJob } from '../client/follow-job';
+import { prepareJob } from '../client/prepare-job';
+import { RestClient } from '../client/rest-client';
+import { JobCanceledError, JobFailedError } from '../errors';
+import type { JobDetails } from '../jobmanager/gateway';
+import { CliExit } from './cli-exit';
+import { formatDuration } from './format';
+
+/** Exit code when Ctrl-C detaches from a followed job (the shell's code for SIGINT). */
+export const DETACHED_BY_SIGINT_EXIT_CODE = 130;
+
+export interface RunOnClusterOptions {
+  readonly detached: boolean;
+  /** Poll interval while following (tests shorten it). */
+  readonly pollIntervalMs?: number;
+}
+
+/**
+ * `sluice run` on a job manager: builds the graph here (so a broken job fails before any
+ * upload), bundles the module, uploads the bundle unless the job manager has it, submits, then
+ * prints the job id (detached) or follows the job to its end. Exit: 0 FINISHED, 1 FAILED or
+ * CANCELED, 130 when Ctrl-C detaches (the job keeps running).
+ */
+export async function runOnCluster(
+  jobPath: string,
+  args: JobArgs,
+  settings: Partial<JobSettings>,
+  target: Extract<ResolvedTarget, { kind: 'cluster' }>,
+  options: RunOnClusterOptions,
+): Promise<void> {
+  const { jobGraph, code } = prepareJob(jobPath, args, settings);
+  const bundle = await bundleJob(jobPath);
+  for (const warning of bundle.warnings) console.error(`warning: ${warning}`);
+  const client = new RestClient({ url: target.restUrl, ...(target.token ? { token: target.token } : {}) });
+  if (!(await client.hasArtifact(bundle.sha256))) {
+    await client.putArtifact(bundle.sha256, bundle.code);
+    console.error(
+      `uploaded job bundle ${bundle.sha256.slice(0, 12)} (${Math.ceil(bundle.code.byteLength / 1024)} KiB)`,
+    );
+  }
+  const { jobId } = await client.submitJob({
+    jobGraph,
+    artifact: bundle.sha256,
+    args: code.args,
+    buildSettings: code.buildSettings,
+  });
+  console.error(`job '${jobGraph.jobName}' submitted to ${client.url} as ${jobId}`);
+  if (options.detached) {
+    process.stdout.write(`${jobId}\n`);
+    return;
+  }
+  const followed = await followUntilEndOrCtrlC(client, jobId, options.pollIntervalMs);
+  for (const value of followed.results) process.stdout.write(formatRecord(value) + '\n');
+  reportEnd(jobId, followed.details);
+}
+
+async function followUntilEndOrCtrlC(
+  client: RestClient,
+  jobId: string,
+  pollIntervalMs?: number,
+): Promise<FollowedJob> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await followJob(client, jobId, {
+      signal: controller.signal,
+      ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
+      onLines: (lines) => process.stdout.write(lines.join('\n') + '\n'),
+      onDropped: (count) =>
+        console.error(`(the job manager dropped ${count} output lines: the job printed more than it keeps)`),
+      onNetworkError: (err) => console.error(`${err.message}; retrying`),
+      onOutputRestart: (attempt) =>
+        console.error(`(job restarted from the beginning as attempt ${attempt}: its output starts over)`),
+      onStatus: (details, change) => {
+        if (change.restarted)
+          console.error(`job ${jobId} RESTARTING (restart ${details.restarts})${failureSuffix(details)}`);
+        else if (
+          details.status !== 'FINISHED' &&
+          details.status !== 'FAILED' &&
+          details.status !== 'CANCELED'
+        ) {
+          console.error(`job ${jobId} ${details.status}`);
+        }
+      },
+    });
+  } catch (err) {
+    if (!controller.signal.aborted) throw err;
+    console.error(`detached from job ${jobId}; it keeps running. Cancel it with: sluice cancel ${jobId}`);
+    throw new CliExit(DETACHED_BY_SIGINT_EXIT_CODE);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+function reportEnd(jobId: string, details: JobDetails): void {
+  if (details.status === 'FAILED') throw new JobFailedError(`job ${jobId} FAILED${failureSuffix(details)}`);
+  if (details.status === 'CANCELED') throw new JobCanceledError(`job ${jobId} CANCELED`);
+  console.error(`job '${details.name}' (${jobId}) FINISHED in ${formatDuration(details.durationMs)}`);
+}
+
+function failureSuffix(details: JobDetails): string {
+  return details.failure ? `: ${details.failure.message}` : '';
+}

@@ -1,0 +1,140 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, describeError } from '../errors';
+import { RestClient, normalizeRestUrl } from './rest-client';
+
+/** Where `sluice run` sends a job: in this process, to a job manager, or whichever is there. */
+export type TargetKind = 'embedded' | 'cluster' | 'auto';
+export const TARGET_KINDS: readonly TargetKind[] = ['embedded', 'cluster', 'auto'];
+
+/** Written by `npm run local` next to the project; other fields (pids, ports…) are ignored here. */
+export const LOCAL_CLUSTER_FILE = join('.sluice', 'local-cluster.json');
+
+const localClusterSchema = z.looseObject({ restUrl: z.string().min(1), token: z.string().min(1).optional() });
+export type LocalClusterInfo = z.infer<typeof localClusterSchema>;
+
+export interface ClusterTargetOptions {
+  readonly target?: TargetKind;
+  /** `--rest-url` */
+  readonly restUrl?: string;
+  /** `--token` */
+  readonly token?: string;
+  /** Environment to read `SLUICE_REST_URL` and `SLUICE_TOKEN` from (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Directory holding `.sluice/local-cluster.json` (default the working directory). */
+  readonly cwd?: string;
+  /** How long the local cluster gets to answer `/healthz` (default 500 ms). */
+  readonly probeTimeoutMs?: number;
+}
+
+export type ResolvedTarget =
+  | { readonly kind: 'embedded'; readonly reason: string }
+  | {
+      readonly kind: 'cluster';
+      readonly restUrl: string;
+      readonly token?: string;
+      /** Where the address came from, for messages. */
+      readonly source: '--rest-url' | 'SLUICE_REST_URL' | typeof LOCAL_CLUSTER_FILE;
+    };
+
+/**
+ * Decides where a command goes. The address comes from `--rest-url`, else `SLUICE_REST_URL`,
+ * else the local cluster file when that cluster answers `/healthz`; the token from `--token`,
+ * else `SLUICE_TOKEN`, else the local cluster file (only when talking to that same cluster, so
+ * its token is never sent elsewhere). `auto` without an address runs embedded; `cluster`
+ * without one throws a `ConfigError` saying how to give one.
+ */
+export async function resolveClusterTarget(options: ClusterTargetOptions = {}): Promise<ResolvedTarget> {
+  const target = options.target ?? 'auto';
+  if (target === 'embedded') return { kind: 'embedded', reason: '--target embedded' };
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = explicitAddress(options.restUrl, env.SLUICE_REST_URL);
+  const local = await readLocalCluster(cwd, explicit === undefined);
+  const token = (sameUrl: string) =>
+    options.token || env.SLUICE_TOKEN || (local.info && local.url === sameUrl ? local.info.token : undefined);
+
+  if (explicit)
+    return withToken(
+      { kind: 'cluster', restUrl: explicit.url, source: explicit.source },
+      token(explicit.url),
+    );
+  if (local.info && local.url) {
+    const probe = await probeHealth(local.url, options.probeTimeoutMs ?? 500);
+    if (probe === true)
+      return withToken({ kind: 'cluster', restUrl: local.url, source: LOCAL_CLUSTER_FILE }, token(local.url));
+    local.problem = `the local cluster in ${LOCAL_CLUSTER_FILE} (${local.url}) does not answer: ${probe}`;
+  }
+  const reason = local.problem ?? `no --rest-url, SLUICE_REST_URL or ${LOCAL_CLUSTER_FILE}`;
+  if (target === 'auto') return { kind: 'embedded', reason };
+  throw new ConfigError(
+    `no job manager to send the job to (${reason}): pass --rest-url, set SLUICE_REST_URL, or start a local cluster with \`npm run local\``,
+  );
+}
+
+/** Reads and validates the local cluster file; never throws (a broken file is a reason, not a crash). */
+export async function readLocalClusterInfo(
+  cwd: string,
+): Promise<{ info?: LocalClusterInfo; problem?: string }> {
+  const path = join(cwd, LOCAL_CLUSTER_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    return missing ? {} : { problem: `cannot read ${LOCAL_CLUSTER_FILE}: ${describeError(err)}` };
+  }
+  let parsed: ReturnType<typeof localClusterSchema.safeParse>;
+  try {
+    parsed = localClusterSchema.safeParse(JSON.parse(text));
+  } catch (err) {
+    return { problem: `${LOCAL_CLUSTER_FILE} is not JSON: ${describeError(err)}` };
+  }
+  if (!parsed.success) return { problem: `${LOCAL_CLUSTER_FILE} has no valid restUrl` };
+  return { info: parsed.data };
+}
+
+function explicitAddress(
+  flag: string | undefined,
+  fromEnv: string | undefined,
+): { url: string; source: '--rest-url' | 'SLUICE_REST_URL' } | undefined {
+  if (flag) return { url: normalizeOrExplain(flag, '--rest-url'), source: '--rest-url' };
+  if (fromEnv) return { url: normalizeOrExplain(fromEnv, 'SLUICE_REST_URL'), source: 'SLUICE_REST_URL' };
+  return undefined;
+}
+
+function normalizeOrExplain(url: string, where: string): string {
+  try {
+    return normalizeRestUrl(url);
+  } catch (err) {
+    throw new ConfigError(`${where}: ${describeError(err)}`);
+  }
+}
+
+async function readLocalCluster(
+  cwd: string,
+  needed: boolean,
+): Promise<{ info?: LocalClusterInfo; url?: string; problem?: string }> {
+  const read = await readLocalClusterInfo(cwd);
+  if (!read.info) return needed ? read : {};
+  try {
+    return { info: read.info, url: normalizeRestUrl(read.info.restUrl) };
+  } catch (err) {
+    return { problem: `${LOCAL_CLUSTER_FILE}: ${describeError(err)}` };
+  }
+}
+
+/** True when `/healthz` answers ok in time, else the reason it did not. */
+async function probeHealth(url: string, timeoutMs: number): Promise<true | string> {
+  try {
+    const health = await new RestClient({ url, timeoutMs }).health();
+    return health?.status === 'ok' ? true : 'unexpected /healthz answer';
+  } catch (err) {
+    return describeError(err);
+  }
+}
+
+function withToken<T extends object>(target: T, token: string | undefined): T & { token?: string } {
+  return token ? { ...target, token } : target;
+}

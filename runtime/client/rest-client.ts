@@ -1,0 +1,269 @@
+import {
+  BadRequestError,
+  ConfigError,
+  ConflictError,
+  NetworkError,
+  NotFoundError,
+  RestApiError,
+  UnauthorizedError,
+  type SluiceErrorCode,
+} from '../errors';
+import type {
+  ClusterOverview,
+  JobDetails,
+  JobManagerGateway,
+  JobOutputPage,
+  JobSubmission,
+  JobSummary,
+  TaskManagerInfo,
+} from '../jobmanager/gateway';
+
+export interface RestClientOptions {
+  /** Base URL of the job manager's REST API, e.g. `http://127.0.0.1:8081`. */
+  readonly url: string;
+  /** Bearer token (`rest.token`); without one, every route but health answers 401. */
+  readonly token?: string;
+  /** Deadline of one request, response body included (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Deadline of an artifact upload, which may be tens of MB (default 5 min). */
+  readonly uploadTimeoutMs?: number;
+}
+
+/** Per-call options: `signal` aborts the call (the promise rejects with the signal's reason). */
+export interface RequestOptions {
+  readonly signal?: AbortSignal;
+}
+
+interface Call extends RequestOptions {
+  readonly body?: Uint8Array | string;
+  readonly contentType?: string;
+  readonly timeoutMs?: number;
+}
+
+/** Codes the REST API answers with; anything else from a server is mapped by HTTP status. */
+const REST_CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
+  'SLUICE_BAD_REQUEST',
+  'SLUICE_UNAUTHORIZED',
+  'SLUICE_NOT_FOUND',
+  'SLUICE_CONFLICT',
+  'SLUICE_PAYLOAD_TOO_LARGE',
+  'SLUICE_UNSUPPORTED_MEDIA_TYPE',
+  'SLUICE_INTERNAL',
+]);
+
+/**
+ * Typed client of the job manager's REST API (global fetch). Mirrors `JobManagerGateway`, so
+ * code written against the gateway runs against a remote job manager unchanged. Errors:
+ * `NetworkError` when the job manager cannot be reached or does not answer in time,
+ * `UnauthorizedError` when the token is missing or rejected, `BadRequestError`,
+ * `NotFoundError`, `ConflictError` by the server's code, `RestApiError` for anything else.
+ */
+export class RestClient implements JobManagerGateway {
+  readonly url: string;
+  private readonly token: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly uploadTimeoutMs: number;
+
+  constructor(options: RestClientOptions) {
+    this.url = normalizeRestUrl(options.url);
+    this.token = options.token || undefined;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.uploadTimeoutMs = options.uploadTimeoutMs ?? 300_000;
+  }
+
+  /** `GET /healthz`; needs no token. */
+  async health(options: RequestOptions & { timeoutMs?: number } = {}): Promise<{ status: 'ok' }> {
+    return (await this.json('GET', '/healthz', options)) as { status: 'ok' };
+  }
+
+  async overview(options: RequestOptions = {}): Promise<ClusterOverview> {
+    return (await this.json('GET', '/overview', options)) as ClusterOverview;
+  }
+
+  async listJobs(options: RequestOptions = {}): Promise<JobSummary[]> {
+    return ((await this.json('GET', '/jobs', options)) as { jobs: JobSummary[] }).jobs;
+  }
+
+  async submitJob(submission: JobSubmission, options: RequestOptions = {}): Promise<{ jobId: string }> {
+    const body = JSON.stringify(submission);
+    const { jobId } = (await this.json('POST', '/jobs', {
+      ...options,
+      body,
+      contentType: 'application/json',
+    })) as { jobId: string };
+    return { jobId };
+  }
+
+  async getJob(jobId: string, options: RequestOptions = {}): Promise<JobDetails> {
+    return (await this.json('GET', `/jobs/${encodeURIComponent(jobId)}`, options)) as JobDetails;
+  }
+
+  async cancelJob(jobId: string, options: RequestOptions = {}): Promise<void> {
+    await this.json('PATCH', `/jobs/${encodeURIComponent(jobId)}?mode=cancel`, options);
+  }
+
+  async jobOutput(
+    jobId: string,
+    fromLine = 0,
+    fromResult = 0,
+    options: RequestOptions = {},
+  ): Promise<JobOutputPage> {
+    const query = `fromLine=${fromLine}&fromResult=${fromResult}`;
+    return (await this.json(
+      'GET',
+      `/jobs/${encodeURIComponent(jobId)}/output?${query}`,
+      options,
+    )) as JobOutputPage;
+  }
+
+  async listTaskManagers(options: RequestOptions = {}): Promise<TaskManagerInfo[]> {
+    return ((await this.json('GET', '/taskmanagers', options)) as { taskManagers: TaskManagerInfo[] })
+      .taskManagers;
+  }
+
+  async putArtifact(sha256: string, body: Uint8Array, options: RequestOptions = {}): Promise<void> {
+    await this.json('PUT', `/artifacts/${encodeURIComponent(sha256)}`, {
+      ...options,
+      body,
+      contentType: 'application/javascript',
+      timeoutMs: this.uploadTimeoutMs,
+    });
+  }
+
+  async hasArtifact(sha256: string, options: RequestOptions = {}): Promise<boolean> {
+    const response = await this.send('HEAD', `/artifacts/${encodeURIComponent(sha256)}`, options, [404]);
+    return response.ok;
+  }
+
+  /** Sends a request and parses its JSON answer (undefined for an empty body). */
+  private async json(method: string, path: string, call: Call): Promise<unknown> {
+    const response = await this.send(method, path, call);
+    const text = await this.guard(call, call.timeoutMs ?? this.timeoutMs, () => response.text());
+    if (text.length === 0) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new RestApiError(
+        'SLUICE_INTERNAL',
+        response.status,
+        `the job manager at ${this.url} answered ${method} ${path} with invalid JSON`,
+      );
+    }
+  }
+
+  /** Sends a request; a non-2xx status not in `accepted` becomes a typed error. */
+  private async send(method: string, path: string, call: Call, accepted: number[] = []): Promise<Response> {
+    const timeoutMs = call.timeoutMs ?? this.timeoutMs;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    if (call.contentType !== undefined) headers['content-type'] = call.contentType;
+    const response = await this.guard(call, timeoutMs, (signal) =>
+      fetch(`${this.url}${path}`, { method, headers, body: call.body, signal }),
+    );
+    if (response.ok || accepted.includes(response.status)) return response;
+    const text = await this.guard(call, timeoutMs, () => response.text()).catch(() => '');
+    throw this.errorFor(response, text);
+  }
+
+  /**
+   * Runs one step of a request under the deadline and the caller's signal, translating
+   * failures: the caller's abort stays an abort, everything else is a `NetworkError`.
+   */
+  private async guard<T>(
+    call: Call,
+    timeoutMs: number,
+    step: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = call.signal ? AbortSignal.any([call.signal, deadline]) : deadline;
+    try {
+      return await step(signal);
+    } catch (err) {
+      if (call.signal?.aborted) throw call.signal.reason;
+      const reason = deadline.aborted ? `no answer within ${timeoutMs} ms` : networkReason(err);
+      throw new NetworkError(`cannot reach the job manager at ${this.url}: ${reason}`, { cause: err });
+    }
+  }
+
+  private errorFor(response: Response, text: string): Error {
+    const body = parseErrorBody(text);
+    const code = body.code;
+    const message =
+      body.message ??
+      `the job manager at ${this.url} answered ${response.status} ${response.statusText}`.trim();
+    if (response.status === 401) {
+      return new UnauthorizedError(
+        this.token === undefined
+          ? `the job manager at ${this.url} requires a token: pass --token or set SLUICE_TOKEN`
+          : `the job manager at ${this.url} rejected the token: check --token or SLUICE_TOKEN`,
+      );
+    }
+    if (code === 'SLUICE_BAD_REQUEST' || (code === undefined && response.status === 400))
+      return new BadRequestError(message);
+    if (code === 'SLUICE_NOT_FOUND' || (code === undefined && response.status === 404))
+      return new NotFoundError(message);
+    if (code === 'SLUICE_CONFLICT' || (code === undefined && response.status === 409))
+      return new ConflictError(message);
+    return new RestApiError(code ?? codeForStatus(response.status), response.status, message);
+  }
+}
+
+/** Checks and normalizes a REST base URL (http or https, no trailing slash). */
+export function normalizeRestUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`'${url}' is not a URL (expected e.g. http://127.0.0.1:8081)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`'${url}' is not an http:// or https:// URL`);
+  }
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw new ConfigError(
+      `'${url}' must not carry credentials, a query or a fragment (pass the token with --token)`,
+    );
+  }
+  return parsed.href.replace(/\/+$/, '');
+}
+
+function parseErrorBody(text: string): { code?: SluiceErrorCode; message?: string } {
+  try {
+    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
+    return {
+      ...(typeof body.code === 'string' && REST_CODES.has(body.code)
+        ? { code: body.code as SluiceErrorCode }
+        : {}),
+      ...(typeof body.message === 'string' ? { message: body.message } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+function codeForStatus(status: number): SluiceErrorCode {
+  if (status === 413) return 'SLUICE_PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'SLUICE_UNSUPPORTED_MEDIA_TYPE';
+  return status >= 500 ? 'SLUICE_INTERNAL' : 'SLUICE_BAD_REQUEST';
+}
+
+/**
+ * fetch's own message is only "fetch failed"; the useful part (ECONNREFUSED…) is its cause.
+ * Duck-typed: fetch's errors may come from another realm (a vm context), where `instanceof`
+ * fails.
+ */
+function networkReason(err: unknown): string {
+  const cause = asError(asError(err)?.cause);
+  // undici wraps several attempts (IPv4 and IPv6) in an AggregateError with an empty message.
+  const inner = Array.isArray((cause as { errors?: unknown })?.errors)
+    ? (cause as { errors: unknown[] }).errors.map(asError).find((e) => e?.message)
+    : undefined;
+  const best = inner ?? cause ?? asError(err);
+  return best?.message || best?.code || String(err);
+}
+
+function asError(value: unknown): { message?: string; code?: string; cause?: unknown } | undefined {
+  return typeof value === 'object' && value !== null
+    ? (value as { message?: string; code?: string; cause?: unknown })
+    : undefined;
+}
