@@ -60,17 +60,26 @@ export class ComputeStack extends Stack {
     const environment = sluiceEnvironment({
       'high-availability.type': 'redis',
       'high-availability.redis.url': props.redis.url,
+      'storage.type': 's3',
       's3.bucket': props.bucket.bucketName,
       's3.prefix': props.s3Prefix,
       'rest.port': SLUICE_PORTS.rest,
       'jobmanager.rpc.port': SLUICE_PORTS.rpc,
       'taskmanager.data.port': SLUICE_PORTS.data,
-      'exchange.sqs.queue-prefix': props.exchange.queueNamePrefix,
-      'exchange.sqs.dead-letter-queue-arn': props.exchange.deadLetterQueueArn,
-      'exchange.sqs.template-queue-url': props.exchange.templateQueueUrl,
+      // Containers listen on all interfaces and advertise their own address.
+      'taskmanager.host': 'auto',
+      'rest.address': '0.0.0.0',
+      'jobmanager.rpc.bind-address': '0.0.0.0',
+      'jobmanager.rpc.address': `jobmanager.${namespace.namespaceName}`,
+      'sqs.queue-prefix': props.exchange.queueNamePrefix,
+    });
+    const restToken = new secretsmanager.Secret(this, 'RestToken', {
+      description: 'Sluice cluster token: REST bearer token and the secret TaskManagers authenticate with',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
     const secrets = {
       [sluiceEnvName('high-availability.redis.password')]: ecs.Secret.fromSecretsManager(props.redis.authSecret),
+      [sluiceEnvName('rest.token')]: ecs.Secret.fromSecretsManager(restToken),
     };
 
     this.taskManagers = new TaskManagerService(this, 'TaskManagers', {
@@ -86,10 +95,6 @@ export class ComputeStack extends Stack {
       dataAccess,
     });
 
-    const restToken = new secretsmanager.Secret(this, 'RestToken', {
-      description: 'Sluice REST bearer token (every route but /healthz needs it)',
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-    });
     const subnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds;
     const tmDefinition = this.taskManagers.definition;
     this.jobManagers = new JobManagerService(this, 'JobManagers', {
@@ -111,7 +116,7 @@ export class ComputeStack extends Stack {
           'resourcemanager.ecs.security-groups': groups.taskManagers.securityGroupId,
         }),
       },
-      secrets: { ...secrets, [sluiceEnvName('rest.auth.token')]: ecs.Secret.fromSecretsManager(restToken) },
+      secrets,
       logRetention,
       dataAccess,
       taskManagers: {

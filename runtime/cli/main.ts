@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { SluiceError } from '../errors';
 import { registerRunCommand } from './run-command';
+import { registerServiceCommands } from './service-commands';
 
 /** The `sluice` command. Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -10,6 +11,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');
   registerRunCommand(program);
+  registerServiceCommands(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -13,3 +13,8 @@ export function keyValue(value: string, previous: Record<string, string> = {}): 
   if (eq <= 0) throw new InvalidArgumentError(`'${value}' is not of the form key=value`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
+
+/** Collects repeated flags into a list. */
+export function keyValueList(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -32,6 +32,11 @@ export const CLUSTER_OPTIONS = {
     default: 6123,
     description: 'Port of the job manager control (RPC) server.',
   }),
+  'jobmanager.rpc.bind-address': defineOption({
+    type: optionalType(stringType({ nonEmpty: true })),
+    default: undefined,
+    description: 'Address the control server binds to (e.g. 0.0.0.0 in a container); unset binds jobmanager.rpc.address.',
+  }),
   'rest.address': defineOption({
     type: stringType({ nonEmpty: true }),
     default: '127.0.0.1',
@@ -68,6 +73,12 @@ export const CLUSTER_OPTIONS = {
     type: optionalType(urlType(['redis:', 'rediss:'])),
     default: undefined,
     description: 'Redis URL (redis:// or rediss:// for TLS); required when high-availability.type is redis.',
+  }),
+  'high-availability.redis.password': defineOption({
+    type: optionalType(stringType({ nonEmpty: true })),
+    default: undefined,
+    secret: true,
+    description: 'Redis AUTH password (e.g. an ElastiCache auth token), if not in the URL.',
   }),
   'high-availability.redis.key-prefix': defineOption({
     type: stringType({ check: redisKeyPrefixProblem, label: 'string', expected: 'a Redis key prefix' }),

@@ -1,6 +1,7 @@
 import { CHECKPOINTING_OPTIONS } from './options-checkpointing';
 import { CLUSTER_OPTIONS } from './options-cluster';
 import { PIPELINE_OPTIONS } from './options-pipeline';
+import { RESOURCE_OPTIONS } from './options-resources';
 import { RESTART_OPTIONS } from './options-restart';
 import { STORAGE_OPTIONS } from './options-storage';
 import { TASKMANAGER_OPTIONS } from './options-taskmanager';
@@ -17,6 +18,7 @@ export const CONFIG_OPTIONS = {
   ...CLUSTER_OPTIONS,
   ...RESTART_OPTIONS,
   ...STORAGE_OPTIONS,
+  ...RESOURCE_OPTIONS,
 };
 
 export type ConfigKey = keyof typeof CONFIG_OPTIONS;
@@ -32,12 +34,14 @@ export type ResolvedConfig = ConfigValues<typeof CONFIG_OPTIONS>;
  * - `SLUICE_TOKEN`: bearer token the CLI sends to the REST API.
  * - `SLUICE_REST_URL`: REST address the CLI talks to.
  * - `SLUICE_TARGET`: deployment target the CLI and local launcher pick.
+ * - `SLUICE_DEBUG`: the CLI prints stack traces of errors.
  */
 export const RESERVED_ENV_VARS = [
   'SLUICE_CONFIG',
   'SLUICE_LOG_LEVEL',
   'SLUICE_TOKEN',
   'SLUICE_REST_URL',
+  'SLUICE_DEBUG',
   'SLUICE_TARGET',
 ] as const;
 

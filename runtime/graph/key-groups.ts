@@ -1,5 +1,5 @@
 import { pack } from 'msgpackr';
-import { murmur3 } from './murmur3';
+import { murmur3, murmur3Ascii } from './murmur3';
 
 /**
  * Keys map to key groups, key groups to subtasks (DESIGN §3, Flink's KeyGroupRangeAssignment):
@@ -16,7 +16,9 @@ export function serializeKey(key: unknown): Uint8Array {
 
 export function hashKey(key: unknown): number {
   if (typeof key === 'string') {
-    // Fast path without allocating: encode into a reusable buffer.
+    const ascii = murmur3Ascii(key);
+    if (ascii >= 0) return ascii;
+    // Otherwise encode into a reusable buffer (no allocation per key).
     if (key.length * 3 > scratch.length) scratch = Buffer.allocUnsafe(key.length * 3);
     const length = scratch.write(key, 0, 'utf8');
     return murmur3(scratch, length);

@@ -113,6 +113,11 @@ export interface JobOutputPage {
   readonly status: JobStatus;
   /** Lines dropped because the job printed more than the job manager keeps. */
   readonly droppedLines: number;
+  /**
+   * The attempt this output belongs to. After a restart (without checkpoints) output starts
+   * over: a client that saw another attempt should read again from 0.
+   */
+  readonly attempt: number;
 }
 
 export interface TaskManagerInfo {

@@ -92,7 +92,6 @@ export async function runJobEmbedded(jobGraph: JobGraph, code: JobCode, options:
         },
         onMetrics: (task, m) => metrics.set(names.get(`${task.vertexId}/${task.subtaskIndex}`) ?? task.vertexId, m),
       },
-      options.resourceLimits,
     );
     const onAbort = (): void => {
       if (failed) return;
@@ -101,7 +100,7 @@ export async function runJobEmbedded(jobGraph: JobGraph, code: JobCode, options:
     };
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    for (const tdd of descriptors) executor.deploy(tdd);
+    for (const tdd of descriptors) executor.deploy(tdd, { resourceLimits: options.resourceLimits });
   });
 }
 

@@ -1,14 +1,22 @@
 import type { MessagePort } from 'node:worker_threads';
 import { MessageChannel } from 'node:worker_threads';
 import type { TaskDeploymentDescriptor } from '../taskmanager/task-deployment';
+import type { ExchangeTransport, PeerAddress } from './exchange-transport';
 
 /**
  * Hands each task the MessagePort ends of its channels. The TaskManager's network stack
  * decides what is at the other end: another local task or a transport relay.
  */
 export interface ChannelProvider {
-  /** Ports for every input and output channel of the task, by channel id. */
-  portsFor(tdd: TaskDeploymentDescriptor): Map<string, MessagePort>;
+  /**
+   * Ports for every input and output channel of the task, by channel id. Channels listed in
+   * `remotePeers` have their other end in another TaskManager, reached through `transport`.
+   */
+  portsFor(
+    tdd: TaskDeploymentDescriptor,
+    remotePeers?: Readonly<Record<string, PeerAddress>>,
+    transport?: ExchangeTransport,
+  ): Map<string, MessagePort>;
   /** Forgets channels whose id starts with `prefix` (a job or a job attempt) and closes their ports. */
   release(prefix: string): void;
 }

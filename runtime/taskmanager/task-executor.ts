@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ResourceLimits } from 'node:worker_threads';
+import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import type { SerializedError } from '../errors';
 import type { ChannelProvider } from '../network/channel-provider';
@@ -20,8 +20,8 @@ export interface TaskKey {
 
 export interface TaskEvents {
   onStateChange(task: TaskKey, state: ExecutionState, error?: SerializedError): void;
-  onOutput(jobId: string, lines: string[]): void;
-  onResults(jobId: string, values: unknown[]): void;
+  onOutput(task: TaskKey, lines: string[]): void;
+  onResults(task: TaskKey, values: unknown[]): void;
   onMetrics?(task: TaskKey, metrics: TaskMetrics): void;
 }
 
@@ -42,16 +42,16 @@ export class TaskExecutor {
   constructor(
     private readonly channels: ChannelProvider,
     private readonly events: TaskEvents,
-    private readonly resourceLimits?: ResourceLimits,
   ) {}
 
-  deploy(tdd: TaskDeploymentDescriptor): void {
+  /** Starts the task's thread. `ports` default to what the channel provider gives for the task. */
+  deploy(tdd: TaskDeploymentDescriptor, options: { resourceLimits?: ResourceLimits; ports?: Map<string, MessagePort> } = {}): TaskKey {
     const key: TaskKey = { jobId: tdd.jobId, attempt: tdd.attempt, vertexId: tdd.vertexId, subtaskIndex: tdd.subtaskIndex };
-    const ports = this.channels.portsFor(tdd);
+    const ports = options.ports ?? this.channels.portsFor(tdd);
     const worker = new Worker(BOOTSTRAP, {
       workerData: { tdd, ports: Object.fromEntries(ports) },
       transferList: [...ports.values()],
-      resourceLimits: this.resourceLimits,
+      resourceLimits: options.resourceLimits,
       name: taskName(tdd),
     });
     const task: RunningTask = { key, name: taskName(tdd), worker, state: 'DEPLOYING' };
@@ -65,18 +65,34 @@ export class TaskExecutor {
       }
     });
     this.events.onStateChange(key, 'DEPLOYING');
+    return key;
   }
 
-  /** Stops every task of a job (all attempts); resolves when their threads have exited. */
-  async cancelJob(jobId: string): Promise<void> {
-    const victims = [...this.tasks.values()].filter((t) => t.key.jobId === jobId);
+  /** Fails one task from outside (its channels broke): stops its thread and reports FAILED. */
+  async failTask(key: TaskKey, error: SerializedError): Promise<void> {
+    const task = this.tasks.get(taskId(key));
+    if (!task) return;
+    this.transition(task, 'FAILED', error);
+    await task.worker.terminate();
+  }
+
+  /**
+   * Stops every task of a job up to attempt `upToAttempt` (all when omitted) and forgets those
+   * attempts' channels; resolves when the threads have exited. Channels are released per
+   * attempt, so a later attempt of the same job is not affected.
+   */
+  async cancelJob(jobId: string, upToAttempt?: number): Promise<void> {
+    const victims = [...this.tasks.values()].filter(
+      (t) => t.key.jobId === jobId && (upToAttempt === undefined || t.key.attempt <= upToAttempt),
+    );
     await Promise.all(
       victims.map(async (t) => {
         if (!TERMINAL_STATES.has(t.state)) this.transition(t, 'CANCELED');
         await t.worker.terminate();
       }),
     );
-    this.channels.release(`${jobId}/`);
+    const last = upToAttempt ?? Math.max(-1, ...victims.map((t) => t.key.attempt));
+    for (let attempt = 0; attempt <= last; attempt++) this.channels.release(`${jobId}/${attempt}/`);
   }
 
   runningTasks(): TaskKey[] {
@@ -95,10 +111,10 @@ export class TaskExecutor {
         if (TERMINAL_STATES.has(message.state)) void task.worker.terminate();
         return;
       case 'output':
-        this.events.onOutput(task.key.jobId, message.lines);
+        this.events.onOutput(task.key, message.lines);
         return;
       case 'results':
-        this.events.onResults(task.key.jobId, message.values);
+        this.events.onResults(task.key, message.values);
         return;
       case 'metrics':
         this.events.onMetrics?.(task.key, message.metrics);

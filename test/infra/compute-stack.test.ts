@@ -4,6 +4,8 @@
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { synthesizeSluice, type SynthesizedSluice } from '../helpers/cdk-app';
+import { CONFIG_OPTIONS, RESERVED_ENV_VARS, envNameForKey } from '../../runtime/config';
+import type { ConfigKey } from '../../runtime/config';
 
 let synth: SynthesizedSluice;
 let compute: Template;
@@ -75,7 +77,7 @@ describe('JobManager', () => {
     expect(env.SLUICE_RESOURCEMANAGER_ECS_CONTAINER_NAME).toBe('"taskmanager"');
     expect(env.SLUICE_RESOURCEMANAGER_ECS_SUBNETS).toContain('privateSubnet');
     const secrets = (jm.Secrets ?? []).map((s) => s.Name).sort();
-    expect(secrets).toEqual(['SLUICE_HIGH_AVAILABILITY_REDIS_PASSWORD', 'SLUICE_REST_AUTH_TOKEN']);
+    expect(secrets).toEqual(['SLUICE_HIGH_AVAILABILITY_REDIS_PASSWORD', 'SLUICE_REST_TOKEN']);
     // The token never appears as a plain environment value.
     expect(Object.keys(env).some((k) => k.includes('PASSWORD') || k.includes('TOKEN'))).toBe(false);
   });
@@ -103,7 +105,7 @@ describe('TaskManager', () => {
     expect(tm.Command).toEqual(['taskmanager']);
     expect(tm.PortMappings?.map((p) => p.ContainerPort)).toEqual([6121]);
     expect(envOf('taskmanager').SLUICE_TASKMANAGER_NUMBEROFTASKSLOTS).toBe('"4"');
-    expect((tm.Secrets ?? []).map((s) => s.Name)).toEqual(['SLUICE_HIGH_AVAILABILITY_REDIS_PASSWORD']);
+    expect((tm.Secrets ?? []).map((s) => s.Name).sort()).toEqual(['SLUICE_HIGH_AVAILABILITY_REDIS_PASSWORD', 'SLUICE_REST_TOKEN']);
   });
 
   test('task definition family is stable (IAM for RunTask names it)', () => {
@@ -204,5 +206,23 @@ describe('outputs', () => {
     }
     expect(JSON.stringify(outputs.RestEndpoint?.Value)).toContain('DNSName');
     expect(JSON.stringify(outputs.RestEndpoint?.Value)).toContain(':8081');
+  });
+});
+
+describe('configuration handed to the containers', () => {
+  test('every SLUICE_* variable and secret is a config key the runtime accepts', () => {
+    const known = new Set([...Object.keys(CONFIG_OPTIONS).map((k) => envNameForKey(k as ConfigKey)), ...RESERVED_ENV_VARS]);
+    for (const name of ['jobmanager', 'taskmanager']) {
+      const c = container(name);
+      const names = [...Object.keys(envOf(name)), ...(c.Secrets ?? []).map((s) => s.Name)];
+      expect(names.length).toBeGreaterThan(5);
+      for (const variable of names.filter((n) => n.startsWith('SLUICE_'))) expect([name, variable, known.has(variable)]).toEqual([name, variable, true]);
+    }
+  });
+
+  test('both roles get the cluster token as a secret', () => {
+    for (const name of ['jobmanager', 'taskmanager']) {
+      expect((container(name).Secrets ?? []).map((s) => s.Name)).toContain('SLUICE_REST_TOKEN');
+    }
   });
 });

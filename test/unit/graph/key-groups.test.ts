@@ -4,7 +4,7 @@ import {
   subtaskForKey,
   subtaskForKeyGroup,
 } from '../../../runtime/graph/key-groups';
-import { murmur3 } from '../../../runtime/graph/murmur3';
+import { murmur3, murmur3Ascii } from '../../../runtime/graph/murmur3';
 
 const bytes = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
@@ -66,5 +66,15 @@ describe('key groups (Flink formula)', () => {
     const counts = [0, 0, 0, 0];
     for (let i = 0; i < 4000; i++) counts[subtaskForKey(`key-${i}`, 4, 128)]!++;
     for (const c of counts) expect(c).toBeGreaterThan(700);
+  });
+});
+
+describe('murmur3 of ASCII strings without encoding', () => {
+  it('equals the hash of the UTF-8 bytes for every length and falls back for non-ASCII', () => {
+    for (const s of ['', 'a', 'ab', 'abc', 'abcd', 'hello', 'The quick brown fox jumps over the lazy dog', 'x'.repeat(1001)]) {
+      expect(murmur3Ascii(s)).toBe(murmur3(bytes(s)));
+    }
+    expect(murmur3Ascii('straße')).toBe(-1);
+    expect(murmur3Ascii('abc€')).toBe(-1);
   });
 });

@@ -8,6 +8,7 @@
  * commands and parameters the driver sends, batching, Fargate sizing and failure handling;
  * they do not prove that real ECS accepts them.
  */
+import { loadConfig } from '../../../runtime/config';
 import {
   DescribeTasksCommand,
   RunTaskCommand,
@@ -143,20 +144,24 @@ describe('startTaskManagers', () => {
     expect(input?.clientToken).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  test('container overrides carry the slot count, slot profile and job id as SLUICE_* variables', async () => {
+  test('container overrides carry the job id, slot count and slots × profile resources as config keys', async () => {
     const req = request({ slotsPerTaskManager: 3 });
     await driver.startTaskManagers(req);
     const overrides = fake.runInputs()[0]?.overrides?.containerOverrides;
-    expect(overrides).toEqual([
-      {
-        name: 'taskmanager',
-        environment: [
-          { name: 'SLUICE_TASKMANAGER_NUMBEROFTASKSLOTS', value: '3' },
-          { name: 'SLUICE_TASKMANAGER_SLOT_PROFILE', value: JSON.stringify(req.slotProfile) },
-          { name: 'SLUICE_TASKMANAGER_JOB_ID', value: 'a1b2c3d4e5f60718' },
-        ],
-      },
-    ]);
+    expect(overrides).toHaveLength(1);
+    expect(overrides?.[0]?.name).toBe('taskmanager');
+    const env = Object.fromEntries((overrides?.[0]?.environment ?? []).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      SLUICE_TASKMANAGER_JOB_ID: 'a1b2c3d4e5f60718',
+      SLUICE_TASKMANAGER_NUMBEROFTASKSLOTS: '3',
+      SLUICE_TASKMANAGER_CPU_CORES: String(req.slotProfile.cpuCores * 3),
+      SLUICE_TASKMANAGER_MEMORY_HEAP_SIZE: String(req.slotProfile.heapMb * 3),
+      SLUICE_TASKMANAGER_MEMORY_MANAGED_SIZE: String(req.slotProfile.managedMb * 3),
+    });
+    // The TaskManager accepts them: they are all config keys.
+    const config = loadConfig({ env: env as NodeJS.ProcessEnv });
+    expect(config['taskmanager.job-id']).toBe('a1b2c3d4e5f60718');
+    expect(config['taskmanager.numberOfTaskSlots']).toBe(3);
   });
 
   test('task cpu/memory = slots × profile + process overhead, rounded up to a Fargate size', async () => {

@@ -11,6 +11,7 @@ import {
 import { ConfigError, describeError, ResourceDriverError } from '../../../errors';
 import { RESOURCE_FIELDS, type ResourceProfile } from '../../../taskmanager/resource-profile';
 import { createLogger, type Logger } from '../../../util/logger';
+import { perJobTaskManagerEnvironment } from '../per-job-taskmanager';
 import type { ResourceDriver, TaskManagerLaunchRequest } from '../resource-driver';
 import { fargateSizeFor, type FargateTaskSize } from './fargate-sizes';
 
@@ -256,11 +257,7 @@ export class EcsResourceDriver implements ResourceDriver {
 
 /** Environment overrides for a per-job TaskManager (Sluice config keys as SLUICE_* variables). */
 export function taskManagerEnvironment(request: TaskManagerLaunchRequest): KeyValuePair[] {
-  return [
-    { name: 'SLUICE_TASKMANAGER_NUMBEROFTASKSLOTS', value: String(request.slotsPerTaskManager) },
-    { name: 'SLUICE_TASKMANAGER_SLOT_PROFILE', value: JSON.stringify(request.slotProfile) },
-    { name: 'SLUICE_TASKMANAGER_JOB_ID', value: request.jobId },
-  ];
+  return Object.entries(perJobTaskManagerEnvironment(request)).map(([name, value]) => ({ name, value }));
 }
 
 function profileMemoryMb(p: ResourceProfile): number {

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import type { ResolvedConfig } from '../config';
+import { loadConfig, parseDynamicProperties } from '../config';
+import type { JobManagerProcess } from '../jobmanager/job-manager-process';
+import type { TaskManagerService } from '../taskmanager/task-manager';
+import { keyValueList } from './options';
+
+interface ServiceOptions {
+  config?: string;
+  define?: string[];
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** Loads the config of a service command: defaults < YAML < SLUICE_* env < -D flags. */
+export function serviceConfig(options: ServiceOptions): ResolvedConfig {
+  return loadConfig({ ...(options.config ? { file: options.config } : {}), overrides: parseDynamicProperties(options.define ?? []) });
+}
+
+/** Runs a service until SIGINT/SIGTERM, then closes it gracefully (a second signal exits at once). */
+async function runUntilSignal(start: () => Promise<Closable>, describe: (s: Closable) => string): Promise<void> {
+  const service = await start();
+  console.error(describe(service));
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      void service.close().finally(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function serviceCommand(program: Command, name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .option('-c, --config <file>', 'YAML config file (also SLUICE_CONFIG)')
+    .option('-D, --define <key=value>', 'set a config key (repeatable), e.g. -D rest.port=8081', keyValueList);
+}
+
+export function registerServiceCommands(program: Command): void {
+  serviceCommand(program, 'jobmanager', 'Run the job manager: REST API, dispatcher, scheduler, control server for TaskManagers').action(
+    async (options: ServiceOptions) => {
+      // Loaded on use, so each command only loads what it runs (the CLI starts faster).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { startJobManagerProcess } = require('../jobmanager/job-manager-process') as typeof import('../jobmanager/job-manager-process');
+      await runUntilSignal(
+        () => startJobManagerProcess(serviceConfig(options)),
+        (s) => (s as JobManagerProcess).describe(),
+      );
+    },
+  );
+  serviceCommand(program, 'taskmanager', 'Run a TaskManager: offers task slots, runs deployed tasks, serves the data exchange').action(
+    async (options: ServiceOptions) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { TaskManagerService } = require('../taskmanager/task-manager') as typeof import('../taskmanager/task-manager');
+      await runUntilSignal(
+        () => TaskManagerService.start(serviceConfig(options)),
+        (s) => `TaskManager ${(s as TaskManagerService).id} started, data port ${(s as TaskManagerService).dataPort}`,
+      );
+    },
+  );
+}

@@ -1,0 +1,71 @@
+import type { TaskManagerRecord } from '../coordination/slot-registry';
+import type { SerializedError } from '../errors';
+import type { PeerAddress } from '../network/exchange-transport';
+import type { TaskDeploymentDescriptor } from '../taskmanager/task-deployment';
+import type { ExecutionState, TaskMetrics } from '../taskmanager/task-reporter';
+
+/** Method names of the control channel between the job manager and TaskManagers. */
+export const CONTROL = {
+  // TaskManager -> job manager
+  register: 'register',
+  heartbeat: 'heartbeat',
+  taskState: 'taskState',
+  taskOutput: 'taskOutput',
+  taskResults: 'taskResults',
+  taskMetrics: 'taskMetrics',
+  // job manager -> TaskManager (fenced)
+  deployTask: 'deployTask',
+  cancelJob: 'cancelJob',
+} as const;
+
+export interface RegisterRequest {
+  readonly record: TaskManagerRecord;
+}
+
+export interface RegisterReply {
+  /** The leader's fencing token; the TaskManager rejects control messages with a lower one. */
+  readonly fencingToken: number;
+  readonly heartbeatIntervalMs: number;
+}
+
+export interface TaskRef {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly vertexId: string;
+  readonly subtaskIndex: number;
+}
+
+export interface TaskStateMessage extends TaskRef {
+  readonly state: ExecutionState;
+  readonly error?: SerializedError;
+}
+
+export interface TaskOutputMessage {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly lines?: string[];
+  readonly results?: unknown[];
+}
+
+export interface TaskMetricsMessage extends TaskRef {
+  readonly metrics: TaskMetrics;
+}
+
+export interface DeployTaskRequest {
+  readonly fencingToken: number;
+  readonly tdd: TaskDeploymentDescriptor;
+  /** SHA-256 of the job bundle in the blob store (`artifacts/<sha>.js`). */
+  readonly artifact: string;
+  /** For every channel of the task whose other end runs in another TaskManager: where. */
+  readonly remotePeers: Record<string, PeerAddress>;
+  /** Old-generation heap limit of the task thread (from the slot's profile). */
+  readonly heapMb?: number;
+  readonly exchange: 'tcp' | 'sqs';
+}
+
+export interface CancelJobRequest {
+  readonly fencingToken: number;
+  readonly jobId: string;
+  /** Cancels this attempt and every earlier one. */
+  readonly attempt: number;
+}

@@ -1,0 +1,130 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors';
+import type { RpcConnection } from '../rpc/rpc-connection';
+import type { BlobStore } from '../storage/blob-store';
+import type { Logger } from '../util/logger';
+import { CONTROL } from './control-messages';
+import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from './control-messages';
+import type {
+  ClusterOverview,
+  JobDetails,
+  JobManagerGateway,
+  JobOutputPage,
+  JobSubmission,
+  JobSummary,
+  TaskManagerInfo,
+} from './gateway';
+import { TERMINAL_JOB_STATUSES } from './gateway';
+import type { JobMasterContext } from './job-master';
+import { JobMaster } from './job-master';
+import type { ResourceManager } from './resource-manager';
+import { createRestartStrategy } from './restart-strategy';
+import type { ResolvedConfig } from '../config';
+
+export const SLUICE_VERSION = '0.1.0';
+
+/** Blob key of a job bundle. */
+export const artifactKey = (sha256: string): string => `artifacts/${sha256}.js`;
+
+/**
+ * Accepts jobs and answers for them (Flink's Dispatcher): one job master per job, job bundles
+ * in the blob store, task reports routed to their job.
+ */
+export class Dispatcher implements JobManagerGateway {
+  private readonly jobs = new Map<string, JobMaster>();
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly blobStore: BlobStore,
+    private readonly resourceManager: ResourceManager,
+    private readonly jobContext: Omit<JobMasterContext, 'restartStrategy'>,
+    private readonly logger: Logger,
+  ) {
+    resourceManager.onTaskManagerLost((id, reason) => {
+      for (const job of this.jobs.values()) job.onTaskManagerLost(id, reason);
+    });
+  }
+
+  /** Routes task reports arriving on a TaskManager's control connection. */
+  attach(connection: RpcConnection): void {
+    connection.handle(CONTROL.taskState, (m) => this.jobs.get((m as TaskStateMessage).jobId)?.onTaskState(m as TaskStateMessage));
+    connection.handle(CONTROL.taskOutput, (m) => this.jobs.get((m as TaskOutputMessage).jobId)?.onTaskOutput(m as TaskOutputMessage));
+    connection.handle(CONTROL.taskResults, (m) => this.jobs.get((m as TaskOutputMessage).jobId)?.onTaskOutput(m as TaskOutputMessage));
+    connection.handle(CONTROL.taskMetrics, (m) => this.jobs.get((m as TaskMetricsMessage).jobId)?.onTaskMetrics(m as TaskMetricsMessage));
+  }
+
+  async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
+    if (!(await this.hasArtifact(submission.artifact))) {
+      throw new BadRequestError(`artifact ${submission.artifact} is not stored: upload the job bundle first (PUT /artifacts/:sha256)`);
+    }
+    const jobId = randomUUID().replaceAll('-', '');
+    const job = new JobMaster(jobId, submission, { ...this.jobContext, restartStrategy: createRestartStrategy(this.config) });
+    this.jobs.set(jobId, job);
+    this.logger.info({ jobId, name: job.name, tasks: submission.jobGraph.vertices.length }, 'job submitted');
+    return { jobId };
+  }
+
+  async getJob(jobId: string): Promise<JobDetails> {
+    return this.job(jobId).details();
+  }
+
+  async listJobs(): Promise<JobSummary[]> {
+    return [...this.jobs.values()].map((j) => j.summary()).sort((a, b) => b.startTime - a.startTime);
+  }
+
+  async cancelJob(jobId: string): Promise<void> {
+    const job = this.job(jobId);
+    if (job.status === 'FINISHED' || job.status === 'FAILED') {
+      throw new ConflictError(`job ${jobId} already ${job.status.toLowerCase()}`);
+    }
+    job.cancel();
+  }
+
+  async jobOutput(jobId: string, fromLine: number, fromResult: number): Promise<JobOutputPage> {
+    return this.job(jobId).outputPage(fromLine, fromResult);
+  }
+
+  async listTaskManagers(): Promise<TaskManagerInfo[]> {
+    return this.resourceManager.taskManagerInfo();
+  }
+
+  async overview(): Promise<ClusterOverview> {
+    const tms = await this.resourceManager.taskManagerInfo();
+    const statuses = [...this.jobs.values()].map((j) => j.status);
+    const count = (s: string): number => statuses.filter((x) => x === s).length;
+    return {
+      taskManagers: tms.length,
+      slotsTotal: tms.reduce((n, t) => n + t.slotsTotal, 0),
+      slotsAvailable: tms.reduce((n, t) => n + t.slotsFree, 0),
+      jobsRunning: statuses.filter((s) => !TERMINAL_JOB_STATUSES.has(s)).length,
+      jobsFinished: count('FINISHED'),
+      jobsCanceled: count('CANCELED'),
+      jobsFailed: count('FAILED'),
+      version: SLUICE_VERSION,
+    };
+  }
+
+  async putArtifact(sha256: string, body: Uint8Array): Promise<void> {
+    const actual = createHash('sha256').update(body).digest('hex');
+    if (actual !== sha256) throw new BadRequestError(`artifact body has SHA-256 ${actual}, not ${sha256}`);
+    if (await this.blobStore.exists(artifactKey(sha256))) return;
+    await this.blobStore.put(artifactKey(sha256), body, { contentType: 'application/javascript', metadata: { kind: 'artifact' } });
+  }
+
+  async hasArtifact(sha256: string): Promise<boolean> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new BadRequestError('artifact must be a SHA-256 in hex');
+    return this.blobStore.exists(artifactKey(sha256));
+  }
+
+  /** Cancels every job and waits for them to end. */
+  async close(): Promise<void> {
+    for (const job of this.jobs.values()) job.cancel();
+    await Promise.allSettled([...this.jobs.values()].map((j) => j.whenTerminal()));
+  }
+
+  private job(jobId: string): JobMaster {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new NotFoundError(`no job with id ${jobId}`);
+    return job;
+  }
+}

@@ -1,0 +1,130 @@
+import type { SerializedError } from '../errors';
+import type { JobGraph } from '../graph/job-graph';
+import type { ExecutionState, TaskMetrics } from '../taskmanager/task-reporter';
+import { TERMINAL_STATES } from '../taskmanager/task-reporter';
+import type { SubtaskDetails, VertexDetails } from './gateway';
+
+interface SubtaskEntry {
+  state: ExecutionState;
+  attempt: number;
+  taskManagerId?: string;
+  host?: string;
+  metrics: TaskMetrics;
+  /** Back pressure ratio over the last metrics interval. */
+  ratio: number;
+  lastReportAt: number;
+  error?: SerializedError;
+}
+
+const EMPTY_METRICS: TaskMetrics = { recordsIn: 0, recordsOut: 0, backPressuredMs: 0 };
+
+/** Execution states and metrics of every subtask of the job's current attempt. */
+export class ExecutionTracker {
+  private readonly subtasks = new Map<string, SubtaskEntry>();
+
+  constructor(private readonly jobGraph: JobGraph) {}
+
+  /** Starts a new attempt: every subtask CREATED. */
+  reset(attempt: number): void {
+    this.subtasks.clear();
+    for (const v of this.jobGraph.vertices) {
+      for (let i = 0; i < v.parallelism; i++) {
+        this.subtasks.set(key(v.id, i), { state: 'CREATED', attempt, metrics: EMPTY_METRICS, ratio: 0, lastReportAt: Date.now() });
+      }
+    }
+  }
+
+  place(vertexId: string, subtask: number, taskManagerId: string, host: string): void {
+    const entry = this.subtasks.get(key(vertexId, subtask));
+    if (entry) Object.assign(entry, { taskManagerId, host, state: 'SCHEDULED' as ExecutionState });
+  }
+
+  /** Applies a state change; terminal states stick. Returns false when the change was ignored. */
+  transition(vertexId: string, subtask: number, state: ExecutionState, error?: SerializedError): boolean {
+    const entry = this.subtasks.get(key(vertexId, subtask));
+    if (!entry || TERMINAL_STATES.has(entry.state)) return false;
+    entry.state = state;
+    if (error) entry.error = error;
+    return true;
+  }
+
+  /** Marks every subtask not yet terminal with `state` (CANCELED when an attempt is torn down). */
+  finishAll(state: ExecutionState): void {
+    for (const entry of this.subtasks.values()) if (!TERMINAL_STATES.has(entry.state)) entry.state = state;
+  }
+
+  report(vertexId: string, subtask: number, metrics: TaskMetrics): void {
+    const entry = this.subtasks.get(key(vertexId, subtask));
+    if (!entry) return;
+    const now = Date.now();
+    const elapsed = Math.max(1, now - entry.lastReportAt);
+    entry.ratio = Math.min(1, Math.max(0, (metrics.backPressuredMs - entry.metrics.backPressuredMs) / elapsed));
+    entry.metrics = metrics;
+    entry.lastReportAt = now;
+  }
+
+  count(state: ExecutionState): number {
+    let n = 0;
+    for (const e of this.subtasks.values()) if (e.state === state) n++;
+    return n;
+  }
+
+  get size(): number {
+    return this.subtasks.size;
+  }
+
+  /** Subtasks placed on a TaskManager that have not finished. */
+  unfinishedOn(taskManagerId: string): number {
+    let n = 0;
+    for (const e of this.subtasks.values()) if (e.taskManagerId === taskManagerId && !TERMINAL_STATES.has(e.state)) n++;
+    return n;
+  }
+
+  stateCounts(): Partial<Record<ExecutionState, number>> {
+    const counts: Partial<Record<ExecutionState, number>> = {};
+    for (const e of this.subtasks.values()) counts[e.state] = (counts[e.state] ?? 0) + 1;
+    return counts;
+  }
+
+  vertices(): VertexDetails[] {
+    return this.jobGraph.vertices.map((v) => {
+      const subtasks: SubtaskDetails[] = Array.from({ length: v.parallelism }, (_, i) => {
+        const e = this.subtasks.get(key(v.id, i))!;
+        return {
+          subtask: i,
+          state: e.state,
+          attempt: e.attempt,
+          ...(e.taskManagerId ? { taskManagerId: e.taskManagerId, host: e.host } : {}),
+          recordsIn: e.metrics.recordsIn,
+          recordsOut: e.metrics.recordsOut,
+          backPressureRatio: e.ratio,
+          backPressuredMs: e.metrics.backPressuredMs,
+        };
+      });
+      const ratio = Math.max(0, ...subtasks.map((s) => s.backPressureRatio));
+      return {
+        id: v.id,
+        name: v.name,
+        parallelism: v.parallelism,
+        slotSharingGroup: v.slotSharingGroup,
+        status: aggregateState(subtasks.map((s) => s.state)),
+        recordsIn: subtasks.reduce((n, s) => n + s.recordsIn, 0),
+        recordsOut: subtasks.reduce((n, s) => n + s.recordsOut, 0),
+        // Flink's levels: ok <= 10%, low <= 50%, high above.
+        backPressure: { ratio, level: ratio > 0.5 ? 'high' : ratio > 0.1 ? 'low' : 'ok' },
+        subtasks,
+      };
+    });
+  }
+}
+
+function key(vertexId: string, subtask: number): string {
+  return `${vertexId}/${subtask}`;
+}
+
+/** A vertex's state: the least advanced of its subtasks' states, failures first. */
+function aggregateState(states: ExecutionState[]): ExecutionState {
+  const order: ExecutionState[] = ['FAILED', 'CANCELING', 'CANCELED', 'CREATED', 'SCHEDULED', 'DEPLOYING', 'RUNNING', 'FINISHED'];
+  for (const s of order) if (states.includes(s)) return s;
+  return 'CREATED';
+}

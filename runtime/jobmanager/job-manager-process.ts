@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { ResolvedConfig } from '../config';
+import { JobManagerService } from './job-manager';
+import { createRestServer } from './rest/rest-server';
+
+/** The `sluice jobmanager` process: the job manager service plus its REST API. */
+export interface JobManagerProcess {
+  readonly service: JobManagerService;
+  readonly restUrl: string;
+  describe(): string;
+  close(): Promise<void>;
+}
+
+export async function startJobManagerProcess(config: ResolvedConfig): Promise<JobManagerProcess> {
+  const service = await JobManagerService.start(config);
+  const rest: FastifyInstance = createRestServer({
+    gateway: service.dispatcher,
+    token: config['rest.token']!,
+    maxBodyBytes: config['rest.max-body-size'],
+    logger: service.logger,
+  });
+  try {
+    await rest.listen({ host: config['rest.address'], port: config['rest.port'] });
+  } catch (err) {
+    await rest.close();
+    await service.close();
+    throw err;
+  }
+  const address = rest.server.address();
+  const port = typeof address === 'object' && address ? address.port : config['rest.port'];
+  const restUrl = `http://${config['rest.address']}:${port}`;
+  const server = rest;
+  return {
+    service,
+    restUrl,
+    describe: () => `job manager started: REST ${restUrl}, control port ${service.rpcPort}`,
+    async close() {
+      await server.close();
+      await service.close();
+    },
+  };
+}

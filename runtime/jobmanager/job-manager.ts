@@ -1,0 +1,130 @@
+import type { ResolvedConfig } from '../config';
+import { ConfigError } from '../errors';
+import type { RpcServer } from '../rpc/rpc-auth';
+import { startRpcServer } from '../rpc/rpc-auth';
+import type { RuntimeServices } from '../services/runtime-services';
+import { createRuntimeServices } from '../services/runtime-services';
+import { taskManagerResources } from '../taskmanager/task-manager';
+import type { Logger } from '../util/logger';
+import { createLogger } from '../util/logger';
+import { Dispatcher } from './dispatcher';
+import { ResourceManager } from './resource-manager';
+import { EcsResourceDriver } from './resources/ecs/ecs-resource-driver';
+import { LocalProcessResourceDriver } from './resources/local/local-process-resource-driver';
+import type { ResourceDriver } from './resources/resource-driver';
+import { TaskManagerPool } from './task-manager-pool';
+
+/** Fencing token of a job manager without leader election (one job manager, no HA). */
+const SINGLE_LEADER_TOKEN = 1;
+
+/**
+ * The job manager process (DESIGN §1): control server for TaskManagers, resource manager,
+ * dispatcher with one job master per job. The REST API is served on top of `dispatcher`.
+ */
+export class JobManagerService {
+  private constructor(
+    readonly config: ResolvedConfig,
+    readonly dispatcher: Dispatcher,
+    readonly resourceManager: ResourceManager,
+    private readonly rpc: RpcServer,
+    private readonly services: RuntimeServices,
+    private readonly pool: TaskManagerPool | undefined,
+    readonly logger: Logger,
+  ) {}
+
+  static async start(config: ResolvedConfig): Promise<JobManagerService> {
+    const token = config['rest.token'];
+    if (!token) throw new ConfigError('rest.token must be set: it authenticates REST clients and TaskManagers');
+    const logger = createLogger('jobmanager');
+    const services = createRuntimeServices(config, 'jobmanager');
+    const registry = services.slotRegistry!;
+    const resourceManager = new ResourceManager(
+      registry,
+      services.coordination === 'embedded',
+      { intervalMs: config['heartbeat.interval'], timeoutMs: config['heartbeat.timeout'] },
+      () => SINGLE_LEADER_TOKEN,
+      logger,
+    );
+    const pool =
+      config['execution.target'] === 'per-job'
+        ? new TaskManagerPool(createResourceDriver(config, logger, () => rpcPort), config['taskmanager.numberOfTaskSlots'], perSlot(config))
+        : undefined;
+    const dispatcher = new Dispatcher(
+      config,
+      services.blobStore,
+      resourceManager,
+      {
+        registry,
+        resourceManager,
+        network: { bufferSizeBytes: config['taskmanager.network.buffer-size'], initialCredit: config['taskmanager.network.buffers-per-channel'] },
+        slotRequestTimeoutMs: config['slot.request.timeout'],
+        exchange: config['execution.exchange'],
+        fencingToken: () => SINGLE_LEADER_TOKEN,
+        ...(pool ? { pool } : {}),
+        logger,
+      },
+      logger,
+    );
+    let rpcPort = config['jobmanager.rpc.port'];
+    const rpc = await startRpcServer({
+      host: config['jobmanager.rpc.bind-address'] ?? config['jobmanager.rpc.address'],
+      port: config['jobmanager.rpc.port'],
+      secret: token,
+      serverId: 'jobmanager',
+      onConnection: (connection) => {
+        resourceManager.attach(connection);
+        dispatcher.attach(connection);
+      },
+      onRejected: (reason, remote) => logger.warn({ remote, reason }, 'control connection rejected'),
+    });
+    rpcPort = rpc.port;
+    logger.info({ rpcPort: rpc.port, coordination: services.coordination }, 'job manager started');
+    return new JobManagerService(config, dispatcher, resourceManager, rpc, services, pool, logger);
+  }
+
+  get rpcPort(): number {
+    return this.rpc.port;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+    await this.pool?.close();
+    this.resourceManager.close();
+    await this.rpc.close();
+    await this.services.close();
+    this.logger.info('job manager stopped');
+  }
+}
+
+/** The per-job resource driver: local child processes, or ECS tasks in the cloud. */
+function createResourceDriver(config: ResolvedConfig, logger: Logger, rpcPort: () => number): ResourceDriver {
+  if (config['resourcemanager.driver'] === 'local') return new LocalProcessResourceDriver(config, logger, rpcPort);
+  const cluster = config['resourcemanager.ecs.cluster'];
+  const taskDefinition = config['resourcemanager.ecs.task-definition'];
+  if (!cluster || !taskDefinition) {
+    throw new ConfigError('resourcemanager.driver=ecs needs resourcemanager.ecs.cluster and resourcemanager.ecs.task-definition');
+  }
+  const list = (value: string): string[] => value.split(',').map((x) => x.trim()).filter(Boolean);
+  return new EcsResourceDriver({
+    cluster,
+    taskDefinition,
+    containerName: config['resourcemanager.ecs.container-name'],
+    subnets: list(config['resourcemanager.ecs.subnets']),
+    securityGroups: list(config['resourcemanager.ecs.security-groups']),
+    assignPublicIp: config['resourcemanager.ecs.assign-public-ip'],
+  });
+}
+
+/** Slot profile of per-job TaskManagers: the configured TaskManager resources split per slot. */
+function perSlot(config: ResolvedConfig): ReturnType<typeof taskManagerResources> {
+  const total = taskManagerResources(config);
+  const slots = config['taskmanager.numberOfTaskSlots'];
+  return {
+    cpuCores: total.cpuCores / slots,
+    heapMb: Math.floor(total.heapMb / slots),
+    directMb: Math.floor(total.directMb / slots),
+    nativeMb: Math.floor(total.nativeMb / slots),
+    networkMb: Math.floor(total.networkMb / slots),
+    managedMb: Math.floor(total.managedMb / slots),
+  };
+}

@@ -1,0 +1,130 @@
+import type { SlotRegistry, TaskManagerRecord, TaskManagerView } from '../coordination/slot-registry';
+import type { RpcConnection } from '../rpc/rpc-connection';
+import type { ResourceProfile } from '../taskmanager/resource-profile';
+import { ZERO_PROFILE, addProfiles, subtractProfiles } from '../taskmanager/resource-profile';
+import type { Logger } from '../util/logger';
+import type { TaskManagerInfo } from './gateway';
+import { CONTROL } from './control-messages';
+import type { RegisterRequest, RegisterReply } from './control-messages';
+
+interface Connected {
+  readonly connection: RpcConnection;
+  readonly record: TaskManagerRecord;
+  lastHeartbeat: number;
+}
+
+export type TaskManagerLostListener = (taskManagerId: string, reason: string) => void;
+
+/**
+ * The job manager's view of TaskManagers (Flink's ResourceManager): who is connected over the
+ * control channel, their heartbeats, and their slots in the slot registry. A TaskManager is
+ * lost when its control connection drops or it misses heartbeats for `heartbeatTimeoutMs`;
+ * listeners (job masters) then fail the tasks it ran.
+ */
+export class ResourceManager {
+  private readonly connected = new Map<string, Connected>();
+  private readonly lostListeners = new Set<TaskManagerLostListener>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly registry: SlotRegistry,
+    /** True when this process owns the registry (embedded coordination): it registers TaskManagers itself. */
+    private readonly registryIsLocal: boolean,
+    private readonly heartbeat: { intervalMs: number; timeoutMs: number },
+    private readonly fencingToken: () => number,
+    private readonly logger: Logger,
+  ) {
+    this.timer = setInterval(() => this.checkHeartbeats(), Math.max(100, Math.floor(heartbeat.intervalMs / 2)));
+    this.timer.unref();
+  }
+
+  /** Serves the registration and heartbeat messages of a new control connection. */
+  attach(connection: RpcConnection): void {
+    connection.handle(CONTROL.register, async (body) => this.register(connection, body as RegisterRequest));
+    connection.handle(CONTROL.heartbeat, () => this.onHeartbeat(connection.peerId));
+    connection.once('close', () => this.lose(connection.peerId, connection, 'control connection closed'));
+  }
+
+  onTaskManagerLost(listener: TaskManagerLostListener): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
+  isConnected(taskManagerId: string): boolean {
+    return this.connected.has(taskManagerId);
+  }
+
+  connection(taskManagerId: string): RpcConnection | undefined {
+    return this.connected.get(taskManagerId)?.connection;
+  }
+
+  /** Live TaskManagers that are both registered and connected, with their allocations. */
+  async usableTaskManagers(): Promise<TaskManagerView[]> {
+    return (await this.registry.listTaskManagers()).filter((tm) => this.connected.has(tm.id));
+  }
+
+  async taskManagerInfo(): Promise<TaskManagerInfo[]> {
+    const views = await this.registry.listTaskManagers();
+    return views.map((tm) => {
+      const allocated = tm.allocations.reduce<ResourceProfile>((sum, a) => (a.profile ? addProfiles(sum, a.profile) : sum), ZERO_PROFILE);
+      return {
+        id: tm.id,
+        dataHost: tm.dataHost,
+        dataPort: tm.dataPort,
+        slotsTotal: tm.numberOfSlots,
+        slotsFree: tm.numberOfSlots - tm.allocations.length,
+        totalResources: tm.totalResources,
+        freeResources: subtractProfiles(tm.totalResources, allocated),
+        slots: Array.from({ length: tm.numberOfSlots }, (_, index) => {
+          const a = tm.allocations.find((x) => x.slotIndex === index);
+          return a ? { index, allocationId: a.allocationId, jobId: a.jobId, ...(a.profile ? { profile: a.profile } : {}) } : { index };
+        }),
+        lastHeartbeat: this.connected.get(tm.id)?.lastHeartbeat ?? 0,
+        connected: this.connected.has(tm.id),
+      };
+    });
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const c of this.connected.values()) c.connection.close();
+    this.connected.clear();
+  }
+
+  private async register(connection: RpcConnection, request: RegisterRequest): Promise<RegisterReply> {
+    const record = request.record;
+    if (record.id !== connection.peerId) throw new Error(`TaskManager ${connection.peerId} tried to register as ${record.id}`);
+    const previous = this.connected.get(record.id);
+    if (previous && previous.connection !== connection) previous.connection.close();
+    if (this.registryIsLocal) await this.registry.registerTaskManager(record, this.heartbeat.timeoutMs);
+    this.connected.set(record.id, { connection, record, lastHeartbeat: Date.now() });
+    this.logger.info({ taskManagerId: record.id, slots: record.numberOfSlots, data: `${record.dataHost}:${record.dataPort}` }, 'TaskManager registered');
+    return { fencingToken: this.fencingToken(), heartbeatIntervalMs: this.heartbeat.intervalMs };
+  }
+
+  private async onHeartbeat(taskManagerId: string): Promise<void> {
+    const entry = this.connected.get(taskManagerId);
+    if (!entry) return;
+    entry.lastHeartbeat = Date.now();
+    if (this.registryIsLocal) await this.registry.heartbeat(taskManagerId, this.heartbeat.timeoutMs);
+  }
+
+  private checkHeartbeats(): void {
+    const deadline = Date.now() - this.heartbeat.timeoutMs;
+    for (const [id, entry] of this.connected) {
+      if (entry.lastHeartbeat < deadline) {
+        this.lose(id, entry.connection, `no heartbeat for ${this.heartbeat.timeoutMs} ms`);
+        entry.connection.destroy();
+      }
+    }
+  }
+
+  private lose(taskManagerId: string, connection: RpcConnection, reason: string): void {
+    const entry = this.connected.get(taskManagerId);
+    if (!entry || entry.connection !== connection) return;
+    this.connected.delete(taskManagerId);
+    this.logger.warn({ taskManagerId, reason }, 'TaskManager lost');
+    if (this.registryIsLocal) void this.registry.unregisterTaskManager(taskManagerId).catch(() => undefined);
+    for (const listener of this.lostListeners) listener(taskManagerId, reason);
+  }
+}

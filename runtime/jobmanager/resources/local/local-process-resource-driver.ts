@@ -1,0 +1,100 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { ConfigKey, ResolvedConfig } from '../../../config';
+import { envNameForKey } from '../../../config';
+import type { Logger } from '../../../util/logger';
+import { perJobTaskManagerEnvironment } from '../per-job-taskmanager';
+import type { ResourceDriver, TaskManagerLaunchRequest } from '../resource-driver';
+
+const SLUICE_BIN = join(__dirname, '..', '..', '..', '..', 'bin', 'sluice.js');
+
+/** Keys a started TaskManager inherits from the job manager, so it finds the same cluster. */
+const INHERITED: readonly ConfigKey[] = [
+  'jobmanager.rpc.address',
+  'jobmanager.rpc.port',
+  'rest.token',
+  'heartbeat.interval',
+  'heartbeat.timeout',
+  'high-availability.type',
+  'high-availability.redis.url',
+  'high-availability.redis.key-prefix',
+  'storage.type',
+  'storage.fs.dir',
+  's3.bucket',
+  's3.prefix',
+  's3.endpoint',
+  's3.region',
+  's3.path-style-access',
+  's3.access-key',
+  's3.secret-key',
+  'sqs.endpoint',
+  'sqs.region',
+  'sqs.queue-prefix',
+  'taskmanager.host',
+];
+
+/**
+ * Per-job mode on one machine: each TaskManager is a child process (`sluice taskmanager`)
+ * named `job-<jobId>-<n>`, with the slot count and memory of the request.
+ */
+export class LocalProcessResourceDriver implements ResourceDriver {
+  private readonly children = new Map<string, ChildProcess>();
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly logger: Logger,
+    /** The control port actually bound (the config may say 0 = any). */
+    private readonly rpcPort: () => number,
+  ) {}
+
+  async startTaskManagers(request: TaskManagerLaunchRequest): Promise<string[]> {
+    const ids: string[] = [];
+    for (let n = 0; n < request.count; n++) {
+      const id = `job-${request.jobId}-${n}`;
+      const child = spawn(process.execPath, [SLUICE_BIN, 'taskmanager'], {
+        env: { ...process.env, ...this.environment(id, request) },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      child.once('exit', (code, signal) => {
+        this.children.delete(id);
+        this.logger.info({ taskManagerId: id, code, signal }, 'per-job TaskManager exited');
+      });
+      this.children.set(id, child);
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  async stopTaskManagers(ids: string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.stop(id)));
+  }
+
+  async close(): Promise<void> {
+    await this.stopTaskManagers([...this.children.keys()]);
+  }
+
+  private environment(id: string, request: TaskManagerLaunchRequest): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const key of INHERITED) {
+      const value = this.config[key];
+      if (value !== undefined) env[envNameForKey(key)] = String(value);
+    }
+    Object.assign(env, perJobTaskManagerEnvironment(request), {
+      [envNameForKey('taskmanager.id')]: id,
+      [envNameForKey('taskmanager.data.port')]: '0',
+      [envNameForKey('jobmanager.rpc.port')]: String(this.rpcPort()),
+    });
+    return env;
+  }
+
+  private async stop(id: string): Promise<void> {
+    const child = this.children.get(id);
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,67 @@
+import type { ResolvedConfig } from '../config';
+
+/**
+ * Decides whether and when a failed job restarts (Flink's restart strategies). One instance
+ * per job; `onFailure` is called once per failure with the current time.
+ */
+export interface RestartStrategy {
+  readonly description: string;
+  /** The delay before restarting, or undefined when the job must fail. */
+  onFailure(now: number): number | undefined;
+}
+
+export function createRestartStrategy(config: ResolvedConfig): RestartStrategy {
+  switch (config['restart-strategy.type']) {
+    case 'none':
+      return { description: 'no restarts', onFailure: () => undefined };
+    case 'fixed-delay':
+      return fixedDelay(config['restart-strategy.fixed-delay.attempts'], config['restart-strategy.fixed-delay.delay']);
+    case 'exponential-delay':
+      return exponentialDelay(
+        config['restart-strategy.exponential-delay.initial-backoff'],
+        config['restart-strategy.exponential-delay.max-backoff'],
+        config['restart-strategy.exponential-delay.backoff-multiplier'],
+        config['restart-strategy.exponential-delay.attempts'],
+      );
+    case 'failure-rate':
+      return failureRate(
+        config['restart-strategy.failure-rate.max-failures-per-interval'],
+        config['restart-strategy.failure-rate.failure-rate-interval'],
+        config['restart-strategy.failure-rate.delay'],
+      );
+  }
+}
+
+export function fixedDelay(attempts: number, delayMs: number): RestartStrategy {
+  let used = 0;
+  return {
+    description: `fixed delay: ${attempts} attempts, ${delayMs} ms apart`,
+    onFailure: () => (used++ < attempts ? delayMs : undefined),
+  };
+}
+
+export function exponentialDelay(initialMs: number, maxMs: number, multiplier: number, attempts: number): RestartStrategy {
+  let used = 0;
+  let next = initialMs;
+  return {
+    description: `exponential delay: ${initialMs} ms doubling by ${multiplier} up to ${maxMs} ms, ${attempts} attempts`,
+    onFailure: () => {
+      if (used++ >= attempts) return undefined;
+      const delay = next;
+      next = Math.min(maxMs, next * multiplier);
+      return delay;
+    },
+  };
+}
+
+export function failureRate(maxFailures: number, intervalMs: number, delayMs: number): RestartStrategy {
+  const failures: number[] = [];
+  return {
+    description: `failure rate: at most ${maxFailures} failures per ${intervalMs} ms, ${delayMs} ms apart`,
+    onFailure: (now) => {
+      failures.push(now);
+      while (failures.length > 0 && failures[0]! <= now - intervalMs) failures.shift();
+      return failures.length > maxFailures ? undefined : delayMs;
+    },
+  };
+}

@@ -1,0 +1,240 @@
+import { randomBytes } from 'node:crypto';
+import { hostname, networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ResolvedConfig } from '../config';
+import type { TaskManagerRecord } from '../coordination/slot-registry';
+import { ConfigError, SluiceError, serializeError } from '../errors';
+import type { SerializedError } from '../errors';
+import { CONTROL } from '../jobmanager/control-messages';
+import type { CancelJobRequest, DeployTaskRequest, RegisterReply, TaskRef } from '../jobmanager/control-messages';
+import { ClusterChannelProvider } from '../network/cluster-channel-provider';
+import type { ExchangeTransport } from '../network/exchange-transport';
+import { TcpExchange } from '../network/tcp/tcp-exchange';
+import { TcpExchangeTransport } from '../network/tcp/tcp-exchange-transport';
+import { connectRpc } from '../rpc/rpc-auth';
+import type { RpcConnection } from '../rpc/rpc-connection';
+import type { RuntimeServices } from '../services/runtime-services';
+import { createRuntimeServices } from '../services/runtime-services';
+import type { Logger } from '../util/logger';
+import { createLogger } from '../util/logger';
+import { sleep } from '../util/wait';
+import { ArtifactCache } from './artifact-cache';
+import type { ResourceProfile } from './resource-profile';
+import type { TaskKey } from './task-executor';
+import { TaskExecutor } from './task-executor';
+
+/** The data address to advertise: as configured, or with 'auto' this machine's first non-loopback IPv4 address. */
+export function advertisedHost(configured: string): string {
+  if (configured !== 'auto') return configured;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/** A TaskManager's total resources from its config (DESIGN §4). */
+export function taskManagerResources(config: ResolvedConfig): ResourceProfile {
+  return {
+    cpuCores: config['taskmanager.cpu.cores'],
+    heapMb: config['taskmanager.memory.heap.size'],
+    directMb: config['taskmanager.memory.direct.size'],
+    nativeMb: config['taskmanager.memory.native.size'],
+    networkMb: config['taskmanager.memory.network.size'],
+    managedMb: config['taskmanager.memory.managed.size'],
+  };
+}
+
+/**
+ * The worker process (Flink's TaskExecutor): offers slots, registers in the slot registry,
+ * keeps a control connection to the job manager (reconnecting if it drops), runs deployed
+ * tasks in threads and relays their reports; owns the data exchange server.
+ */
+export class TaskManagerService {
+  readonly id: string;
+  private readonly logger: Logger;
+  private readonly executor: TaskExecutor;
+  private readonly channels = new ClusterChannelProvider();
+  private readonly taskOfChannel = new Map<string, TaskKey>();
+  private record!: TaskManagerRecord;
+  private connection: RpcConnection | undefined;
+  private fencingToken = 0;
+  private closed = false;
+  private timers: NodeJS.Timeout[] = [];
+  private tcp!: TcpExchangeTransport;
+  private artifacts: ArtifactCache;
+
+  private constructor(
+    private readonly config: ResolvedConfig,
+    private readonly services: RuntimeServices,
+    private readonly secret: string,
+  ) {
+    const jobId = config['taskmanager.job-id'];
+    const suffix = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    // Per-job TaskManagers carry their job in the id: the job manager gives them to that job only.
+    this.id = config['taskmanager.id'] ?? (jobId ? `job-${jobId}-${suffix}` : `tm-${suffix}`);
+    this.logger = createLogger('taskmanager', { taskManagerId: this.id });
+    this.artifacts = new ArtifactCache(services.blobStore, join(tmpdir(), 'sluice-artifacts'));
+    this.executor = new TaskExecutor(this.channels, {
+      onStateChange: (task, state, error) => this.report(CONTROL.taskState, { ...task, state, ...(error ? { error } : {}) }),
+      onOutput: (task, lines) => this.report(CONTROL.taskOutput, { jobId: task.jobId, attempt: task.attempt, lines }),
+      onResults: (task, results) => this.report(CONTROL.taskResults, { jobId: task.jobId, attempt: task.attempt, results }),
+      onMetrics: (task, metrics) => this.report(CONTROL.taskMetrics, { ...task, metrics }),
+    });
+  }
+
+  static async start(config: ResolvedConfig): Promise<TaskManagerService> {
+    const secret = config['rest.token'];
+    if (!secret) throw new ConfigError('rest.token must be set: it is the cluster secret TaskManagers authenticate with');
+    const service = new TaskManagerService(config, createRuntimeServices(config, 'taskmanager'), secret);
+    await service.startExchange();
+    await service.registerInRegistry();
+    void service.connectLoop();
+    return service;
+  }
+
+  get dataPort(): number {
+    return this.record.dataPort;
+  }
+
+  /** True while the control connection to the job manager is up and registered. */
+  get connected(): boolean {
+    return this.connection !== undefined && !this.connection.isClosed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.forEach(clearInterval);
+    await this.executor.close();
+    this.connection?.close();
+    await this.services.slotRegistry?.unregisterTaskManager(this.id).catch(() => undefined);
+    await this.tcp.close();
+    await this.services.close();
+    this.logger.info('TaskManager stopped');
+  }
+
+  private async startExchange(): Promise<void> {
+    const exchange = new TcpExchange({
+      taskManagerId: this.id,
+      host: advertisedHost(this.config['taskmanager.host']),
+      port: this.config['taskmanager.data.port'],
+      secret: this.secret,
+      logger: this.logger,
+    });
+    const { host, port } = await exchange.start();
+    this.tcp = new TcpExchangeTransport(exchange);
+    this.tcp.onChannelsLost((ids, error) => this.failTasksOf(ids, error));
+    this.record = {
+      id: this.id,
+      dataHost: host,
+      dataPort: port,
+      numberOfSlots: this.config['taskmanager.numberOfTaskSlots'],
+      totalResources: taskManagerResources(this.config),
+      registeredAt: Date.now(),
+    };
+  }
+
+  /** With Redis coordination the TaskManager keeps its own record and lease in the registry. */
+  private async registerInRegistry(): Promise<void> {
+    const registry = this.services.slotRegistry;
+    if (!registry) return;
+    const leaseMs = this.config['heartbeat.timeout'];
+    await registry.registerTaskManager(this.record, leaseMs);
+    const renew = async (): Promise<void> => {
+      const alive = await registry.heartbeat(this.id, leaseMs).catch(() => true);
+      if (!alive && !this.closed) {
+        this.logger.warn('slot registry lease expired: registering again');
+        await registry.registerTaskManager({ ...this.record, registeredAt: Date.now() }, leaseMs).catch(() => undefined);
+      }
+    };
+    this.timers.push(setInterval(() => void renew(), this.config['heartbeat.interval']));
+  }
+
+  /** Connects to the job manager, registers, and reconnects with backoff whenever the connection drops. */
+  private async connectLoop(): Promise<void> {
+    let backoff = 200;
+    while (!this.closed) {
+      try {
+        const connection = await connectRpc({
+          host: this.config['jobmanager.rpc.address'],
+          port: this.config['jobmanager.rpc.port'],
+          secret: this.secret,
+          id: this.id,
+        });
+        this.serve(connection);
+        const reply = await connection.call<RegisterReply>(CONTROL.register, { record: this.record });
+        this.fencingToken = Math.max(this.fencingToken, reply.fencingToken);
+        this.connection = connection;
+        backoff = 200;
+        this.logger.info({ jobmanager: connection.peerId }, 'registered at the job manager');
+        await new Promise<void>((resolve) => connection.once('close', resolve));
+        this.connection = undefined;
+        if (!this.closed) await this.onJobManagerLost();
+      } catch (err) {
+        if (err instanceof SluiceError && !err.retryable) this.logger.error({ err }, 'cannot connect to the job manager');
+        else this.logger.warn({ err: (err as Error).message }, 'job manager not reachable yet');
+      }
+      if (!this.closed) await sleep(backoff);
+      backoff = Math.min(5_000, backoff * 2);
+    }
+  }
+
+  private serve(connection: RpcConnection): void {
+    const heartbeat = setInterval(() => connection.notify(CONTROL.heartbeat, {}), this.config['heartbeat.interval']);
+    connection.once('close', () => clearInterval(heartbeat));
+    connection.handle(CONTROL.deployTask, (body) => this.deploy(body as DeployTaskRequest));
+    connection.handle(CONTROL.cancelJob, (body) => this.cancelJob(body as CancelJobRequest));
+  }
+
+  private checkFencing(token: number): void {
+    if (token < this.fencingToken) {
+      throw new SluiceError('SLUICE_CONFLICT', `stale job manager: fencing token ${token} is older than ${this.fencingToken}`);
+    }
+    this.fencingToken = token;
+  }
+
+  private async deploy(request: DeployTaskRequest): Promise<void> {
+    this.checkFencing(request.fencingToken);
+    const modulePath = await this.artifacts.path(request.artifact);
+    const tdd = { ...request.tdd, code: { ...request.tdd.code, modulePath } };
+    const transport = this.transportFor(request.exchange);
+    const ports = this.channels.portsFor(tdd, request.remotePeers, transport);
+    const key = this.executor.deploy(tdd, {
+      ports,
+      ...(request.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: request.heapMb } } : {}),
+    });
+    for (const id of Object.keys(request.remotePeers)) this.taskOfChannel.set(id, key);
+  }
+
+  private transportFor(exchange: 'tcp' | 'sqs'): ExchangeTransport {
+    if (exchange === 'sqs') throw new ConfigError('execution.exchange=sqs is not available in this TaskManager yet');
+    return this.tcp;
+  }
+
+  private async cancelJob(request: CancelJobRequest): Promise<void> {
+    this.checkFencing(request.fencingToken);
+    await this.executor.cancelJob(request.jobId, request.attempt);
+    for (const [id, key] of this.taskOfChannel) if (key.jobId === request.jobId) this.taskOfChannel.delete(id);
+  }
+
+  private failTasksOf(channelIds: string[], error: SluiceError): void {
+    const tasks = new Map<string, TaskKey>();
+    for (const id of channelIds) {
+      const key = this.taskOfChannel.get(id);
+      if (key) tasks.set(`${key.jobId}/${key.attempt}/${key.vertexId}/${key.subtaskIndex}`, key);
+    }
+    const serialized: SerializedError = serializeError(error);
+    for (const key of tasks.values()) void this.executor.failTask(key, serialized);
+  }
+
+  /** Without a job manager nobody can follow the tasks: stop them (the job manager restarts jobs). */
+  private async onJobManagerLost(): Promise<void> {
+    this.logger.warn('lost the job manager: canceling all tasks');
+    const jobs = new Set(this.executor.runningTasks().map((t: TaskRef) => t.jobId));
+    await Promise.all([...jobs].map((j) => this.executor.cancelJob(j)));
+  }
+
+  private report(method: string, body: unknown): void {
+    this.connection?.notify(method, body);
+  }
+}

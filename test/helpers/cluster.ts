@@ -1,0 +1,138 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import type { JobArgs } from '../../runtime/api/job';
+import type { JobSettings } from '../../runtime/api/job-settings';
+import { prepareJob } from '../../runtime/client/prepare-job';
+import type { ConfigKey, ResolvedConfig } from '../../runtime/config';
+import { envNameForKey, loadConfig } from '../../runtime/config';
+import type { JobDetails, JobStatus } from '../../runtime/jobmanager/gateway';
+import { JobManagerService } from '../../runtime/jobmanager/job-manager';
+import { S3BlobStore } from '../../runtime/storage/s3/s3-blob-store';
+import { waitFor } from '../../runtime/util/wait';
+import { REPO_ROOT } from './embedded';
+import type { FauxqsServer } from './fauxqs';
+import { FAUXQS_CREDENTIALS, FAUXQS_REGION, startFauxqs } from './fauxqs';
+import type { RedisServer } from './redis-server';
+import { startRedis } from './redis-server';
+
+/** A TaskManager running as its own process. */
+export interface TaskManagerProcess {
+  readonly id: string;
+  readonly child: ChildProcess;
+  /** Ends the process; SIGKILL by default, as a crash would. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * A real cluster for tests: redis-server and the S3 emulator as processes, the job manager in
+ * this process (so tests can look inside), TaskManagers as child processes of `sluice taskmanager`.
+ */
+export class TestCluster {
+  readonly taskManagers: TaskManagerProcess[] = [];
+
+  private constructor(
+    readonly jobManager: JobManagerService,
+    readonly config: ResolvedConfig,
+    private readonly redis: RedisServer,
+    private readonly fauxqs: FauxqsServer,
+  ) {}
+
+  static async start(overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<TestCluster> {
+    const [redis, fauxqs] = await Promise.all([startRedis(), startFauxqs()]);
+    const bucket = `sluice-${randomBytes(4).toString('hex')}`;
+    await new S3BlobStore({ bucket, endpoint: fauxqs.endpoint, region: FAUXQS_REGION, forcePathStyle: true, credentials: FAUXQS_CREDENTIALS }).ensureBucket();
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        'rest.token': randomBytes(16).toString('hex'),
+        'jobmanager.rpc.port': 0,
+        'high-availability.type': 'redis',
+        'high-availability.redis.url': redis.url,
+        'high-availability.redis.key-prefix': `t${randomBytes(4).toString('hex')}`,
+        'storage.type': 's3',
+        's3.bucket': bucket,
+        's3.endpoint': fauxqs.endpoint,
+        's3.region': FAUXQS_REGION,
+        's3.path-style-access': true,
+        's3.access-key': FAUXQS_CREDENTIALS.accessKeyId,
+        's3.secret-key': FAUXQS_CREDENTIALS.secretAccessKey,
+        'heartbeat.interval': 300,
+        'heartbeat.timeout': 1500,
+        'restart-strategy.fixed-delay.delay': 200,
+        ...overrides,
+      },
+    });
+    const jobManager = await JobManagerService.start(config);
+    return new TestCluster(jobManager, config, redis, fauxqs);
+  }
+
+  /** Starts a TaskManager process and waits until the job manager has it. */
+  async startTaskManager(slots: number, extraEnv: Record<string, string> = {}): Promise<TaskManagerProcess> {
+    const id = `tm-${this.taskManagers.length}-${randomBytes(3).toString('hex')}`;
+    const env: Record<string, string> = { SLUICE_LOG_LEVEL: 'warn' };
+    const inherit: ConfigKey[] = [
+      'rest.token', 'heartbeat.interval', 'heartbeat.timeout', 'high-availability.type', 'high-availability.redis.url',
+      'high-availability.redis.key-prefix', 'storage.type', 's3.bucket', 's3.endpoint', 's3.region', 's3.path-style-access',
+      's3.access-key', 's3.secret-key',
+    ];
+    for (const key of inherit) env[envNameForKey(key)] = String(this.config[key]);
+    env[envNameForKey('jobmanager.rpc.port')] = String(this.jobManager.rpcPort);
+    env[envNameForKey('taskmanager.numberOfTaskSlots')] = String(slots);
+    env[envNameForKey('taskmanager.id')] = id;
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), 'taskmanager'], {
+      env: { ...process.env, ...env, ...extraEnv },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const tm: TaskManagerProcess = {
+      id,
+      child,
+      async kill(signal = 'SIGKILL') {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        await exited;
+      },
+    };
+    this.taskManagers.push(tm);
+    await waitFor(() => this.jobManager.resourceManager.isConnected(id), { timeoutMs: 20_000, what: `TaskManager ${id} to register` });
+    return tm;
+  }
+
+  /** Bundles, uploads and submits a job module; returns the job id. */
+  async submit(modulePath: string, args: JobArgs = {}, settings: Partial<JobSettings> = {}): Promise<string> {
+    const { jobGraph, code } = prepareJob(modulePath, args, settings);
+    const bundle = buildSync({ entryPoints: [modulePath], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false });
+    const bytes = bundle.outputFiles[0]!.contents;
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    await this.jobManager.dispatcher.putArtifact(sha256, bytes);
+    const { jobId } = await this.jobManager.dispatcher.submitJob({ jobGraph, artifact: sha256, args: code.args, buildSettings: code.buildSettings });
+    return jobId;
+  }
+
+  job(jobId: string): Promise<JobDetails> {
+    return this.jobManager.dispatcher.getJob(jobId);
+  }
+
+  async waitForStatus(jobId: string, statuses: JobStatus[], timeoutMs = 60_000): Promise<JobDetails> {
+    return waitFor(
+      async () => {
+        const job = await this.job(jobId);
+        return statuses.includes(job.status) ? job : undefined;
+      },
+      { timeoutMs, intervalMs: 50, what: `job ${jobId} to reach ${statuses.join('/')}` },
+    );
+  }
+
+  async output(jobId: string): Promise<{ lines: string[]; results: unknown[] }> {
+    const page = await this.jobManager.dispatcher.jobOutput(jobId, 0, 0);
+    return { lines: page.lines, results: page.results };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.taskManagers.map((tm) => tm.kill('SIGTERM')));
+    await this.jobManager.close();
+    await Promise.all([this.redis.stop(), this.fauxqs.stop()]);
+  }
+}

@@ -1,0 +1,75 @@
+import { fixtureJob } from '../../helpers/embedded';
+import { TestCluster } from '../../helpers/cluster';
+import { waitFor } from '../../../runtime/util/wait';
+
+/** [key, sum] results the paced-sum job must produce, computed independently. */
+function expectedSums(records: number, keys: number): [number, number][] {
+  const sums = new Map<number, number>();
+  for (let x = 0; x < records; x++) sums.set(x % keys, (sums.get(x % keys) ?? 0) + x);
+  return [...sums].sort((a, b) => a[0] - b[0]);
+}
+
+const sorted = (results: unknown[]): [number, number][] => (results as [number, number][]).slice().sort((a, b) => a[0] - b[0]);
+
+describe('cluster: failures', () => {
+  let cluster: TestCluster;
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start({ 'slot.request.timeout': 1500 });
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('notices a kill -9 of a TaskManager within 2 s, restarts the job and finishes with the correct result', async () => {
+    const victim = await cluster.startTaskManager(2);
+    await cluster.startTaskManager(2);
+    await cluster.startTaskManager(2);
+    const args = { records: '400000', keys: '7', pauseEvery: '2000', pauseMs: '10' };
+    const jobId = await cluster.submit(fixtureJob('paced-sum-job'), args, { parallelism: 4 });
+    await waitFor(async () => {
+      const job = await cluster.job(jobId);
+      return job.status === 'RUNNING' && job.vertices.every((v) => v.subtasks.every((s) => s.state === 'RUNNING'));
+    }, { timeoutMs: 30_000, what: 'all tasks running' });
+    const placed = (await cluster.job(jobId)).vertices.flatMap((v) => v.subtasks.map((s) => s.taskManagerId));
+    const target = cluster.taskManagers.find((tm) => placed.includes(tm.id))!;
+    const killedAt = Date.now();
+    await target.kill('SIGKILL');
+    const restarting = await waitFor(async () => {
+      const job = await cluster.job(jobId);
+      return job.restarts > 0 || job.failure ? job : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 20, what: 'the failure to be noticed' });
+    expect(restarting.failure!.message).toMatch(new RegExp(`TaskManager ${target.id} was lost|task .* failed`));
+    expect(restarting.failure!.timestamp - killedAt).toBeLessThan(2000);
+    const done = await cluster.waitForStatus(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 90_000);
+    expect(done.status).toBe('FINISHED');
+    expect(done.restarts).toBeGreaterThanOrEqual(1);
+    expect(done.vertices.flatMap((v) => v.subtasks.map((s) => s.taskManagerId))).not.toContain(target.id);
+    expect(sorted((await cluster.output(jobId)).results)).toEqual(expectedSums(400_000, 7));
+    expect(victim).toBeDefined();
+  });
+
+  it('notices a TaskManager that stops answering heartbeats', async () => {
+    const frozen = await cluster.startTaskManager(1);
+    const stoppedAt = Date.now();
+    frozen.child.kill('SIGSTOP');
+    try {
+      await waitFor(() => !cluster.jobManager.resourceManager.isConnected(frozen.id), { timeoutMs: 10_000, what: 'heartbeat timeout' });
+      expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(cluster.config['heartbeat.timeout'] - cluster.config['heartbeat.interval']);
+    } finally {
+      frozen.child.kill('SIGCONT');
+      await frozen.kill('SIGKILL');
+    }
+  });
+
+  it('fails a job that cannot get enough slots with a message naming what is missing', async () => {
+    const free = (await cluster.jobManager.dispatcher.listTaskManagers()).reduce((n, t) => n + (t.connected ? t.slotsFree : 0), 0);
+    const jobId = await cluster.submit(fixtureJob('unbounded-job'), {}, { parallelism: free + 1 });
+    const job = await cluster.waitForStatus(jobId, ['FAILED', 'FINISHED', 'CANCELED'], 20_000);
+    expect(job.status).toBe('FAILED');
+    expect(job.failure!.message).toContain(`slot sharing group 'default' needs ${free + 1} slots of any profile, 1 missing`);
+    expect(job.failure!.message).toContain('slot.request.timeout');
+    expect(job.restarts).toBe(0);
+  });
+});
