@@ -139,7 +139,7 @@ describe('startLocalCluster (embedded cloud, fake sluice)', () => {
   test('a TaskManager that never registers: timeout error with its log tail, nothing left running', async () => {
     const failure = await startLocalCluster(
       options({
-        startTimeoutMs: 4_000,
+        startTimeoutMs: 6_000,
         env: {
           ...process.env,
           FAKE_SLUICE_FAULT: 'taskmanager-never-registers',
