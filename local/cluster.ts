@@ -1,0 +1,356 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { ConfigError } from '../runtime/errors';
+import type { CloudMode, CloudModeProbes, RequestedCloudMode } from './cloud/select-cloud-mode';
+import { selectCloudMode } from './cloud/select-cloud-mode';
+import type { ClusterSettings } from './cluster-config';
+import {
+  checkClusterProcessEnv,
+  clusterProcessEnv,
+  jobManagerConfig,
+  taskManagerConfig,
+} from './cluster-config';
+import type { ClusterFile } from './cluster-file';
+import { assertNoClusterRunning, clusterFilePath, removeClusterFile, writeClusterFile } from './cluster-file';
+import type { LocalCloud } from './local-cloud';
+import { startLocalCloud } from './local-cloud';
+import { EXIT_WITH_PARENT_IMPORT } from './process/exit-with-parent';
+import { freePort, isPortFree } from './process/free-port';
+import type { ExitStatus, ManagedProcess } from './process/managed-process';
+import { startProcess } from './process/managed-process';
+import { Teardown } from './process/teardown';
+import { httpGet } from './process/probes';
+import type { ReadyCheck } from './process/wait-ready';
+import { waitUntilReady } from './process/wait-ready';
+
+/** `node bin/sluice.js` of this checkout. */
+export const DEFAULT_SLUICE_COMMAND: readonly string[] = [
+  process.execPath,
+  resolve(__dirname, '..', 'bin', 'sluice.js'),
+];
+/** Flink's REST port, and Sluice's `rest.port` default. */
+export const DEFAULT_REST_PORT = 8081;
+
+export interface LocalClusterOptions {
+  taskManagers: number;
+  slots: number;
+  cloud: RequestedCloudMode;
+  /** Where `.sluice/` goes (cluster file, logs, embedded storage); default the working directory. */
+  rootDir?: string;
+  /** Default 8081; 0 picks a free port. */
+  restPort?: number;
+  /** Default `<rootDir>/.sluice/logs`. */
+  logDir?: string;
+  /** Command that runs `sluice`; the role (`jobmanager`, `taskmanager`) is appended. Default {@link DEFAULT_SLUICE_COMMAND}. */
+  sluiceCommand?: readonly string[];
+  /** Budget for the job manager and every TaskManager to be up, after the cloud is; default 60 s. */
+  startTimeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL when stopping a cluster process; default 10 s. */
+  stopGraceMs?: number;
+  /** Aborting gives up starting; whatever started is stopped before the promise rejects. */
+  signal?: AbortSignal;
+  /** How `cloud: 'auto'` examines the machine; default the real probes. */
+  cloudProbes?: CloudModeProbes;
+  /** Environment the cluster processes inherit (before their `SLUICE_*` settings); default this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Called when a cluster process exits on its own after the cluster started (not through `stop()`). */
+  onUnexpectedExit?: (event: ProcessExitEvent) => void;
+  /** Progress lines for the user while starting (cloud chosen, processes spawned, log files). */
+  onProgress?: (message: string) => void;
+}
+
+export interface ClusterProcessInfo {
+  /** `jobmanager`, `taskmanager-1`… (also the TaskManager's `taskmanager.id`). */
+  name: string;
+  pid: number;
+  logFile: string;
+}
+
+export interface ProcessExitEvent extends ClusterProcessInfo {
+  status: ExitStatus;
+  /** Its last output lines. */
+  tail: string;
+}
+
+export interface LocalCluster {
+  restUrl: string;
+  /** Bearer token of the REST API, and the cluster secret. */
+  token: string;
+  cloud: { mode: CloudMode; reason: string; description: string };
+  logDir: string;
+  clusterFile: string;
+  /** What the cluster file holds. */
+  info: ClusterFile;
+  /** The job manager first, then the TaskManagers. */
+  processes: ClusterProcessInfo[];
+  /** Removes the cluster file, stops the TaskManagers, the job manager, then the cloud. Idempotent. */
+  stop(): Promise<void>;
+}
+
+interface Layout {
+  rootDir: string;
+  logDir: string;
+  clusterFile: string;
+  command: readonly string[];
+  env: NodeJS.ProcessEnv;
+  startTimeoutMs: number;
+  stopGraceMs: number;
+}
+
+/**
+ * `npm run local` (DESIGN §12): picks and starts a local cloud (`selectCloudMode`), then a job
+ * manager and `taskManagers` TaskManagers as child processes of `sluice`, each logging to
+ * `<logDir>/<name>.log`. Resolves once `GET /healthz` answers and `GET /taskmanagers` lists
+ * every TaskManager, after writing `.sluice/local-cluster.json` (mode 0600).
+ * On any failure or abort, everything started is stopped before the promise rejects.
+ * @throws ConflictError when a cluster already runs in `rootDir`; ConfigError for bad options,
+ *   a taken REST port or an invalid `SLUICE_*` environment; ProcessStartError (with the tail of
+ *   the failing process's log) when a process dies or is not up in time.
+ */
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  checkCounts(options);
+  const layout = resolveLayout(options);
+  await assertNoClusterRunning(layout.clusterFile);
+  await fs.mkdir(layout.logDir, { recursive: true, mode: 0o700 });
+  const teardown = new Teardown();
+  try {
+    const selection = await selectCloudMode(options.cloud, options.cloudProbes);
+    options.signal?.throwIfAborted();
+    options.onProgress?.(`cloud mode ${selection.mode} (${selection.reason}); starting it`);
+    const cloud = await startLocalCloud(selection, {
+      rootDir: layout.rootDir,
+      logDir: layout.logDir,
+      signal: options.signal,
+    });
+    teardown.add(() => cloud.stop());
+    options.signal?.throwIfAborted();
+    options.onProgress?.(`cloud up: ${cloud.description}`);
+    const { settings, jobManager, taskManagers } = await startProcesses(cloud, layout, options, teardown);
+    const restUrl = `http://127.0.0.1:${settings.restPort}`;
+    const info = clusterFileContents(cloud, layout, restUrl, settings.token, [jobManager, ...taskManagers]);
+    await writeClusterFile(layout.clusterFile, info);
+    teardown.add(() => removeClusterFile(layout.clusterFile, settings.token));
+    const all = [jobManager, ...taskManagers];
+    if (options.onUnexpectedExit) watchExits(all, teardown, options.onUnexpectedExit);
+    return {
+      restUrl,
+      token: settings.token,
+      cloud: { mode: cloud.mode, reason: cloud.reason, description: cloud.description },
+      logDir: layout.logDir,
+      clusterFile: layout.clusterFile,
+      info,
+      processes: all.map((p) => ({ name: p.name, pid: p.pid, logFile: p.logFile ?? '' })),
+      stop: () => teardown.runOnce(),
+    };
+  } catch (err) {
+    await teardown.runOnce().catch(() => undefined);
+    throw err;
+  }
+}
+
+function checkCounts(options: LocalClusterOptions): void {
+  for (const [name, value] of [
+    ['taskManagers', options.taskManagers],
+    ['slots', options.slots],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new ConfigError(`${name} must be an integer >= 1, got ${value}`);
+  }
+}
+
+function resolveLayout(options: LocalClusterOptions): Layout {
+  const rootDir = resolve(options.rootDir ?? process.cwd());
+  const command = options.sluiceCommand ?? DEFAULT_SLUICE_COMMAND;
+  if (command.length === 0) throw new ConfigError('sluiceCommand must name a program');
+  return {
+    rootDir,
+    logDir: resolve(rootDir, options.logDir ?? join('.sluice', 'logs')),
+    clusterFile: clusterFilePath(rootDir),
+    command,
+    env: options.env ?? process.env,
+    startTimeoutMs: options.startTimeoutMs ?? 60_000,
+    stopGraceMs: options.stopGraceMs ?? 10_000,
+  };
+}
+
+/** Starts the job manager, waits for /healthz, starts the TaskManagers, waits until all are registered. */
+async function startProcesses(
+  cloud: LocalCloud,
+  layout: Layout,
+  options: LocalClusterOptions,
+  teardown: Teardown,
+): Promise<{ settings: ClusterSettings; jobManager: ManagedProcess; taskManagers: ManagedProcess[] }> {
+  const deadline = Date.now() + layout.startTimeoutMs;
+  const settings = await chooseSettings(options.restPort);
+  const restUrl = `http://127.0.0.1:${settings.restPort}`;
+  const { jobManagerEnv, taskManagerEnvs } = processEnvs(cloud, settings, layout, options);
+  const progress = options.onProgress ?? ((): void => undefined);
+  const jobManager = await spawnSluice('jobmanager', 'jobmanager', jobManagerEnv, layout);
+  teardown.add(() => jobManager.stop());
+  progress(
+    `job manager started (pid ${jobManager.pid}, log ${jobManager.logFile}); waiting for ${restUrl}/healthz`,
+  );
+  await waitUntilReady([jobManager], healthCheck(restUrl), {
+    what: `the job manager to answer GET ${restUrl}/healthz`,
+    timeoutMs: Math.max(1, deadline - Date.now()),
+    signal: options.signal,
+  });
+  const taskManagers: ManagedProcess[] = [];
+  teardown.add(async () => {
+    await Promise.all(taskManagers.map((tm) => tm.stop()));
+  });
+  for (const [i, env] of taskManagerEnvs.entries()) {
+    taskManagers.push(await spawnSluice(`taskmanager-${i + 1}`, 'taskmanager', env, layout));
+  }
+  progress(
+    `${taskManagers.length} TaskManagers started (logs ${join(layout.logDir, 'taskmanager-<n>.log')}); waiting for them to register`,
+  );
+  await waitUntilReady(
+    [jobManager, ...taskManagers],
+    registrationCheck(restUrl, settings.token, jobManager, taskManagers),
+    {
+      what: `${taskManagers.length} TaskManagers to be listed by GET ${restUrl}/taskmanagers`,
+      timeoutMs: Math.max(1, deadline - Date.now()),
+      signal: options.signal,
+    },
+  );
+  return { settings, jobManager, taskManagers };
+}
+
+/** The environment of each process, checked by the real config loader before anything is spawned. */
+function processEnvs(
+  cloud: LocalCloud,
+  settings: ClusterSettings,
+  layout: Layout,
+  options: LocalClusterOptions,
+): { jobManagerEnv: NodeJS.ProcessEnv; taskManagerEnvs: NodeJS.ProcessEnv[] } {
+  const jobManagerEnv = clusterProcessEnv(layout.env, jobManagerConfig(cloud, settings));
+  const taskManagerEnvs = Array.from({ length: options.taskManagers }, (_, i) =>
+    clusterProcessEnv(
+      layout.env,
+      taskManagerConfig(cloud, settings, { id: `taskmanager-${i + 1}`, slots: options.slots }),
+    ),
+  );
+  checkClusterProcessEnv(jobManagerEnv, layout.rootDir);
+  // TaskManagers differ only in id, so checking one checks them all.
+  checkClusterProcessEnv(taskManagerEnvs[0] ?? {}, layout.rootDir);
+  return { jobManagerEnv, taskManagerEnvs };
+}
+
+async function chooseSettings(restPort: number | undefined): Promise<ClusterSettings> {
+  let port = restPort ?? DEFAULT_REST_PORT;
+  if (port === 0) port = await freePort();
+  else if (!(await isPortFree(port))) {
+    throw new ConfigError(
+      `REST port ${port} on 127.0.0.1 is in use (another local cluster?); choose another one ` +
+        `(npm run local -- --rest-port <port>, 0 for any free port)`,
+    );
+  }
+  let rpcPort = await freePort();
+  while (rpcPort === port) rpcPort = await freePort();
+  return { token: randomBytes(32).toString('base64url'), restPort: port, rpcPort };
+}
+
+/**
+ * Runs `<command> <role>` in its own process group with output to `<logDir>/<name>.log`. A
+ * node command also gets an IPC channel and the exit-with-parent preload: if the launcher dies
+ * (even SIGKILLed), the child shuts itself down instead of living on as an orphan.
+ */
+function spawnSluice(
+  name: string,
+  role: string,
+  env: NodeJS.ProcessEnv,
+  layout: Layout,
+): Promise<ManagedProcess> {
+  const [command, ...args] = layout.command as [string, ...string[]];
+  const node = command === process.execPath || basename(command) === 'node';
+  return startProcess({
+    name,
+    command,
+    args: node ? ['--import', EXIT_WITH_PARENT_IMPORT, ...args, role] : [...args, role],
+    env,
+    cwd: layout.rootDir,
+    logFile: join(layout.logDir, `${name}.log`),
+    ipc: node,
+    detached: true,
+    stopGraceMs: layout.stopGraceMs,
+  });
+}
+
+function healthCheck(restUrl: string): ReadyCheck {
+  return async () => {
+    const { status } = await httpGet(`${restUrl}/healthz`);
+    return status === 200 || { status: `GET /healthz answered HTTP ${status}` };
+  };
+}
+
+/** Ready when `GET /taskmanagers` lists as many TaskManagers as were started. */
+function registrationCheck(
+  restUrl: string,
+  token: string,
+  jobManager: ManagedProcess,
+  taskManagers: ManagedProcess[],
+): ReadyCheck {
+  return async () => {
+    const { status, body } = await httpGet(`${restUrl}/taskmanagers`, { token });
+    if (status !== 200) return { status: `GET /taskmanagers answered HTTP ${status}`, blame: [jobManager] };
+    const ids = listedIds(body);
+    if (ids.length >= taskManagers.length) return true;
+    // Ids match the names when the job manager reports `taskmanager.id`; else all are suspects.
+    const missing = taskManagers.filter((tm) => !ids.includes(tm.name));
+    return {
+      status: `${ids.length} of ${taskManagers.length} TaskManagers registered`,
+      blame: [...(missing.length > 0 ? missing : taskManagers), jobManager],
+    };
+  };
+}
+
+/** TaskManager ids from a `/taskmanagers` answer (`{ taskManagers: [...] }`). */
+export function listedIds(body: unknown): string[] {
+  const list = Array.isArray(body) ? body : (body as { taskManagers?: unknown } | null)?.taskManagers;
+  if (!Array.isArray(list)) return [];
+  return list.map((entry: unknown) => String((entry as { id?: unknown } | null)?.id ?? ''));
+}
+
+function clusterFileContents(
+  cloud: LocalCloud,
+  layout: Layout,
+  restUrl: string,
+  token: string,
+  processes: ManagedProcess[],
+): ClusterFile {
+  const [jobManager, ...taskManagers] = processes;
+  return {
+    restUrl,
+    token,
+    cloud: cloud.mode,
+    s3Endpoint: cloud.s3Endpoint,
+    sqsEndpoint: cloud.sqsEndpoint,
+    bucket: cloud.bucket,
+    redisUrl: cloud.redisUrl,
+    storageDir: cloud.storageDir,
+    logDir: layout.logDir,
+    pids: {
+      launcher: process.pid,
+      jobmanager: jobManager?.pid ?? -1,
+      taskmanagers: taskManagers.map((p) => p.pid),
+      cloud: cloud.pids,
+    },
+    startedAt: new Date().toISOString(),
+  };
+}
+
+function watchExits(
+  processes: ManagedProcess[],
+  teardown: Teardown,
+  report: (event: ProcessExitEvent) => void,
+): void {
+  for (const p of processes) {
+    void p.exited.then(async (status) => {
+      if (teardown.started) return;
+      const tail = await p.outputTail(20);
+      if (!teardown.started) report({ name: p.name, pid: p.pid, logFile: p.logFile ?? '', status, tail });
+    });
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * e2e through the CLI: `npm run local`'s cluster (real job manager and 2 TaskManager processes
+ * on the processes cloud), then `sluice run` / `list` / `info` / `cancel` as separate processes.
+ */
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LocalCluster } from '../../local/cluster';
+import { startLocalCluster } from '../../local/cluster';
+import { REPO_ROOT, fixtureJob, functionJob, runEmbedded } from '../helpers/embedded';
+
+let rootDir: string;
+let cluster: LocalCluster;
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function sluice(args: string[], timeoutMs = 60_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), ...args], {
+      env: { ...process.env, SLUICE_REST_URL: cluster.restUrl, SLUICE_TOKEN: cluster.token, SLUICE_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sluice ${args.join(' ')} timed out; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  rootDir = await fs.mkdtemp(join(tmpdir(), 'sluice-e2e-cli-'));
+  cluster = await startLocalCluster({ taskManagers: 2, slots: 2, cloud: 'processes', rootDir, restPort: 0 });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  await fs.rm(rootDir, { recursive: true, force: true });
+});
+
+test('sluice run: word-count at parallelism 4 on both TaskManagers prints the embedded result', async () => {
+  const run = await sluice(['run', functionJob('word-count'), '-p', '4', '--target', 'cluster']);
+  expect(run.stderr).toMatch(/FINISHED|RUNNING/);
+  expect(run.code).toBe(0);
+  const lines = run.stdout.trim().split('\n');
+  const embedded = await runEmbedded(functionJob('word-count'), {}, { parallelism: 4 });
+  expect([...lines].sort()).toEqual([...embedded.lines].sort());
+
+  const list = await sluice(['list', '--json']);
+  expect(list.code).toBe(0);
+  const jobs = JSON.parse(list.stdout) as { jobId: string; name: string; status: string }[];
+  const job = jobs.find((j) => j.name === 'word-count')!;
+  expect(job.status).toBe('FINISHED');
+  const info = await sluice(['info', job.jobId, '--json']);
+  const details = JSON.parse(info.stdout) as { vertices: { subtasks: { taskManagerId: string }[] }[] };
+  const used = new Set(details.vertices.flatMap((v) => v.subtasks.map((s) => s.taskManagerId)));
+  expect([...used].sort()).toEqual(['taskmanager-1', 'taskmanager-2']);
+});
+
+test('sluice run --detached, then cancel: the job ends CANCELED and its slots are freed', async () => {
+  const run = await sluice(['run', fixtureJob('unbounded-job'), '-p', '2', '--detached']);
+  expect(run.code).toBe(0);
+  const jobId = run.stdout.trim().split(/\s+/).find((w) => /^[0-9a-f]{32}$/.test(w))!;
+  expect(jobId).toBeDefined();
+  const cancel = await sluice(['cancel', jobId]);
+  expect(cancel.code).toBe(0);
+  for (let i = 0; i < 100; i++) {
+    const info = JSON.parse((await sluice(['info', jobId, '--json'])).stdout) as { status: string };
+    if (info.status === 'CANCELED') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect((JSON.parse((await sluice(['info', jobId, '--json'])).stdout) as { status: string }).status).toBe('CANCELED');
+});
+
+test('a wrong token and an unreachable job manager give one clear line and exit 1', async () => {
+  const wrong = await new Promise<CliRun>((resolve) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), 'list', '--rest-url', cluster.restUrl, '--token', 'nope'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout: '', stderr }));
+  });
+  expect(wrong.code).toBe(1);
+  expect(wrong.stderr).toMatch(/token/i);
+});
