@@ -1,11 +1,22 @@
 /**
- * `npm run demo`: word count on the built-in sample text at parallelism 2, then the top words.
+ * `npm run demo`: starts the local cluster (a job manager and 2 TaskManagers as processes, on
+ * the local cloud that works here), runs word-count on the built-in sample text across both
+ * TaskManagers, prints the top words, and shuts everything down.
+ *   --embedded   run in this process instead (no cluster)
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { followJob } from '../runtime/client/follow-job';
 import { prepareJob } from '../runtime/client/prepare-job';
+import { RestClient } from '../runtime/client/rest-client';
+import { submitJob } from '../runtime/client/submit-job';
 import { runJobEmbedded } from '../runtime/minicluster/mini-cluster';
+import { startLocalCluster } from './cluster';
 
 export const TOP_WORDS = 10;
+const WORD_COUNT = join(__dirname, '..', 'functions', 'word-count.ts');
+const PARALLELISM = 2;
 
 /** Final count per word from word-count's `<word> <count>` update lines. */
 export function finalCounts(lines: readonly string[]): Map<string, number> {
@@ -22,15 +33,37 @@ export function topWords(counts: Map<string, number>, n = TOP_WORDS): [string, n
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n);
 }
 
-async function main(): Promise<void> {
-  const job = join(__dirname, '..', 'functions', 'word-count.ts');
-  const { jobGraph, code } = prepareJob(job, {}, { parallelism: 2 });
-  console.log(`running word-count at parallelism 2 (embedded): ${jobGraph.vertices.map((v) => `[${v.name}]`).join(' => ')}`);
+async function onLocalCluster(): Promise<string[]> {
+  const rootDir = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
+  console.log('starting a local cluster: 1 job manager, 2 TaskManagers x 2 slots ...');
+  const cluster = await startLocalCluster({ taskManagers: 2, slots: 2, cloud: 'auto', rootDir, restPort: 0 });
+  try {
+    console.log(`cloud: ${cluster.cloud.mode} (${cluster.cloud.reason}); REST ${cluster.restUrl}`);
+    const client = new RestClient({ url: cluster.restUrl, token: cluster.token });
+    const { jobId } = await submitJob(client, WORD_COUNT, {}, { parallelism: PARALLELISM });
+    const lines: string[] = [];
+    const { details } = await followJob(client, jobId, { pollIntervalMs: 100, onLines: (l) => lines.push(...l) });
+    if (details.status !== 'FINISHED') throw new Error(`job ${jobId} ended ${details.status}: ${details.failure?.message ?? ''}`);
+    const placement = details.vertices.map((v) => `[${v.name}] on ${[...new Set(v.subtasks.map((s) => s.taskManagerId))].join(', ')}`);
+    console.log(`word-count ran in ${details.durationMs} ms:\n  ${placement.join('\n  ')}`);
+    return lines;
+  } finally {
+    await cluster.stop();
+    rmSync(rootDir, { recursive: true, force: true });
+  }
+}
+
+async function embedded(): Promise<string[]> {
+  const { jobGraph, code } = prepareJob(WORD_COUNT, {}, { parallelism: PARALLELISM });
   const lines: string[] = [];
-  const result = await runJobEmbedded(jobGraph, code, { onOutput: (l) => lines.push(...l) });
+  await runJobEmbedded(jobGraph, code, { onOutput: (l) => lines.push(...l) });
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const lines = process.argv.includes('--embedded') ? await embedded() : await onLocalCluster();
   const counts = finalCounts(lines);
-  console.log(`${lines.length} count updates, ${counts.size} distinct words, ${result.durationMs} ms\n`);
-  console.log('top words:');
+  console.log(`\n${lines.length} count updates, ${counts.size} distinct words; top words:`);
   for (const [word, count] of topWords(counts)) console.log(`  ${word.padEnd(12)} ${count}`);
 }
 

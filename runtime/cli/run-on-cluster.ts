@@ -1,11 +1,10 @@
 import { formatRecord } from '../api/connectors/client-sinks';
 import type { JobArgs } from '../api/job';
 import type { JobSettings } from '../api/job-settings';
-import { bundleJob } from '../client/bundle-job';
 import type { ResolvedTarget } from '../client/cluster-target';
 import type { FollowedJob } from '../client/follow-job';
 import { followJob } from '../client/follow-job';
-import { prepareJob } from '../client/prepare-job';
+import { submitJob } from '../client/submit-job';
 import { RestClient } from '../client/rest-client';
 import { JobCanceledError, JobFailedError } from '../errors';
 import type { JobDetails } from '../jobmanager/gateway';
@@ -34,23 +33,14 @@ export async function runOnCluster(
   target: Extract<ResolvedTarget, { kind: 'cluster' }>,
   options: RunOnClusterOptions,
 ): Promise<void> {
-  const { jobGraph, code } = prepareJob(jobPath, args, settings);
-  const bundle = await bundleJob(jobPath);
-  for (const warning of bundle.warnings) console.error(`warning: ${warning}`);
   const client = new RestClient({ url: target.restUrl, ...(target.token ? { token: target.token } : {}) });
-  if (!(await client.hasArtifact(bundle.sha256))) {
-    await client.putArtifact(bundle.sha256, bundle.code);
-    console.error(
-      `uploaded job bundle ${bundle.sha256.slice(0, 12)} (${Math.ceil(bundle.code.byteLength / 1024)} KiB)`,
-    );
+  const submitted = await submitJob(client, jobPath, args, settings);
+  for (const warning of submitted.warnings) console.error(`warning: ${warning}`);
+  if (submitted.uploadedBytes !== undefined) {
+    console.error(`uploaded the job bundle (${Math.ceil(submitted.uploadedBytes / 1024)} KiB)`);
   }
-  const { jobId } = await client.submitJob({
-    jobGraph,
-    artifact: bundle.sha256,
-    args: code.args,
-    buildSettings: code.buildSettings,
-  });
-  console.error(`job '${jobGraph.jobName}' submitted to ${client.url} as ${jobId}`);
+  const { jobId } = submitted;
+  console.error(`job '${submitted.jobName}' submitted to ${client.url} as ${jobId}`);
   if (options.detached) {
     process.stdout.write(`${jobId}\n`);
     return;

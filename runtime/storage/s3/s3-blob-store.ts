@@ -200,7 +200,7 @@ export class S3BlobStore implements BlobStore {
       await this.client.send(
         new CreateBucketCommand({ Bucket: this.bucket, CreateBucketConfiguration: configuration }),
       );
-      log.info({ bucket: this.bucket }, 'created S3 bucket');
+      log.debug({ bucket: this.bucket }, 'created S3 bucket');
     } catch (err) {
       const name = err instanceof Error ? err.name : undefined;
       // Someone else (another process of the same cluster) won the race: the bucket exists.
