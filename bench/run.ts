@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clusterScenarios } from './scenarios/cluster';
 import { keyedWordCount } from './scenarios/keyed-word-count';
 import type { Measurement } from './scenarios/measure';
 import { statelessPipeline } from './scenarios/stateless-pipeline';
@@ -19,6 +20,9 @@ async function main(): Promise<void> {
   console.log(`sluice bench (${quick ? 'quick' : 'full'}): stateless ${stateless} bids, word count ${lines * 8} words`);
   results.push(...(await statelessPipeline(stateless)));
   results.push(...(await keyedWordCount(lines)));
+  const clusterLines = quick ? 500_000 : 2_000_000;
+  console.log(`cluster: word count ${clusterLines * 8} words on a local cluster; Redis baselines`);
+  results.push(...(await clusterScenarios(clusterLines, quick ? 2_500 : 10_000)));
   const rate = (name: string): number => results.find((r) => r.scenario === name)?.recordsPerSec ?? NaN;
   const chained = rate('stateless/sluice-chained');
   const ratios = {
@@ -28,6 +32,10 @@ async function main(): Promise<void> {
     wordCountChainedVsHandLoop: rate('word-count/sluice-chained') / rate('word-count/hand-loop'),
     wordCountChainedVsUnchained: rate('word-count/sluice-chained') / rate('word-count/sluice-unchained'),
     wordCountChainedVsNodeStreams: rate('word-count/sluice-chained') / rate('word-count/node-streams'),
+    tcpRecordsPerSec: rate('cluster/tcp-p2'),
+    clusterVsRedisStreams: rate('cluster/tcp-p2') / rate('cluster/redis-streams'),
+    clusterVsBullmq: rate('cluster/tcp-p2') / rate('cluster/bullmq'),
+    p2VsP1: rate('cluster/tcp-p2') / rate('cluster/one-taskmanager-p1'),
   };
   printTable(results, ratios);
   const dir = join(__dirname, 'results');
@@ -46,7 +54,9 @@ function printTable(results: Measurement[], ratios: Record<string, number>): voi
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of rows) console.log(line(row));
   console.log('');
-  for (const [name, value] of Object.entries(ratios)) console.log(`${name.padEnd(32)} ${value.toFixed(2)}x`);
+  for (const [name, value] of Object.entries(ratios)) {
+    console.log(`${name.padEnd(32)} ${name.endsWith('PerSec') ? Math.round(value).toLocaleString('en') : `${value.toFixed(2)}x`}`);
+  }
 }
 
 main().catch((err: unknown) => {
