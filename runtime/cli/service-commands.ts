@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
 import type { ResolvedConfig } from '../config';
 import { loadConfig, parseDynamicProperties } from '../config';
+import type * as JobManagerProcessModuleNs from '../jobmanager/job-manager-process';
 import type { JobManagerProcess } from '../jobmanager/job-manager-process';
+import type * as TaskManagerModuleNs from '../taskmanager/task-manager';
 import type { TaskManagerService } from '../taskmanager/task-manager';
+
+type JobManagerProcessModule = typeof JobManagerProcessModuleNs;
+type TaskManagerModule = typeof TaskManagerModuleNs;
 import { keyValueList } from './options';
 
 interface ServiceOptions {
@@ -48,7 +53,7 @@ export function registerServiceCommands(program: Command): void {
     async (options: ServiceOptions) => {
       // Loaded on use, so each command only loads what it runs (the CLI starts faster).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { startJobManagerProcess } = require('../jobmanager/job-manager-process') as typeof import('../jobmanager/job-manager-process');
+      const { startJobManagerProcess } = require('../jobmanager/job-manager-process') as JobManagerProcessModule;
       await runUntilSignal(
         () => startJobManagerProcess(serviceConfig(options)),
         (s) => (s as JobManagerProcess).describe(),
@@ -58,7 +63,7 @@ export function registerServiceCommands(program: Command): void {
   serviceCommand(program, 'taskmanager', 'Run a TaskManager: offers task slots, runs deployed tasks, serves the data exchange').action(
     async (options: ServiceOptions) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { TaskManagerService } = require('../taskmanager/task-manager') as typeof import('../taskmanager/task-manager');
+      const { TaskManagerService } = require('../taskmanager/task-manager') as TaskManagerModule;
       await runUntilSignal(
         () => TaskManagerService.start(serviceConfig(options)),
         (s) => `TaskManager ${(s as TaskManagerService).id} started, data port ${(s as TaskManagerService).dataPort}`,
