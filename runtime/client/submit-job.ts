@@ -7,6 +7,8 @@ import type { RestClient } from './rest-client';
 export interface SubmittedJob {
   readonly jobId: string;
   readonly jobName: string;
+  /** SHA-256 of the job bundle. */
+  readonly artifact: string;
   /** Set when the bundle was uploaded (the job manager did not have it yet). */
   readonly uploadedBytes?: number;
   readonly warnings: readonly string[];
@@ -25,5 +27,5 @@ export async function submitJob(client: RestClient, jobPath: string, args: JobAr
     uploadedBytes = bundle.code.byteLength;
   }
   const { jobId } = await client.submitJob({ jobGraph, artifact: bundle.sha256, args: code.args, buildSettings: code.buildSettings });
-  return { jobId, jobName: jobGraph.jobName, warnings: bundle.warnings, ...(uploadedBytes !== undefined ? { uploadedBytes } : {}) };
+  return { jobId, jobName: jobGraph.jobName, artifact: bundle.sha256, warnings: bundle.warnings, ...(uploadedBytes !== undefined ? { uploadedBytes } : {}) };
 }

@@ -105,7 +105,7 @@ describe('startLocalCluster (embedded cloud, fake sluice)', () => {
       SLUICE_STORAGE_TYPE: 'fs',
       SLUICE_STORAGE_FS_DIR: join(rootDir, '.sluice', 'storage'),
       SLUICE_REST_ADDRESS: '127.0.0.1',
-      SLUICE_LOG_LEVEL: 'info',
+      SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'info',
     });
     expect((await fs.stat(join(rootDir, '.sluice', 'storage'))).isDirectory()).toBe(true);
 

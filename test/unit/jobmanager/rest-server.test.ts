@@ -320,6 +320,7 @@ describe('job routes', () => {
     gateway.emit(jobId, { lines: ['a 1', 'b 1', 'a 2'], results: [{ n: 1 }, 'two'] });
     const all = await call({ method: 'GET', url: `/jobs/${jobId}/output` });
     expect(all.json()).toEqual({
+      attempt: 0,
       lines: ['a 1', 'b 1', 'a 2'],
       results: [{ n: 1 }, 'two'],
       nextLine: 3,
