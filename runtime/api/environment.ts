@@ -53,6 +53,13 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
+  /** Moves this job's records between TaskManagers over TCP (default) or SQS queues. */
+  setExchange(exchange: 'tcp' | 'sqs'): this {
+    if (exchange !== 'tcp' && exchange !== 'sqs') throw new InvalidJobError(`setExchange: '${String(exchange)}' is not tcp or sqs`);
+    this.settings.exchange = exchange;
+    return this;
+  }
+
   fromSource<T>(source: Source<T>, name: string): DataStream<T> {
     const t = this.addTransformation('source', name, [], 0, () => new SourceOperator(source), false);
     return new DataStream<T>(this, t);

@@ -10,6 +10,8 @@ export interface JobSettings {
   twoInputChaining: boolean;
   /** `execution.buffer-timeout`: 0 flushes after every record. */
   bufferTimeoutMs: number;
+  /** `execution.exchange`: transport between TaskManagers for this job; unset = the cluster's default. */
+  exchange?: 'tcp' | 'sqs';
 }
 
 export const DEFAULT_JOB_SETTINGS: Readonly<JobSettings> = Object.freeze({

@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { formatRecord } from '../api/connectors/client-sinks';
 import type { JobSettings } from '../api/job-settings';
@@ -17,6 +18,7 @@ interface RunOptions extends ClusterFlags {
   disableChaining?: boolean;
   target: TargetKind;
   detached?: boolean;
+  exchange?: 'tcp' | 'sqs';
 }
 
 export function registerRunCommand(program: Command): void {
@@ -31,6 +33,7 @@ export function registerRunCommand(program: Command): void {
     .option('--max-parallelism <n>', 'default max parallelism (number of key groups)', positiveInt)
     .option('--disable-chaining', 'run every operator as its own task')
     .option('-a, --arg <key=value>', 'argument passed to the job (repeatable)', keyValue)
+    .addOption(new Option('--exchange <transport>', 'transport between TaskManagers for this job (default: the cluster\'s execution.exchange)').choices(['tcp', 'sqs']))
     .addOption(targetOption())
     .option('-d, --detached', 'submit to the job manager, print the job id and return without following');
   addClusterOptions(command).action(async (jobPath: string, options: RunOptions) => {
@@ -59,6 +62,7 @@ function buildSettings(options: RunOptions): Partial<JobSettings> {
     ...(options.parallelism ? { parallelism: options.parallelism } : {}),
     ...(options.maxParallelism ? { maxParallelism: options.maxParallelism } : {}),
     ...(options.disableChaining ? { chaining: false } : {}),
+    ...(options.exchange ? { exchange: options.exchange } : {}),
   };
 }
 

@@ -77,6 +77,7 @@ export const jobSettingsSchema = z.strictObject({
   chaining: z.boolean(),
   twoInputChaining: z.boolean(),
   bufferTimeoutMs: z.int().min(0).max(JOB_GRAPH_LIMITS.maxBufferTimeoutMs),
+  exchange: z.enum(['tcp', 'sqs']).optional(),
 }) satisfies z.ZodType<JobSettings>;
 
 const resourceProfileSchema = z.strictObject({

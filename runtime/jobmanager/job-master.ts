@@ -216,7 +216,7 @@ export class JobMaster {
       artifact: this.submission.artifact,
       remotePeers,
       heapMb: slot.heapMb,
-      exchange: this.ctx.exchange,
+      exchange: this.submission.jobGraph.settings.exchange ?? this.ctx.exchange,
     };
     await connection.call(CONTROL.deployTask, request);
   }
