@@ -14,7 +14,7 @@ import {
 import { FrameType, decodeChannelMessage, encodeChannelMessage, encodeControlFrame } from './frame-codec';
 import type { Frame } from './frame-codec';
 import type { PeerLink } from './peer-link';
-import { ReleasedChannels } from './released-channels';
+import { ReleasedChannels } from '../released-channels';
 import { FrameFormatError } from './tcp-errors';
 
 export interface ChannelRouterConfig {

@@ -2,6 +2,9 @@ import type { MessagePort } from 'node:worker_threads';
 import type { DownstreamMessage, UpstreamMessage } from '../channel-protocol';
 import type { PeerLink } from './peer-link';
 
+// Shared with the other transports; re-exported so the TCP modules keep one import site.
+export { isDownstreamMessage, isUpstreamMessage, postDownstream } from '../channel-messages';
+
 /** Rough size of a held non-data message, for the held-bytes bound. */
 const EVENT_WEIGHT_BYTES = 64;
 
@@ -58,29 +61,9 @@ export function heldSize(message: DownstreamMessage): number {
   return message.t === 'data' ? message.buf.byteLength + EVENT_WEIGHT_BYTES : EVENT_WEIGHT_BYTES;
 }
 
-/** Posts a downstream message into a task's port, transferring a data buffer (no copy). */
-export function postDownstream(port: MessagePort, message: DownstreamMessage): void {
-  if (message.t === 'data') port.postMessage(message, [message.buf]);
-  else port.postMessage(message);
-}
-
 /** Holds an upstream message until the channel is bound; consecutive credits merge into one. */
 export function holdUpstream(channel: ConsumerChannel, message: UpstreamMessage): void {
   const last = channel.held[channel.held.length - 1];
   if (message.t === 'credit' && last?.t === 'credit') last.n += message.n;
   else channel.held.push(message.t === 'credit' ? { t: 'credit', n: message.n } : message);
-}
-
-/** A message a producer task may post, checked because it crossed a thread boundary. */
-export function isDownstreamMessage(value: unknown): value is DownstreamMessage {
-  if (typeof value !== 'object' || value === null) return false;
-  const message = value as Partial<Record<'t' | 'buf' | 'n' | 'e', unknown>>;
-  if (message.t === 'data') return message.buf instanceof ArrayBuffer && typeof message.n === 'number';
-  return message.t === 'event' && typeof message.e === 'object' && message.e !== null;
-}
-
-export function isUpstreamMessage(value: unknown): value is UpstreamMessage {
-  if (typeof value !== 'object' || value === null) return false;
-  const message = value as Partial<Record<'t' | 'n', unknown>>;
-  return (message.t === 'credit' && Number.isSafeInteger(message.n)) || message.t === 'eop-ack';
 }

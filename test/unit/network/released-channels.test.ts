@@ -1,4 +1,4 @@
-import { ReleasedChannels } from '../../../runtime/network/tcp/released-channels';
+import { ReleasedChannels } from '../../../runtime/network/released-channels';
 
 describe('ReleasedChannels', () => {
   it('matches released ids and released attempt prefixes only', () => {
