@@ -1,4 +1,4 @@
-import { booleanType, enumType, optionalType, stringType, urlType } from './option-types';
+import { booleanType, durationType, enumType, optionalType, stringType, urlType } from './option-types';
 import { namePrefixProblem, s3BucketNameProblem, s3PrefixProblem } from './option-validators';
 import { defineOption } from './schema';
 
@@ -49,13 +49,13 @@ export const STORAGE_OPTIONS = {
     type: optionalType(stringType({ nonEmpty: true })),
     default: undefined,
     secret: true,
-    description: "Access key id; unset uses the AWS SDK's default credential chain.",
+    description: "Access key id for S3 and SQS; unset uses the AWS SDK's default credential chain.",
   }),
   's3.secret-key': defineOption({
     type: optionalType(stringType({ nonEmpty: true })),
     default: undefined,
     secret: true,
-    description: "Secret access key; unset uses the AWS SDK's default credential chain.",
+    description: "Secret access key for S3 and SQS; unset uses the AWS SDK's default credential chain.",
   }),
   'sqs.endpoint': defineOption({
     type: optionalType(urlType(['http:', 'https:'])),
@@ -66,6 +66,11 @@ export const STORAGE_OPTIONS = {
     type: stringType({ nonEmpty: true }),
     default: 'us-east-1',
     description: 'AWS region of the exchange queues.',
+  }),
+  'sqs.wait-time': defineOption({
+    type: durationType({ min: 0 }),
+    default: 20_000,
+    description: 'Long-poll wait of the SQS exchange receive calls (0 to 20 s).',
   }),
   'sqs.queue-prefix': defineOption({
     type: stringType({ check: namePrefixProblem, label: 'string', expected: 'a queue name prefix' }),

@@ -4,6 +4,7 @@ import type { RpcServer } from '../rpc/rpc-auth';
 import { startRpcServer } from '../rpc/rpc-auth';
 import type { RuntimeServices } from '../services/runtime-services';
 import { createRuntimeServices } from '../services/runtime-services';
+import { ExchangeCleanup } from '../services/exchange-transports';
 import { taskManagerResources } from '../taskmanager/task-manager';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
@@ -29,6 +30,7 @@ export class JobManagerService {
     private readonly rpc: RpcServer,
     private readonly services: RuntimeServices,
     private readonly pool: TaskManagerPool | undefined,
+    private readonly cleanup: ExchangeCleanup,
     readonly logger: Logger,
   ) {}
 
@@ -49,6 +51,7 @@ export class JobManagerService {
       config['execution.target'] === 'per-job'
         ? new TaskManagerPool(createResourceDriver(config, logger, () => rpcPort), config['taskmanager.numberOfTaskSlots'], perSlot(config))
         : undefined;
+    const cleanup = new ExchangeCleanup(config, logger);
     const dispatcher = new Dispatcher(
       config,
       services.blobStore,
@@ -60,6 +63,7 @@ export class JobManagerService {
         slotRequestTimeoutMs: config['slot.request.timeout'],
         exchange: config['execution.exchange'],
         fencingToken: () => SINGLE_LEADER_TOKEN,
+        onJobEnded: (jobId, exchange) => cleanup.jobEnded(jobId, exchange),
         ...(pool ? { pool } : {}),
         logger,
       },
@@ -79,7 +83,7 @@ export class JobManagerService {
     });
     rpcPort = rpc.port;
     logger.info({ rpcPort: rpc.port, coordination: services.coordination }, 'job manager started');
-    return new JobManagerService(config, dispatcher, resourceManager, rpc, services, pool, logger);
+    return new JobManagerService(config, dispatcher, resourceManager, rpc, services, pool, cleanup, logger);
   }
 
   get rpcPort(): number {
@@ -91,6 +95,7 @@ export class JobManagerService {
     await this.pool?.close();
     this.resourceManager.close();
     await this.rpc.close();
+    await this.cleanup.close();
     await this.services.close();
     this.logger.info('job manager stopped');
   }

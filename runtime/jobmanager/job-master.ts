@@ -28,6 +28,8 @@ export interface JobMasterContext {
   readonly restartStrategy: RestartStrategy;
   readonly exchange: 'tcp' | 'sqs';
   readonly fencingToken: () => number;
+  /** Cleans up after a job's exchange (SQS queues) once the job ended. */
+  readonly onJobEnded?: (jobId: string, exchange: 'tcp' | 'sqs') => Promise<void>;
   /** Per-job mode: TaskManagers started for this job and stopped after it. */
   readonly pool?: TaskManagerPool;
   readonly logger: Logger;
@@ -66,6 +68,10 @@ export class JobMaster {
   ) {
     this.tracker = new ExecutionTracker(submission.jobGraph);
     this.done = this.run();
+  }
+
+  get exchange(): 'tcp' | 'sqs' {
+    return this.submission.jobGraph.settings.exchange ?? this.ctx.exchange;
   }
 
   get name(): string {
@@ -216,7 +222,7 @@ export class JobMaster {
       artifact: this.submission.artifact,
       remotePeers,
       heapMb: slot.heapMb,
-      exchange: this.submission.jobGraph.settings.exchange ?? this.ctx.exchange,
+      exchange: this.exchange,
     };
     await connection.call(CONTROL.deployTask, request);
   }
@@ -237,6 +243,9 @@ export class JobMaster {
     this.status = status;
     this.endTime = Date.now();
     await this.ctx.pool?.release(this.jobId);
+    await this.ctx.onJobEnded?.(this.jobId, this.exchange).catch((err: unknown) =>
+      this.ctx.logger.warn({ jobId: this.jobId, err }, 'cleaning up after the job failed'),
+    );
     this.ctx.logger.info({ jobId: this.jobId, status, restarts: this.restarts }, 'job ended');
   }
 

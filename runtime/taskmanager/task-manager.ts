@@ -8,13 +8,13 @@ import type { SerializedError } from '../errors';
 import { CONTROL } from '../jobmanager/control-messages';
 import type { CancelJobRequest, DeployTaskRequest, RegisterReply, TaskRef } from '../jobmanager/control-messages';
 import { ClusterChannelProvider } from '../network/cluster-channel-provider';
-import type { ExchangeTransport } from '../network/exchange-transport';
 import { TcpExchange } from '../network/tcp/tcp-exchange';
 import { TcpExchangeTransport } from '../network/tcp/tcp-exchange-transport';
 import { connectRpc } from '../rpc/rpc-auth';
 import type { RpcConnection } from '../rpc/rpc-connection';
 import type { RuntimeServices } from '../services/runtime-services';
 import { createRuntimeServices } from '../services/runtime-services';
+import { ExchangeTransports } from '../services/exchange-transports';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
 import { sleep } from '../util/wait';
@@ -60,7 +60,7 @@ export class TaskManagerService {
   private fencingToken = 0;
   private closed = false;
   private timers: NodeJS.Timeout[] = [];
-  private tcp!: TcpExchangeTransport;
+  private transports!: ExchangeTransports;
   private artifacts: ArtifactCache;
 
   private constructor(
@@ -108,7 +108,7 @@ export class TaskManagerService {
     await this.executor.close();
     this.connection?.close();
     await this.services.slotRegistry?.unregisterTaskManager(this.id).catch(() => undefined);
-    await this.tcp.close();
+    await this.transports.close();
     await this.services.close();
     this.logger.info('TaskManager stopped');
   }
@@ -122,8 +122,13 @@ export class TaskManagerService {
       logger: this.logger,
     });
     const { host, port } = await exchange.start();
-    this.tcp = new TcpExchangeTransport(exchange);
-    this.tcp.onChannelsLost((ids, error) => this.failTasksOf(ids, error));
+    this.transports = new ExchangeTransports(
+      this.config,
+      this.id,
+      new TcpExchangeTransport(exchange),
+      (ids, error) => this.failTasksOf(ids, error),
+      this.logger,
+    );
     this.record = {
       id: this.id,
       dataHost: host,
@@ -197,18 +202,13 @@ export class TaskManagerService {
     this.checkFencing(request.fencingToken);
     const modulePath = await this.artifacts.path(request.artifact);
     const tdd = { ...request.tdd, code: { ...request.tdd.code, modulePath } };
-    const transport = this.transportFor(request.exchange);
+    const transport = this.transports.get(request.exchange);
     const ports = this.channels.portsFor(tdd, request.remotePeers, transport);
     const key = this.executor.deploy(tdd, {
       ports,
       ...(request.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: request.heapMb } } : {}),
     });
     for (const id of Object.keys(request.remotePeers)) this.taskOfChannel.set(id, key);
-  }
-
-  private transportFor(exchange: 'tcp' | 'sqs'): ExchangeTransport {
-    if (exchange === 'sqs') throw new ConfigError('execution.exchange=sqs is not available in this TaskManager yet');
-    return this.tcp;
   }
 
   private async cancelJob(request: CancelJobRequest): Promise<void> {

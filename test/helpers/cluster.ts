@@ -37,7 +37,7 @@ export class TestCluster {
     readonly jobManager: JobManagerService,
     readonly config: ResolvedConfig,
     private readonly redis: RedisServer,
-    private readonly fauxqs: FauxqsServer,
+    readonly fauxqs: FauxqsServer,
   ) {}
 
   static async start(overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<TestCluster> {
@@ -59,6 +59,10 @@ export class TestCluster {
         's3.path-style-access': true,
         's3.access-key': FAUXQS_CREDENTIALS.accessKeyId,
         's3.secret-key': FAUXQS_CREDENTIALS.secretAccessKey,
+        'sqs.endpoint': fauxqs.endpoint,
+        'sqs.region': FAUXQS_REGION,
+        'sqs.queue-prefix': `t${randomBytes(4).toString('hex')}`,
+        'sqs.wait-time': 1000,
         'heartbeat.interval': 300,
         'heartbeat.timeout': 1500,
         'restart-strategy.fixed-delay.delay': 200,
@@ -76,7 +80,7 @@ export class TestCluster {
     const inherit: ConfigKey[] = [
       'rest.token', 'heartbeat.interval', 'heartbeat.timeout', 'high-availability.type', 'high-availability.redis.url',
       'high-availability.redis.key-prefix', 'storage.type', 's3.bucket', 's3.endpoint', 's3.region', 's3.path-style-access',
-      's3.access-key', 's3.secret-key',
+      's3.access-key', 's3.secret-key', 'sqs.endpoint', 'sqs.region', 'sqs.queue-prefix', 'sqs.wait-time',
     ];
     for (const key of inherit) env[envNameForKey(key)] = String(this.config[key]);
     env[envNameForKey('jobmanager.rpc.port')] = String(this.jobManager.rpcPort);
