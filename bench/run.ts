@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterScenarios } from './scenarios/cluster';
 import { keyedWordCount } from './scenarios/keyed-word-count';
+import { sqsExchangeBench } from './scenarios/sqs-exchange';
 import type { Measurement } from './scenarios/measure';
 import { statelessPipeline } from './scenarios/stateless-pipeline';
 
@@ -22,7 +23,9 @@ async function main(): Promise<void> {
   results.push(...(await keyedWordCount(lines)));
   const clusterLines = quick ? 500_000 : 2_000_000;
   console.log(`cluster: word count ${clusterLines * 8} words on a local cluster; Redis baselines`);
-  results.push(...(await clusterScenarios(clusterLines, quick ? 2_500 : 10_000)));
+  results.push(...(await clusterScenarios(clusterLines, quick ? 2_500 : 10_000, quick ? 50_000 : 200_000)));
+  console.log('sqs: the SQS exchange against a raw batched SQS loop moving the same bytes');
+  results.push(...(await sqsExchangeBench(quick ? 200_000 : 1_000_000)));
   const rate = (name: string): number => results.find((r) => r.scenario === name)?.recordsPerSec ?? NaN;
   const chained = rate('stateless/sluice-chained');
   const ratios = {
@@ -36,6 +39,9 @@ async function main(): Promise<void> {
     clusterVsRedisStreams: rate('cluster/tcp-p2') / rate('cluster/redis-streams'),
     clusterVsBullmq: rate('cluster/tcp-p2') / rate('cluster/bullmq'),
     p2VsP1: rate('cluster/tcp-p2') / rate('cluster/one-taskmanager-p1'),
+    sqsRecordsPerSec: rate('cluster/sqs-p2'),
+    sqsVsTcp: rate('cluster/sqs-p2') / rate('cluster/tcp-p2-same-input-as-sqs'),
+    sqsVsRawSqs: rate('sqs-exchange/sluice') / rate('sqs-exchange/raw-sqs-batch'),
   };
   printTable(results, ratios);
   const dir = join(__dirname, 'results');

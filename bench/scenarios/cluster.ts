@@ -15,9 +15,10 @@ import { bullmqWordCount, redisStreamsWordCount } from './redis-baselines';
  * each, as processes): at parallelism 2 one subtask runs in each TaskManager, so the hash
  * exchange crosses TCP; at parallelism 1 everything runs in one TaskManager. Rates count the
  * running phase (all tasks RUNNING until FINISHED), not scheduling. In the same run, the same
- * word count through Redis Streams and BullMQ on the cluster's Redis.
+ * word count through Redis Streams and BullMQ on the cluster's Redis, and over the SQS exchange
+ * on the emulator (with a TCP run on the same, smaller input beside it).
  */
-export async function clusterScenarios(lines: number, bullmqLines: number): Promise<Measurement[]> {
+export async function clusterScenarios(lines: number, bullmqLines: number, sqsLines: number): Promise<Measurement[]> {
   const rootDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const cluster = await startLocalCluster({ taskManagers: 2, slots: 1, cloud: 'auto', rootDir, restPort: 0 });
   try {
@@ -26,6 +27,10 @@ export async function clusterScenarios(lines: number, bullmqLines: number): Prom
       await runningPhase(client, 'cluster/tcp-p2', lines, 2),
       await runningPhase(client, 'cluster/one-taskmanager-p1', lines, 1),
     ];
+    if (cluster.info.sqsEndpoint) {
+      results.push(await runningPhase(client, 'cluster/sqs-p2', sqsLines, 2, 'sqs'));
+      results.push(await runningPhase(client, 'cluster/tcp-p2-same-input-as-sqs', sqsLines, 2));
+    }
     const redisUrl = cluster.info.redisUrl;
     if (redisUrl) {
       results.push(await redisStreamsWordCount(redisUrl, lines));
@@ -40,8 +45,15 @@ export async function clusterScenarios(lines: number, bullmqLines: number): Prom
   }
 }
 
-async function runningPhase(client: RestClient, scenario: string, lines: number, parallelism: number): Promise<Measurement> {
-  const { jobId } = await submitJob(client, join(BENCH_JOBS, 'keyed-word-count.ts'), { records: String(lines) }, { parallelism });
+async function runningPhase(
+  client: RestClient,
+  scenario: string,
+  lines: number,
+  parallelism: number,
+  exchange: 'tcp' | 'sqs' = 'tcp',
+): Promise<Measurement> {
+  const job = join(BENCH_JOBS, 'keyed-word-count.ts');
+  const { jobId } = await submitJob(client, job, { records: String(lines) }, { parallelism, exchange });
   let startedAt: number | undefined;
   for (;;) {
     const job = await client.getJob(jobId);
