@@ -1,0 +1,44 @@
+import { CATALOG, orderAt } from '../../../functions/enrich-orders';
+import { bidAt } from '../../../functions/nexmark/bid-generator';
+import { prepareJob } from '../../../runtime/client/prepare-job';
+import { functionJob, runEmbedded } from '../../helpers/embedded';
+
+describe('example jobs', () => {
+  it('enrich-orders: every order with a catalog entry comes out once, priced, at any parallelism', async () => {
+    const orders = 500;
+    const expected: string[] = [];
+    for (let n = 0; n < orders; n++) {
+      const o = orderAt(n);
+      const entry = CATALOG.find((c) => c.productId === o.productId);
+      if (entry) expected.push(`${n} ${entry.name} x${o.quantity} = ${o.quantity * entry.unitPrice}`);
+    }
+    for (const parallelism of [1, 3]) {
+      const { lines } = await runEmbedded(functionJob('enrich-orders'), { orders: String(orders) }, { parallelism });
+      expect([...lines].sort()).toEqual([...expected].sort());
+    }
+  });
+
+  it('enrich-orders: the two-input operator shares a chain with its successors', () => {
+    const { jobGraph } = prepareJob(functionJob('enrich-orders'), {}, { parallelism: 2 });
+    const enrich = jobGraph.vertices.find((v) => v.operators.some((o) => o.name === 'enrich'))!;
+    expect(enrich.operators.map((o) => o.name)).toEqual(['enrich', 'format', 'Print']);
+    expect(jobGraph.edges.filter((e) => e.targetOperator === 'enrich').map((e) => [e.targetInput, e.partitioner])).toEqual([
+      [0, 'hash'],
+      [1, 'hash'],
+    ]);
+  });
+
+  it('nexmark q1 and q2 match a direct computation over the same bids', async () => {
+    const events = 5000;
+    const bids = Array.from({ length: events }, (_, n) => bidAt(n));
+    const q2 = await runEmbedded(functionJob('nexmark'), { query: 'q2', events: String(events), sink: 'print' }, { parallelism: 2 });
+    const expectedQ2 = bids.filter((b) => b.auction % 123 === 0).map((b) => JSON.stringify([b.auction, b.price]));
+    expect([...q2.lines].sort()).toEqual([...expectedQ2].sort());
+    const q1 = await runEmbedded(functionJob('nexmark'), { query: 'q1', events: String(events) }, { parallelism: 2 });
+    expect(q1.lines.map((l) => Number(/: (\d+) results/.exec(l)![1])).reduce((a, b) => a + b, 0)).toBe(events);
+  });
+
+  it('nexmark rejects an unknown query with a clear error', () => {
+    expect(() => prepareJob(functionJob('nexmark'), { query: 'q9' })).toThrow(/unknown query 'q9': use q1 or q2/);
+  });
+});
