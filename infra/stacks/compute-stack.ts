@@ -72,6 +72,7 @@ export class ComputeStack extends Stack {
       'jobmanager.rpc.bind-address': '0.0.0.0',
       'jobmanager.rpc.address': `jobmanager.${namespace.namespaceName}`,
       'sqs.queue-prefix': props.exchange.queueNamePrefix,
+      'sqs.dead-letter-queue-arn': props.exchange.deadLetterQueueArn,
     });
     const restToken = new secretsmanager.Secret(this, 'RestToken', {
       description: 'Sluice cluster token: REST bearer token and the secret TaskManagers authenticate with',

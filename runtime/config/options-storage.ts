@@ -72,6 +72,11 @@ export const STORAGE_OPTIONS = {
     default: 20_000,
     description: 'Long-poll wait of the SQS exchange receive calls (0 to 20 s).',
   }),
+  'sqs.dead-letter-queue-arn': defineOption({
+    type: optionalType(stringType({ nonEmpty: true })),
+    default: undefined,
+    description: 'FIFO dead-letter queue set as the redrive target of the exchange queues Sluice creates.',
+  }),
   'sqs.queue-prefix': defineOption({
     type: stringType({ check: namePrefixProblem, label: 'string', expected: 'a queue name prefix' }),
     default: 'sluice',

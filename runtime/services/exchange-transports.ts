@@ -16,6 +16,7 @@ export function sqsExchange(config: ResolvedConfig, taskManagerId: string, logge
     queuePrefix: config['sqs.queue-prefix'],
     waitTimeSeconds: Math.round(waitMs / 1000),
     ...(config['sqs.endpoint'] ? { endpoint: config['sqs.endpoint'] } : {}),
+    ...(config['sqs.dead-letter-queue-arn'] ? { deadLetterQueueArn: config['sqs.dead-letter-queue-arn'] } : {}),
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
     ...(logger ? { logger } : {}),
   });

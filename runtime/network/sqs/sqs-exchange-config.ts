@@ -35,13 +35,15 @@ export interface SqsExchangeOptions {
   maxPendingBytesPerChannel?: number;
   /** Bound on bytes held for consumer channels not registered yet (default 64 MiB). */
   maxHeldBytes?: number;
+  /** ARN of a FIFO dead-letter queue set as the redrive target of every exchange queue. */
+  deadLetterQueueArn?: string;
   logger?: Logger;
   /** One SDK client for all calls; for tests. */
   client?: SQSClient;
 }
 
 export type ResolvedSqsExchangeConfig = Readonly<
-  Required<Omit<SqsExchangeOptions, 'logger' | 'client' | 'endpoint' | 'credentials'>>
+  Required<Omit<SqsExchangeOptions, 'logger' | 'client' | 'endpoint' | 'credentials' | 'deadLetterQueueArn'>>
 >;
 
 /** Applies defaults and validates; throws ConfigError naming the first bad option. */

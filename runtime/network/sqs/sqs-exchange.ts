@@ -84,6 +84,7 @@ export class SqsExchange implements ExchangeTransport {
       ...this.config,
       endpoint: options.endpoint,
       credentials: options.credentials,
+      deadLetterQueueArn: options.deadLetterQueueArn,
       maxSendSockets: this.config.maxInFlightSends + 16,
       logger: this.logger,
       client: options.client,

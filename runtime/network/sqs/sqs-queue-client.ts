@@ -20,6 +20,11 @@ export interface SqsQueueClientConfig {
   /** Long-poll wait of ReceiveMessage, 0–20 s. */
   waitTimeSeconds: number;
   visibilityTimeoutSeconds: number;
+  /**
+   * Redrive target: a message received this many times without being deleted moves there
+   * (its channel then sees a sequence gap and is reported lost, so the job restarts).
+   */
+  deadLetterQueueArn?: string;
   /** Attempts per call for transient errors (throttling, 5xx, connection errors). */
   maxAttempts: number;
   retryBaseMs: number;
@@ -226,6 +231,9 @@ export class SqsQueueClient {
       DeduplicationScope: 'messageGroup',
       FifoThroughputLimit: 'perMessageGroupId',
       VisibilityTimeout: String(this.config.visibilityTimeoutSeconds),
+      ...(this.config.deadLetterQueueArn
+        ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: this.config.deadLetterQueueArn, maxReceiveCount: 5 }) }
+        : {}),
     };
     try {
       const out = await this.send.send(

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CreateQueueCommand,
   DeleteQueueCommand,
+  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
   SQSClient,
@@ -441,5 +443,28 @@ describe('SqsExchange on fauxqs', () => {
     });
     expect(a.lost.flatMap(([ids]) => ids)).toContain(id);
     expect(b.lost.flatMap(([ids]) => ids)).toContain(id);
+  });
+});
+
+describe('SqsExchange dead-letter queue', () => {
+  it('creates its queues with the configured dead-letter queue as redrive target', async () => {
+    const prefix = uniquePrefix();
+    const dlq = await raw.send(new CreateQueueCommand({ QueueName: `${prefix}-dlq.fifo`, Attributes: { FifoQueue: 'true' } }));
+    const dlqArn = (
+      await raw.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ['QueueArn'] }))
+    ).Attributes!.QueueArn!;
+    const a = startNode('tm-a', prefix, { deadLetterQueueArn: dlqArn });
+    const b = startNode('tm-b', prefix, { deadLetterQueueArn: dlqArn });
+    const { producer } = wire(a, b, channelId('jobdlq', 0, 'e1', 0, 0), 4);
+    await producer.sendBuffers(2);
+    const exchangeQueues = await waitFor(async () => {
+      const names = (await queueNames(prefix)).filter((n) => !n.endsWith('-dlq.fifo'));
+      return names.length > 0 ? names : undefined;
+    }, { what: 'the exchange queues' });
+    for (const name of exchangeQueues) {
+      const url = (await raw.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+      const attributes = await raw.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }));
+      expect(JSON.parse(attributes.Attributes!.RedrivePolicy!)).toMatchObject({ deadLetterTargetArn: dlqArn });
+    }
   });
 });
