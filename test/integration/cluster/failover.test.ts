@@ -63,6 +63,19 @@ describe('cluster: failures', () => {
     }
   });
 
+  it('restarts a job whose user function throws, then fails it naming the operator; other jobs keep running', async () => {
+    const bystander = await cluster.submit(fixtureJob('unbounded-job'), {}, { parallelism: 1 });
+    await cluster.waitForStatus(bystander, ['RUNNING']);
+    const jobId = await cluster.submit(fixtureJob('failing-job'), { failAt: '700' }, { parallelism: 2 });
+    const job = await cluster.waitForStatus(jobId, ['FAILED', 'FINISHED', 'CANCELED'], 60_000);
+    expect(job.status).toBe('FAILED');
+    expect(job.restarts).toBe(cluster.config['restart-strategy.fixed-delay.attempts']);
+    expect(job.failure!.message).toMatch(/task '.*explode.*' failed: operator 'explode' threw: boom at 700/);
+    expect((await cluster.job(bystander)).status).toBe('RUNNING');
+    await cluster.jobManager.dispatcher.cancelJob(bystander);
+    await cluster.waitForStatus(bystander, ['CANCELED']);
+  });
+
   it('fails a job that cannot get enough slots with a message naming what is missing', async () => {
     const free = (await cluster.jobManager.dispatcher.listTaskManagers()).reduce((n, t) => n + (t.connected ? t.slotsFree : 0), 0);
     const jobId = await cluster.submit(fixtureJob('unbounded-job'), {}, { parallelism: free + 1 });
