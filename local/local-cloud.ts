@@ -1,6 +1,6 @@
 import type { ConfigKey } from '../runtime/config';
 import type * as ContainersCloudModule from './cloud/containers-cloud';
-import { ensureLocalBucket, LOCAL_BUCKET } from './cloud/ensure-bucket';
+import { ensureBucketOrStop, LOCAL_BUCKET } from './cloud/ensure-bucket';
 import type { CloudMode, CloudModeSelection } from './cloud/select-cloud-mode';
 import { startEmbeddedCloud } from './embedded-cloud';
 import { startProcessesCloud } from './processes-cloud';
@@ -106,16 +106,7 @@ async function startContainers(
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopped ??= containers.stop());
   const cloud = { ...containers, bucket: LOCAL_BUCKET };
-  try {
-    options.signal?.throwIfAborted();
-    await ensureLocalBucket(
-      { endpoint: cloud.s3Endpoint, region: cloud.region, credentials: cloud.credentials },
-      cloud.bucket,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  await ensureBucketOrStop({ ...cloud, endpoint: cloud.s3Endpoint }, stop, options.signal);
   const description = `containers: LocalStack serving S3 and SQS at ${cloud.s3Endpoint}, Redis at ${cloud.redisUrl}, bucket ${cloud.bucket}`;
   return { mode: selection.mode, reason: selection.reason, ...emulated(cloud), description, pids: {}, stop };
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ensureLocalBucket, LOCAL_BUCKET } from './cloud/ensure-bucket';
+import { ensureBucketOrStop, LOCAL_BUCKET } from './cloud/ensure-bucket';
 import type { FauxqsProcess } from './cloud/fauxqs-process';
 import { FAUXQS_CREDENTIALS, FAUXQS_REGION, startFauxqsProcess } from './cloud/fauxqs-process';
 import type { RedisServerProcess } from './cloud/redis-server-process';
@@ -65,16 +65,7 @@ export async function startProcessesCloud(options: ProcessesCloudOptions = {}): 
     throw redis.status === 'rejected' ? redis.reason : (fauxqs as PromiseRejectedResult).reason;
   }
   const cloud = describe(redis.value, fauxqs.value, options.bucket ?? LOCAL_BUCKET, stop);
-  try {
-    options.signal?.throwIfAborted();
-    await ensureLocalBucket(
-      { endpoint: cloud.s3Endpoint, region: cloud.region, credentials: cloud.credentials },
-      cloud.bucket,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  await ensureBucketOrStop({ ...cloud, endpoint: cloud.s3Endpoint }, stop, options.signal);
   return cloud;
 }
 

@@ -1,11 +1,11 @@
 import { defineJob } from '../../runtime/api';
 import { countingSink } from './counting-sink';
-import { generatedSource, lineAt, splitLine } from './workload';
+import { lineAt, splitLine } from './workload';
 
 /** Keyed word count over synthetic lines: split, pair, keyBy word, rolling sum, count the updates. */
 export default defineJob('bench-word-count', (env, args) => {
   env
-    .fromSource(generatedSource(Number(args.records), lineAt), 'lines')
+    .fromGenerator(Number(args.records), lineAt, 'lines')
     .flatMap(splitLine)
     .name('split')
     .map((w): [string, number] => [w, 1])

@@ -2,12 +2,11 @@ import { defineJob } from '../../runtime/api';
 import { bidAt } from '../../functions/nexmark/bid-generator';
 import { q2Auction, toEuros } from '../../functions/nexmark/queries';
 import { countingSink } from './counting-sink';
-import { generatedSource } from './workload';
 
 /** q1/q2-like stateless pipeline: generate bids, convert to euros, keep sampled auctions, count. */
 export default defineJob('bench-stateless', (env, args) => {
   env
-    .fromSource(generatedSource(Number(args.records), bidAt), 'bids')
+    .fromGenerator(Number(args.records), bidAt, 'bids')
     .map(toEuros)
     .name('q1-to-euros')
     .filter(q2Auction)

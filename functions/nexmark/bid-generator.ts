@@ -1,4 +1,5 @@
-import type { InputStatus, ReaderOutput, Source, SourceReader } from '../../runtime/api';
+import { generatorSource } from '../../runtime/api';
+import type { Source } from '../../runtime/api';
 
 /** A Nexmark bid (the auction benchmark's main event type). Prices are in cents. */
 export interface Bid {
@@ -12,7 +13,6 @@ export interface Bid {
 }
 
 const CHANNELS = ['Google', 'Facebook', 'Baidu', 'Apple'];
-const BATCH = 512;
 const BASE_TIME = Date.UTC(2026, 0, 1);
 
 /** Deterministic 32-bit mix of a sequence number, so bid n is the same on every run and subtask. */
@@ -40,33 +40,5 @@ export function bidAt(n: number): Bid {
 
 /** `count` bids (numbered 0..count-1) split into contiguous ranges across subtasks. */
 export function bidSource(count: number): Source<Bid> {
-  return {
-    boundedness: 'bounded',
-    createReader({ subtaskIndex, parallelism }) {
-      const start = Math.floor((subtaskIndex * count) / parallelism);
-      const end = Math.floor(((subtaskIndex + 1) * count) / parallelism);
-      return new BidReader(start, end);
-    },
-  };
-}
-
-class BidReader implements SourceReader<Bid, { next: number }> {
-  constructor(
-    private next: number,
-    private readonly end: number,
-  ) {}
-
-  pollNext(output: ReaderOutput<Bid>): InputStatus {
-    const stop = Math.min(this.end, this.next + BATCH);
-    while (this.next < stop) output.collect(bidAt(this.next++));
-    return this.next < this.end ? 'more' : 'end';
-  }
-
-  snapshotState(): { next: number } {
-    return { next: this.next };
-  }
-
-  restoreState(state: { next: number }): void {
-    this.next = state.next;
-  }
+  return generatorSource(count, bidAt);
 }

@@ -28,3 +28,21 @@ export async function ensureLocalBucket(s3: LocalS3, bucket: string): Promise<vo
     await store.close();
   }
 }
+
+/**
+ * Creates the bucket of a freshly started emulated cloud; if that (or an abort) fails, stops
+ * the cloud before rethrowing, so nothing is left running.
+ */
+export async function ensureBucketOrStop(
+  cloud: LocalS3 & { bucket: string },
+  stop: () => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  try {
+    signal?.throwIfAborted();
+    await ensureLocalBucket({ endpoint: cloud.endpoint, region: cloud.region, credentials: cloud.credentials }, cloud.bucket);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

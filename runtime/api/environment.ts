@@ -1,5 +1,5 @@
 import { InvalidJobError } from '../errors';
-import { collectionSource, sequenceSource } from './connectors/collection-sources';
+import { collectionSource, generatorSource, sequenceSource } from './connectors/collection-sources';
 import { fileLinesSource } from './connectors/file-lines-source';
 import { DataStream } from './data-stream';
 import type { JobSettings } from './job-settings';
@@ -68,6 +68,11 @@ export class StreamExecutionEnvironment {
   /** The numbers from..to inclusive, split into contiguous ranges across subtasks. */
   fromSequence(from: number, to: number): DataStream<number> {
     return this.fromSource(sequenceSource(from, to), 'sequence');
+  }
+
+  /** `count` records made by `make(n)`, n = 0..count-1, split into ranges across subtasks. */
+  fromGenerator<T>(count: number, make: (n: number) => T, name = 'generator'): DataStream<T> {
+    return this.fromSource(generatorSource(count, make), name);
   }
 
   /** The given items, split round-robin across subtasks. */

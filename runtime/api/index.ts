@@ -8,7 +8,7 @@ export type * from './functions';
 export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus } from './source';
 export type { Sink, SinkWriter, SinkWriterContext } from './sink';
 export type { JobSettings } from './job-settings';
-export { sequenceSource, collectionSource } from './connectors/collection-sources';
+export { sequenceSource, collectionSource, generatorSource } from './connectors/collection-sources';
 export { fileLinesSource } from './connectors/file-lines-source';
 export { printSink, collectSink } from './connectors/client-sinks';
 export { fileSink } from './connectors/file-sink';
