@@ -35,6 +35,7 @@ export type ResolvedConfig = ConfigValues<typeof CONFIG_OPTIONS>;
  * - `SLUICE_REST_URL`: REST address the CLI talks to.
  * - `SLUICE_TARGET`: deployment target the CLI and local launcher pick.
  * - `SLUICE_DEBUG`: the CLI prints stack traces of errors.
+ * - `SLUICE_LOG_FORMAT`: `json` keeps JSON logs on a terminal.
  */
 export const RESERVED_ENV_VARS = [
   'SLUICE_CONFIG',
@@ -42,6 +43,7 @@ export const RESERVED_ENV_VARS = [
   'SLUICE_TOKEN',
   'SLUICE_REST_URL',
   'SLUICE_DEBUG',
+  'SLUICE_LOG_FORMAT',
   'SLUICE_TARGET',
 ] as const;
 
