@@ -68,9 +68,17 @@ function buildSettings(options: RunOptions): Partial<JobSettings> {
 
 async function runEmbedded(jobPath: string, options: RunOptions): Promise<void> {
   const { jobGraph, code } = prepareJob(jobPath, options.arg ?? {}, buildSettings(options));
+  // Ctrl-C cancels the job: every task thread is stopped before the command exits.
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    console.error(`canceling job '${jobGraph.jobName}'`);
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
   const result = await runJobEmbedded(jobGraph, code, {
+    signal: controller.signal,
     onOutput: (lines) => process.stdout.write(lines.join('\n') + '\n'),
-  });
+  }).finally(() => process.off('SIGINT', onSigint));
   for (const value of result.results) process.stdout.write(formatRecord(value) + '\n');
   console.error(`job '${result.jobName}' (${result.jobId}) finished in ${result.durationMs} ms`);
 }

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { waitFor } from '../../../runtime/util/wait';
 import { join } from 'node:path';
 import { JobFailedError } from '../../../runtime/errors';
 import { REPO_ROOT, fixtureJob, runEmbedded } from '../../helpers/embedded';
@@ -22,6 +23,21 @@ describe('failures, embedded', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/task '.*explode.*' failed: operator 'explode' threw: boom at 500/);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('cancels an embedded job on Ctrl-C: its threads stop and the command exits non-zero', async () => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), 'run', fixtureJob('trickle-job')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor(() => stdout.includes('RECORD-2'), { timeoutMs: 20_000, what: 'the unbounded job to print' });
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toContain("job 'trickle' was canceled");
   });
 
   it('refuses to run when a task rebuilds a different graph', async () => {
