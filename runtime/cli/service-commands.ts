@@ -17,6 +17,8 @@ interface ServiceOptions {
 
 interface Closable {
   close(): Promise<void>;
+  /** Set by services that can give up on their own (a TaskManager without a job manager). */
+  onFatal?: ((error: Error) => void) | undefined;
 }
 
 /** Loads the config of a service command: defaults < YAML < SLUICE_* env < -D flags. */
@@ -37,6 +39,13 @@ async function runUntilSignal(start: () => Promise<Closable>, describe: (s: Clos
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    if ('onFatal' in service) {
+      service.onFatal = (error) => {
+        console.error(`error: ${error.message}`);
+        process.exitCode = 1;
+        resolve();
+      };
+    }
   });
 }
 

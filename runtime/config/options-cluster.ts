@@ -22,6 +22,11 @@ export const CLUSTER_OPTIONS = {
     default: 5000,
     description: 'A peer silent for this long is considered dead; must exceed heartbeat.interval.',
   }),
+  'taskmanager.registration.timeout': defineOption({
+    type: durationType({ min: 1 }),
+    default: 300_000,
+    description: 'A TaskManager that cannot reach a job manager for this long shuts down (as Flink does).',
+  }),
   'jobmanager.rpc.address': defineOption({
     type: stringType({ nonEmpty: true }),
     default: '127.0.0.1',

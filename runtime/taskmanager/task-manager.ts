@@ -62,6 +62,8 @@ export class TaskManagerService {
   private timers: NodeJS.Timeout[] = [];
   private transports!: ExchangeTransports;
   private artifacts: ArtifactCache;
+  /** Called when the TaskManager gave up and shut itself down (the process should exit). */
+  onFatal: ((error: Error) => void) | undefined;
 
   private constructor(
     private readonly config: ResolvedConfig,
@@ -158,7 +160,15 @@ export class TaskManagerService {
   /** Connects to the job manager, registers, and reconnects with backoff whenever the connection drops. */
   private async connectLoop(): Promise<void> {
     let backoff = 200;
+    let disconnectedSince = Date.now();
+    const timeoutMs = this.config['taskmanager.registration.timeout'];
     while (!this.closed) {
+      if (Date.now() - disconnectedSince > timeoutMs) {
+        this.logger.error({ timeoutMs }, 'no job manager reachable within taskmanager.registration.timeout: shutting down');
+        await this.close();
+        this.onFatal?.(new SluiceError('SLUICE_TIMEOUT', `no job manager reachable for ${timeoutMs} ms`));
+        return;
+      }
       try {
         const connection = await connectRpc({
           host: this.config['jobmanager.rpc.address'],
@@ -174,6 +184,7 @@ export class TaskManagerService {
         this.logger.info({ jobmanager: connection.peerId }, 'registered at the job manager');
         await new Promise<void>((resolve) => connection.once('close', resolve));
         this.connection = undefined;
+        disconnectedSince = Date.now();
         if (!this.closed) await this.onJobManagerLost();
       } catch (err) {
         if (err instanceof SluiceError && !err.retryable) this.logger.error({ err }, 'cannot connect to the job manager');

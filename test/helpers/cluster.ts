@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
+import { bundleJob } from '../../runtime/client/bundle-job';
 import type { JobArgs } from '../../runtime/api/job';
 import type { JobSettings } from '../../runtime/api/job-settings';
 import { prepareJob } from '../../runtime/client/prepare-job';
@@ -64,7 +64,8 @@ export class TestCluster {
         'sqs.queue-prefix': `t${randomBytes(4).toString('hex')}`,
         'sqs.wait-time': 1000,
         'heartbeat.interval': 300,
-        'heartbeat.timeout': 1500,
+        // Generous: the job manager shares this process's event loop with the test itself.
+        'heartbeat.timeout': 3000,
         'restart-strategy.fixed-delay.delay': 200,
         ...overrides,
       },
@@ -76,7 +77,8 @@ export class TestCluster {
   /** Starts a TaskManager process and waits until the job manager has it. */
   async startTaskManager(slots: number, extraEnv: Record<string, string> = {}): Promise<TaskManagerProcess> {
     const id = `tm-${this.taskManagers.length}-${randomBytes(3).toString('hex')}`;
-    const env: Record<string, string> = { SLUICE_LOG_LEVEL: 'warn' };
+    // A TaskManager orphaned by a crashed test run gives up after 15 s without a job manager.
+    const env: Record<string, string> = { SLUICE_LOG_LEVEL: 'warn', SLUICE_TASKMANAGER_REGISTRATION_TIMEOUT: '15000' };
     const inherit: ConfigKey[] = [
       'rest.token', 'heartbeat.interval', 'heartbeat.timeout', 'high-availability.type', 'high-availability.redis.url',
       'high-availability.redis.key-prefix', 'storage.type', 's3.bucket', 's3.endpoint', 's3.region', 's3.path-style-access',
@@ -107,9 +109,7 @@ export class TestCluster {
   /** Bundles, uploads and submits a job module; returns the job id. */
   async submit(modulePath: string, args: JobArgs = {}, settings: Partial<JobSettings> = {}): Promise<string> {
     const { jobGraph, code } = prepareJob(modulePath, args, settings);
-    const bundle = buildSync({ entryPoints: [modulePath], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false });
-    const bytes = bundle.outputFiles[0]!.contents;
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const { code: bytes, sha256 } = await bundleJob(modulePath);
     await this.jobManager.dispatcher.putArtifact(sha256, bytes);
     const { jobId } = await this.jobManager.dispatcher.submitJob({ jobGraph, artifact: sha256, args: code.args, buildSettings: code.buildSettings });
     return jobId;

@@ -1,4 +1,6 @@
-import { fixtureJob } from '../../helpers/embedded';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT, fixtureJob } from '../../helpers/embedded';
 import { TestCluster } from '../../helpers/cluster';
 import { waitFor } from '../../../runtime/util/wait';
 
@@ -74,6 +76,22 @@ describe('cluster: failures', () => {
     expect((await cluster.job(bystander)).status).toBe('RUNNING');
     await cluster.jobManager.dispatcher.cancelJob(bystander);
     await cluster.waitForStatus(bystander, ['CANCELED']);
+  });
+
+  it('a TaskManager that cannot reach a job manager shuts down after taskmanager.registration.timeout', async () => {
+    const started = Date.now();
+    // Asynchronous: the job manager of the other tests runs in this process and must keep serving heartbeats.
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), 'taskmanager', '-D', 'rest.token=some-token',
+      '-D', `jobmanager.rpc.port=${cluster.jobManager.rpcPort + 1}`, '-D', 'taskmanager.registration.timeout=1500', '-D', 'storage.fs.dir=.sluice/t'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, SLUICE_LOG_LEVEL: 'silent' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('no job manager reachable for 1500 ms');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
   });
 
   it('fails a job that cannot get enough slots with a message naming what is missing', async () => {
