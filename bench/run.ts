@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const results: Measurement[] = [];
   const stateless = quick ? 5_000_000 : 10_000_000;
   const lines = quick ? 500_000 : 1_000_000;
-  console.log(`sluice bench (${quick ? 'quick' : 'full'}): stateless ${stateless} bids, word count ${lines * 8} words`);
+  console.log(
+    `sluice bench (${quick ? 'quick' : 'full'}): stateless ${stateless} bids, word count ${lines * 8} words`,
+  );
   results.push(...(await statelessPipeline(stateless)));
   results.push(...(await keyedWordCount(lines)));
   const clusterLines = quick ? 500_000 : 2_000_000;
@@ -47,21 +49,32 @@ async function main(): Promise<void> {
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'latest.json');
-  writeFileSync(file, JSON.stringify({ quick, date: new Date().toISOString(), results, ratios }, null, 2) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify({ quick, date: new Date().toISOString(), results, ratios }, null, 2) + '\n',
+  );
   console.log(`\nwrote ${file}`);
 }
 
 function printTable(results: Measurement[], ratios: Record<string, number>): void {
-  const rows = results.map((r) => [r.scenario, r.records.toLocaleString('en'), r.seconds.toFixed(2), Math.round(r.recordsPerSec).toLocaleString('en')]);
+  const rows = results.map((r) => [
+    r.scenario,
+    r.records.toLocaleString('en'),
+    r.seconds.toFixed(2),
+    Math.round(r.recordsPerSec).toLocaleString('en'),
+  ]);
   const header = ['scenario', 'records', 'seconds', 'records/s'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of rows) console.log(line(row));
   console.log('');
   for (const [name, value] of Object.entries(ratios)) {
-    console.log(`${name.padEnd(32)} ${name.endsWith('PerSec') ? Math.round(value).toLocaleString('en') : `${value.toFixed(2)}x`}`);
+    console.log(
+      `${name.padEnd(32)} ${name.endsWith('PerSec') ? Math.round(value).toLocaleString('en') : `${value.toFixed(2)}x`}`,
+    );
   }
 }
 

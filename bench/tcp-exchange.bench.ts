@@ -60,7 +60,12 @@ export async function runTcpExchangeBench(options: TcpExchangeBenchOptions): Pro
 }
 
 /** Producer sends only on credit; consumer grants `window` up front and one per buffer read. */
-function relay(producer: MessagePort, consumer: MessagePort, count: number, options: TcpExchangeBenchOptions): Promise<void> {
+function relay(
+  producer: MessagePort,
+  consumer: MessagePort,
+  count: number,
+  options: TcpExchangeBenchOptions,
+): Promise<void> {
   return new Promise((resolve) => {
     let sent = 0;
     let received = 0;

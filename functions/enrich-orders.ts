@@ -40,7 +40,11 @@ export function orderAt(n: number): Order {
  */
 export default defineJob('enrich-orders', (env, args) => {
   const count = Number(args.orders ?? 1000);
-  const orders = env.fromSequence(0, count - 1).name('order-ids').map(orderAt).name('orders');
+  const orders = env
+    .fromSequence(0, count - 1)
+    .name('order-ids')
+    .map(orderAt)
+    .name('orders');
   const catalog = env.fromCollection(CATALOG).name('catalog');
   orders
     .connect(catalog)

@@ -11,7 +11,8 @@ import { q2Auction, q2Project, toEuros } from './nexmark/queries';
  */
 export default defineJob('nexmark', (env, args) => {
   const events = Number(args.events ?? 100_000);
-  if (!Number.isInteger(events) || events < 0) throw new Error(`events must be a non-negative integer, got ${args.events}`);
+  if (!Number.isInteger(events) || events < 0)
+    throw new Error(`events must be a non-negative integer, got ${args.events}`);
   const query = args.query ?? 'q2';
   const bids = env.fromSource(bidSource(events), 'bids');
   const results: DataStream<unknown> =

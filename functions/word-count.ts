@@ -13,7 +13,9 @@ export function splitWords(line: string, out: { collect(word: string): void }): 
  *   --arg input=<path>   text file to count (default: a built-in sample text)
  */
 export default defineJob('word-count', (env, args) => {
-  const lines = args.input ? env.readTextFile(args.input) : env.fromCollection(SAMPLE_LINES).name('sample-text');
+  const lines = args.input
+    ? env.readTextFile(args.input)
+    : env.fromCollection(SAMPLE_LINES).name('sample-text');
   lines
     .flatMap(splitWords)
     .name('split')

@@ -54,11 +54,12 @@ export interface TaskManagerSettings extends FargateSize {
 
 /** Where the one image for both roles comes from. */
 export type ImageSource =
-  | { kind: 'asset'; directory: string; file?: string }
-  | { kind: 'registry'; uri: string };
+  { kind: 'asset'; directory: string; file?: string } | { kind: 'registry'; uri: string };
 
 /** CloudWatch Logs accepts only these retention periods. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 export const DEFAULT_DEPLOYMENT_SETTINGS: Omit<SluiceDeploymentSettings, 'image'> = Object.freeze({
   namePrefix: 'sluice',
@@ -111,7 +112,9 @@ function validate(s: SluiceDeploymentSettings): void {
   requireInt('taskManager.maxCount', s.taskManager.maxCount, s.taskManager.minCount);
   requireInt('taskManager.targetCpuPercent', s.taskManager.targetCpuPercent, 10, 95);
   if (!LOG_RETENTION_DAYS.includes(s.logRetentionDays)) {
-    throw new ConfigError(`logRetentionDays: ${s.logRetentionDays} is not a CloudWatch retention (${LOG_RETENTION_DAYS.join(', ')})`);
+    throw new ConfigError(
+      `logRetentionDays: ${s.logRetentionDays} is not a CloudWatch retention (${LOG_RETENTION_DAYS.join(', ')})`,
+    );
   }
 }
 

@@ -42,9 +42,15 @@ async function onLocalCluster(): Promise<string[]> {
     const client = new RestClient({ url: cluster.restUrl, token: cluster.token });
     const { jobId } = await submitJob(client, WORD_COUNT, {}, { parallelism: PARALLELISM });
     const lines: string[] = [];
-    const { details } = await followJob(client, jobId, { pollIntervalMs: 100, onLines: (l) => lines.push(...l) });
-    if (details.status !== 'FINISHED') throw new Error(`job ${jobId} ended ${details.status}: ${details.failure?.message ?? ''}`);
-    const placement = details.vertices.map((v) => `[${v.name}] on ${[...new Set(v.subtasks.map((s) => s.taskManagerId))].join(', ')}`);
+    const { details } = await followJob(client, jobId, {
+      pollIntervalMs: 100,
+      onLines: (l) => lines.push(...l),
+    });
+    if (details.status !== 'FINISHED')
+      throw new Error(`job ${jobId} ended ${details.status}: ${details.failure?.message ?? ''}`);
+    const placement = details.vertices.map(
+      (v) => `[${v.name}] on ${[...new Set(v.subtasks.map((s) => s.taskManagerId))].join(', ')}`,
+    );
     console.log(`word-count ran in ${details.durationMs} ms:\n  ${placement.join('\n  ')}`);
     return lines;
   } finally {

@@ -27,7 +27,11 @@ export class SluiceError extends Error {
   readonly code: SluiceErrorCode;
   readonly retryable: boolean;
 
-  constructor(code: SluiceErrorCode, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+  constructor(
+    code: SluiceErrorCode,
+    message: string,
+    options: { cause?: unknown; retryable?: boolean } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -205,7 +209,9 @@ export function serializeError(err: unknown, depth = 0): SerializedError {
 }
 
 /** Rebuilds an Error from its serialized form (the stack and cause are kept as text/objects). */
-export function deserializeError(serialized: SerializedError): Error & { code?: string; operatorName?: string } {
+export function deserializeError(
+  serialized: SerializedError,
+): Error & { code?: string; operatorName?: string } {
   const err = new Error(serialized.message) as Error & { code?: string; operatorName?: string };
   err.name = serialized.name;
   if (serialized.code) err.code = serialized.code;

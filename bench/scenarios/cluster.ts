@@ -18,7 +18,11 @@ import { bullmqWordCount, redisStreamsWordCount } from './redis-baselines';
  * word count through Redis Streams and BullMQ on the cluster's Redis, and over the SQS exchange
  * on the emulator (with a TCP run on the same, smaller input beside it).
  */
-export async function clusterScenarios(lines: number, bullmqLines: number, sqsLines: number): Promise<Measurement[]> {
+export async function clusterScenarios(
+  lines: number,
+  bullmqLines: number,
+  sqsLines: number,
+): Promise<Measurement[]> {
   const rootDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const cluster = await startLocalCluster({ taskManagers: 2, slots: 1, cloud: 'auto', rootDir, restPort: 0 });
   try {
@@ -57,16 +61,20 @@ async function runningPhase(
   let startedAt: number | undefined;
   for (;;) {
     const job = await client.getJob(jobId);
-    const running = job.vertices.every((v) => v.subtasks.every((s) => s.state === 'RUNNING' || s.state === 'FINISHED'));
+    const running = job.vertices.every((v) =>
+      v.subtasks.every((s) => s.state === 'RUNNING' || s.state === 'FINISHED'),
+    );
     if (startedAt === undefined && job.status === 'RUNNING' && running) startedAt = performance.now();
     if (job.status === 'FINISHED') {
       const seconds = (performance.now() - (startedAt ?? performance.now())) / 1000;
       const records = lines * WORDS_PER_LINE;
       const counted = job.vertices.find((v) => v.name.startsWith('counts'))!.recordsIn;
-      if (counted !== records) throw new Error(`${scenario}: the counts received ${counted} records, expected ${records}`);
+      if (counted !== records)
+        throw new Error(`${scenario}: the counts received ${counted} records, expected ${records}`);
       return { scenario, records, seconds, recordsPerSec: records / seconds };
     }
-    if (job.status === 'FAILED' || job.status === 'CANCELED') throw new Error(`${scenario}: job ${job.status}: ${job.failure?.message ?? ''}`);
+    if (job.status === 'FAILED' || job.status === 'CANCELED')
+      throw new Error(`${scenario}: job ${job.status}: ${job.failure?.message ?? ''}`);
     await sleep(10);
   }
 }

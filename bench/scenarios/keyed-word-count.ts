@@ -13,9 +13,15 @@ export async function keyedWordCount(lines: number): Promise<Measurement[]> {
       expectCount('chained', await runBenchJob('keyed-word-count', lines, { parallelism: 1 }), words),
     ),
     await measure('word-count/sluice-unchained', words, async () =>
-      expectCount('unchained', await runBenchJob('keyed-word-count', lines, { parallelism: 1, chaining: false }), words),
+      expectCount(
+        'unchained',
+        await runBenchJob('keyed-word-count', lines, { parallelism: 1, chaining: false }),
+        words,
+      ),
     ),
-    await measure('word-count/node-streams', words, async () => expectCount('streams', await nodeStreams(lines), words)),
+    await measure('word-count/node-streams', words, async () =>
+      expectCount('streams', await nodeStreams(lines), words),
+    ),
   ];
 }
 

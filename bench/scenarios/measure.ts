@@ -13,7 +13,11 @@ export interface Measurement {
 export const BENCH_JOBS = join(__dirname, '..', 'jobs');
 
 /** Times `fn` and turns the count it processed into a rate. */
-export async function measure(scenario: string, records: number, fn: () => Promise<void> | void): Promise<Measurement> {
+export async function measure(
+  scenario: string,
+  records: number,
+  fn: () => Promise<void> | void,
+): Promise<Measurement> {
   const started = process.hrtime.bigint();
   await fn();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -21,8 +25,16 @@ export async function measure(scenario: string, records: number, fn: () => Promi
 }
 
 /** Runs a bench job embedded (wall time includes thread start-up, as a user would see it). */
-export async function runBenchJob(job: string, records: number, settings: Partial<JobSettings>): Promise<number> {
-  const { jobGraph, code } = prepareJob(join(BENCH_JOBS, `${job}.ts`), { records: String(records) }, settings);
+export async function runBenchJob(
+  job: string,
+  records: number,
+  settings: Partial<JobSettings>,
+): Promise<number> {
+  const { jobGraph, code } = prepareJob(
+    join(BENCH_JOBS, `${job}.ts`),
+    { records: String(records) },
+    settings,
+  );
   const result = await runJobEmbedded(jobGraph, code);
   return (result.results as number[]).reduce((a, b) => a + b, 0);
 }

@@ -24,8 +24,7 @@ export async function redisStreamsWordCount(redisUrl: string, lines: number): Pr
         let last = '0';
         while (seen < words) {
           const reply = (await consumer.xreadBuffer('COUNT', 100, 'BLOCK', 1000, 'STREAMS', stream, last)) as
-            | [Buffer, [Buffer, Buffer[]][]][]
-            | null;
+            [Buffer, [Buffer, Buffer[]][]][] | null;
           for (const [, entries] of reply ?? []) {
             for (const [id, fields] of entries) {
               last = id.toString();
@@ -85,7 +84,8 @@ export async function bullmqWordCount(redisUrl: string, lines: number): Promise<
     return await measure('cluster/bullmq', words, async () => {
       let jobs: { name: string; data: { w: string }; opts: { removeOnComplete: boolean } }[] = [];
       for (let n = 0; n < lines; n++) {
-        for (const w of lineAt(n).split(' ')) jobs.push({ name: 'w', data: { w }, opts: { removeOnComplete: true } });
+        for (const w of lineAt(n).split(' '))
+          jobs.push({ name: 'w', data: { w }, opts: { removeOnComplete: true } });
         if (jobs.length >= 1000) {
           await queue.addBulk(jobs);
           jobs = [];

@@ -10,14 +10,22 @@ import { expectCount, measure, runBenchJob } from './measure';
 export async function statelessPipeline(records: number): Promise<Measurement[]> {
   const expected = handLoop(records);
   return [
-    await measure('stateless/hand-loop', records, () => expectCount('hand loop', handLoop(records), expected)),
+    await measure('stateless/hand-loop', records, () =>
+      expectCount('hand loop', handLoop(records), expected),
+    ),
     await measure('stateless/sluice-chained', records, async () =>
       expectCount('chained', await runBenchJob('stateless-pipeline', records, { parallelism: 1 }), expected),
     ),
     await measure('stateless/sluice-unchained', records, async () =>
-      expectCount('unchained', await runBenchJob('stateless-pipeline', records, { parallelism: 1, chaining: false }), expected),
+      expectCount(
+        'unchained',
+        await runBenchJob('stateless-pipeline', records, { parallelism: 1, chaining: false }),
+        expected,
+      ),
     ),
-    await measure('stateless/node-streams', records, async () => expectCount('streams', await nodeStreams(records), expected)),
+    await measure('stateless/node-streams', records, async () =>
+      expectCount('streams', await nodeStreams(records), expected),
+    ),
   ];
 }
 
@@ -42,7 +50,10 @@ async function nodeStreams(records: number): Promise<number> {
   await pipeline(
     Readable.from(bids()),
     new Transform({ objectMode: true, transform: (bid: Bid, _e, done) => done(null, toEuros(bid)) }),
-    new Transform({ objectMode: true, transform: (bid: Bid, _e, done) => done(null, q2Auction(bid) ? bid : undefined) }),
+    new Transform({
+      objectMode: true,
+      transform: (bid: Bid, _e, done) => done(null, q2Auction(bid) ? bid : undefined),
+    }),
     new Writable({ objectMode: true, write: (_bid, _e, done) => (count++, done()) }),
   );
   return count;

@@ -93,7 +93,10 @@ export class JobManagerService extends Construct {
       port: SLUICE_PORTS.rest,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [
-        this.service.loadBalancerTarget({ containerName: JobManagerService.CONTAINER_NAME, containerPort: SLUICE_PORTS.rest }),
+        this.service.loadBalancerTarget({
+          containerName: JobManagerService.CONTAINER_NAME,
+          containerPort: SLUICE_PORTS.rest,
+        }),
       ],
       deregistrationDelay: Duration.seconds(15),
       healthCheck: {

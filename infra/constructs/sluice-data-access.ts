@@ -10,7 +10,12 @@ export interface SluiceDataAccess {
 }
 
 /** Object actions a blob store needs: read, write (incl. multipart), delete, abort uploads. */
-export const S3_OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
+export const S3_OBJECT_ACTIONS = [
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:AbortMultipartUpload',
+];
 
 /** What a TaskManager's exchange needs: send and consume, and create its input queue if missing. */
 export const SQS_TASKMANAGER_ACTIONS = [

@@ -44,7 +44,10 @@ export class TaskManagerService extends Construct {
       cpu: s.cpu,
       memoryMiB: s.memoryMiB,
       ports: [SLUICE_PORTS.data],
-      environment: { ...props.environment, ...sluiceEnvironment({ 'taskmanager.numberOfTaskSlots': s.slots }) },
+      environment: {
+        ...props.environment,
+        ...sluiceEnvironment({ 'taskmanager.numberOfTaskSlots': s.slots }),
+      },
       secrets: props.secrets,
       logRetention: props.logRetention,
     });

@@ -46,7 +46,10 @@ export class ComputeStack extends Stack {
       vpc,
       description: 'Sluice JobManager and TaskManager names',
     });
-    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
     const groups = this.createSecurityGroups(vpc, props.redis.securityGroup);
 
     const image = containerImage(this, props.image);
@@ -79,7 +82,9 @@ export class ComputeStack extends Stack {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
     const secrets = {
-      [sluiceEnvName('high-availability.redis.password')]: ecs.Secret.fromSecretsManager(props.redis.authSecret),
+      [sluiceEnvName('high-availability.redis.password')]: ecs.Secret.fromSecretsManager(
+        props.redis.authSecret,
+      ),
       [sluiceEnvName('rest.token')]: ecs.Secret.fromSecretsManager(restToken),
     };
 
@@ -133,7 +138,9 @@ export class ComputeStack extends Stack {
     });
     new CfnOutput(this, 'RestTokenSecretArn', { value: restToken.secretArn });
     new CfnOutput(this, 'ClusterArn', { value: this.cluster.clusterArn });
-    new CfnOutput(this, 'TaskManagerTaskDefinitionArn', { value: tmDefinition.taskDefinition.taskDefinitionArn });
+    new CfnOutput(this, 'TaskManagerTaskDefinitionArn', {
+      value: tmDefinition.taskDefinition.taskDefinitionArn,
+    });
     new CfnOutput(this, 'RunTaskSubnets', { value: Fn.join(',', subnets) });
     new CfnOutput(this, 'RunTaskSecurityGroups', { value: groups.taskManagers.securityGroupId });
   }
@@ -152,8 +159,15 @@ export class ComputeStack extends Stack {
       tasks.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs over HTTPS');
       tasks.connections.allowTo(redis, ec2.Port.tcp(SLUICE_PORTS.redis), 'Redis (TLS)');
     }
-    taskManagers.connections.allowTo(jobManagers, ec2.Port.tcp(SLUICE_PORTS.rpc), 'control connection to the leader');
-    taskManagers.connections.allowInternally(ec2.Port.tcp(SLUICE_PORTS.data), 'exchange between TaskManagers');
+    taskManagers.connections.allowTo(
+      jobManagers,
+      ec2.Port.tcp(SLUICE_PORTS.rpc),
+      'control connection to the leader',
+    );
+    taskManagers.connections.allowInternally(
+      ec2.Port.tcp(SLUICE_PORTS.data),
+      'exchange between TaskManagers',
+    );
     jobManagers.connections.allowInternally(rest, 'a standby forwards REST calls to the leader');
     return { loadBalancer, jobManagers, taskManagers };
   }

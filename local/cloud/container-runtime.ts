@@ -10,8 +10,7 @@ import * as path from 'node:path';
  * installed without a daemon), so this looks for the daemon's endpoint and asks it `/_ping`.
  */
 export type ContainerRuntimeStatus =
-  | { available: true; endpoint: string }
-  | { available: false; reason: string };
+  { available: true; endpoint: string } | { available: false; reason: string };
 
 export interface DetectContainerRuntimeOptions {
   /** Environment to read DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, HOME, XDG_RUNTIME_DIR from. */
@@ -24,7 +23,13 @@ export interface DetectContainerRuntimeOptions {
 
 type Target =
   | { kind: 'unix'; socketPath: string; endpoint: string }
-  | { kind: 'tcp'; host: string; port: number; tls?: { ca: Buffer; cert: Buffer; key: Buffer }; endpoint: string };
+  | {
+      kind: 'tcp';
+      host: string;
+      port: number;
+      tls?: { ca: Buffer; cert: Buffer; key: Buffer };
+      endpoint: string;
+    };
 
 /** The usual places of Docker, Docker Desktop, rootless Docker, Colima and Podman sockets. */
 export function defaultSocketPaths(env: Record<string, string | undefined> = process.env): string[] {
@@ -42,17 +47,24 @@ export function defaultSocketPaths(env: Record<string, string | undefined> = pro
  * that exists among `socketPaths` — and sends `GET /_ping` with a timeout. Available only if
  * it answers 200 `OK`. Never throws: every failure is a reason a person can act on.
  */
-export async function detectContainerRuntime(options: DetectContainerRuntimeOptions = {}): Promise<ContainerRuntimeStatus> {
+export async function detectContainerRuntime(
+  options: DetectContainerRuntimeOptions = {},
+): Promise<ContainerRuntimeStatus> {
   const env = options.env ?? process.env;
   const timeoutMs = options.timeoutMs ?? 1000;
-  const target = env.DOCKER_HOST ? await targetFromDockerHost(env.DOCKER_HOST, env) : await firstSocket(options.socketPaths ?? defaultSocketPaths(env));
+  const target = env.DOCKER_HOST
+    ? await targetFromDockerHost(env.DOCKER_HOST, env)
+    : await firstSocket(options.socketPaths ?? defaultSocketPaths(env));
   if ('reason' in target) return { available: false, reason: target.reason };
   const answer = await ping(target, timeoutMs);
   if (answer.ok) return { available: true, endpoint: target.endpoint };
   return { available: false, reason: `${target.endpoint}: ${answer.reason}` };
 }
 
-async function targetFromDockerHost(dockerHost: string, env: Record<string, string | undefined>): Promise<Target | { reason: string }> {
+async function targetFromDockerHost(
+  dockerHost: string,
+  env: Record<string, string | undefined>,
+): Promise<Target | { reason: string }> {
   let url: URL;
   try {
     url = new URL(dockerHost);
@@ -73,10 +85,20 @@ async function targetFromDockerHost(dockerHost: string, env: Record<string, stri
   if (!useTls) return { kind: 'tcp', host, port, endpoint };
   const certDir = env.DOCKER_CERT_PATH ?? path.join(env.HOME ?? os.homedir(), '.docker');
   try {
-    const [ca, cert, key] = await Promise.all(['ca.pem', 'cert.pem', 'key.pem'].map((f) => fs.readFile(path.join(certDir, f))));
-    return { kind: 'tcp', host, port, endpoint, tls: { ca: ca as Buffer, cert: cert as Buffer, key: key as Buffer } };
+    const [ca, cert, key] = await Promise.all(
+      ['ca.pem', 'cert.pem', 'key.pem'].map((f) => fs.readFile(path.join(certDir, f))),
+    );
+    return {
+      kind: 'tcp',
+      host,
+      port,
+      endpoint,
+      tls: { ca: ca as Buffer, cert: cert as Buffer, key: key as Buffer },
+    };
   } catch (err) {
-    return { reason: `DOCKER_TLS_VERIFY is set but the client certificates in ${certDir} cannot be read (${(err as Error).message})` };
+    return {
+      reason: `DOCKER_TLS_VERIFY is set but the client certificates in ${certDir} cannot be read (${(err as Error).message})`,
+    };
   }
 }
 
@@ -91,7 +113,9 @@ async function firstSocket(socketPaths: string[]): Promise<Target | { reason: st
       // Missing or not ours: try the next place.
     }
   }
-  return { reason: `DOCKER_HOST is not set and no usable socket exists at ${socketPaths.join(', ') || '(no paths)'}` };
+  return {
+    reason: `DOCKER_HOST is not set and no usable socket exists at ${socketPaths.join(', ') || '(no paths)'}`,
+  };
 }
 
 /** `GET /_ping` within `timeoutMs` (connect + answer); Docker and Podman answer 200 "OK". */
@@ -113,8 +137,13 @@ function ping(target: Target, timeoutMs: number): Promise<{ ok: true } | { ok: f
         if (body.length < 256) body += chunk;
       });
       res.on('end', () => {
-        if (res.statusCode !== 200) finish({ ok: false, reason: `GET /_ping answered HTTP ${res.statusCode}` });
-        else if (body.trim() !== 'OK') finish({ ok: false, reason: `GET /_ping answered 200 but not OK: ${JSON.stringify(body.slice(0, 40))}` });
+        if (res.statusCode !== 200)
+          finish({ ok: false, reason: `GET /_ping answered HTTP ${res.statusCode}` });
+        else if (body.trim() !== 'OK')
+          finish({
+            ok: false,
+            reason: `GET /_ping answered 200 but not OK: ${JSON.stringify(body.slice(0, 40))}`,
+          });
         else finish({ ok: true });
       });
       res.on('error', (err) => finish({ ok: false, reason: `GET /_ping failed: ${err.message}` }));
@@ -125,8 +154,13 @@ function ping(target: Target, timeoutMs: number): Promise<{ ok: true } | { ok: f
         : target.tls
           ? https.request({ ...common, host: target.host, port: target.port, ...target.tls }, onResponse)
           : http.request({ ...common, host: target.host, port: target.port }, onResponse);
-    const timer = setTimeout(() => finish({ ok: false, reason: `GET /_ping timed out after ${timeoutMs} ms` }), timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, reason: `cannot connect (${err.code ?? err.message})` }));
+    const timer = setTimeout(
+      () => finish({ ok: false, reason: `GET /_ping timed out after ${timeoutMs} ms` }),
+      timeoutMs,
+    );
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      finish({ ok: false, reason: `cannot connect (${err.code ?? err.message})` }),
+    );
     req.end();
   });
 }

@@ -40,7 +40,10 @@ export async function ensureBucketOrStop(
 ): Promise<void> {
   try {
     signal?.throwIfAborted();
-    await ensureLocalBucket({ endpoint: cloud.endpoint, region: cloud.region, credentials: cloud.credentials }, cloud.bucket);
+    await ensureLocalBucket(
+      { endpoint: cloud.endpoint, region: cloud.region, credentials: cloud.credentials },
+      cloud.bucket,
+    );
   } catch (err) {
     await stop();
     throw err;

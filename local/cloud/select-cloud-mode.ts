@@ -28,7 +28,9 @@ export interface CloudModeSelection {
 }
 
 /** Probes the real machine: the container runtime socket/DOCKER_HOST, and PATH. */
-export function defaultCloudModeProbes(options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): CloudModeProbes {
+export function defaultCloudModeProbes(
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): CloudModeProbes {
   return {
     containerRuntime: () => detectContainerRuntime({ env: options.env, timeoutMs: options.timeoutMs }),
     redisServer: () => findExecutable('redis-server', { env: options.env }),
@@ -47,7 +49,10 @@ export async function selectCloudMode(
 ): Promise<CloudModeSelection> {
   switch (requested) {
     case 'embedded':
-      return { mode: 'embedded', reason: 'embedded mode requested: in-memory coordination, filesystem blobs, no HA' };
+      return {
+        mode: 'embedded',
+        reason: 'embedded mode requested: in-memory coordination, filesystem blobs, no HA',
+      };
     case 'containers': {
       const runtime = await probes.containerRuntime();
       if (!runtime.available) {

@@ -5,7 +5,14 @@ import { fileSink } from './connectors/file-sink';
 import { ConnectedStreams } from './connected-streams';
 import type { StreamExecutionEnvironment } from './environment';
 import { checkMaxParallelism, checkParallelism } from './environment';
-import type { FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ReduceFunction } from './functions';
+import type {
+  FilterFunction,
+  FlatMapFunction,
+  KeyedProcessFunction,
+  KeySelector,
+  MapFunction,
+  ReduceFunction,
+} from './functions';
 import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-operators';
 import { KeyedProcessOperator, ReduceOperator } from './operators/keyed-operators';
 import { SinkOperator } from './operators/source-sink-operators';
@@ -41,7 +48,8 @@ export class DataStream<T> {
   /** The operator that produces this stream. */
   get transformation(): Transformation {
     const [first, ...rest] = this.heads;
-    if (!first || rest.length > 0) throw new InvalidJobError('a union of streams has no operator of its own to configure');
+    if (!first || rest.length > 0)
+      throw new InvalidJobError('a union of streams has no operator of its own to configure');
     return first.transformation;
   }
 
@@ -68,7 +76,10 @@ export class DataStream<T> {
   }
 
   setMaxParallelism(maxParallelism: number): this {
-    this.transformation.maxParallelism = checkMaxParallelism(maxParallelism, `operator '${this.transformation.name}'`);
+    this.transformation.maxParallelism = checkMaxParallelism(
+      maxParallelism,
+      `operator '${this.transformation.name}'`,
+    );
     return this;
   }
 
@@ -129,7 +140,8 @@ export class DataStream<T> {
   }
 
   connect<U>(other: DataStream<U>): ConnectedStreams<T, U> {
-    if (other.env !== this.env) throw new InvalidJobError('connect: streams come from different environments');
+    if (other.env !== this.env)
+      throw new InvalidJobError('connect: streams come from different environments');
     return new ConnectedStreams<T, U>(this, other);
   }
 
@@ -153,11 +165,19 @@ export class DataStream<T> {
   }
 
   protected partitioned(partitioner: PartitionerSpec): DataStream<T> {
-    return new DataStream<T>(this.env, this.heads.map((h) => ({ transformation: h.transformation, partitioner })));
+    return new DataStream<T>(
+      this.env,
+      this.heads.map((h) => ({ transformation: h.transformation, partitioner })),
+    );
   }
 
   /** @internal Adds a one-input operator fed by every head of this stream. */
-  protected oneInput<R>(kind: OperatorKind, name: string, create: () => StreamOperator, keyed = false): DataStream<R> {
+  protected oneInput<R>(
+    kind: OperatorKind,
+    name: string,
+    create: () => StreamOperator,
+    keyed = false,
+  ): DataStream<R> {
     const t = this.env.addTransformation(kind, name, this.inputsFor(0), 1, create, keyed);
     return new DataStream<R>(this.env, t);
   }
@@ -180,7 +200,10 @@ export class KeyedStream<T, K> extends DataStream<T> {
   constructor(env: StreamExecutionEnvironment, heads: readonly StreamHead[], keySelector: KeySelector<T, K>) {
     if (typeof keySelector !== 'function') throw new InvalidJobError('keyBy() needs a key selector function');
     const partitioner = { kind: 'hash' as const, keySelector: keySelector as KeySelector<unknown, unknown> };
-    super(env, heads.map((h) => ({ transformation: h.transformation, partitioner })));
+    super(
+      env,
+      heads.map((h) => ({ transformation: h.transformation, partitioner })),
+    );
     this.keySelector = keySelector;
   }
 
@@ -201,7 +224,12 @@ export class KeyedStream<T, K> extends DataStream<T> {
 
   process<R>(fn: KeyedProcessFunction<T, R>): DataStream<R> {
     const selector = this.keySelector as KeySelector<unknown, unknown>;
-    return this.oneInput<R>('process', 'KeyedProcess', () => new KeyedProcessOperator<T, R>(selector, fn), true);
+    return this.oneInput<R>(
+      'process',
+      'KeyedProcess',
+      () => new KeyedProcessOperator<T, R>(selector, fn),
+      true,
+    );
   }
 }
 

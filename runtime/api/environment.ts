@@ -48,14 +48,16 @@ export class StreamExecutionEnvironment {
   }
 
   setBufferTimeout(ms: number): this {
-    if (!Number.isFinite(ms) || ms < 0) throw new InvalidJobError(`setBufferTimeout: ${ms} is not a duration >= 0 ms`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new InvalidJobError(`setBufferTimeout: ${ms} is not a duration >= 0 ms`);
     this.settings.bufferTimeoutMs = ms;
     return this;
   }
 
   /** Moves this job's records between TaskManagers over TCP (default) or SQS queues. */
   setExchange(exchange: 'tcp' | 'sqs'): this {
-    if (exchange !== 'tcp' && exchange !== 'sqs') throw new InvalidJobError(`setExchange: '${String(exchange)}' is not tcp or sqs`);
+    if (exchange !== 'tcp' && exchange !== 'sqs')
+      throw new InvalidJobError(`setExchange: '${String(exchange)}' is not tcp or sqs`);
     this.settings.exchange = exchange;
     return this;
   }
@@ -94,7 +96,15 @@ export class StreamExecutionEnvironment {
     createOperator: () => StreamOperator,
     keyed: boolean,
   ): Transformation {
-    const t = new Transformation(this.transformations.length, kind, name, inputs, inputCount, createOperator, keyed);
+    const t = new Transformation(
+      this.transformations.length,
+      kind,
+      name,
+      inputs,
+      inputCount,
+      createOperator,
+      keyed,
+    );
     this.transformations.push(t);
     return t;
   }
@@ -109,7 +119,9 @@ export function checkParallelism(parallelism: number, what: string): number {
 
 export function checkMaxParallelism(maxParallelism: number, what: string): number {
   if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > MAX_MAX_PARALLELISM) {
-    throw new InvalidJobError(`${what}: max parallelism must be an integer in 1..${MAX_MAX_PARALLELISM}, got ${maxParallelism}`);
+    throw new InvalidJobError(
+      `${what}: max parallelism must be an integer in 1..${MAX_MAX_PARALLELISM}, got ${maxParallelism}`,
+    );
   }
   return maxParallelism;
 }

@@ -16,9 +16,12 @@ export function loadJobModule(modulePath: string): JobDefinition {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(absolute);
   } catch (err) {
-    throw new InvalidJobError(`loading job module ${modulePath} failed: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
+    throw new InvalidJobError(
+      `loading job module ${modulePath} failed: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   try {
     return jobFromModule(mod, modulePath);

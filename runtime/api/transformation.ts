@@ -33,15 +33,7 @@ export interface SlotSharingGroupSpec {
 }
 
 export type OperatorKind =
-  | 'source'
-  | 'map'
-  | 'flatMap'
-  | 'filter'
-  | 'reduce'
-  | 'process'
-  | 'coMap'
-  | 'coFlatMap'
-  | 'sink';
+  'source' | 'map' | 'flatMap' | 'filter' | 'reduce' | 'process' | 'coMap' | 'coFlatMap' | 'sink';
 
 /**
  * One node of the logical dataflow, as the DataStream API records it. Carries the operator

@@ -35,7 +35,8 @@ export function printError(err: unknown): void {
     console.error(`error: ${err.message}`);
     if (process.env.SLUICE_DEBUG && err.stack) console.error(err.stack);
     const cause = err.cause;
-    if (cause instanceof Error && cause.stack && process.env.SLUICE_DEBUG) console.error(`caused by: ${cause.stack}`);
+    if (cause instanceof Error && cause.stack && process.env.SLUICE_DEBUG)
+      console.error(`caused by: ${cause.stack}`);
     return;
   }
   console.error(`error: ${String(err)}`);

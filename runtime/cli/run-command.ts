@@ -33,7 +33,12 @@ export function registerRunCommand(program: Command): void {
     .option('--max-parallelism <n>', 'default max parallelism (number of key groups)', positiveInt)
     .option('--disable-chaining', 'run every operator as its own task')
     .option('-a, --arg <key=value>', 'argument passed to the job (repeatable)', keyValue)
-    .addOption(new Option('--exchange <transport>', 'transport between TaskManagers for this job (default: the cluster\'s execution.exchange)').choices(['tcp', 'sqs']))
+    .addOption(
+      new Option(
+        '--exchange <transport>',
+        "transport between TaskManagers for this job (default: the cluster's execution.exchange)",
+      ).choices(['tcp', 'sqs']),
+    )
     .addOption(targetOption())
     .option('-d, --detached', 'submit to the job manager, print the job id and return without following');
   addClusterOptions(command).action(async (jobPath: string, options: RunOptions) => {

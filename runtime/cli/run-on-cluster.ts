@@ -37,7 +37,9 @@ export async function runOnCluster(
   const submitted = await submitJob(client, jobPath, args, settings);
   for (const warning of submitted.warnings) console.error(`warning: ${warning}`);
   if (submitted.uploadedBytes !== undefined) {
-    console.error(`uploaded job bundle ${submitted.artifact.slice(0, 12)} (${Math.ceil(submitted.uploadedBytes / 1024)} KiB)`);
+    console.error(
+      `uploaded job bundle ${submitted.artifact.slice(0, 12)} (${Math.ceil(submitted.uploadedBytes / 1024)} KiB)`,
+    );
   }
   const { jobId } = submitted;
   console.error(`job '${submitted.jobName}' submitted to ${client.url} as ${jobId}`);

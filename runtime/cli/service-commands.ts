@@ -23,11 +23,17 @@ interface Closable {
 
 /** Loads the config of a service command: defaults < YAML < SLUICE_* env < -D flags. */
 export function serviceConfig(options: ServiceOptions): ResolvedConfig {
-  return loadConfig({ ...(options.config ? { file: options.config } : {}), overrides: parseDynamicProperties(options.define ?? []) });
+  return loadConfig({
+    ...(options.config ? { file: options.config } : {}),
+    overrides: parseDynamicProperties(options.define ?? []),
+  });
 }
 
 /** Runs a service until SIGINT/SIGTERM, then closes it gracefully (a second signal exits at once). */
-async function runUntilSignal(start: () => Promise<Closable>, describe: (s: Closable) => string): Promise<void> {
+async function runUntilSignal(
+  start: () => Promise<Closable>,
+  describe: (s: Closable) => string,
+): Promise<void> {
   const service = await start();
   console.error(describe(service));
   await new Promise<void>((resolve) => {
@@ -54,29 +60,46 @@ function serviceCommand(program: Command, name: string, description: string): Co
     .command(name)
     .description(description)
     .option('-c, --config <file>', 'YAML config file (also SLUICE_CONFIG)')
-    .option('-D, --define <key=value>', 'set a config key (repeatable), e.g. -D rest.port=8081', keyValueList);
+    .option(
+      '-D, --define <key=value>',
+      'set a config key (repeatable), e.g. -D rest.port=8081',
+      keyValueList,
+    );
+}
+
+// Loaded on use, so each command only loads what it runs (the CLI starts faster).
+function loadJobManagerModule(): JobManagerProcessModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../jobmanager/job-manager-process') as JobManagerProcessModule;
+}
+
+function loadTaskManagerModule(): TaskManagerModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../taskmanager/task-manager') as TaskManagerModule;
 }
 
 export function registerServiceCommands(program: Command): void {
-  serviceCommand(program, 'jobmanager', 'Run the job manager: REST API, dispatcher, scheduler, control server for TaskManagers').action(
-    async (options: ServiceOptions) => {
-      // Loaded on use, so each command only loads what it runs (the CLI starts faster).
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { startJobManagerProcess } = require('../jobmanager/job-manager-process') as JobManagerProcessModule;
-      await runUntilSignal(
-        () => startJobManagerProcess(serviceConfig(options)),
-        (s) => (s as JobManagerProcess).describe(),
-      );
-    },
-  );
-  serviceCommand(program, 'taskmanager', 'Run a TaskManager: offers task slots, runs deployed tasks, serves the data exchange').action(
-    async (options: ServiceOptions) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { TaskManagerService } = require('../taskmanager/task-manager') as TaskManagerModule;
-      await runUntilSignal(
-        () => TaskManagerService.start(serviceConfig(options)),
-        (s) => `TaskManager ${(s as TaskManagerService).id} started, data port ${(s as TaskManagerService).dataPort}`,
-      );
-    },
-  );
+  serviceCommand(
+    program,
+    'jobmanager',
+    'Run the job manager: REST API, dispatcher, scheduler, control server for TaskManagers',
+  ).action(async (options: ServiceOptions) => {
+    const { startJobManagerProcess } = loadJobManagerModule();
+    await runUntilSignal(
+      () => startJobManagerProcess(serviceConfig(options)),
+      (s) => (s as JobManagerProcess).describe(),
+    );
+  });
+  serviceCommand(
+    program,
+    'taskmanager',
+    'Run a TaskManager: offers task slots, runs deployed tasks, serves the data exchange',
+  ).action(async (options: ServiceOptions) => {
+    const { TaskManagerService } = loadTaskManagerModule();
+    await runUntilSignal(
+      () => TaskManagerService.start(serviceConfig(options)),
+      (s) =>
+        `TaskManager ${(s as TaskManagerService).id} started, data port ${(s as TaskManagerService).dataPort}`,
+    );
+  });
 }

@@ -15,7 +15,11 @@ export interface PreparedJob {
 }
 
 /** Loads a job module, runs its build with the given args and settings, and translates the graph. */
-export function prepareJob(modulePath: string, args: JobArgs = {}, settings: Partial<JobSettings> = {}): PreparedJob {
+export function prepareJob(
+  modulePath: string,
+  args: JobArgs = {},
+  settings: Partial<JobSettings> = {},
+): PreparedJob {
   const job = loadJobModule(modulePath);
   const buildSettings = { ...DEFAULT_JOB_SETTINGS, ...settings };
   const jobGraph = createJobGraph(buildStreamGraph(job, args, buildSettings));

@@ -18,7 +18,12 @@ export interface SubmittedJob {
  * Submits a job module to a job manager: builds the graph here (so a broken job fails before
  * any upload), bundles the module, uploads the bundle unless the job manager has it, submits.
  */
-export async function submitJob(client: RestClient, jobPath: string, args: JobArgs, settings: Partial<JobSettings>): Promise<SubmittedJob> {
+export async function submitJob(
+  client: RestClient,
+  jobPath: string,
+  args: JobArgs,
+  settings: Partial<JobSettings>,
+): Promise<SubmittedJob> {
   const { jobGraph, code } = prepareJob(jobPath, args, settings);
   const bundle = await bundleJob(jobPath);
   let uploadedBytes: number | undefined;
@@ -26,6 +31,17 @@ export async function submitJob(client: RestClient, jobPath: string, args: JobAr
     await client.putArtifact(bundle.sha256, bundle.code);
     uploadedBytes = bundle.code.byteLength;
   }
-  const { jobId } = await client.submitJob({ jobGraph, artifact: bundle.sha256, args: code.args, buildSettings: code.buildSettings });
-  return { jobId, jobName: jobGraph.jobName, artifact: bundle.sha256, warnings: bundle.warnings, ...(uploadedBytes !== undefined ? { uploadedBytes } : {}) };
+  const { jobId } = await client.submitJob({
+    jobGraph,
+    artifact: bundle.sha256,
+    args: code.args,
+    buildSettings: code.buildSettings,
+  });
+  return {
+    jobId,
+    jobName: jobGraph.jobName,
+    artifact: bundle.sha256,
+    warnings: bundle.warnings,
+    ...(uploadedBytes !== undefined ? { uploadedBytes } : {}),
+  };
 }

@@ -40,7 +40,8 @@ export const CLUSTER_OPTIONS = {
   'jobmanager.rpc.bind-address': defineOption({
     type: optionalType(stringType({ nonEmpty: true })),
     default: undefined,
-    description: 'Address the control server binds to (e.g. 0.0.0.0 in a container); unset binds jobmanager.rpc.address.',
+    description:
+      'Address the control server binds to (e.g. 0.0.0.0 in a container); unset binds jobmanager.rpc.address.',
   }),
   'rest.address': defineOption({
     type: stringType({ nonEmpty: true }),

@@ -52,7 +52,8 @@ export const TASKMANAGER_OPTIONS = {
   'taskmanager.host': defineOption({
     type: stringType({ nonEmpty: true }),
     default: '127.0.0.1',
-    description: "Address other TaskManagers use to reach the data port; 'auto' picks this machine's first non-loopback IPv4 address.",
+    description:
+      "Address other TaskManagers use to reach the data port; 'auto' picks this machine's first non-loopback IPv4 address.",
   }),
   'taskmanager.data.port': defineOption({
     type: portType(),
@@ -72,7 +73,8 @@ export const TASKMANAGER_OPTIONS = {
   'taskmanager.job-id': defineOption({
     type: optionalType(stringType({ nonEmpty: true })),
     default: undefined,
-    description: 'Per-job mode: the job this TaskManager was started for; its id then starts with job-<jobId>-.',
+    description:
+      'Per-job mode: the job this TaskManager was started for; its id then starts with job-<jobId>-.',
   }),
   'taskmanager.id': defineOption({
     type: optionalType(stringType({ nonEmpty: true })),

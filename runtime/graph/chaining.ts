@@ -27,7 +27,10 @@ export function isChainable(edge: StreamEdge, settings: Readonly<JobSettings>): 
 }
 
 /** Assigns every node to a chain; returns node -> chain number. Nodes must be topologically ordered. */
-export function assignChains(nodes: readonly StreamNode[], settings: Readonly<JobSettings>): Map<StreamNode, number> {
+export function assignChains(
+  nodes: readonly StreamNode[],
+  settings: Readonly<JobSettings>,
+): Map<StreamNode, number> {
   let chainOf = new Map<StreamNode, number>();
   const placed: StreamNode[] = [];
   for (const node of nodes) {
@@ -53,7 +56,11 @@ function mergeAttempts(chains: number[]): number[][] {
   return chains.length > 1 ? [chains, ...singles] : singles;
 }
 
-function mergeChains(chainOf: Map<StreamNode, number>, node: StreamNode, chains: number[]): Map<StreamNode, number> {
+function mergeChains(
+  chainOf: Map<StreamNode, number>,
+  node: StreamNode,
+  chains: number[],
+): Map<StreamNode, number> {
   const into = chains[0]!;
   const merged = new Set(chains);
   const trial = new Map<StreamNode, number>();
@@ -62,7 +69,11 @@ function mergeChains(chainOf: Map<StreamNode, number>, node: StreamNode, chains:
   return trial;
 }
 
-function isValidChaining(chainOf: Map<StreamNode, number>, placed: StreamNode[], settings: Readonly<JobSettings>): boolean {
+function isValidChaining(
+  chainOf: Map<StreamNode, number>,
+  placed: StreamNode[],
+  settings: Readonly<JobSettings>,
+): boolean {
   const successors = new Map<number, Set<number>>();
   for (const node of placed) {
     for (const edge of node.inEdges) {

@@ -44,17 +44,29 @@ export function buildExecutionGraph(jobGraph: JobGraph, jobId: string, attempt: 
         parallelism: vertex.parallelism,
         inputs: jobGraph.edges
           .filter((e) => e.targetVertex === vertex.id)
-          .map((edge) => ({ edge, channels: inputChannels(edge, vertices.get(edge.sourceVertex)!, subtask, jobId, attempt) })),
+          .map((edge) => ({
+            edge,
+            channels: inputChannels(edge, vertices.get(edge.sourceVertex)!, subtask, jobId, attempt),
+          })),
         outputs: jobGraph.edges
           .filter((e) => e.sourceVertex === vertex.id)
-          .map((edge) => ({ edge, channels: outputChannels(edge, vertices.get(edge.targetVertex)!, subtask, jobId, attempt) })),
+          .map((edge) => ({
+            edge,
+            channels: outputChannels(edge, vertices.get(edge.targetVertex)!, subtask, jobId, attempt),
+          })),
       });
     }
   }
   return result;
 }
 
-function inputChannels(edge: JobEdge, producer: JobVertex, consumerSubtask: number, jobId: string, attempt: number): ChannelSpec[] {
+function inputChannels(
+  edge: JobEdge,
+  producer: JobVertex,
+  consumerSubtask: number,
+  jobId: string,
+  attempt: number,
+): ChannelSpec[] {
   const producers = edge.partitioner === 'forward' ? [consumerSubtask] : range(producer.parallelism);
   return producers.map((p) => ({
     id: channelId(jobId, attempt, edge.id, p, consumerSubtask),
@@ -63,7 +75,13 @@ function inputChannels(edge: JobEdge, producer: JobVertex, consumerSubtask: numb
   }));
 }
 
-function outputChannels(edge: JobEdge, consumer: JobVertex, producerSubtask: number, jobId: string, attempt: number): ChannelSpec[] {
+function outputChannels(
+  edge: JobEdge,
+  consumer: JobVertex,
+  producerSubtask: number,
+  jobId: string,
+  attempt: number,
+): ChannelSpec[] {
   const consumers = edge.partitioner === 'forward' ? [producerSubtask] : range(consumer.parallelism);
   return consumers.map((c) => ({
     id: channelId(jobId, attempt, edge.id, producerSubtask, c),

@@ -109,6 +109,12 @@ export function createJobGraph(graph: StreamGraph): JobGraph {
       partitioner: e.partitioner,
       targetMaxParallelism: e.target.maxParallelism,
     }));
-  const body = { formatVersion: 1 as const, jobName: graph.jobName, settings: graph.settings, vertices, edges };
+  const body = {
+    formatVersion: 1 as const,
+    jobName: graph.jobName,
+    settings: graph.settings,
+    vertices,
+    edges,
+  };
   return { ...body, graphHash: graphHash(body) };
 }

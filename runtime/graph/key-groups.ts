@@ -44,7 +44,11 @@ export interface KeyGroupRange {
   readonly end: number;
 }
 
-export function keyGroupRangeForSubtask(maxParallelism: number, parallelism: number, subtask: number): KeyGroupRange {
+export function keyGroupRangeForSubtask(
+  maxParallelism: number,
+  parallelism: number,
+  subtask: number,
+): KeyGroupRange {
   return {
     start: Math.ceil((subtask * maxParallelism) / parallelism),
     end: Math.ceil(((subtask + 1) * maxParallelism) / parallelism) - 1,

@@ -47,15 +47,22 @@ export interface StreamGraph {
 }
 
 /** Runs a job's `build` with the given settings and args and returns its stream graph. */
-export function buildStreamGraph(job: JobDefinition, args: JobArgs, settings: Partial<JobSettings> = {}): StreamGraph {
+export function buildStreamGraph(
+  job: JobDefinition,
+  args: JobArgs,
+  settings: Partial<JobSettings> = {},
+): StreamGraph {
   const env = new StreamExecutionEnvironment(settings);
   try {
     job.build(env, args);
   } catch (err) {
     if (err instanceof InvalidJobError) throw err;
-    throw new InvalidJobError(`building job '${job.name}' failed: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
+    throw new InvalidJobError(
+      `building job '${job.name}' failed: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   return streamGraphFromEnvironment(job.name, env);
 }
@@ -141,12 +148,18 @@ function collectGroupResources(t: Transformation, group: string, out: Map<string
   if (!resources) return;
   const existing = out.get(group);
   if (existing && JSON.stringify(existing) !== JSON.stringify(resources)) {
-    throw new InvalidJobError(`slot sharing group '${group}' is declared with two different resource profiles`);
+    throw new InvalidJobError(
+      `slot sharing group '${group}' is declared with two different resource profiles`,
+    );
   }
   out.set(group, resources);
 }
 
-function resolvePartitioner(kind: PartitionerKind | 'default', source: StreamNode, target: StreamNode): PartitionerKind {
+function resolvePartitioner(
+  kind: PartitionerKind | 'default',
+  source: StreamNode,
+  target: StreamNode,
+): PartitionerKind {
   const same = source.parallelism === target.parallelism;
   if (kind === 'default') return same ? 'forward' : 'rebalance';
   if (kind === 'forward' && !same) {

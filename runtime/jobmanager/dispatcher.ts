@@ -47,18 +47,31 @@ export class Dispatcher implements JobManagerGateway {
 
   /** Routes task reports arriving on a TaskManager's control connection. */
   attach(connection: RpcConnection): void {
-    connection.handle(CONTROL.taskState, (m) => this.jobs.get((m as TaskStateMessage).jobId)?.onTaskState(m as TaskStateMessage));
-    connection.handle(CONTROL.taskOutput, (m) => this.jobs.get((m as TaskOutputMessage).jobId)?.onTaskOutput(m as TaskOutputMessage));
-    connection.handle(CONTROL.taskResults, (m) => this.jobs.get((m as TaskOutputMessage).jobId)?.onTaskOutput(m as TaskOutputMessage));
-    connection.handle(CONTROL.taskMetrics, (m) => this.jobs.get((m as TaskMetricsMessage).jobId)?.onTaskMetrics(m as TaskMetricsMessage));
+    connection.handle(CONTROL.taskState, (m) =>
+      this.jobs.get((m as TaskStateMessage).jobId)?.onTaskState(m as TaskStateMessage),
+    );
+    connection.handle(CONTROL.taskOutput, (m) =>
+      this.jobs.get((m as TaskOutputMessage).jobId)?.onTaskOutput(m as TaskOutputMessage),
+    );
+    connection.handle(CONTROL.taskResults, (m) =>
+      this.jobs.get((m as TaskOutputMessage).jobId)?.onTaskOutput(m as TaskOutputMessage),
+    );
+    connection.handle(CONTROL.taskMetrics, (m) =>
+      this.jobs.get((m as TaskMetricsMessage).jobId)?.onTaskMetrics(m as TaskMetricsMessage),
+    );
   }
 
   async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
     if (!(await this.hasArtifact(submission.artifact))) {
-      throw new BadRequestError(`artifact ${submission.artifact} is not stored: upload the job bundle first (PUT /artifacts/:sha256)`);
+      throw new BadRequestError(
+        `artifact ${submission.artifact} is not stored: upload the job bundle first (PUT /artifacts/:sha256)`,
+      );
     }
     const jobId = randomUUID().replaceAll('-', '');
-    const job = new JobMaster(jobId, submission, { ...this.jobContext, restartStrategy: createRestartStrategy(this.config) });
+    const job = new JobMaster(jobId, submission, {
+      ...this.jobContext,
+      restartStrategy: createRestartStrategy(this.config),
+    });
     this.jobs.set(jobId, job);
     this.logger.info({ jobId, name: job.name, tasks: submission.jobGraph.vertices.length }, 'job submitted');
     return { jobId };
@@ -108,7 +121,10 @@ export class Dispatcher implements JobManagerGateway {
     const actual = createHash('sha256').update(body).digest('hex');
     if (actual !== sha256) throw new BadRequestError(`artifact body has SHA-256 ${actual}, not ${sha256}`);
     if (await this.blobStore.exists(artifactKey(sha256))) return;
-    await this.blobStore.put(artifactKey(sha256), body, { contentType: 'application/javascript', metadata: { kind: 'artifact' } });
+    await this.blobStore.put(artifactKey(sha256), body, {
+      contentType: 'application/javascript',
+      metadata: { kind: 'artifact' },
+    });
   }
 
   async hasArtifact(sha256: string): Promise<boolean> {

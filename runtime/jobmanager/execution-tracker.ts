@@ -29,7 +29,13 @@ export class ExecutionTracker {
     this.subtasks.clear();
     for (const v of this.jobGraph.vertices) {
       for (let i = 0; i < v.parallelism; i++) {
-        this.subtasks.set(key(v.id, i), { state: 'CREATED', attempt, metrics: EMPTY_METRICS, ratio: 0, lastReportAt: Date.now() });
+        this.subtasks.set(key(v.id, i), {
+          state: 'CREATED',
+          attempt,
+          metrics: EMPTY_METRICS,
+          ratio: 0,
+          lastReportAt: Date.now(),
+        });
       }
     }
   }
@@ -58,7 +64,10 @@ export class ExecutionTracker {
     if (!entry) return;
     const now = Date.now();
     const elapsed = Math.max(1, now - entry.lastReportAt);
-    entry.ratio = Math.min(1, Math.max(0, (metrics.backPressuredMs - entry.metrics.backPressuredMs) / elapsed));
+    entry.ratio = Math.min(
+      1,
+      Math.max(0, (metrics.backPressuredMs - entry.metrics.backPressuredMs) / elapsed),
+    );
     entry.metrics = metrics;
     entry.lastReportAt = now;
   }
@@ -76,7 +85,8 @@ export class ExecutionTracker {
   /** Subtasks placed on a TaskManager that have not finished. */
   unfinishedOn(taskManagerId: string): number {
     let n = 0;
-    for (const e of this.subtasks.values()) if (e.taskManagerId === taskManagerId && !TERMINAL_STATES.has(e.state)) n++;
+    for (const e of this.subtasks.values())
+      if (e.taskManagerId === taskManagerId && !TERMINAL_STATES.has(e.state)) n++;
     return n;
   }
 
@@ -124,7 +134,16 @@ function key(vertexId: string, subtask: number): string {
 
 /** A vertex's state: the least advanced of its subtasks' states, failures first. */
 function aggregateState(states: ExecutionState[]): ExecutionState {
-  const order: ExecutionState[] = ['FAILED', 'CANCELING', 'CANCELED', 'CREATED', 'SCHEDULED', 'DEPLOYING', 'RUNNING', 'FINISHED'];
+  const order: ExecutionState[] = [
+    'FAILED',
+    'CANCELING',
+    'CANCELED',
+    'CREATED',
+    'SCHEDULED',
+    'DEPLOYING',
+    'RUNNING',
+    'FINISHED',
+  ];
   for (const s of order) if (states.includes(s)) return s;
   return 'CREATED';
 }

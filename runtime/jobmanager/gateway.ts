@@ -38,14 +38,7 @@ export interface JobSubmission {
 
 /** Flink's JobStatus. */
 export type JobStatus =
-  | 'CREATED'
-  | 'RUNNING'
-  | 'RESTARTING'
-  | 'FAILING'
-  | 'FAILED'
-  | 'CANCELLING'
-  | 'CANCELED'
-  | 'FINISHED';
+  'CREATED' | 'RUNNING' | 'RESTARTING' | 'FAILING' | 'FAILED' | 'CANCELLING' | 'CANCELED' | 'FINISHED';
 
 export const TERMINAL_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(['FAILED', 'CANCELED', 'FINISHED']);
 

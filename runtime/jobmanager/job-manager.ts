@@ -36,7 +36,8 @@ export class JobManagerService {
 
   static async start(config: ResolvedConfig): Promise<JobManagerService> {
     const token = config['rest.token'];
-    if (!token) throw new ConfigError('rest.token must be set: it authenticates REST clients and TaskManagers');
+    if (!token)
+      throw new ConfigError('rest.token must be set: it authenticates REST clients and TaskManagers');
     const logger = createLogger('jobmanager');
     const services = createRuntimeServices(config, 'jobmanager');
     const registry = services.slotRegistry!;
@@ -49,7 +50,11 @@ export class JobManagerService {
     );
     const pool =
       config['execution.target'] === 'per-job'
-        ? new TaskManagerPool(createResourceDriver(config, logger, () => rpcPort), config['taskmanager.numberOfTaskSlots'], perSlot(config))
+        ? new TaskManagerPool(
+            createResourceDriver(config, logger, () => rpcPort),
+            config['taskmanager.numberOfTaskSlots'],
+            perSlot(config),
+          )
         : undefined;
     const cleanup = new ExchangeCleanup(config, logger);
     const dispatcher = new Dispatcher(
@@ -59,7 +64,10 @@ export class JobManagerService {
       {
         registry,
         resourceManager,
-        network: { bufferSizeBytes: config['taskmanager.network.buffer-size'], initialCredit: config['taskmanager.network.buffers-per-channel'] },
+        network: {
+          bufferSizeBytes: config['taskmanager.network.buffer-size'],
+          initialCredit: config['taskmanager.network.buffers-per-channel'],
+        },
         slotRequestTimeoutMs: config['slot.request.timeout'],
         exchange: config['execution.exchange'],
         fencingToken: () => SINGLE_LEADER_TOKEN,
@@ -103,13 +111,20 @@ export class JobManagerService {
 
 /** The per-job resource driver: local child processes, or ECS tasks in the cloud. */
 function createResourceDriver(config: ResolvedConfig, logger: Logger, rpcPort: () => number): ResourceDriver {
-  if (config['resourcemanager.driver'] === 'local') return new LocalProcessResourceDriver(config, logger, rpcPort);
+  if (config['resourcemanager.driver'] === 'local')
+    return new LocalProcessResourceDriver(config, logger, rpcPort);
   const cluster = config['resourcemanager.ecs.cluster'];
   const taskDefinition = config['resourcemanager.ecs.task-definition'];
   if (!cluster || !taskDefinition) {
-    throw new ConfigError('resourcemanager.driver=ecs needs resourcemanager.ecs.cluster and resourcemanager.ecs.task-definition');
+    throw new ConfigError(
+      'resourcemanager.driver=ecs needs resourcemanager.ecs.cluster and resourcemanager.ecs.task-definition',
+    );
   }
-  const list = (value: string): string[] => value.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = (value: string): string[] =>
+    value
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   return new EcsResourceDriver({
     cluster,
     taskDefinition,

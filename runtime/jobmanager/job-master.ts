@@ -9,7 +9,13 @@ import { createDeploymentDescriptor } from '../taskmanager/task-deployment';
 import type { Logger } from '../util/logger';
 import { sleep } from '../util/wait';
 import { CONTROL } from './control-messages';
-import type { CancelJobRequest, DeployTaskRequest, TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from './control-messages';
+import type {
+  CancelJobRequest,
+  DeployTaskRequest,
+  TaskMetricsMessage,
+  TaskOutputMessage,
+  TaskStateMessage,
+} from './control-messages';
 import { ExecutionTracker } from './execution-tracker';
 import type { JobDetails, JobOutputPage, JobStatus, JobSubmission, JobSummary } from './gateway';
 import { TERMINAL_JOB_STATUSES } from './gateway';
@@ -91,10 +97,16 @@ export class JobMaster {
   }
 
   onTaskState(m: TaskStateMessage): void {
-    if (m.attempt !== this.attempt || !this.tracker.transition(m.vertexId, m.subtaskIndex, m.state, m.error)) return;
+    if (m.attempt !== this.attempt || !this.tracker.transition(m.vertexId, m.subtaskIndex, m.state, m.error))
+      return;
     if (m.state === 'FAILED') {
       const error = m.error ?? { name: 'Error', message: 'task failed' };
-      this.settleAttempt?.(new AttemptFailure({ ...error, message: `task ${this.taskName(m.vertexId, m.subtaskIndex)} failed: ${error.message}` }));
+      this.settleAttempt?.(
+        new AttemptFailure({
+          ...error,
+          message: `task ${this.taskName(m.vertexId, m.subtaskIndex)} failed: ${error.message}`,
+        }),
+      );
     } else if (m.state === 'FINISHED' && this.tracker.count('FINISHED') === this.tracker.size) {
       this.settleAttempt?.();
     }
@@ -112,7 +124,12 @@ export class JobMaster {
 
   onTaskManagerLost(taskManagerId: string, reason: string): void {
     if (this.settleAttempt && this.tracker.unfinishedOn(taskManagerId) > 0) {
-      this.settleAttempt(new AttemptFailure({ name: 'TaskManagerLostError', message: `TaskManager ${taskManagerId} was lost: ${reason}` }));
+      this.settleAttempt(
+        new AttemptFailure({
+          name: 'TaskManagerLostError',
+          message: `TaskManager ${taskManagerId} was lost: ${reason}`,
+        }),
+      );
     }
   }
 
@@ -146,14 +163,22 @@ export class JobMaster {
 
   private async run(): Promise<void> {
     for (;;) {
-      const failure = await this.runAttempt().catch((err: unknown) => new AttemptFailure(serializeError(err)));
+      const failure = await this.runAttempt().catch(
+        (err: unknown) => new AttemptFailure(serializeError(err)),
+      );
       await this.teardownAttempt(failure ? 'CANCELED' : 'FINISHED');
       if (!failure) return this.end('FINISHED');
       if (this.canceled) return this.end('CANCELED');
       this.failure = { ...failure.serialized, timestamp: Date.now() };
       // Missing slots already waited for slot.request.timeout: restarting would only wait again.
-      const delay = failure.serialized.code === 'SLUICE_NO_RESOURCES' ? undefined : this.ctx.restartStrategy.onFailure(Date.now());
-      this.ctx.logger.warn({ jobId: this.jobId, attempt: this.attempt, cause: failure.message, delay }, 'job attempt failed');
+      const delay =
+        failure.serialized.code === 'SLUICE_NO_RESOURCES'
+          ? undefined
+          : this.ctx.restartStrategy.onFailure(Date.now());
+      this.ctx.logger.warn(
+        { jobId: this.jobId, attempt: this.attempt, cause: failure.message, delay },
+        'job attempt failed',
+      );
       if (delay === undefined) return this.end('FAILED');
       this.status = 'RESTARTING';
       this.restarts++;
@@ -170,16 +195,24 @@ export class JobMaster {
     const settled = new Promise<AttemptFailure | undefined>((resolve) => (this.settleAttempt = resolve));
     const { jobGraph } = this.submission;
     await this.ctx.pool?.ensureStarted(this.jobId, slotRequests(jobGraph));
-    this.slots = await allocateSlots(slotRequests(jobGraph), this.ctx.registry, () => this.usableTaskManagers(), {
-      jobId: this.jobId,
-      jobName: this.name,
-      attempt: this.attempt,
-      timeoutMs: this.ctx.slotRequestTimeoutMs,
-      isCanceled: () => this.canceled,
-    });
-    if (this.canceled) return new AttemptFailure({ name: 'JobCanceledError', message: 'canceled by the user' });
+    this.slots = await allocateSlots(
+      slotRequests(jobGraph),
+      this.ctx.registry,
+      () => this.usableTaskManagers(),
+      {
+        jobId: this.jobId,
+        jobName: this.name,
+        attempt: this.attempt,
+        timeoutMs: this.ctx.slotRequestTimeoutMs,
+        isCanceled: () => this.canceled,
+      },
+    );
+    if (this.canceled)
+      return new AttemptFailure({ name: 'JobCanceledError', message: 'canceled by the user' });
     this.status = 'RUNNING';
-    const deployment = this.deployAll().catch((err: unknown) => this.settleAttempt?.(new AttemptFailure(serializeError(err))));
+    const deployment = this.deployAll().catch((err: unknown) =>
+      this.settleAttempt?.(new AttemptFailure(serializeError(err))),
+    );
     const result = await settled;
     await deployment;
     return result;
@@ -200,16 +233,39 @@ export class JobMaster {
     await Promise.all(vertices.map((v) => this.deploy(v, slotOf)));
   }
 
-  private async deploy(vertex: ExecutionVertex, slotOf: (vertexId: string, subtask: number) => SlotAssignment): Promise<void> {
+  private async deploy(
+    vertex: ExecutionVertex,
+    slotOf: (vertexId: string, subtask: number) => SlotAssignment,
+  ): Promise<void> {
     const slot = slotOf(vertex.vertexId, vertex.subtaskIndex);
-    const network: NetworkSettings = { ...this.ctx.network, bufferTimeoutMs: this.submission.jobGraph.settings.bufferTimeoutMs };
-    const code = { modulePath: '', args: this.submission.args, buildSettings: this.submission.buildSettings, graphHash: this.submission.jobGraph.graphHash };
-    const tdd = createDeploymentDescriptor(this.jobId, this.attempt, this.submission.jobGraph, code, vertex, network);
+    const network: NetworkSettings = {
+      ...this.ctx.network,
+      bufferTimeoutMs: this.submission.jobGraph.settings.bufferTimeoutMs,
+    };
+    // modulePath is the TaskManager's business: it fills in where it cached the bundle.
+    const code = {
+      modulePath: '',
+      args: this.submission.args,
+      buildSettings: this.submission.buildSettings,
+      graphHash: this.submission.jobGraph.graphHash,
+    };
+    const tdd = createDeploymentDescriptor(
+      this.jobId,
+      this.attempt,
+      this.submission.jobGraph,
+      code,
+      vertex,
+      network,
+    );
     const remotePeers: Record<string, PeerAddress> = {};
     for (const channel of [...vertex.inputs, ...vertex.outputs].flatMap((g) => g.channels)) {
       const peer = slotOf(channel.peerVertex, channel.peerSubtask);
       if (peer.taskManagerId !== slot.taskManagerId) {
-        remotePeers[channel.id] = { taskManagerId: peer.taskManagerId, host: peer.dataHost, port: peer.dataPort };
+        remotePeers[channel.id] = {
+          taskManagerId: peer.taskManagerId,
+          host: peer.dataHost,
+          port: peer.dataPort,
+        };
       }
     }
     this.tracker.place(vertex.vertexId, vertex.subtaskIndex, slot.taskManagerId, slot.dataHost);
@@ -230,9 +286,15 @@ export class JobMaster {
   private async teardownAttempt(finalTaskState: 'CANCELED' | 'FINISHED'): Promise<void> {
     this.settleAttempt = undefined;
     const taskManagers = new Set(this.slots.map((s) => s.taskManagerId));
-    const request: CancelJobRequest = { fencingToken: this.ctx.fencingToken(), jobId: this.jobId, attempt: this.attempt };
+    const request: CancelJobRequest = {
+      fencingToken: this.ctx.fencingToken(),
+      jobId: this.jobId,
+      attempt: this.attempt,
+    };
     await Promise.allSettled(
-      [...taskManagers].map((id) => this.ctx.resourceManager.connection(id)?.call(CONTROL.cancelJob, request, 10_000)),
+      [...taskManagers].map((id) =>
+        this.ctx.resourceManager.connection(id)?.call(CONTROL.cancelJob, request, 10_000),
+      ),
     );
     this.tracker.finishAll(finalTaskState);
     await this.ctx.registry.freeJobSlots(this.jobId).catch(() => 0);
@@ -243,9 +305,11 @@ export class JobMaster {
     this.status = status;
     this.endTime = Date.now();
     await this.ctx.pool?.release(this.jobId);
-    await this.ctx.onJobEnded?.(this.jobId, this.exchange).catch((err: unknown) =>
-      this.ctx.logger.warn({ jobId: this.jobId, err }, 'cleaning up after the job failed'),
-    );
+    await this.ctx
+      .onJobEnded?.(this.jobId, this.exchange)
+      .catch((err: unknown) =>
+        this.ctx.logger.warn({ jobId: this.jobId, err }, 'cleaning up after the job failed'),
+      );
     this.ctx.logger.info({ jobId: this.jobId, status, restarts: this.restarts }, 'job ended');
   }
 

@@ -13,7 +13,10 @@ export class JobOutput {
   private dropped = 0;
   attempt = 0;
 
-  constructor(private readonly maxLines = 200_000, private readonly maxResults = 200_000) {}
+  constructor(
+    private readonly maxLines = 200_000,
+    private readonly maxResults = 200_000,
+  ) {}
 
   reset(attempt: number): void {
     this.lines = [];

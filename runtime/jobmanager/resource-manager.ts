@@ -34,7 +34,10 @@ export class ResourceManager {
     private readonly fencingToken: () => number,
     private readonly logger: Logger,
   ) {
-    this.timer = setInterval(() => this.checkHeartbeats(), Math.max(100, Math.floor(heartbeat.intervalMs / 2)));
+    this.timer = setInterval(
+      () => this.checkHeartbeats(),
+      Math.max(100, Math.floor(heartbeat.intervalMs / 2)),
+    );
     this.timer.unref();
   }
 
@@ -66,7 +69,10 @@ export class ResourceManager {
   async taskManagerInfo(): Promise<TaskManagerInfo[]> {
     const views = await this.registry.listTaskManagers();
     return views.map((tm) => {
-      const allocated = tm.allocations.reduce<ResourceProfile>((sum, a) => (a.profile ? addProfiles(sum, a.profile) : sum), ZERO_PROFILE);
+      const allocated = tm.allocations.reduce<ResourceProfile>(
+        (sum, a) => (a.profile ? addProfiles(sum, a.profile) : sum),
+        ZERO_PROFILE,
+      );
       return {
         id: tm.id,
         dataHost: tm.dataHost,
@@ -77,7 +83,14 @@ export class ResourceManager {
         freeResources: subtractProfiles(tm.totalResources, allocated),
         slots: Array.from({ length: tm.numberOfSlots }, (_, index) => {
           const a = tm.allocations.find((x) => x.slotIndex === index);
-          return a ? { index, allocationId: a.allocationId, jobId: a.jobId, ...(a.profile ? { profile: a.profile } : {}) } : { index };
+          return a
+            ? {
+                index,
+                allocationId: a.allocationId,
+                jobId: a.jobId,
+                ...(a.profile ? { profile: a.profile } : {}),
+              }
+            : { index };
         }),
         lastHeartbeat: this.connected.get(tm.id)?.lastHeartbeat ?? 0,
         connected: this.connected.has(tm.id),
@@ -93,12 +106,20 @@ export class ResourceManager {
 
   private async register(connection: RpcConnection, request: RegisterRequest): Promise<RegisterReply> {
     const record = request.record;
-    if (record.id !== connection.peerId) throw new Error(`TaskManager ${connection.peerId} tried to register as ${record.id}`);
+    if (record.id !== connection.peerId)
+      throw new Error(`TaskManager ${connection.peerId} tried to register as ${record.id}`);
     const previous = this.connected.get(record.id);
     if (previous && previous.connection !== connection) previous.connection.close();
     if (this.registryIsLocal) await this.registry.registerTaskManager(record, this.heartbeat.timeoutMs);
     this.connected.set(record.id, { connection, record, lastHeartbeat: Date.now() });
-    this.logger.info({ taskManagerId: record.id, slots: record.numberOfSlots, data: `${record.dataHost}:${record.dataPort}` }, 'TaskManager registered');
+    this.logger.info(
+      {
+        taskManagerId: record.id,
+        slots: record.numberOfSlots,
+        data: `${record.dataHost}:${record.dataPort}`,
+      },
+      'TaskManager registered',
+    );
     return { fencingToken: this.fencingToken(), heartbeatIntervalMs: this.heartbeat.intervalMs };
   }
 

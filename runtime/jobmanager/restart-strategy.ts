@@ -15,7 +15,10 @@ export function createRestartStrategy(config: ResolvedConfig): RestartStrategy {
     case 'none':
       return { description: 'no restarts', onFailure: () => undefined };
     case 'fixed-delay':
-      return fixedDelay(config['restart-strategy.fixed-delay.attempts'], config['restart-strategy.fixed-delay.delay']);
+      return fixedDelay(
+        config['restart-strategy.fixed-delay.attempts'],
+        config['restart-strategy.fixed-delay.delay'],
+      );
     case 'exponential-delay':
       return exponentialDelay(
         config['restart-strategy.exponential-delay.initial-backoff'],
@@ -40,7 +43,12 @@ export function fixedDelay(attempts: number, delayMs: number): RestartStrategy {
   };
 }
 
-export function exponentialDelay(initialMs: number, maxMs: number, multiplier: number, attempts: number): RestartStrategy {
+export function exponentialDelay(
+  initialMs: number,
+  maxMs: number,
+  multiplier: number,
+  attempts: number,
+): RestartStrategy {
   let used = 0;
   let next = initialMs;
   return {

@@ -2,7 +2,13 @@ import type { SlotRegistry, TaskManagerView } from '../coordination/slot-registr
 import { NoResourcesError } from '../errors';
 import type { JobGraph } from '../graph/job-graph';
 import type { ResourceProfile } from '../taskmanager/resource-profile';
-import { describeProfile, profileFits, subtractProfiles, addProfiles, ZERO_PROFILE } from '../taskmanager/resource-profile';
+import {
+  describeProfile,
+  profileFits,
+  subtractProfiles,
+  addProfiles,
+  ZERO_PROFILE,
+} from '../taskmanager/resource-profile';
 import { sleep } from '../util/wait';
 
 /** One slot requested by a job: the k-th shared slot of a slot sharing group. */
@@ -37,7 +43,11 @@ export function slotRequests(jobGraph: JobGraph): SlotRequest[] {
     groups.set(v.slotSharingGroup, g);
   }
   return [...groups].flatMap(([group, g]) =>
-    Array.from({ length: g.count }, (_, index) => ({ group, index, ...(g.profile ? { profile: g.profile } : {}) })),
+    Array.from({ length: g.count }, (_, index) => ({
+      group,
+      index,
+      ...(g.profile ? { profile: g.profile } : {}),
+    })),
   );
 }
 
@@ -90,13 +100,23 @@ async function allocateOne(
 ): Promise<SlotAssignment | undefined> {
   const candidates = views
     .filter((tm) => tm.allocations.length < tm.numberOfSlots && fits(request.profile, tm))
-    .sort((a, b) => b.numberOfSlots - b.allocations.length - (a.numberOfSlots - a.allocations.length) || a.id.localeCompare(b.id));
+    .sort(
+      (a, b) =>
+        b.numberOfSlots - b.allocations.length - (a.numberOfSlots - a.allocations.length) ||
+        a.id.localeCompare(b.id),
+    );
   const allocationId = `${options.jobId}-${options.attempt}-${request.group}-${request.index}`;
   for (const tm of candidates) {
     const taken = new Set(tm.allocations.map((a) => a.slotIndex));
     for (let slotIndex = 0; slotIndex < tm.numberOfSlots; slotIndex++) {
       if (taken.has(slotIndex)) continue;
-      const allocation = { taskManagerId: tm.id, slotIndex, allocationId, jobId: options.jobId, ...(request.profile ? { profile: request.profile } : {}) };
+      const allocation = {
+        taskManagerId: tm.id,
+        slotIndex,
+        allocationId,
+        jobId: options.jobId,
+        ...(request.profile ? { profile: request.profile } : {}),
+      };
       if (!(await registry.allocateSlot(allocation))) continue;
       tm.allocations.push(allocation); // keep the local view current for the next request
       return {
@@ -106,7 +126,8 @@ async function allocateOne(
         dataPort: tm.dataPort,
         slotIndex,
         allocationId,
-        heapMb: request.profile?.heapMb ?? Math.max(16, Math.floor(tm.totalResources.heapMb / tm.numberOfSlots)),
+        heapMb:
+          request.profile?.heapMb ?? Math.max(16, Math.floor(tm.totalResources.heapMb / tm.numberOfSlots)),
       };
     }
   }
@@ -115,11 +136,19 @@ async function allocateOne(
 
 function fits(profile: ResourceProfile | undefined, tm: TaskManagerView): boolean {
   if (!profile) return true;
-  const used = tm.allocations.reduce((sum, a) => (a.profile ? addProfiles(sum, a.profile) : sum), ZERO_PROFILE);
+  const used = tm.allocations.reduce(
+    (sum, a) => (a.profile ? addProfiles(sum, a.profile) : sum),
+    ZERO_PROFILE,
+  );
   return profileFits(profile, subtractProfiles(tm.totalResources, used));
 }
 
-function missingSlotsMessage(options: AllocationOptions, all: readonly SlotRequest[], missing: SlotRequest[], views: TaskManagerView[]): string {
+function missingSlotsMessage(
+  options: AllocationOptions,
+  all: readonly SlotRequest[],
+  missing: SlotRequest[],
+  views: TaskManagerView[],
+): string {
   const byGroup = new Map<string, { needed: number; missing: number; profile?: ResourceProfile }>();
   for (const r of all) {
     const g = byGroup.get(r.group) ?? { needed: 0, missing: 0, ...(r.profile ? { profile: r.profile } : {}) };
@@ -129,7 +158,10 @@ function missingSlotsMessage(options: AllocationOptions, all: readonly SlotReque
   for (const r of missing) byGroup.get(r.group)!.missing++;
   const groups = [...byGroup]
     .filter(([, g]) => g.missing > 0)
-    .map(([name, g]) => `slot sharing group '${name}' needs ${g.needed} slots of ${g.profile ? `profile ${describeProfile(g.profile)}` : 'any profile'}, ${g.missing} missing`)
+    .map(
+      ([name, g]) =>
+        `slot sharing group '${name}' needs ${g.needed} slots of ${g.profile ? `profile ${describeProfile(g.profile)}` : 'any profile'}, ${g.missing} missing`,
+    )
     .join('; ');
   const total = views.reduce((n, tm) => n + tm.numberOfSlots, 0);
   const free = views.reduce((n, tm) => n + tm.numberOfSlots - tm.allocations.length, 0);

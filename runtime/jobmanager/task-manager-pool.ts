@@ -20,7 +20,12 @@ export class TaskManagerPool {
     if (this.started.has(jobId)) return;
     const count = Math.ceil(requests.length / this.slotsPerTaskManager);
     const profile = requests.find((r) => r.profile)?.profile ?? this.defaultProfile;
-    const ids = await this.driver.startTaskManagers({ jobId, count, slotsPerTaskManager: this.slotsPerTaskManager, slotProfile: profile });
+    const ids = await this.driver.startTaskManagers({
+      jobId,
+      count,
+      slotsPerTaskManager: this.slotsPerTaskManager,
+      slotProfile: profile,
+    });
     this.started.set(jobId, ids);
   }
 

@@ -42,7 +42,11 @@ export const DEFAULT_NETWORK_SETTINGS: Readonly<Omit<NetworkSettings, 'bufferTim
  * A failing task fails the job at once: the other tasks are stopped and the promise rejects
  * with the task and operator named.
  */
-export async function runJobEmbedded(jobGraph: JobGraph, code: JobCode, options: EmbeddedRunOptions = {}): Promise<JobResult> {
+export async function runJobEmbedded(
+  jobGraph: JobGraph,
+  code: JobCode,
+  options: EmbeddedRunOptions = {},
+): Promise<JobResult> {
   const jobId = randomUUID().replaceAll('-', '');
   const started = Date.now();
   const network: NetworkSettings = {
@@ -59,44 +63,51 @@ export async function runJobEmbedded(jobGraph: JobGraph, code: JobCode, options:
 
   return new Promise<JobResult>((resolve, reject) => {
     let failed = false;
-    const executor = new TaskExecutor(
-      new LocalChannelProvider(),
-      {
-        onStateChange(task: TaskKey, state: ExecutionState, error?: SerializedError) {
-          if (state === 'FINISHED' && --remaining === 0) {
-            options.signal?.removeEventListener('abort', onAbort);
-            void executor.close().then(() =>
-              resolve({
-                jobId,
-                jobName: jobGraph.jobName,
-                durationMs: Date.now() - started,
-                results,
-                recordsIn: sumRecordsIn(metrics),
-                tasks: Object.fromEntries(metrics),
-              }),
+    const executor = new TaskExecutor(new LocalChannelProvider(), {
+      onStateChange(task: TaskKey, state: ExecutionState, error?: SerializedError) {
+        if (state === 'FINISHED' && --remaining === 0) {
+          options.signal?.removeEventListener('abort', onAbort);
+          void executor.close().then(() =>
+            resolve({
+              jobId,
+              jobName: jobGraph.jobName,
+              durationMs: Date.now() - started,
+              results,
+              recordsIn: sumRecordsIn(metrics),
+              tasks: Object.fromEntries(metrics),
+            }),
+          );
+        }
+        if (state === 'FAILED' && !failed) {
+          failed = true;
+          options.signal?.removeEventListener('abort', onAbort);
+          const name = names.get(`${task.vertexId}/${task.subtaskIndex}`) ?? task.vertexId;
+          const cause = error ? deserializeError(error) : new Error('unknown failure');
+          void executor
+            .cancelJob(jobId)
+            .finally(() =>
+              reject(
+                new JobFailedError(
+                  `job '${jobGraph.jobName}' failed: task '${name}' failed: ${cause.message}`,
+                  { cause },
+                ),
+              ),
             );
-          }
-          if (state === 'FAILED' && !failed) {
-            failed = true;
-            options.signal?.removeEventListener('abort', onAbort);
-            const name = names.get(`${task.vertexId}/${task.subtaskIndex}`) ?? task.vertexId;
-            const cause = error ? deserializeError(error) : new Error('unknown failure');
-            void executor.cancelJob(jobId).finally(() =>
-              reject(new JobFailedError(`job '${jobGraph.jobName}' failed: task '${name}' failed: ${cause.message}`, { cause })),
-            );
-          }
-        },
-        onOutput: (_job, lines) => options.onOutput?.(lines),
-        onResults: (_job, values) => {
-          for (const v of values) results.push(v);
-        },
-        onMetrics: (task, m) => metrics.set(names.get(`${task.vertexId}/${task.subtaskIndex}`) ?? task.vertexId, m),
+        }
       },
-    );
+      onOutput: (_job, lines) => options.onOutput?.(lines),
+      onResults: (_job, values) => {
+        for (const v of values) results.push(v);
+      },
+      onMetrics: (task, m) =>
+        metrics.set(names.get(`${task.vertexId}/${task.subtaskIndex}`) ?? task.vertexId, m),
+    });
     const onAbort = (): void => {
       if (failed) return;
       failed = true;
-      void executor.cancelJob(jobId).finally(() => reject(new JobCanceledError(`job '${jobGraph.jobName}' was canceled`)));
+      void executor
+        .cancelJob(jobId)
+        .finally(() => reject(new JobCanceledError(`job '${jobGraph.jobName}' was canceled`)));
     };
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });

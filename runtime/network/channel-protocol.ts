@@ -13,8 +13,7 @@
  */
 export type DownstreamMessage =
   /** A batch of records: msgpack of an array, in its own (transferable) ArrayBuffer. */
-  | { t: 'data'; buf: ArrayBuffer; n: number }
-  | { t: 'event'; e: ChannelEvent };
+  { t: 'data'; buf: ArrayBuffer; n: number } | { t: 'event'; e: ChannelEvent };
 
 export type UpstreamMessage =
   | { t: 'credit'; n: number }

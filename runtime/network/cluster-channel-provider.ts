@@ -20,7 +20,10 @@ export class ClusterChannelProvider implements ChannelProvider {
     transport?: ExchangeTransport,
   ): Map<string, MessagePort> {
     const ports = new Map<string, MessagePort>();
-    const remote = (id: string, attach: (t: ExchangeTransport, port: MessagePort, peer: PeerAddress) => void): MessagePort | undefined => {
+    const remote = (
+      id: string,
+      attach: (t: ExchangeTransport, port: MessagePort, peer: PeerAddress) => void,
+    ): MessagePort | undefined => {
       const peer = remotePeers[id];
       if (!peer) return undefined;
       if (!transport) throw new Error(`channel ${id} is remote but no exchange transport was given`);
@@ -31,12 +34,20 @@ export class ClusterChannelProvider implements ChannelProvider {
     };
     for (const gate of tdd.inputs) {
       for (const id of gate.channels) {
-        ports.set(id, remote(id, (t, p, peer) => t.registerConsumerChannel(id, p, peer)) ?? this.local.take(id, 'consumer'));
+        ports.set(
+          id,
+          remote(id, (t, p, peer) => t.registerConsumerChannel(id, p, peer)) ??
+            this.local.take(id, 'consumer'),
+        );
       }
     }
     for (const out of tdd.outputs) {
       for (const id of out.channels) {
-        ports.set(id, remote(id, (t, p, peer) => t.connectProducerChannel(id, p, peer)) ?? this.local.take(id, 'producer'));
+        ports.set(
+          id,
+          remote(id, (t, p, peer) => t.connectProducerChannel(id, p, peer)) ??
+            this.local.take(id, 'producer'),
+        );
       }
     }
     return ports;

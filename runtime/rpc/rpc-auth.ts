@@ -63,7 +63,12 @@ export async function startRpcServer(options: {
 
 function acceptHandshake(
   socket: Socket,
-  options: { secret: string; serverId: string; onConnection: (c: RpcConnection) => void; onRejected?: (r: string, remote: string) => void },
+  options: {
+    secret: string;
+    serverId: string;
+    onConnection: (c: RpcConnection) => void;
+    onRejected?: (r: string, remote: string) => void;
+  },
 ): void {
   const nonce = randomBytes(32).toString('hex');
   const decoder = new MessageDecoder(HANDSHAKE_MAX_BYTES);
@@ -86,10 +91,12 @@ function acceptHandshake(
     clearTimeout(timer);
     socket.off('data', onData);
     const hello = messages[0] as Handshake;
-    if (hello?.t !== 'hello' || typeof hello.id !== 'string' || typeof hello.mac !== 'string') return deny('expected hello');
+    if (hello?.t !== 'hello' || typeof hello.id !== 'string' || typeof hello.mac !== 'string')
+      return deny('expected hello');
     const expected = Buffer.from(handshakeMac(options.secret, nonce, hello.id), 'hex');
     const given = Buffer.from(hello.mac, 'hex');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return deny('authentication failed');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return deny('authentication failed');
     socket.write(frameMessage({ t: 'welcome' } satisfies Handshake));
     options.onConnection(new RpcConnection(socket, hello.id, decoder, messages.slice(1)));
   };
@@ -99,7 +106,13 @@ function acceptHandshake(
 }
 
 /** Connects and authenticates as `id`. Rejects with a `NetworkError` that says why. */
-export function connectRpc(options: { host: string; port: number; secret: string; id: string; timeoutMs?: number }): Promise<RpcConnection> {
+export function connectRpc(options: {
+  host: string;
+  port: number;
+  secret: string;
+  id: string;
+  timeoutMs?: number;
+}): Promise<RpcConnection> {
   return new Promise((resolve, reject) => {
     const socket = connect(options.port, options.host);
     const decoder = new MessageDecoder(MAX_HANDSHAKE_REPLY);
@@ -107,7 +120,9 @@ export function connectRpc(options: { host: string; port: number; secret: string
     const fail = (reason: string): void => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new NetworkError(`cannot connect to the job manager at ${options.host}:${options.port}: ${reason}`));
+      reject(
+        new NetworkError(`cannot connect to the job manager at ${options.host}:${options.port}: ${reason}`),
+      );
     };
     const timer = setTimeout(() => fail('handshake timed out'), options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS);
     socket.on('error', (err) => fail(err.message));
@@ -122,7 +137,13 @@ export function connectRpc(options: { host: string; port: number; secret: string
         const m = messages.shift() as Handshake;
         if (m.t === 'challenge') {
           serverId = m.serverId;
-          socket.write(frameMessage({ t: 'hello', id: options.id, mac: handshakeMac(options.secret, m.nonce, options.id) } satisfies Handshake));
+          socket.write(
+            frameMessage({
+              t: 'hello',
+              id: options.id,
+              mac: handshakeMac(options.secret, m.nonce, options.id),
+            } satisfies Handshake),
+          );
         } else if (m.t === 'denied') {
           return fail(`rejected: ${m.reason} (check the cluster token)`);
         } else if (m.t === 'welcome') {

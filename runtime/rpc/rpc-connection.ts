@@ -22,7 +22,10 @@ export const MAX_CONTROL_MESSAGE_BYTES = 64 * 1024 * 1024;
  */
 export class RpcConnection extends EventEmitter {
   private readonly handlers = new Map<string, RpcHandler>();
-  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   private nextId = 1;
   private closed = false;
 
@@ -54,7 +57,8 @@ export class RpcConnection extends EventEmitter {
 
   /** Sends a request and resolves with the peer's reply; rejects on error, timeout or close. */
   call<T = unknown>(method: string, body: unknown, timeoutMs = 30_000): Promise<T> {
-    if (this.closed) return Promise.reject(new NetworkError(`control connection to ${this.peerId} is closed`));
+    if (this.closed)
+      return Promise.reject(new NetworkError(`control connection to ${this.peerId} is closed`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -114,7 +118,8 @@ export class RpcConnection extends EventEmitter {
       const result = await handler(body);
       if (id !== undefined && !this.closed) this.write({ t: 'res', id, ok: true, body: result ?? null });
     } catch (err) {
-      if (id !== undefined && !this.closed) this.write({ t: 'res', id, ok: false, error: serializeError(err) });
+      if (id !== undefined && !this.closed)
+        this.write({ t: 'res', id, ok: false, error: serializeError(err) });
       else this.emit('handler-error', err, method);
     }
   }

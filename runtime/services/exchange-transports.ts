@@ -16,7 +16,9 @@ export function sqsExchange(config: ResolvedConfig, taskManagerId: string, logge
     queuePrefix: config['sqs.queue-prefix'],
     waitTimeSeconds: Math.round(waitMs / 1000),
     ...(config['sqs.endpoint'] ? { endpoint: config['sqs.endpoint'] } : {}),
-    ...(config['sqs.dead-letter-queue-arn'] ? { deadLetterQueueArn: config['sqs.dead-letter-queue-arn'] } : {}),
+    ...(config['sqs.dead-letter-queue-arn']
+      ? { deadLetterQueueArn: config['sqs.dead-letter-queue-arn'] }
+      : {}),
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
     ...(logger ? { logger } : {}),
   });

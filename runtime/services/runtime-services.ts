@@ -21,12 +21,18 @@ export interface RuntimeServices {
   close(): Promise<void>;
 }
 
-export function createRuntimeServices(config: ResolvedConfig, role: 'jobmanager' | 'taskmanager'): RuntimeServices {
+export function createRuntimeServices(
+  config: ResolvedConfig,
+  role: 'jobmanager' | 'taskmanager',
+): RuntimeServices {
   const blobStore = createBlobStore(blobStoreOptions(config));
   const redisUrl = config['high-availability.redis.url'];
   const redis = config['high-availability.type'] === 'redis' && redisUrl !== undefined;
   const slotRegistry: SlotRegistry | undefined = redis
-    ? new RedisSlotRegistry({ url: redisUrlWithPassword(redisUrl, config['high-availability.redis.password']), keyPrefix: config['high-availability.redis.key-prefix'] })
+    ? new RedisSlotRegistry({
+        url: redisUrlWithPassword(redisUrl, config['high-availability.redis.password']),
+        keyPrefix: config['high-availability.redis.key-prefix'],
+      })
     : role === 'jobmanager'
       ? new InMemorySlotRegistry()
       : undefined;

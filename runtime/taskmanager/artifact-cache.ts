@@ -20,7 +20,8 @@ export class ArtifactCache {
 
   /** Local path of the bundle, downloading it on first use. */
   path(sha256: string): Promise<string> {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) return Promise.reject(new StorageError(`invalid artifact id ${sha256}`));
+    if (!/^[0-9a-f]{64}$/.test(sha256))
+      return Promise.reject(new StorageError(`invalid artifact id ${sha256}`));
     const target = join(this.dir, `${sha256}.js`);
     if (existsSync(target)) return Promise.resolve(target);
     let pending = this.inFlight.get(sha256);
@@ -34,7 +35,8 @@ export class ArtifactCache {
   private async download(sha256: string, target: string): Promise<string> {
     const body = await this.blobStore.get(`artifacts/${sha256}.js`);
     const actual = createHash('sha256').update(body).digest('hex');
-    if (actual !== sha256) throw new StorageError(`artifact ${sha256} is corrupted in the blob store (its hash is ${actual})`);
+    if (actual !== sha256)
+      throw new StorageError(`artifact ${sha256} is corrupted in the blob store (its hash is ${actual})`);
     const temp = `${target}.${process.pid}.tmp`;
     writeFileSync(temp, body);
     renameSync(temp, target);

@@ -76,7 +76,12 @@ export class OperatorChain {
     const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
     for (const spec of vertex.operators) {
       const node = nodes.get(spec.id)!;
-      const member: ChainMember = { node, operator: node.transformation.createOperator(), openFeeders: [], finished: false };
+      const member: ChainMember = {
+        node,
+        operator: node.transformation.createOperator(),
+        openFeeders: [],
+        finished: false,
+      };
       for (let input = 0; input < node.inputCount; input++) {
         const chained = vertex.chainedEdges.filter((e) => e.to === node.id && e.input === input).length;
         member.openFeeders.push(chained + (runtime.networkFeeders.get(`${node.id}#${input}`) ?? 0));
@@ -105,7 +110,11 @@ export class OperatorChain {
         keyedState: node.keyed
           ? new HeapKeyedStateBackend(
               node.maxParallelism,
-              keyGroupRangeForSubtask(node.maxParallelism, this.runtime.parallelism, this.runtime.subtaskIndex),
+              keyGroupRangeForSubtask(
+                node.maxParallelism,
+                this.runtime.parallelism,
+                this.runtime.subtaskIndex,
+              ),
               node.name,
             )
           : undefined,

@@ -11,7 +11,14 @@ export interface ResourceProfile {
   managedMb: number;
 }
 
-export const RESOURCE_FIELDS = ['cpuCores', 'heapMb', 'directMb', 'nativeMb', 'networkMb', 'managedMb'] as const;
+export const RESOURCE_FIELDS = [
+  'cpuCores',
+  'heapMb',
+  'directMb',
+  'nativeMb',
+  'networkMb',
+  'managedMb',
+] as const;
 
 export const ZERO_PROFILE: ResourceProfile = Object.freeze({
   cpuCores: 0,

@@ -62,9 +62,18 @@ export class StreamTask {
           }),
       );
       this.outputs.push(...channels);
-      const writer = new RecordWriter(channels, out.partitioner, keySelectors.get(out.edgeId), out.targetMaxParallelism, tdd.subtaskIndex);
+      const writer = new RecordWriter(
+        channels,
+        out.partitioner,
+        keySelectors.get(out.edgeId),
+        out.targetMaxParallelism,
+        tdd.subtaskIndex,
+      );
       this.writers.push(writer);
-      writersByOperator.set(out.sourceOperator, [...(writersByOperator.get(out.sourceOperator) ?? []), writer]);
+      writersByOperator.set(out.sourceOperator, [
+        ...(writersByOperator.get(out.sourceOperator) ?? []),
+        writer,
+      ]);
     }
     const networkFeeders = new Map<string, number>();
     for (const gate of tdd.inputs) {
@@ -74,13 +83,19 @@ export class StreamTask {
     const runtime = {
       subtaskIndex: tdd.subtaskIndex,
       parallelism: tdd.parallelism,
-      sinkContext: { emitOutput: (line: string) => reporter.output(line), emitResult: (v: unknown) => reporter.result(v) },
+      sinkContext: {
+        emitOutput: (line: string) => reporter.output(line),
+        emitResult: (v: unknown) => reporter.result(v),
+      },
       writersByOperator,
       networkFeeders,
     };
     this.chain = new OperatorChain(graph, vertex, runtime, () => void this.finishTask());
     for (const gate of tdd.inputs) {
-      const gateState = { target: this.chain.input(gate.targetOperator, gate.targetInput), open: gate.channels.length };
+      const gateState = {
+        target: this.chain.input(gate.targetOperator, gate.targetInput),
+        open: gate.channels.length,
+      };
       for (const id of gate.channels) this.inputs.push({ port: portOf(ports, id), gate: gateState });
     }
     this.activeSources = [...this.chain.sources];

@@ -48,7 +48,9 @@ export interface TaskDeploymentDescriptor {
 }
 
 /** Readable task name, as Flink shows it: `<vertex name> (<subtask+1>/<parallelism>)`. */
-export function taskName(tdd: Pick<TaskDeploymentDescriptor, 'vertexName' | 'subtaskIndex' | 'parallelism'>): string {
+export function taskName(
+  tdd: Pick<TaskDeploymentDescriptor, 'vertexName' | 'subtaskIndex' | 'parallelism'>,
+): string {
   return `${tdd.vertexName} (${tdd.subtaskIndex + 1}/${tdd.parallelism})`;
 }
 

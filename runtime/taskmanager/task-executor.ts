@@ -45,8 +45,16 @@ export class TaskExecutor {
   ) {}
 
   /** Starts the task's thread. `ports` default to what the channel provider gives for the task. */
-  deploy(tdd: TaskDeploymentDescriptor, options: { resourceLimits?: ResourceLimits; ports?: Map<string, MessagePort> } = {}): TaskKey {
-    const key: TaskKey = { jobId: tdd.jobId, attempt: tdd.attempt, vertexId: tdd.vertexId, subtaskIndex: tdd.subtaskIndex };
+  deploy(
+    tdd: TaskDeploymentDescriptor,
+    options: { resourceLimits?: ResourceLimits; ports?: Map<string, MessagePort> } = {},
+  ): TaskKey {
+    const key: TaskKey = {
+      jobId: tdd.jobId,
+      attempt: tdd.attempt,
+      vertexId: tdd.vertexId,
+      subtaskIndex: tdd.subtaskIndex,
+    };
     const ports = options.ports ?? this.channels.portsFor(tdd);
     const worker = new Worker(BOOTSTRAP, {
       workerData: { tdd, ports: Object.fromEntries(ports) },
@@ -57,11 +65,16 @@ export class TaskExecutor {
     const task: RunningTask = { key, name: taskName(tdd), worker, state: 'DEPLOYING' };
     this.tasks.set(taskId(key), task);
     worker.on('message', (m: TaskThreadMessage) => this.onMessage(task, m));
-    worker.on('error', (err) => this.transition(task, 'FAILED', { name: err.name, message: err.message, stack: err.stack }));
+    worker.on('error', (err) =>
+      this.transition(task, 'FAILED', { name: err.name, message: err.message, stack: err.stack }),
+    );
     worker.on('exit', (code) => {
       this.tasks.delete(taskId(key));
       if (!TERMINAL_STATES.has(task.state)) {
-        this.transition(task, 'FAILED', { name: 'Error', message: `task thread exited with code ${code} before finishing` });
+        this.transition(task, 'FAILED', {
+          name: 'Error',
+          message: `task thread exited with code ${code} before finishing`,
+        });
       }
     });
     this.events.onStateChange(key, 'DEPLOYING');

@@ -6,7 +6,12 @@ import type { TaskManagerRecord } from '../coordination/slot-registry';
 import { ConfigError, SluiceError, serializeError } from '../errors';
 import type { SerializedError } from '../errors';
 import { CONTROL } from '../jobmanager/control-messages';
-import type { CancelJobRequest, DeployTaskRequest, RegisterReply, TaskRef } from '../jobmanager/control-messages';
+import type {
+  CancelJobRequest,
+  DeployTaskRequest,
+  RegisterReply,
+  TaskRef,
+} from '../jobmanager/control-messages';
 import { ClusterChannelProvider } from '../network/cluster-channel-provider';
 import { TcpExchange } from '../network/tcp/tcp-exchange';
 import { TcpExchangeTransport } from '../network/tcp/tcp-exchange-transport';
@@ -77,16 +82,22 @@ export class TaskManagerService {
     this.logger = createLogger('taskmanager', { taskManagerId: this.id });
     this.artifacts = new ArtifactCache(services.blobStore, join(tmpdir(), 'sluice-artifacts'));
     this.executor = new TaskExecutor(this.channels, {
-      onStateChange: (task, state, error) => this.report(CONTROL.taskState, { ...task, state, ...(error ? { error } : {}) }),
-      onOutput: (task, lines) => this.report(CONTROL.taskOutput, { jobId: task.jobId, attempt: task.attempt, lines }),
-      onResults: (task, results) => this.report(CONTROL.taskResults, { jobId: task.jobId, attempt: task.attempt, results }),
+      onStateChange: (task, state, error) =>
+        this.report(CONTROL.taskState, { ...task, state, ...(error ? { error } : {}) }),
+      onOutput: (task, lines) =>
+        this.report(CONTROL.taskOutput, { jobId: task.jobId, attempt: task.attempt, lines }),
+      onResults: (task, results) =>
+        this.report(CONTROL.taskResults, { jobId: task.jobId, attempt: task.attempt, results }),
       onMetrics: (task, metrics) => this.report(CONTROL.taskMetrics, { ...task, metrics }),
     });
   }
 
   static async start(config: ResolvedConfig): Promise<TaskManagerService> {
     const secret = config['rest.token'];
-    if (!secret) throw new ConfigError('rest.token must be set: it is the cluster secret TaskManagers authenticate with');
+    if (!secret)
+      throw new ConfigError(
+        'rest.token must be set: it is the cluster secret TaskManagers authenticate with',
+      );
     const service = new TaskManagerService(config, createRuntimeServices(config, 'taskmanager'), secret);
     await service.startExchange();
     await service.registerInRegistry();
@@ -151,7 +162,9 @@ export class TaskManagerService {
       const alive = await registry.heartbeat(this.id, leaseMs).catch(() => true);
       if (!alive && !this.closed) {
         this.logger.warn('slot registry lease expired: registering again');
-        await registry.registerTaskManager({ ...this.record, registeredAt: Date.now() }, leaseMs).catch(() => undefined);
+        await registry
+          .registerTaskManager({ ...this.record, registeredAt: Date.now() }, leaseMs)
+          .catch(() => undefined);
       }
     };
     this.timers.push(setInterval(() => void renew(), this.config['heartbeat.interval']));
@@ -164,7 +177,10 @@ export class TaskManagerService {
     const timeoutMs = this.config['taskmanager.registration.timeout'];
     while (!this.closed) {
       if (Date.now() - disconnectedSince > timeoutMs) {
-        this.logger.error({ timeoutMs }, 'no job manager reachable within taskmanager.registration.timeout: shutting down');
+        this.logger.error(
+          { timeoutMs },
+          'no job manager reachable within taskmanager.registration.timeout: shutting down',
+        );
         await this.close();
         this.onFatal?.(new SluiceError('SLUICE_TIMEOUT', `no job manager reachable for ${timeoutMs} ms`));
         return;
@@ -187,7 +203,8 @@ export class TaskManagerService {
         disconnectedSince = Date.now();
         if (!this.closed) await this.onJobManagerLost();
       } catch (err) {
-        if (err instanceof SluiceError && !err.retryable) this.logger.error({ err }, 'cannot connect to the job manager');
+        if (err instanceof SluiceError && !err.retryable)
+          this.logger.error({ err }, 'cannot connect to the job manager');
         else this.logger.warn({ err: (err as Error).message }, 'job manager not reachable yet');
       }
       if (!this.closed) await sleep(backoff);
@@ -196,7 +213,10 @@ export class TaskManagerService {
   }
 
   private serve(connection: RpcConnection): void {
-    const heartbeat = setInterval(() => connection.notify(CONTROL.heartbeat, {}), this.config['heartbeat.interval']);
+    const heartbeat = setInterval(
+      () => connection.notify(CONTROL.heartbeat, {}),
+      this.config['heartbeat.interval'],
+    );
     connection.once('close', () => clearInterval(heartbeat));
     connection.handle(CONTROL.deployTask, (body) => this.deploy(body as DeployTaskRequest));
     connection.handle(CONTROL.cancelJob, (body) => this.cancelJob(body as CancelJobRequest));
@@ -204,7 +224,10 @@ export class TaskManagerService {
 
   private checkFencing(token: number): void {
     if (token < this.fencingToken) {
-      throw new SluiceError('SLUICE_CONFLICT', `stale job manager: fencing token ${token} is older than ${this.fencingToken}`);
+      throw new SluiceError(
+        'SLUICE_CONFLICT',
+        `stale job manager: fencing token ${token} is older than ${this.fencingToken}`,
+      );
     }
     this.fencingToken = token;
   }
@@ -225,7 +248,8 @@ export class TaskManagerService {
   private async cancelJob(request: CancelJobRequest): Promise<void> {
     this.checkFencing(request.fencingToken);
     await this.executor.cancelJob(request.jobId, request.attempt);
-    for (const [id, key] of this.taskOfChannel) if (key.jobId === request.jobId) this.taskOfChannel.delete(id);
+    for (const [id, key] of this.taskOfChannel)
+      if (key.jobId === request.jobId) this.taskOfChannel.delete(id);
   }
 
   private failTasksOf(channelIds: string[], error: SluiceError): void {

@@ -2,14 +2,7 @@ import type { SerializedError } from '../errors';
 
 /** Task states (Flink's ExecutionState), as reported by task threads and tracked by job masters. */
 export type ExecutionState =
-  | 'CREATED'
-  | 'SCHEDULED'
-  | 'DEPLOYING'
-  | 'RUNNING'
-  | 'FINISHED'
-  | 'CANCELING'
-  | 'CANCELED'
-  | 'FAILED';
+  'CREATED' | 'SCHEDULED' | 'DEPLOYING' | 'RUNNING' | 'FINISHED' | 'CANCELING' | 'CANCELED' | 'FAILED';
 
 export const TERMINAL_STATES: ReadonlySet<ExecutionState> = new Set(['FINISHED', 'CANCELED', 'FAILED']);
 

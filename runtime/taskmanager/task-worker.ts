@@ -70,7 +70,10 @@ async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {
     const vertex = jobGraph.vertices.find((v) => v.id === tdd.vertexId);
     if (!vertex) throw new GraphMismatchError(`vertex ${tdd.vertexId} is not in the rebuilt job graph`);
     const task = new StreamTask(tdd, graph, vertex, new Map(Object.entries(data.ports)), reporter);
-    metricsTimer = setInterval(() => reporter.send({ type: 'metrics', metrics: task.metrics() }), METRICS_INTERVAL_MS);
+    metricsTimer = setInterval(
+      () => reporter.send({ type: 'metrics', metrics: task.metrics() }),
+      METRICS_INTERVAL_MS,
+    );
     reporter.send({ type: 'state', state: 'RUNNING' });
     await task.run();
     clearInterval(metricsTimer);

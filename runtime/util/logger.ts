@@ -12,7 +12,10 @@ export function createLogger(name: string, bindings: Record<string, unknown> = {
   const level = process.env.SLUICE_LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? 'silent' : 'info');
   const options = { name, level, base: { pid: process.pid, ...bindings } };
   if (process.stderr.isTTY && process.env.SLUICE_LOG_FORMAT !== 'json') {
-    return pino(options, pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
+    return pino(
+      options,
+      pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }),
+    );
   }
   return pino(options, pino.destination(2));
 }

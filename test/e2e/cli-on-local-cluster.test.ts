@@ -22,7 +22,12 @@ interface CliRun {
 function sluice(args: string[], timeoutMs = 60_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), ...args], {
-      env: { ...process.env, SLUICE_REST_URL: cluster.restUrl, SLUICE_TOKEN: cluster.token, SLUICE_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        SLUICE_REST_URL: cluster.restUrl,
+        SLUICE_TOKEN: cluster.token,
+        SLUICE_LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -72,7 +77,10 @@ test('sluice run: word-count at parallelism 4 on both TaskManagers prints the em
 test('sluice run --detached, then cancel: the job ends CANCELED and its slots are freed', async () => {
   const run = await sluice(['run', fixtureJob('unbounded-job'), '-p', '2', '--detached']);
   expect(run.code).toBe(0);
-  const jobId = run.stdout.trim().split(/\s+/).find((w) => /^[0-9a-f]{32}$/.test(w))!;
+  const jobId = run.stdout
+    .trim()
+    .split(/\s+/)
+    .find((w) => /^[0-9a-f]{32}$/.test(w))!;
   expect(jobId).toBeDefined();
   const cancel = await sluice(['cancel', jobId]);
   expect(cancel.code).toBe(0);
@@ -81,14 +89,20 @@ test('sluice run --detached, then cancel: the job ends CANCELED and its slots ar
     if (info.status === 'CANCELED') break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  expect((JSON.parse((await sluice(['info', jobId, '--json'])).stdout) as { status: string }).status).toBe('CANCELED');
+  expect((JSON.parse((await sluice(['info', jobId, '--json'])).stdout) as { status: string }).status).toBe(
+    'CANCELED',
+  );
 });
 
 test('a wrong token and an unreachable job manager give one clear line and exit 1', async () => {
   const wrong = await new Promise<CliRun>((resolve) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), 'list', '--rest-url', cluster.restUrl, '--token', 'nope'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'sluice.js'), 'list', '--rest-url', cluster.restUrl, '--token', 'nope'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => resolve({ code, stdout: '', stderr }));

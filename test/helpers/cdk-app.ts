@@ -9,7 +9,9 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** The feature flags from cdk.json, so tests synthesize what `cdk synth` does. */
 export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
   return cdkJson.context ?? {};
 }
 
@@ -64,7 +66,8 @@ export function iamStatements(template: Template): IamStatement[] {
     for (const r of Object.values(template.findResources(type))) docs.push(r.Properties?.PolicyDocument);
   }
   for (const r of Object.values(template.findResources('AWS::IAM::Role'))) {
-    for (const p of (r.Properties?.Policies ?? []) as Array<{ PolicyDocument: unknown }>) docs.push(p.PolicyDocument);
+    for (const p of (r.Properties?.Policies ?? []) as Array<{ PolicyDocument: unknown }>)
+      docs.push(p.PolicyDocument);
   }
   for (const doc of docs) out.push(...((doc as { Statement: IamStatement[] }).Statement ?? []));
   return out;

@@ -43,7 +43,13 @@ export class TestCluster {
   static async start(overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<TestCluster> {
     const [redis, fauxqs] = await Promise.all([startRedis(), startFauxqs()]);
     const bucket = `sluice-${randomBytes(4).toString('hex')}`;
-    await new S3BlobStore({ bucket, endpoint: fauxqs.endpoint, region: FAUXQS_REGION, forcePathStyle: true, credentials: FAUXQS_CREDENTIALS }).ensureBucket();
+    await new S3BlobStore({
+      bucket,
+      endpoint: fauxqs.endpoint,
+      region: FAUXQS_REGION,
+      forcePathStyle: true,
+      credentials: FAUXQS_CREDENTIALS,
+    }).ensureBucket();
     const config = loadConfig({
       env: {},
       overrides: {
@@ -78,11 +84,28 @@ export class TestCluster {
   async startTaskManager(slots: number, extraEnv: Record<string, string> = {}): Promise<TaskManagerProcess> {
     const id = `tm-${this.taskManagers.length}-${randomBytes(3).toString('hex')}`;
     // A TaskManager orphaned by a crashed test run gives up after 15 s without a job manager.
-    const env: Record<string, string> = { SLUICE_LOG_LEVEL: 'warn', SLUICE_TASKMANAGER_REGISTRATION_TIMEOUT: '15000' };
+    const env: Record<string, string> = {
+      SLUICE_LOG_LEVEL: 'warn',
+      SLUICE_TASKMANAGER_REGISTRATION_TIMEOUT: '15000',
+    };
     const inherit: ConfigKey[] = [
-      'rest.token', 'heartbeat.interval', 'heartbeat.timeout', 'high-availability.type', 'high-availability.redis.url',
-      'high-availability.redis.key-prefix', 'storage.type', 's3.bucket', 's3.endpoint', 's3.region', 's3.path-style-access',
-      's3.access-key', 's3.secret-key', 'sqs.endpoint', 'sqs.region', 'sqs.queue-prefix', 'sqs.wait-time',
+      'rest.token',
+      'heartbeat.interval',
+      'heartbeat.timeout',
+      'high-availability.type',
+      'high-availability.redis.url',
+      'high-availability.redis.key-prefix',
+      'storage.type',
+      's3.bucket',
+      's3.endpoint',
+      's3.region',
+      's3.path-style-access',
+      's3.access-key',
+      's3.secret-key',
+      'sqs.endpoint',
+      'sqs.region',
+      'sqs.queue-prefix',
+      'sqs.wait-time',
     ];
     for (const key of inherit) env[envNameForKey(key)] = String(this.config[key]);
     env[envNameForKey('jobmanager.rpc.port')] = String(this.jobManager.rpcPort);
@@ -102,7 +125,10 @@ export class TestCluster {
       },
     };
     this.taskManagers.push(tm);
-    await waitFor(() => this.jobManager.resourceManager.isConnected(id), { timeoutMs: 20_000, what: `TaskManager ${id} to register` });
+    await waitFor(() => this.jobManager.resourceManager.isConnected(id), {
+      timeoutMs: 20_000,
+      what: `TaskManager ${id} to register`,
+    });
     return tm;
   }
 
@@ -111,7 +137,12 @@ export class TestCluster {
     const { jobGraph, code } = prepareJob(modulePath, args, settings);
     const { code: bytes, sha256 } = await bundleJob(modulePath);
     await this.jobManager.dispatcher.putArtifact(sha256, bytes);
-    const { jobId } = await this.jobManager.dispatcher.submitJob({ jobGraph, artifact: sha256, args: code.args, buildSettings: code.buildSettings });
+    const { jobId } = await this.jobManager.dispatcher.submitJob({
+      jobGraph,
+      artifact: sha256,
+      args: code.args,
+      buildSettings: code.buildSettings,
+    });
     return jobId;
   }
 

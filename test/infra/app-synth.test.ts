@@ -17,7 +17,15 @@ beforeAll(() => {
   assetSynth = synthesizeSluice({ image: { kind: 'asset', directory: REPO_ROOT } }, { outdir });
   concrete = synthesizeSluice(
     { env: { account: '111111111111', region: 'eu-west-1' } },
-    { context: { 'availability-zones:account=111111111111:region=eu-west-1': ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] } },
+    {
+      context: {
+        'availability-zones:account=111111111111:region=eu-west-1': [
+          'eu-west-1a',
+          'eu-west-1b',
+          'eu-west-1c',
+        ],
+      },
+    },
   );
 }, 120_000);
 
@@ -27,7 +35,9 @@ afterAll(() => {
 
 function stagedImageDir(): string {
   assetSynth.app.synth();
-  const dirs = readdirSync(outdir).filter((d) => d.startsWith('asset.') && existsSync(path.join(outdir, d, 'Dockerfile')));
+  const dirs = readdirSync(outdir).filter(
+    (d) => d.startsWith('asset.') && existsSync(path.join(outdir, d, 'Dockerfile')),
+  );
   expect(dirs).toHaveLength(1);
   return path.join(outdir, dirs[0] as string);
 }
@@ -35,7 +45,9 @@ function stagedImageDir(): string {
 test('the image asset stages the repo root with the Dockerfile but without excluded folders', () => {
   const staged = stagedImageDir();
   const entries = readdirSync(staged);
-  expect(entries).toEqual(expect.arrayContaining(['Dockerfile', 'package.json', 'package-lock.json', 'bin', 'runtime']));
+  expect(entries).toEqual(
+    expect.arrayContaining(['Dockerfile', 'package.json', 'package-lock.json', 'bin', 'runtime']),
+  );
   for (const excluded of ['node_modules', '.git', 'cdk.out', '.sluice', 'test', 'infra']) {
     expect(entries).not.toContain(excluded);
   }

@@ -38,7 +38,9 @@ function container(name: string): ContainerDefinition {
 }
 
 function envOf(name: string): Record<string, string> {
-  return Object.fromEntries((container(name).Environment ?? []).map((e) => [e.Name, JSON.stringify(e.Value)]));
+  return Object.fromEntries(
+    (container(name).Environment ?? []).map((e) => [e.Name, JSON.stringify(e.Value)]),
+  );
 }
 
 describe('JobManager', () => {
@@ -52,7 +54,10 @@ describe('JobManager', () => {
   });
 
   test('REST sits behind an internal ALB whose target group checks /healthz on 8081', () => {
-    compute.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal', Type: 'application' });
+    compute.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      Type: 'application',
+    });
     compute.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8081, Protocol: 'HTTP' });
     compute.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       Port: 8081,
@@ -105,7 +110,10 @@ describe('TaskManager', () => {
     expect(tm.Command).toEqual(['taskmanager']);
     expect(tm.PortMappings?.map((p) => p.ContainerPort)).toEqual([6121]);
     expect(envOf('taskmanager').SLUICE_TASKMANAGER_NUMBEROFTASKSLOTS).toBe('"4"');
-    expect((tm.Secrets ?? []).map((s) => s.Name).sort()).toEqual(['SLUICE_HIGH_AVAILABILITY_REDIS_PASSWORD', 'SLUICE_REST_TOKEN']);
+    expect((tm.Secrets ?? []).map((s) => s.Name).sort()).toEqual([
+      'SLUICE_HIGH_AVAILABILITY_REDIS_PASSWORD',
+      'SLUICE_REST_TOKEN',
+    ]);
   });
 
   test('task definition family is stable (IAM for RunTask names it)', () => {
@@ -143,7 +151,9 @@ describe('security groups', () => {
   }
 
   function ingressRules(): Rule[] {
-    const standalone = Object.values(compute.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties as Rule);
+    const standalone = Object.values(compute.findResources('AWS::EC2::SecurityGroupIngress')).map(
+      (r) => r.Properties as Rule,
+    );
     const inline = Object.values(compute.findResources('AWS::EC2::SecurityGroup')).flatMap(
       (r) => (r.Properties?.SecurityGroupIngress ?? []) as Rule[],
     );
@@ -211,12 +221,16 @@ describe('outputs', () => {
 
 describe('configuration handed to the containers', () => {
   test('every SLUICE_* variable and secret is a config key the runtime accepts', () => {
-    const known = new Set([...Object.keys(CONFIG_OPTIONS).map((k) => envNameForKey(k as ConfigKey)), ...RESERVED_ENV_VARS]);
+    const known = new Set([
+      ...Object.keys(CONFIG_OPTIONS).map((k) => envNameForKey(k as ConfigKey)),
+      ...RESERVED_ENV_VARS,
+    ]);
     for (const name of ['jobmanager', 'taskmanager']) {
       const c = container(name);
       const names = [...Object.keys(envOf(name)), ...(c.Secrets ?? []).map((s) => s.Name)];
       expect(names.length).toBeGreaterThan(5);
-      for (const variable of names.filter((n) => n.startsWith('SLUICE_'))) expect([name, variable, known.has(variable)]).toEqual([name, variable, true]);
+      for (const variable of names.filter((n) => n.startsWith('SLUICE_')))
+        expect([name, variable, known.has(variable)]).toEqual([name, variable, true]);
     }
   });
 

@@ -51,7 +51,12 @@ test('object actions are exactly get/put/delete/abort-multipart', () => {
   const objects = withAction(compute, (a) => a === 's3:GetObject');
   expect(objects).toHaveLength(2); // JobManager and TaskManager
   for (const s of objects) {
-    expect(actionsOf(s).sort()).toEqual(['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect(actionsOf(s).sort()).toEqual([
+      's3:AbortMultipartUpload',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:PutObject',
+    ]);
   }
 });
 
@@ -105,6 +110,8 @@ test('secret reads are limited to the Redis token and the REST token', () => {
 });
 
 test('the only `Resource: *` statement is ECR GetAuthorizationToken (it has no resource form)', () => {
-  const star = all.filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')));
+  const star = all.filter(
+    (s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')),
+  );
   for (const s of star) expect(actionsOf(s)).toEqual(['ecr:GetAuthorizationToken']);
 });

@@ -24,7 +24,9 @@ test.each([
   [{ natGateways: 3 }, 'natGateways'],
 ])('rejects %j naming %s', (overrides, key) => {
   expect(() => resolveDeploymentSettings({ image, ...overrides })).toThrow(ConfigError);
-  expect(() => resolveDeploymentSettings({ image, ...overrides })).toThrow(new RegExp(`^${key.replace('.', '\\.')}:`));
+  expect(() => resolveDeploymentSettings({ image, ...overrides })).toThrow(
+    new RegExp(`^${key.replace('.', '\\.')}:`),
+  );
 });
 
 test('an empty s3Prefix means the bucket root', () => {

@@ -19,7 +19,11 @@ let customPrefix: Template;
 
 beforeAll(() => {
   stateful = synthesizeSluice({ checkpointExpirationDays: 9, noncurrentVersionExpirationDays: 4 }).stateful;
-  customPrefix = synthesizeSluice({ s3Prefix: 'teams/etl', namePrefix: 'etl', exchangeQueuePrefix: 'etl-x' }).stateful;
+  customPrefix = synthesizeSluice({
+    s3Prefix: 'teams/etl',
+    namePrefix: 'etl',
+    exchangeQueuePrefix: 'etl-x',
+  }).stateful;
 }, 120_000);
 
 function lifecycleRules(template: Template): LifecycleRule[] {
@@ -108,7 +112,10 @@ describe('redis', () => {
   test('auth token is a generated Secrets Manager secret, resolved at deploy time', () => {
     const secrets = stateful.findResources('AWS::SecretsManager::Secret');
     const [secretId, secret] = Object.entries(secrets)[0] ?? [];
-    expect(secret?.Properties?.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
+    expect(secret?.Properties?.GenerateSecretString).toMatchObject({
+      PasswordLength: 64,
+      ExcludePunctuation: true,
+    });
     const group = Object.values(stateful.findResources('AWS::ElastiCache::ReplicationGroup'))[0];
     const token = JSON.stringify(group?.Properties?.AuthToken);
     expect(token).toContain('{{resolve:secretsmanager:');
@@ -122,7 +129,9 @@ describe('redis', () => {
       SecurityGroupIds: [{ 'Fn::GetAtt': [Match.anyValue(), 'GroupId'] }],
     });
     stateful.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupEgress: [Match.objectLike({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' })],
+      SecurityGroupEgress: [
+        Match.objectLike({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' }),
+      ],
     });
   });
 });
@@ -138,7 +147,9 @@ describe('exchange queues', () => {
 
   test('template queue is FIFO, encrypted, redrives to the DLQ', () => {
     const queues = stateful.findResources('AWS::SQS::Queue');
-    const dlqId = Object.entries(queues).find(([, q]) => q.Properties?.QueueName === 'sluice-exchange-dlq.fifo')?.[0];
+    const dlqId = Object.entries(queues).find(
+      ([, q]) => q.Properties?.QueueName === 'sluice-exchange-dlq.fifo',
+    )?.[0];
     expect(dlqId).toBeDefined();
     stateful.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 'sluice-exchange-template.fifo',

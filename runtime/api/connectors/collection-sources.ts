@@ -8,7 +8,8 @@ const BATCH = 512;
  * function of n for a restored reader to continue where it was.
  */
 export function generatorSource<T>(count: number, make: (n: number) => T): Source<T> {
-  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`generator source: count must be a safe integer >= 0, got ${count}`);
+  if (!Number.isSafeInteger(count) || count < 0)
+    throw new RangeError(`generator source: count must be a safe integer >= 0, got ${count}`);
   return {
     boundedness: 'bounded',
     createReader({ subtaskIndex, parallelism }) {

@@ -70,7 +70,13 @@ class FileLinesReader implements SourceReader<string, { offset: number }> {
     this.fd = -1;
   }
 
-  private emitLine(output: ReaderOutput<string>, chunk: Buffer, from: number, to: number, newline: 0 | 1): void {
+  private emitLine(
+    output: ReaderOutput<string>,
+    chunk: Buffer,
+    from: number,
+    to: number,
+    newline: 0 | 1,
+  ): void {
     const lineEnd = to > from && chunk[to - 1] === 0x0d ? to - 1 : to; // tolerate CRLF
     this.offset += to - from + newline;
     output.collect(chunk.toString('utf8', from, lineEnd));

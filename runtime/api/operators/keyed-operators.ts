@@ -1,5 +1,11 @@
 import { InvalidJobError } from '../../errors';
-import type { KeyedProcessFunction, KeySelector, ProcessContext, ReduceFunction, ValueState } from '../functions';
+import type {
+  KeyedProcessFunction,
+  KeySelector,
+  ProcessContext,
+  ReduceFunction,
+  ValueState,
+} from '../functions';
 import type { KeyedStateBackendAccess, OperatorContext } from './stream-operator';
 import { StreamOperator } from './stream-operator';
 
@@ -12,7 +18,8 @@ abstract class KeyedOneInputOperator<OUT> extends StreamOperator<OUT> {
   }
 
   override open(context: OperatorContext): void {
-    if (!context.keyedState) throw new InvalidJobError(`operator '${context.operatorName}' needs a keyed input`);
+    if (!context.keyedState)
+      throw new InvalidJobError(`operator '${context.operatorName}' needs a keyed input`);
     this.state = context.keyedState;
   }
 
@@ -28,7 +35,10 @@ abstract class KeyedOneInputOperator<OUT> extends StreamOperator<OUT> {
 export class ReduceOperator<T> extends KeyedOneInputOperator<T> {
   private aggregate!: ValueState<T>;
 
-  constructor(keySelector: KeySelector<unknown, unknown>, private readonly fn: ReduceFunction<T>) {
+  constructor(
+    keySelector: KeySelector<unknown, unknown>,
+    private readonly fn: ReduceFunction<T>,
+  ) {
     super(keySelector);
   }
 
@@ -49,7 +59,10 @@ export class KeyedProcessOperator<IN, OUT> extends KeyedOneInputOperator<OUT> {
   private context!: ProcessContext;
   private readonly processFn: (value: IN, ctx: ProcessContext, out: { collect(r: OUT): void }) => void;
 
-  constructor(keySelector: KeySelector<unknown, unknown>, private readonly fn: KeyedProcessFunction<IN, OUT>) {
+  constructor(
+    keySelector: KeySelector<unknown, unknown>,
+    private readonly fn: KeyedProcessFunction<IN, OUT>,
+  ) {
     super(keySelector);
     this.processFn = typeof fn === 'function' ? fn : fn.processElement.bind(fn);
   }
@@ -69,9 +82,14 @@ export class KeyedProcessOperator<IN, OUT> extends KeyedOneInputOperator<OUT> {
 }
 
 /** A `ProcessContext` over an operator's runtime info and keyed state. */
-export function processContext(context: OperatorContext, state: KeyedStateBackendAccess | undefined): ProcessContext {
+export function processContext(
+  context: OperatorContext,
+  state: KeyedStateBackendAccess | undefined,
+): ProcessContext {
   const noState = (): never => {
-    throw new InvalidJobError(`operator '${context.operatorName}' uses keyed state but its input is not keyed`);
+    throw new InvalidJobError(
+      `operator '${context.operatorName}' uses keyed state but its input is not keyed`,
+    );
   };
   return {
     subtaskIndex: context.subtaskIndex,

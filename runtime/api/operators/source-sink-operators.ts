@@ -12,7 +12,10 @@ export class SourceOperator<T> extends StreamOperator<T> {
   }
 
   override async open(context: OperatorContext): Promise<void> {
-    this.reader = this.source.createReader({ subtaskIndex: context.subtaskIndex, parallelism: context.parallelism });
+    this.reader = this.source.createReader({
+      subtaskIndex: context.subtaskIndex,
+      parallelism: context.parallelism,
+    });
     await this.reader.start?.();
   }
 

@@ -232,7 +232,12 @@ export class SqsQueueClient {
       FifoThroughputLimit: 'perMessageGroupId',
       VisibilityTimeout: String(this.config.visibilityTimeoutSeconds),
       ...(this.config.deadLetterQueueArn
-        ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: this.config.deadLetterQueueArn, maxReceiveCount: 5 }) }
+        ? {
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: this.config.deadLetterQueueArn,
+              maxReceiveCount: 5,
+            }),
+          }
         : {}),
     };
     try {

@@ -59,7 +59,10 @@ export class ChannelRouter {
   /** Throws if `channelId` already has a local port here. */
   assertFree(channelId: string): void {
     if (this.producers.has(channelId) || this.consumers.get(channelId)?.port) {
-      throw new SluiceError('SLUICE_CONFLICT', `channel '${channelId}' is already routed by this TaskManager`);
+      throw new SluiceError(
+        'SLUICE_CONFLICT',
+        `channel '${channelId}' is already routed by this TaskManager`,
+      );
     }
   }
 
@@ -164,7 +167,8 @@ export class ChannelRouter {
 
   /** Closes every port and forgets every channel (shutdown). */
   closeAll(): void {
-    for (const channel of this.producers.values()) detachPort(channel.port, channel.onMessage, channel.onClose);
+    for (const channel of this.producers.values())
+      detachPort(channel.port, channel.onMessage, channel.onClose);
     for (const channel of this.consumers.values()) {
       if (channel.port) detachPort(channel.port, channel.onMessage, channel.onClose);
     }
@@ -196,7 +200,10 @@ export class ChannelRouter {
       return;
     }
     if (!isDownstreamMessage(message)) {
-      return this.fail(channel, new FrameFormatError(`producer of '${channel.id}' posted an invalid message`));
+      return this.fail(
+        channel,
+        new FrameFormatError(`producer of '${channel.id}' posted an invalid message`),
+      );
     }
     let frame: Buffer[];
     try {
@@ -260,7 +267,8 @@ export class ChannelRouter {
     const channel = this.consumerFor(link, frame.channelId);
     if (!channel) return;
     const message = decodeChannelMessage(frame);
-    if (message.t !== 'data' && message.t !== 'event') throw new FrameFormatError('upstream message in a downstream frame');
+    if (message.t !== 'data' && message.t !== 'event')
+      throw new FrameFormatError('upstream message in a downstream frame');
     if (channel.port) return postDownstream(channel.port, message);
     const size = heldSize(message);
     channel.inbox.push(message);
@@ -268,9 +276,12 @@ export class ChannelRouter {
     this.heldBytes += size;
     if (this.heldBytes > this.config.maxHeldBytes) {
       // Credits bound what a well-behaved producer sends; fail loudly rather than grow.
-      throw new NetworkError(`more than ${this.config.maxHeldBytes} bytes held for unregistered consumer channels`, {
-        retryable: false,
-      });
+      throw new NetworkError(
+        `more than ${this.config.maxHeldBytes} bytes held for unregistered consumer channels`,
+        {
+          retryable: false,
+        },
+      );
     }
   }
 
@@ -317,7 +328,11 @@ function resumeProducer(channel: ProducerChannel): void {
   channel.port.on('message', channel.onMessage);
 }
 
-function detachPort(port: MessagePort, onMessage: ((m: unknown) => void) | undefined, onClose: (() => void) | undefined): void {
+function detachPort(
+  port: MessagePort,
+  onMessage: ((m: unknown) => void) | undefined,
+  onClose: (() => void) | undefined,
+): void {
   if (onMessage) port.off('message', onMessage);
   if (onClose) port.off('close', onClose);
   port.close();

@@ -85,10 +85,12 @@ export function encodeFrame(
   prefixBytes = 0,
 ): Buffer[] {
   const idBytes = Buffer.byteLength(channelId, 'utf8');
-  if (idBytes > MAX_CHANNEL_ID_BYTES) throw new FrameFormatError(`channel id of ${idBytes} bytes is too long`);
+  if (idBytes > MAX_CHANNEL_ID_BYTES)
+    throw new FrameFormatError(`channel id of ${idBytes} bytes is too long`);
   const headerBytes = FRAME_HEADER_BYTES + idBytes + prefixBytes;
   const total = headerBytes + (body?.byteLength ?? 0);
-  if (total > maxFrameBytes) throw new FrameTooLargeError(total, maxFrameBytes, `${frameTypeName(type)} frame`);
+  if (total > maxFrameBytes)
+    throw new FrameTooLargeError(total, maxFrameBytes, `${frameTypeName(type)} frame`);
   const header = Buffer.allocUnsafe(headerBytes);
   header.writeUInt32BE(total, 0);
   header.writeUInt8(type, 4);
@@ -100,16 +102,34 @@ export function encodeFrame(
 }
 
 /** A frame whose payload is msgpack of `value`, in one buffer (small control messages). */
-export function encodeMessageFrame(type: FrameType, channelId: string, value: unknown, maxFrameBytes: number): Buffer {
+export function encodeMessageFrame(
+  type: FrameType,
+  channelId: string,
+  value: unknown,
+  maxFrameBytes: number,
+): Buffer {
   const parts = encodeFrame(type, channelId, packPayload(value), maxFrameBytes);
   // One buffer: msgpackr's output is a view into its scratch space, so copy it out anyway.
   return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
 }
 
 /** DATA frame; the record bytes are written straight from the task's transferred ArrayBuffer. */
-export function encodeDataFrame(channelId: string, buf: ArrayBuffer, n: number, maxFrameBytes: number): Buffer[] {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new FrameFormatError(`invalid record count ${n}`);
-  return encodeFrame(FrameType.DATA, channelId, new Uint8Array(buf), maxFrameBytes, (h, o) => h.writeUInt32BE(n, o), 4);
+export function encodeDataFrame(
+  channelId: string,
+  buf: ArrayBuffer,
+  n: number,
+  maxFrameBytes: number,
+): Buffer[] {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new FrameFormatError(`invalid record count ${n}`);
+  return encodeFrame(
+    FrameType.DATA,
+    channelId,
+    new Uint8Array(buf),
+    maxFrameBytes,
+    (h, o) => h.writeUInt32BE(n, o),
+    4,
+  );
 }
 
 /** Encodes a channel message (either direction) as the frame that carries it. */
@@ -156,7 +176,8 @@ export function decodeChannelMessage(frame: Frame): DownstreamMessage | Upstream
     }
     case FrameType.CREDIT: {
       const msg = unpackPayload(payload, 'CREDIT') as { t?: unknown; n?: unknown };
-      if (msg?.t !== 'credit' || !Number.isSafeInteger(msg.n)) throw new FrameFormatError('malformed CREDIT frame');
+      if (msg?.t !== 'credit' || !Number.isSafeInteger(msg.n))
+        throw new FrameFormatError('malformed CREDIT frame');
       return { t: 'credit', n: msg.n as number };
     }
     case FrameType.EOP_ACK: {
@@ -219,7 +240,8 @@ export class FrameDecoder {
       if (this.buffered < 4) return undefined;
       const length = this.peekUInt32();
       if (length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes);
-      if (length < FRAME_HEADER_BYTES) throw new FrameFormatError(`frame length ${length} is shorter than a header`);
+      if (length < FRAME_HEADER_BYTES)
+        throw new FrameFormatError(`frame length ${length} is shorter than a header`);
       this.frameLength = length;
     }
     if (this.buffered < this.frameLength) return undefined;
@@ -289,7 +311,8 @@ function parseFrame(bytes: Buffer): Frame {
   if (!KNOWN_TYPES.has(type)) throw new FrameFormatError(`unknown frame type ${type}`);
   const idBytes = bytes.readUInt16BE(5);
   const payloadStart = FRAME_HEADER_BYTES + idBytes;
-  if (payloadStart > bytes.length) throw new FrameFormatError(`channel id overruns a frame of ${bytes.length} bytes`);
+  if (payloadStart > bytes.length)
+    throw new FrameFormatError(`channel id overruns a frame of ${bytes.length} bytes`);
   const channelId = idBytes === 0 ? '' : bytes.toString('utf8', FRAME_HEADER_BYTES, payloadStart);
   return { type: type as FrameType, channelId, payload: bytes.subarray(payloadStart) };
 }

@@ -116,7 +116,9 @@ export class FrameConnection {
       options.handshakeTimeoutMs,
     );
     if (this.role === 'acceptor') {
-      this.writeRaw([this.message(FrameType.CHALLENGE, { v: PROTOCOL_VERSION, id: options.localId, nonce: this.nonce })]);
+      this.writeRaw([
+        this.message(FrameType.CHALLENGE, { v: PROTOCOL_VERSION, id: options.localId, nonce: this.nonce }),
+      ]);
     }
   }
 
@@ -207,7 +209,10 @@ export class FrameConnection {
       }
     } catch (err) {
       const cause = err instanceof Error ? err : new FrameFormatError(describeError(err));
-      this.options.logger.warn({ err: cause, remote: this.remoteAddress, peer: this.peerId }, 'closing connection');
+      this.options.logger.warn(
+        { err: cause, remote: this.remoteAddress, peer: this.peerId },
+        'closing connection',
+      );
       this.destroy(cause);
     }
   }
@@ -222,7 +227,9 @@ export class FrameConnection {
   private onHandshakeFrame(frame: Frame): void {
     const expected = this.role === 'acceptor' ? [FrameType.HELLO] : this.expectedHandshakeFrames();
     if (!(expected as number[]).includes(frame.type)) {
-      throw new FrameFormatError(`expected ${expected.map(frameTypeName).join('/')}, got ${frameTypeName(frame.type)}`);
+      throw new FrameFormatError(
+        `expected ${expected.map(frameTypeName).join('/')}, got ${frameTypeName(frame.type)}`,
+      );
     }
     switch (frame.type) {
       case FrameType.HELLO:
@@ -250,7 +257,9 @@ export class FrameConnection {
     this.peerId = hello.id;
     if (this.handlers.admit(this, hello.id) === 'duplicate') return this.refuse('duplicate');
     this.writeRaw([
-      this.message(FrameType.WELCOME, { mac: acceptorProof(this.options.secret, hello.nonce, this.options.localId, hello.id) }),
+      this.message(FrameType.WELCOME, {
+        mac: acceptorProof(this.options.secret, hello.nonce, this.options.localId, hello.id),
+      }),
     ]);
     this.activate();
   }
@@ -258,7 +267,8 @@ export class FrameConnection {
   /** Dialer: check who answered and prove we hold the token. */
   private onChallenge(payload: Buffer): void {
     const challenge = parseChallenge(payload);
-    if (challenge.v !== PROTOCOL_VERSION) throw new PeerAuthenticationError(`peer speaks protocol ${challenge.v}`);
+    if (challenge.v !== PROTOCOL_VERSION)
+      throw new PeerAuthenticationError(`peer speaks protocol ${challenge.v}`);
     if (challenge.id !== this.options.expectedPeerId) {
       throw new PeerAuthenticationError(
         `expected TaskManager '${this.options.expectedPeerId}' at ${this.remoteAddress}, found '${challenge.id}'`,
@@ -266,13 +276,25 @@ export class FrameConnection {
     }
     this.peerId = challenge.id;
     const mac = dialerProof(this.options.secret, challenge.nonce, this.options.localId, challenge.id);
-    this.writeRaw([this.message(FrameType.HELLO, { v: PROTOCOL_VERSION, id: this.options.localId, mac, nonce: this.nonce })]);
+    this.writeRaw([
+      this.message(FrameType.HELLO, {
+        v: PROTOCOL_VERSION,
+        id: this.options.localId,
+        mac,
+        nonce: this.nonce,
+      }),
+    ]);
   }
 
   /** Dialer: the acceptor must prove it holds the token too before we send it any records. */
   private onWelcome(payload: Buffer): void {
     const welcome = parseWelcome(payload);
-    const expected = acceptorProof(this.options.secret, this.nonce, this.peerId as string, this.options.localId);
+    const expected = acceptorProof(
+      this.options.secret,
+      this.nonce,
+      this.peerId as string,
+      this.options.localId,
+    );
     if (!proofMatches(expected, welcome.mac)) {
       throw new PeerAuthenticationError(`TaskManager '${this.peerId}' failed to prove the cluster token`);
     }
@@ -292,7 +314,10 @@ export class FrameConnection {
   /** Acceptor: tell the dialer why, then close once the REJECT is flushed. */
   private refuse(reason: RejectReason, detail?: string): void {
     if (reason !== 'duplicate') {
-      this.options.logger.warn({ remote: this.remoteAddress, reason, detail }, 'refused TCP exchange connection');
+      this.options.logger.warn(
+        { remote: this.remoteAddress, reason, detail },
+        'refused TCP exchange connection',
+      );
       this.cause ??= new PeerAuthenticationError(`refused connection from ${this.remoteAddress}: ${reason}`);
     } else {
       this.closeRequested = true;
@@ -322,7 +347,8 @@ export class FrameConnection {
   private onClose(): void {
     this.clearHandshakeTimer();
     this.state = 'CLOSED';
-    const cause = this.cause ?? (this.closeRequested ? undefined : new NetworkError('connection closed by peer'));
+    const cause =
+      this.cause ?? (this.closeRequested ? undefined : new NetworkError('connection closed by peer'));
     this.handlers.closed(this, cause);
   }
 }

@@ -47,18 +47,31 @@ export function newNonce(): Buffer {
 }
 
 /** The dialer's proof: it knows the token and answers this acceptor's nonce. */
-export function dialerProof(secret: string, acceptorNonce: Buffer, dialerId: string, acceptorId: string): Buffer {
+export function dialerProof(
+  secret: string,
+  acceptorNonce: Buffer,
+  dialerId: string,
+  acceptorId: string,
+): Buffer {
   return proof(secret, 'sluice-tcp/1 dialer', dialerId, acceptorId, acceptorNonce);
 }
 
 /** The acceptor's proof: it knows the token and answers this dialer's nonce. */
-export function acceptorProof(secret: string, dialerNonce: Buffer, acceptorId: string, dialerId: string): Buffer {
+export function acceptorProof(
+  secret: string,
+  dialerNonce: Buffer,
+  acceptorId: string,
+  dialerId: string,
+): Buffer {
   return proof(secret, 'sluice-tcp/1 acceptor', acceptorId, dialerId, dialerNonce);
 }
 
 function proof(secret: string, label: string, selfId: string, otherId: string, nonce: Buffer): Buffer {
   // JSON keeps the fields unambiguous whatever characters the ids contain.
-  return createHmac('sha256', secret).update(JSON.stringify([label, selfId, otherId])).update(nonce).digest();
+  return createHmac('sha256', secret)
+    .update(JSON.stringify([label, selfId, otherId]))
+    .update(nonce)
+    .digest();
 }
 
 /** Constant-time comparison; a length mismatch is not secret (MACs have a fixed size). */
@@ -68,7 +81,11 @@ export function proofMatches(expected: Buffer, actual: Buffer): boolean {
 
 export function parseChallenge(payload: Buffer): ChallengePayload {
   const value = record(unpackPayload(payload, 'CHALLENGE'), 'CHALLENGE');
-  return { v: num(value.v, 'CHALLENGE.v'), id: str(value.id, 'CHALLENGE.id'), nonce: nonce(value.nonce, 'CHALLENGE') };
+  return {
+    v: num(value.v, 'CHALLENGE.v'),
+    id: str(value.id, 'CHALLENGE.id'),
+    nonce: nonce(value.nonce, 'CHALLENGE'),
+  };
 }
 
 export function parseHello(payload: Buffer): HelloPayload {

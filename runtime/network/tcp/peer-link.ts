@@ -89,7 +89,11 @@ export class PeerLink {
     this.queue.push(frame);
     for (const part of frame) this.queuedBytes += part.length;
     if (this.queuedBytes > this.env.maxQueuedBytes) {
-      this.giveUp(new NetworkError(`more than ${this.env.maxQueuedBytes} bytes queued for '${this.peerId}' while connecting`));
+      this.giveUp(
+        new NetworkError(
+          `more than ${this.env.maxQueuedBytes} bytes queued for '${this.peerId}' while connecting`,
+        ),
+      );
     }
     return true;
   }
@@ -109,7 +113,10 @@ export class PeerLink {
       const old = this.conn;
       this.conn = undefined;
       old.destroy();
-      this.env.lost(this, new NetworkError(`TaskManager '${this.peerId}' reconnected; the previous connection is gone`));
+      this.env.lost(
+        this,
+        new NetworkError(`TaskManager '${this.peerId}' reconnected; the previous connection is gone`),
+      );
     }
     if (this.pendingDial && this.pendingDial !== conn) {
       this.pendingDial.destroy();
@@ -130,7 +137,10 @@ export class PeerLink {
     if (conn !== this.pendingDial || reason !== 'duplicate') return;
     this.pendingDial = undefined;
     if (this.state !== 'CONNECTING') return;
-    this.env.logger.debug({ peer: this.peerId }, 'dial refused as duplicate; waiting for the peer to connect');
+    this.env.logger.debug(
+      { peer: this.peerId },
+      'dial refused as duplicate; waiting for the peer to connect',
+    );
     this.schedule(this.env.duplicateWaitMs);
   }
 
@@ -151,7 +161,10 @@ export class PeerLink {
       return this.giveUp(cause ?? new NetworkError(`could not connect to TaskManager '${this.peerId}'`));
     }
     const backoff = Math.min(this.env.retryMaxMs, this.env.retryBaseMs * 2 ** (this.attempts - 1));
-    this.env.logger.debug({ peer: this.peerId, attempt: this.attempts, backoff, err: cause }, 'dial failed; retrying');
+    this.env.logger.debug(
+      { peer: this.peerId, attempt: this.attempts, backoff, err: cause },
+      'dial failed; retrying',
+    );
     this.schedule(backoff * (0.8 + Math.random() * 0.4));
   }
 
@@ -172,9 +185,12 @@ export class PeerLink {
 
   private dialNext(): void {
     if (this.shutDown || this.state !== 'CONNECTING') return;
-    if (!this.address) return this.giveUp(new NetworkError(`no address known for TaskManager '${this.peerId}'`));
+    if (!this.address)
+      return this.giveUp(new NetworkError(`no address known for TaskManager '${this.peerId}'`));
     if (this.attempts >= this.env.maxConnectAttempts) {
-      return this.giveUp(new NetworkError(`TaskManager '${this.peerId}' did not connect back after refusing ours`));
+      return this.giveUp(
+        new NetworkError(`TaskManager '${this.peerId}' did not connect back after refusing ours`),
+      );
     }
     this.attempts++;
     this.pendingDial = this.env.dial(this, this.address);
@@ -197,7 +213,10 @@ export class PeerLink {
     this.queue = [];
     this.queuedBytes = 0;
     this.state = 'IDLE';
-    this.env.logger.warn({ peer: this.peerId, attempts: this.attempts, err: cause }, 'giving up on TaskManager link');
+    this.env.logger.warn(
+      { peer: this.peerId, attempts: this.attempts, err: cause },
+      'giving up on TaskManager link',
+    );
     this.env.lost(this, cause);
   }
 

@@ -9,7 +9,9 @@ export class FrameTooLargeError extends NetworkError {
   readonly maxFrameBytes: number;
 
   constructor(frameBytes: number, maxFrameBytes: number, what = 'frame') {
-    super(`${what} of ${frameBytes} bytes exceeds the maximum of ${maxFrameBytes} bytes`, { retryable: false });
+    super(`${what} of ${frameBytes} bytes exceeds the maximum of ${maxFrameBytes} bytes`, {
+      retryable: false,
+    });
     this.frameBytes = frameBytes;
     this.maxFrameBytes = maxFrameBytes;
   }

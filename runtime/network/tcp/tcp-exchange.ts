@@ -94,7 +94,8 @@ export class TcpExchange {
     this.logger = options.logger ?? createLogger('tcp-exchange', { taskManagerId: options.taskManagerId });
     this.server = createServer((socket) => this.accept(socket));
     this.router = new ChannelRouter(this.config, this.logger, (channelId, error) => {
-      for (const listener of this.channelFailureListeners) safeCall(this.logger, () => listener(channelId, error));
+      for (const listener of this.channelFailureListeners)
+        safeCall(this.logger, () => listener(channelId, error));
     });
     this.handlers = this.connectionHandlers();
     this.linkEnv = {
@@ -112,7 +113,8 @@ export class TcpExchange {
 
   /** Listens; resolves with the bound address (the one to publish to peers). */
   async start(): Promise<{ host: string; port: number }> {
-    if (this.state !== 'CREATED') throw new NetworkError('TcpExchange was already started', { retryable: false });
+    if (this.state !== 'CREATED')
+      throw new NetworkError('TcpExchange was already started', { retryable: false });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void =>
         reject(new NetworkError(`cannot listen on ${this.config.host}:${this.config.port}`, { cause: err }));
@@ -242,14 +244,16 @@ export class TcpExchange {
     if (this.state === 'CLOSED') return;
     const channelIds = this.router.linkLost(link);
     this.logger.warn({ peer: link.peerId, channels: channelIds.length, err: cause }, 'lost TaskManager peer');
-    for (const listener of this.peerLostListeners) safeCall(this.logger, () => listener(link.peerId, channelIds));
+    for (const listener of this.peerLostListeners)
+      safeCall(this.logger, () => listener(link.peerId, channelIds));
   }
 
   private accept(socket: Socket): void {
     if (this.state !== 'LISTENING') return void socket.destroy();
     this.accepted++;
     let handshaking = 0;
-    for (const conn of this.connections) if (conn.role === 'acceptor' && conn.state === 'HANDSHAKING') handshaking++;
+    for (const conn of this.connections)
+      if (conn.role === 'acceptor' && conn.state === 'HANDSHAKING') handshaking++;
     if (handshaking >= MAX_PENDING_HANDSHAKES) {
       // Unauthenticated sockets cost us buffers and timers: cap them so a flood cannot pile up.
       this.refused++;
@@ -261,7 +265,10 @@ export class TcpExchange {
   private dial(link: PeerLink, address: PeerAddress): FrameConnection {
     this.dialed++;
     const socket = connect({ host: address.host, port: address.port });
-    const conn = new FrameConnection({ ...this.connectionOptions(socket, 'dialer'), expectedPeerId: link.peerId });
+    const conn = new FrameConnection({
+      ...this.connectionOptions(socket, 'dialer'),
+      expectedPeerId: link.peerId,
+    });
     this.connections.add(conn);
     return conn;
   }
@@ -288,7 +295,10 @@ export class TcpExchange {
     return {
       admit: (_conn, peerId) => (this.state === 'LISTENING' ? this.link(peerId).admit() : 'duplicate'),
       active: (conn) => {
-        this.logger.info({ peer: conn.peerId, role: conn.role, remote: conn.remoteAddress }, 'TCP exchange connection open');
+        this.logger.info(
+          { peer: conn.peerId, role: conn.role, remote: conn.remoteAddress },
+          'TCP exchange connection open',
+        );
         linkOf(conn)?.onConnectionActive(conn);
       },
       rejected: (conn, reason) => linkOf(conn)?.onConnectionRejected(conn, reason),
@@ -304,7 +314,8 @@ export class TcpExchange {
       closed: (conn, cause) => {
         this.connections.delete(conn);
         if (conn.role === 'acceptor' && !conn.authenticated && cause) this.refused++;
-        if (cause instanceof PeerAuthenticationError) this.logger.warn({ err: cause }, 'TCP exchange authentication failed');
+        if (cause instanceof PeerAuthenticationError)
+          this.logger.warn({ err: cause }, 'TCP exchange authentication failed');
         linkOf(conn)?.onConnectionClosed(conn, cause);
       },
     };
@@ -329,7 +340,9 @@ function resolveConfig(options: TcpExchangeOptions): ResolvedTcpExchangeConfig {
   if (!options.secret) throw new ConfigError('TcpExchange: secret (cluster token) must not be empty');
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1024 || maxFrameBytes > 0xffffffff) {
-    throw new ConfigError(`TcpExchange: maxFrameBytes must be an integer in [1024, 2^32), got ${maxFrameBytes}`);
+    throw new ConfigError(
+      `TcpExchange: maxFrameBytes must be an integer in [1024, 2^32), got ${maxFrameBytes}`,
+    );
   }
   return Object.freeze({
     taskManagerId: options.taskManagerId,

@@ -37,7 +37,9 @@ export class HeapKeyedStateBackend implements KeyedStateBackendAccess {
   setCurrentKey(key: unknown): void {
     if (typeof key === 'object' || typeof key === 'function' || key === undefined) {
       if (key === null || key === undefined || typeof key === 'function') {
-        throw new InvalidJobError(`operator '${this.operatorName}': the key selector returned ${String(key)}`);
+        throw new InvalidJobError(
+          `operator '${this.operatorName}': the key selector returned ${String(key)}`,
+        );
       }
       const json = canonicalJson(key);
       if (!this.objectKeys.has(json)) this.objectKeys.set(json, key);
@@ -71,7 +73,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackendAccess {
     const groups = new Map<number, KeyedStateEntry[]>();
     for (const [state, values] of this.states) {
       for (const [mapKey, value] of values) {
-        const key = typeof mapKey === 'string' && this.objectKeys.has(mapKey) ? this.objectKeys.get(mapKey) : mapKey;
+        const key =
+          typeof mapKey === 'string' && this.objectKeys.has(mapKey) ? this.objectKeys.get(mapKey) : mapKey;
         const group = keyGroupForKey(key, this.maxParallelism);
         if (!groups.has(group)) groups.set(group, []);
         groups.get(group)!.push({ key, state, value });

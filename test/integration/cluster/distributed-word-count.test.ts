@@ -37,7 +37,11 @@ describe('cluster: job manager + TaskManager processes over TCP', () => {
   });
 
   it('shows back pressure of a source behind a slow operator', async () => {
-    const jobId = await cluster.submit(fixtureJob('slow-consumer-job'), { count: '3000000' }, { parallelism: 1 });
+    const jobId = await cluster.submit(
+      fixtureJob('slow-consumer-job'),
+      { count: '3000000' },
+      { parallelism: 1 },
+    );
     const pressured = await waitFor(
       async () => {
         const job = await cluster.job(jobId);
@@ -56,11 +60,18 @@ describe('cluster: job manager + TaskManager processes over TCP', () => {
 
   it('shares slots: 3 operators at parallelism 2 take 2 slots, a second sharing group takes 2 more', async () => {
     const usedSlots = async (): Promise<number> =>
-      (await cluster.jobManager.dispatcher.listTaskManagers()).reduce((n, t) => n + t.slotsTotal - t.slotsFree, 0);
+      (await cluster.jobManager.dispatcher.listTaskManagers()).reduce(
+        (n, t) => n + t.slotsTotal - t.slotsFree,
+        0,
+      );
     const one = await cluster.submit(fixtureJob('unbounded-job'), {}, { parallelism: 2, chaining: false });
     await cluster.waitForStatus(one, ['RUNNING']);
     expect(await usedSlots()).toBe(2);
-    const two = await cluster.submit(fixtureJob('unbounded-job'), { secondGroup: 'true' }, { parallelism: 1 });
+    const two = await cluster.submit(
+      fixtureJob('unbounded-job'),
+      { secondGroup: 'true' },
+      { parallelism: 1 },
+    );
     await cluster.waitForStatus(two, ['RUNNING']);
     expect(await usedSlots()).toBe(4);
     await cluster.jobManager.dispatcher.cancelJob(one);

@@ -11,7 +11,8 @@ function expectedSums(records: number, keys: number): [number, number][] {
   return [...sums].sort((a, b) => a[0] - b[0]);
 }
 
-const sorted = (results: unknown[]): [number, number][] => (results as [number, number][]).slice().sort((a, b) => a[0] - b[0]);
+const sorted = (results: unknown[]): [number, number][] =>
+  (results as [number, number][]).slice().sort((a, b) => a[0] - b[0]);
 
 describe('cluster: failures', () => {
   let cluster: TestCluster;
@@ -30,19 +31,30 @@ describe('cluster: failures', () => {
     await cluster.startTaskManager(2);
     const args = { records: '400000', keys: '7', pauseEvery: '2000', pauseMs: '10' };
     const jobId = await cluster.submit(fixtureJob('paced-sum-job'), args, { parallelism: 4 });
-    await waitFor(async () => {
-      const job = await cluster.job(jobId);
-      return job.status === 'RUNNING' && job.vertices.every((v) => v.subtasks.every((s) => s.state === 'RUNNING'));
-    }, { timeoutMs: 30_000, what: 'all tasks running' });
+    await waitFor(
+      async () => {
+        const job = await cluster.job(jobId);
+        return (
+          job.status === 'RUNNING' &&
+          job.vertices.every((v) => v.subtasks.every((s) => s.state === 'RUNNING'))
+        );
+      },
+      { timeoutMs: 30_000, what: 'all tasks running' },
+    );
     const placed = (await cluster.job(jobId)).vertices.flatMap((v) => v.subtasks.map((s) => s.taskManagerId));
     const target = cluster.taskManagers.find((tm) => placed.includes(tm.id))!;
     const killedAt = Date.now();
     await target.kill('SIGKILL');
-    const restarting = await waitFor(async () => {
-      const job = await cluster.job(jobId);
-      return job.restarts > 0 || job.failure ? job : undefined;
-    }, { timeoutMs: 10_000, intervalMs: 20, what: 'the failure to be noticed' });
-    expect(restarting.failure!.message).toMatch(new RegExp(`TaskManager ${target.id} was lost|task .* failed`));
+    const restarting = await waitFor(
+      async () => {
+        const job = await cluster.job(jobId);
+        return job.restarts > 0 || job.failure ? job : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 20, what: 'the failure to be noticed' },
+    );
+    expect(restarting.failure!.message).toMatch(
+      new RegExp(`TaskManager ${target.id} was lost|task .* failed`),
+    );
     expect(restarting.failure!.timestamp - killedAt).toBeLessThan(2000);
     const done = await cluster.waitForStatus(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 90_000);
     expect(done.status).toBe('FINISHED');
@@ -57,8 +69,13 @@ describe('cluster: failures', () => {
     const stoppedAt = Date.now();
     frozen.child.kill('SIGSTOP');
     try {
-      await waitFor(() => !cluster.jobManager.resourceManager.isConnected(frozen.id), { timeoutMs: 10_000, what: 'heartbeat timeout' });
-      expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(cluster.config['heartbeat.timeout'] - cluster.config['heartbeat.interval']);
+      await waitFor(() => !cluster.jobManager.resourceManager.isConnected(frozen.id), {
+        timeoutMs: 10_000,
+        what: 'heartbeat timeout',
+      });
+      expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(
+        cluster.config['heartbeat.timeout'] - cluster.config['heartbeat.interval'],
+      );
     } finally {
       frozen.child.kill('SIGCONT');
       await frozen.kill('SIGKILL');
@@ -81,11 +98,25 @@ describe('cluster: failures', () => {
   it('a TaskManager that cannot reach a job manager shuts down after taskmanager.registration.timeout', async () => {
     const started = Date.now();
     // Asynchronous: the job manager of the other tests runs in this process and must keep serving heartbeats.
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), 'taskmanager', '-D', 'rest.token=some-token',
-      '-D', `jobmanager.rpc.port=${cluster.jobManager.rpcPort + 1}`, '-D', 'taskmanager.registration.timeout=1500', '-D', 'storage.fs.dir=.sluice/t'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, SLUICE_LOG_LEVEL: 'silent' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'sluice.js'),
+        'taskmanager',
+        '-D',
+        'rest.token=some-token',
+        '-D',
+        `jobmanager.rpc.port=${cluster.jobManager.rpcPort + 1}`,
+        '-D',
+        'taskmanager.registration.timeout=1500',
+        '-D',
+        'storage.fs.dir=.sluice/t',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, SLUICE_LOG_LEVEL: 'silent' },
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -95,11 +126,16 @@ describe('cluster: failures', () => {
   });
 
   it('fails a job that cannot get enough slots with a message naming what is missing', async () => {
-    const free = (await cluster.jobManager.dispatcher.listTaskManagers()).reduce((n, t) => n + (t.connected ? t.slotsFree : 0), 0);
+    const free = (await cluster.jobManager.dispatcher.listTaskManagers()).reduce(
+      (n, t) => n + (t.connected ? t.slotsFree : 0),
+      0,
+    );
     const jobId = await cluster.submit(fixtureJob('unbounded-job'), {}, { parallelism: free + 1 });
     const job = await cluster.waitForStatus(jobId, ['FAILED', 'FINISHED', 'CANCELED'], 20_000);
     expect(job.status).toBe('FAILED');
-    expect(job.failure!.message).toContain(`slot sharing group 'default' needs ${free + 1} slots of any profile, 1 missing`);
+    expect(job.failure!.message).toContain(
+      `slot sharing group 'default' needs ${free + 1} slots of any profile, 1 missing`,
+    );
     expect(job.failure!.message).toContain('slot.request.timeout');
     expect(job.restarts).toBe(0);
   });

@@ -16,11 +16,18 @@ describe('cluster: per-job mode', () => {
 
   it('starts TaskManagers sized for the job, runs it on them, and stops them when it ends', async () => {
     expect(await cluster.jobManager.dispatcher.listTaskManagers()).toHaveLength(0);
-    const jobId = await cluster.submit(fixtureJob('paced-sum-job'), { records: '20000', keys: '3' }, { parallelism: 3 });
-    const running = await waitFor(async () => {
-      const tms = await cluster.jobManager.dispatcher.listTaskManagers();
-      return tms.length > 0 ? tms : undefined;
-    }, { timeoutMs: 30_000, what: 'per-job TaskManagers' });
+    const jobId = await cluster.submit(
+      fixtureJob('paced-sum-job'),
+      { records: '20000', keys: '3' },
+      { parallelism: 3 },
+    );
+    const running = await waitFor(
+      async () => {
+        const tms = await cluster.jobManager.dispatcher.listTaskManagers();
+        return tms.length > 0 ? tms : undefined;
+      },
+      { timeoutMs: 30_000, what: 'per-job TaskManagers' },
+    );
     expect(running.every((tm) => tm.id.startsWith(`job-${jobId}-`))).toBe(true);
     const done = await cluster.waitForStatus(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 60_000);
     expect(done.status).toBe('FINISHED');

@@ -9,14 +9,20 @@ describe('cluster: records between TaskManagers through SQS (emulator)', () => {
   let sqs: SQSClient;
 
   const queuesOf = async (): Promise<string[]> => {
-    const listed = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: cluster.config['sqs.queue-prefix'] }));
+    const listed = await sqs.send(
+      new ListQueuesCommand({ QueueNamePrefix: cluster.config['sqs.queue-prefix'] }),
+    );
     return listed.QueueUrls ?? [];
   };
 
   beforeAll(async () => {
     cluster = await TestCluster.start();
     await Promise.all([cluster.startTaskManager(2), cluster.startTaskManager(2)]);
-    sqs = new SQSClient({ endpoint: cluster.fauxqs.endpoint, region: FAUXQS_REGION, credentials: FAUXQS_CREDENTIALS });
+    sqs = new SQSClient({
+      endpoint: cluster.fauxqs.endpoint,
+      region: FAUXQS_REGION,
+      credentials: FAUXQS_CREDENTIALS,
+    });
   });
 
   afterAll(async () => {
@@ -33,17 +39,29 @@ describe('cluster: records between TaskManagers through SQS (emulator)', () => {
     const { lines } = await cluster.output(jobId);
     const embedded = await runEmbedded(functionJob('word-count'), {}, { parallelism: 4 });
     expect([...lines].sort()).toEqual([...embedded.lines].sort());
-    await waitFor(async () => (await queuesOf()).length === 0, { timeoutMs: 20_000, what: 'the job\'s queues to be deleted' });
+    await waitFor(async () => (await queuesOf()).length === 0, {
+      timeoutMs: 20_000,
+      what: "the job's queues to be deleted",
+    });
   });
 
   it('restarts a job over SQS after a TaskManager is killed, with fresh queues for the new attempt', async () => {
     await cluster.startTaskManager(2);
     const args = { records: '100000', keys: '5', pauseEvery: '500', pauseMs: '20' };
-    const jobId = await cluster.submit(fixtureJob('paced-sum-job'), args, { parallelism: 4, exchange: 'sqs' });
-    await waitFor(async () => {
-      const job = await cluster.job(jobId);
-      return job.status === 'RUNNING' && job.vertices.every((v) => v.subtasks.every((s) => s.state === 'RUNNING'));
-    }, { timeoutMs: 30_000, what: 'all tasks running' });
+    const jobId = await cluster.submit(fixtureJob('paced-sum-job'), args, {
+      parallelism: 4,
+      exchange: 'sqs',
+    });
+    await waitFor(
+      async () => {
+        const job = await cluster.job(jobId);
+        return (
+          job.status === 'RUNNING' &&
+          job.vertices.every((v) => v.subtasks.every((s) => s.state === 'RUNNING'))
+        );
+      },
+      { timeoutMs: 30_000, what: 'all tasks running' },
+    );
     const placed = (await cluster.job(jobId)).vertices.flatMap((v) => v.subtasks.map((s) => s.taskManagerId));
     await cluster.taskManagers.find((tm) => placed.includes(tm.id))!.kill('SIGKILL');
     const done = await cluster.waitForStatus(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 120_000);
@@ -52,6 +70,9 @@ describe('cluster: records between TaskManagers through SQS (emulator)', () => {
     const sums = new Map<number, number>();
     for (let x = 0; x < 100_000; x++) sums.set(x % 5, (sums.get(x % 5) ?? 0) + x);
     expect(new Map((await cluster.output(jobId)).results as [number, number][])).toEqual(sums);
-    await waitFor(async () => (await queuesOf()).length === 0, { timeoutMs: 20_000, what: 'all queues to be deleted' });
+    await waitFor(async () => (await queuesOf()).length === 0, {
+      timeoutMs: 20_000,
+      what: 'all queues to be deleted',
+    });
   });
 });

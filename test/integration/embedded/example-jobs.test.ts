@@ -13,7 +13,11 @@ describe('example jobs', () => {
       if (entry) expected.push(`${n} ${entry.name} x${o.quantity} = ${o.quantity * entry.unitPrice}`);
     }
     for (const parallelism of [1, 3]) {
-      const { lines } = await runEmbedded(functionJob('enrich-orders'), { orders: String(orders) }, { parallelism });
+      const { lines } = await runEmbedded(
+        functionJob('enrich-orders'),
+        { orders: String(orders) },
+        { parallelism },
+      );
       expect([...lines].sort()).toEqual([...expected].sort());
     }
   });
@@ -22,7 +26,9 @@ describe('example jobs', () => {
     const { jobGraph } = prepareJob(functionJob('enrich-orders'), {}, { parallelism: 2 });
     const enrich = jobGraph.vertices.find((v) => v.operators.some((o) => o.name === 'enrich'))!;
     expect(enrich.operators.map((o) => o.name)).toEqual(['enrich', 'format', 'Print']);
-    expect(jobGraph.edges.filter((e) => e.targetOperator === 'enrich').map((e) => [e.targetInput, e.partitioner])).toEqual([
+    expect(
+      jobGraph.edges.filter((e) => e.targetOperator === 'enrich').map((e) => [e.targetInput, e.partitioner]),
+    ).toEqual([
       [0, 'hash'],
       [1, 'hash'],
     ]);
@@ -31,14 +37,28 @@ describe('example jobs', () => {
   it('nexmark q1 and q2 match a direct computation over the same bids', async () => {
     const events = 5000;
     const bids = Array.from({ length: events }, (_, n) => bidAt(n));
-    const q2 = await runEmbedded(functionJob('nexmark'), { query: 'q2', events: String(events), sink: 'print' }, { parallelism: 2 });
-    const expectedQ2 = bids.filter((b) => b.auction % 123 === 0).map((b) => JSON.stringify([b.auction, b.price]));
+    const q2 = await runEmbedded(
+      functionJob('nexmark'),
+      { query: 'q2', events: String(events), sink: 'print' },
+      { parallelism: 2 },
+    );
+    const expectedQ2 = bids
+      .filter((b) => b.auction % 123 === 0)
+      .map((b) => JSON.stringify([b.auction, b.price]));
     expect([...q2.lines].sort()).toEqual([...expectedQ2].sort());
-    const q1 = await runEmbedded(functionJob('nexmark'), { query: 'q1', events: String(events) }, { parallelism: 2 });
-    expect(q1.lines.map((l) => Number(/: (\d+) results/.exec(l)![1])).reduce((a, b) => a + b, 0)).toBe(events);
+    const q1 = await runEmbedded(
+      functionJob('nexmark'),
+      { query: 'q1', events: String(events) },
+      { parallelism: 2 },
+    );
+    expect(q1.lines.map((l) => Number(/: (\d+) results/.exec(l)![1])).reduce((a, b) => a + b, 0)).toBe(
+      events,
+    );
   });
 
   it('nexmark rejects an unknown query with a clear error', () => {
-    expect(() => prepareJob(functionJob('nexmark'), { query: 'q9' })).toThrow(/unknown query 'q9': use q1 or q2/);
+    expect(() => prepareJob(functionJob('nexmark'), { query: 'q9' })).toThrow(
+      /unknown query 'q9': use q1 or q2/,
+    );
   });
 });

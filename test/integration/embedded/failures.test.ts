@@ -15,10 +15,14 @@ describe('failures, embedded', () => {
 
   it('exits non-zero from the CLI, names the operator, and leaves no thread running', () => {
     const started = Date.now();
-    const run = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), 'run', fixtureJob('failing-job'), '-p', '2'], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'sluice.js'), 'run', fixtureJob('failing-job'), '-p', '2'],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
     // A hung task thread would keep the process alive until the timeout kills it (status null).
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/task '.*explode.*' failed: operator 'explode' threw: boom at 500/);
@@ -26,26 +30,37 @@ describe('failures, embedded', () => {
   });
 
   it('cancels an embedded job on Ctrl-C: its threads stop and the command exits non-zero', async () => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), 'run', fixtureJob('trickle-job')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'sluice.js'), 'run', fixtureJob('trickle-job')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await waitFor(() => stdout.includes('RECORD-2'), { timeoutMs: 20_000, what: 'the unbounded job to print' });
+    await waitFor(() => stdout.includes('RECORD-2'), {
+      timeoutMs: 20_000,
+      what: 'the unbounded job to print',
+    });
     child.kill('SIGINT');
     expect(await exited).toBe(1);
     expect(stderr).toContain("job 'trickle' was canceled");
   });
 
   it('refuses to run when a task rebuilds a different graph', async () => {
-    await expect(runEmbedded(fixtureJob('nondeterministic-job'))).rejects.toThrow(/different graph in the task/);
+    await expect(runEmbedded(fixtureJob('nondeterministic-job'))).rejects.toThrow(
+      /different graph in the task/,
+    );
   });
 
   it('names a missing job module', () => {
-    const run = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), 'run', 'no-such-job.ts'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), 'run', 'no-such-job.ts'], {
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('job module not found: no-such-job.ts');
   });

@@ -35,7 +35,9 @@ describe('word-count, embedded', () => {
   const expected = expectedCounts(SAMPLE_TEXT);
 
   it('gives identical results at parallelism 1, 2 and 4', async () => {
-    const runs = await Promise.all([1, 2, 4].map((parallelism) => runEmbedded(wordCount, {}, { parallelism })));
+    const runs = await Promise.all(
+      [1, 2, 4].map((parallelism) => runEmbedded(wordCount, {}, { parallelism })),
+    );
     const sorted = runs.map((r) => [...r.lines].sort());
     expect(sorted[0]).toEqual(expectedUpdateLines(expected));
     expect(sorted[1]).toEqual(sorted[0]);
@@ -46,8 +48,10 @@ describe('word-count, embedded', () => {
   it('counts a file split across subtasks, with and without chaining', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-wc-'));
     const words = ['alpha', 'beta', 'gamma', 'délta', 'epsilon'];
-    const text = Array.from({ length: 5000 }, (_, i) => `${words[i % 5]} ${words[(i * 7) % 5]}, ${words[(i * 3) % 5]}!`)
-      .join('\r\n');
+    const text = Array.from(
+      { length: 5000 },
+      (_, i) => `${words[i % 5]} ${words[(i * 7) % 5]}, ${words[(i * 3) % 5]}!`,
+    ).join('\r\n');
     const input = join(dir, 'input.txt');
     writeFileSync(input, text);
     const counts = expectedCounts(text);

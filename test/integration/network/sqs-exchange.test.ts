@@ -449,7 +449,9 @@ describe('SqsExchange on fauxqs', () => {
 describe('SqsExchange dead-letter queue', () => {
   it('creates its queues with the configured dead-letter queue as redrive target', async () => {
     const prefix = uniquePrefix();
-    const dlq = await raw.send(new CreateQueueCommand({ QueueName: `${prefix}-dlq.fifo`, Attributes: { FifoQueue: 'true' } }));
+    const dlq = await raw.send(
+      new CreateQueueCommand({ QueueName: `${prefix}-dlq.fifo`, Attributes: { FifoQueue: 'true' } }),
+    );
     const dlqArn = (
       await raw.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ['QueueArn'] }))
     ).Attributes!.QueueArn!;
@@ -457,14 +459,21 @@ describe('SqsExchange dead-letter queue', () => {
     const b = startNode('tm-b', prefix, { deadLetterQueueArn: dlqArn });
     const { producer } = wire(a, b, channelId('jobdlq', 0, 'e1', 0, 0), 4);
     await producer.sendBuffers(2);
-    const exchangeQueues = await waitFor(async () => {
-      const names = (await queueNames(prefix)).filter((n) => !n.endsWith('-dlq.fifo'));
-      return names.length > 0 ? names : undefined;
-    }, { what: 'the exchange queues' });
+    const exchangeQueues = await waitFor(
+      async () => {
+        const names = (await queueNames(prefix)).filter((n) => !n.endsWith('-dlq.fifo'));
+        return names.length > 0 ? names : undefined;
+      },
+      { what: 'the exchange queues' },
+    );
     for (const name of exchangeQueues) {
       const url = (await raw.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
-      const attributes = await raw.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }));
-      expect(JSON.parse(attributes.Attributes!.RedrivePolicy!)).toMatchObject({ deadLetterTargetArn: dlqArn });
+      const attributes = await raw.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }),
+      );
+      expect(JSON.parse(attributes.Attributes!.RedrivePolicy!)).toMatchObject({
+        deadLetterTargetArn: dlqArn,
+      });
     }
   });
 });

@@ -6,8 +6,18 @@ import type { MessagePort } from 'node:worker_threads';
 import pino from 'pino';
 import type { DownstreamMessage, UpstreamMessage } from '../../../runtime/network/channel-protocol';
 import { channelId } from '../../../runtime/network/channel-protocol';
-import { FrameDecoder, FrameType, encodeDataFrame, encodeMessageFrame } from '../../../runtime/network/tcp/frame-codec';
-import { PROTOCOL_VERSION, acceptorProof, newNonce, parseHello } from '../../../runtime/network/tcp/handshake';
+import {
+  FrameDecoder,
+  FrameType,
+  encodeDataFrame,
+  encodeMessageFrame,
+} from '../../../runtime/network/tcp/frame-codec';
+import {
+  PROTOCOL_VERSION,
+  acceptorProof,
+  newNonce,
+  parseHello,
+} from '../../../runtime/network/tcp/handshake';
 import { TcpExchange } from '../../../runtime/network/tcp/tcp-exchange';
 import type { TcpExchangeOptions } from '../../../runtime/network/tcp/tcp-exchange';
 import { waitFor } from '../../../runtime/util/wait';
@@ -43,7 +53,8 @@ class TestProducer {
   /** Sends `count` numbered buffers, waiting for credit before each. */
   async sendBuffers(count: number, bytes = BUFFER_BYTES, from = 0): Promise<void> {
     for (let i = from; i < from + count; i++) {
-      if (this.credit === 0) await waitFor(() => this.credit > 0 || this.closed, { what: 'credit', intervalMs: 1 });
+      if (this.credit === 0)
+        await waitFor(() => this.credit > 0 || this.closed, { what: 'credit', intervalMs: 1 });
       if (this.closed) return;
       this.credit--;
       this.sendData(i, bytes);
@@ -80,7 +91,8 @@ class TestConsumer {
       port1.on('message', (m: DownstreamMessage) => {
         this.received.push(m);
         if (m.t === 'data') port1.postMessage({ t: 'credit', n: 1 } satisfies UpstreamMessage);
-        if (m.t === 'event' && m.e.kind === 'end-of-partition') port1.postMessage({ t: 'eop-ack' } satisfies UpstreamMessage);
+        if (m.t === 'event' && m.e.kind === 'end-of-partition')
+          port1.postMessage({ t: 'eop-ack' } satisfies UpstreamMessage);
       });
     }
     if (initialCredit > 0) port1.postMessage({ t: 'credit', n: initialCredit } satisfies UpstreamMessage);
@@ -113,7 +125,13 @@ afterEach(async () => {
 });
 
 async function startNode(id: string, options: Partial<TcpExchangeOptions> = {}): Promise<Node> {
-  const exchange = new TcpExchange({ taskManagerId: id, host: '127.0.0.1', port: 0, secret: SECRET, ...options });
+  const exchange = new TcpExchange({
+    taskManagerId: id,
+    host: '127.0.0.1',
+    port: 0,
+    secret: SECRET,
+    ...options,
+  });
   cleanups.push(() => exchange.close());
   const { host, port } = await exchange.start();
   return { exchange, id, host, port };
@@ -127,7 +145,10 @@ function peerOf(node: Node): { taskManagerId: string; host: string; port: number
 function wire(from: Node, to: Node, id: string, initialCredit = 4, registerConsumer = true) {
   const producer = new TestProducer();
   const consumer = new TestConsumer(initialCredit);
-  cleanups.push(() => producer.close(), () => consumer.close());
+  cleanups.push(
+    () => producer.close(),
+    () => consumer.close(),
+  );
   from.exchange.connectProducerChannel(id, producer.far, peerOf(to));
   if (registerConsumer) to.exchange.registerConsumerChannel(id, consumer.far);
   return { producer, consumer };
@@ -174,7 +195,9 @@ describe('TcpExchange over loopback', () => {
       pairs.push(wire(b, a, channelId('jobB', 0, 'e', i, 0), 2));
     }
     await Promise.all(pairs.map(({ producer }) => producer.sendBuffers(10, 1024)));
-    await waitFor(() => pairs.every(({ consumer }) => consumer.data.length === 10), { what: 'all channels delivered' });
+    await waitFor(() => pairs.every(({ consumer }) => consumer.data.length === 10), {
+      what: 'all channels delivered',
+    });
     for (const { consumer } of pairs) {
       expect(consumer.data.map((m) => m.n)).toEqual([...Array(10).keys()]);
       for (const message of consumer.data) expectPatterned(message, 1024);
@@ -186,9 +209,14 @@ describe('TcpExchange over loopback', () => {
 
     // A later job reuses the connection: nobody dials again.
     const dialsBefore = a.exchange.stats().dialedConnections + b.exchange.stats().dialedConnections;
-    const later = [wire(a, b, channelId('jobC', 0, 'e', 0, 0), 1), wire(b, a, channelId('jobC', 0, 'f', 0, 0), 1)];
+    const later = [
+      wire(a, b, channelId('jobC', 0, 'e', 0, 0), 1),
+      wire(b, a, channelId('jobC', 0, 'f', 0, 0), 1),
+    ];
     await Promise.all(later.map(({ producer }) => producer.sendBuffers(3, 100)));
-    await waitFor(() => later.every(({ consumer }) => consumer.data.length === 3), { what: 'later job delivered' });
+    await waitFor(() => later.every(({ consumer }) => consumer.data.length === 3), {
+      what: 'later job delivered',
+    });
     expect(a.exchange.stats().dialedConnections + b.exchange.stats().dialedConnections).toBe(dialsBefore);
     expect(a.exchange.stats().openConnections).toBe(1);
     expect(b.exchange.stats().openConnections).toBe(1);
@@ -209,7 +237,13 @@ describe('TcpExchange over loopback', () => {
     b.exchange.registerConsumerChannel(id, consumer.far);
     producer.sendData(3);
     await waitFor(() => consumer.received.length === 5, { what: 'held and new messages' });
-    expect(consumer.received.map((m) => (m.t === 'data' ? m.n : m.e.kind))).toEqual([0, 1, 2, 'watermark', 3]);
+    expect(consumer.received.map((m) => (m.t === 'data' ? m.n : m.e.kind))).toEqual([
+      0,
+      1,
+      2,
+      'watermark',
+      3,
+    ]);
     for (const message of consumer.data) expectPatterned(message);
     expect(b.exchange.stats().heldBytes).toBe(0);
     // Credits granted on read travel back once the channel is bound.
@@ -218,7 +252,11 @@ describe('TcpExchange over loopback', () => {
 
   it('refuses a peer with the wrong token before any channel frame', async () => {
     const lines: string[] = [];
-    const a = await startNode('tm-a', { secret: 'wrong-token', maxConnectAttempts: 2, connectRetryBaseMs: 10 });
+    const a = await startNode('tm-a', {
+      secret: 'wrong-token',
+      maxConnectAttempts: 2,
+      connectRetryBaseMs: 10,
+    });
     const b = await startNode('tm-b', { logger: memoryLogger(lines) });
     const lost: Array<[string, string[]]> = [];
     a.exchange.onPeerLost((peer, ids) => lost.push([peer, ids]));
@@ -241,13 +279,19 @@ describe('TcpExchange over loopback', () => {
     a.exchange.onPeerLost((_peer, ids) => lost.push(ids));
     const producer = new TestProducer();
     cleanups.push(() => producer.close());
-    a.exchange.connectProducerChannel('j/0/e/0-0', producer.far, { taskManagerId: 'tm-z', host: '127.0.0.1', port: impostor.port });
+    a.exchange.connectProducerChannel('j/0/e/0-0', producer.far, {
+      taskManagerId: 'tm-z',
+      host: '127.0.0.1',
+      port: impostor.port,
+    });
     producer.sendData(0, 100);
     await waitFor(() => lost.length > 0, { what: 'impostor reported' });
     expect(lost).toEqual([['j/0/e/0-0']]);
     // Terminal, not retried; OPEN_CHANNEL and the data frame were dropped, never sent.
     expect(a.exchange.stats().dialedConnections).toBe(1);
-    await waitFor(() => a.exchange.stats().peers['tm-z']?.droppedOutboundFrames === 2, { what: 'both frames dropped' });
+    await waitFor(() => a.exchange.stats().peers['tm-z']?.droppedOutboundFrames === 2, {
+      what: 'both frames dropped',
+    });
   });
 
   it('closes an unauthenticated socket that sends channel frames, delivering nothing', async () => {
@@ -280,7 +324,9 @@ describe('TcpExchange over loopback', () => {
     const straggler = wire(a, b, channelId('job1', 1, 'e1', 1, 0), 0, false);
     straggler.producer.sendData(0, 100);
     straggler.producer.sendData(1, 100);
-    await waitFor(() => (b.exchange.stats().peers['tm-a']?.droppedStaleFrames ?? 0) >= 3, { what: 'stale drops' });
+    await waitFor(() => (b.exchange.stats().peers['tm-a']?.droppedStaleFrames ?? 0) >= 3, {
+      what: 'stale drops',
+    });
     expect(b.exchange.stats().heldBytes).toBe(0);
     expect(old.consumer.data).toHaveLength(2);
 
@@ -299,7 +345,9 @@ describe('TcpExchange over loopback', () => {
     const back = wire(b, a, channelId('job1', 0, 'e2', 0, 0), 2);
     await out.producer.sendBuffers(1, 10);
     await back.producer.sendBuffers(1, 10);
-    await waitFor(() => out.consumer.data.length === 1 && back.consumer.data.length === 1, { what: 'both ways' });
+    await waitFor(() => out.consumer.data.length === 1 && back.consumer.data.length === 1, {
+      what: 'both ways',
+    });
 
     await b.exchange.close();
     await waitFor(() => lost.length > 0, { what: 'peer lost' });
@@ -307,7 +355,9 @@ describe('TcpExchange over loopback', () => {
     expect(a.exchange.stats().openConnections).toBe(0);
     // Later messages on the dead channel are dropped and counted, not queued.
     out.producer.sendData(5, 10);
-    await waitFor(() => (a.exchange.stats().peers['tm-b']?.droppedOutboundFrames ?? 0) >= 1, { what: 'drop count' });
+    await waitFor(() => (a.exchange.stats().peers['tm-b']?.droppedOutboundFrames ?? 0) >= 1, {
+      what: 'drop count',
+    });
   });
 
   it('reports a peer that cannot be reached after bounded retries', async () => {
@@ -320,7 +370,11 @@ describe('TcpExchange over loopback', () => {
     a.exchange.onPeerLost((_peer, ids) => lost.push(ids));
     const producer = new TestProducer();
     cleanups.push(() => producer.close());
-    a.exchange.connectProducerChannel('j/0/e/0-0', producer.far, { taskManagerId: 'tm-gone', host: '127.0.0.1', port });
+    a.exchange.connectProducerChannel('j/0/e/0-0', producer.far, {
+      taskManagerId: 'tm-gone',
+      host: '127.0.0.1',
+      port,
+    });
     await waitFor(() => lost.length > 0, { what: 'unreachable peer reported' });
     expect(lost).toEqual([['j/0/e/0-0']]);
     expect(a.exchange.stats().dialedConnections).toBe(3);
@@ -332,12 +386,17 @@ describe('TcpExchange over loopback', () => {
     const id = channelId('job1', 0, 'e1', 0, 0);
     const producer = new TestProducer();
     const consumer = new TestConsumer(8, false);
-    cleanups.push(() => producer.close(), () => consumer.close());
+    cleanups.push(
+      () => producer.close(),
+      () => consumer.close(),
+    );
     a.exchange.connectProducerChannel(id, producer.far, peerOf(b));
     b.exchange.registerConsumerChannel(id, consumer.far);
 
     const sending = producer.sendBuffers(1000);
-    await waitFor(() => (b.exchange.stats().peers['tm-a']?.bytesIn ?? 0) >= 8 * BUFFER_BYTES, { what: '8 buffers' });
+    await waitFor(() => (b.exchange.stats().peers['tm-a']?.bytesIn ?? 0) >= 8 * BUFFER_BYTES, {
+      what: '8 buffers',
+    });
     const rssBefore = process.memoryUsage().arrayBuffers;
     // Give a credit-ignoring transport every chance to run away, then check it did not.
     await waitFor(() => producer.credit === 0, { what: 'credit used up' });
@@ -354,7 +413,11 @@ describe('TcpExchange over loopback', () => {
     const stalled = await startStalledPeer('tm-z');
     const producer = new TestProducer();
     cleanups.push(() => producer.close());
-    a.exchange.connectProducerChannel('j/0/e/0-0', producer.far, { taskManagerId: 'tm-z', host: '127.0.0.1', port: stalled.port });
+    a.exchange.connectProducerChannel('j/0/e/0-0', producer.far, {
+      taskManagerId: 'tm-z',
+      host: '127.0.0.1',
+      port: stalled.port,
+    });
     await waitFor(() => stalled.authenticated, { what: 'stalled peer handshake' });
 
     // A producer ignoring credit floods 64 MiB; the peer never reads its socket.
@@ -392,7 +455,10 @@ describe('TcpExchange over loopback', () => {
 });
 
 /** A peer that completes the handshake and then never reads its socket again. */
-async function startStalledPeer(id: string, secret = SECRET): Promise<{ port: number; authenticated: boolean }> {
+async function startStalledPeer(
+  id: string,
+  secret = SECRET,
+): Promise<{ port: number; authenticated: boolean }> {
   const state = { port: 0, authenticated: false };
   const sockets: Socket[] = [];
   const server: Server = createServer((socket) => {
@@ -406,7 +472,14 @@ async function startStalledPeer(id: string, secret = SECRET): Promise<{ port: nu
       const frame = decoder.next();
       if (frame?.type !== FrameType.HELLO) return;
       const hello = parseHello(frame.payload);
-      socket.write(encodeMessageFrame(FrameType.WELCOME, '', { mac: acceptorProof(secret, hello.nonce, id, hello.id) }, 4096));
+      socket.write(
+        encodeMessageFrame(
+          FrameType.WELCOME,
+          '',
+          { mac: acceptorProof(secret, hello.nonce, id, hello.id) },
+          4096,
+        ),
+      );
       state.authenticated = true;
       socket.pause();
     });

@@ -6,7 +6,15 @@ import { streamGraphFromEnvironment } from '../../../runtime/graph/stream-graph'
 describe('execution graph', () => {
   const env = new StreamExecutionEnvironment({ parallelism: 3, chaining: false });
   const source = env.fromSequence(1, 100).name('src');
-  source.map((x) => x).name('fwd').keyBy((x) => x % 5).sum().name('sum').setParallelism(2).print().setParallelism(2);
+  source
+    .map((x) => x)
+    .name('fwd')
+    .keyBy((x) => x % 5)
+    .sum()
+    .name('sum')
+    .setParallelism(2)
+    .print()
+    .setParallelism(2);
   const jobGraph = createJobGraph(streamGraphFromEnvironment('job', env));
   const vertices = buildExecutionGraph(jobGraph, 'job1', 4);
 

@@ -71,7 +71,16 @@ describe('key groups (Flink formula)', () => {
 
 describe('murmur3 of ASCII strings without encoding', () => {
   it('equals the hash of the UTF-8 bytes for every length and falls back for non-ASCII', () => {
-    for (const s of ['', 'a', 'ab', 'abc', 'abcd', 'hello', 'The quick brown fox jumps over the lazy dog', 'x'.repeat(1001)]) {
+    for (const s of [
+      '',
+      'a',
+      'ab',
+      'abc',
+      'abcd',
+      'hello',
+      'The quick brown fox jumps over the lazy dog',
+      'x'.repeat(1001),
+    ]) {
       expect(murmur3Ascii(s)).toBe(murmur3(bytes(s)));
     }
     expect(murmur3Ascii('straße')).toBe(-1);

@@ -20,7 +20,10 @@ import {
   type StopTaskCommandInput,
 } from '@aws-sdk/client-ecs';
 import { ConfigError, ResourceDriverError } from '../../../runtime/errors';
-import { EcsResourceDriver, type EcsResourceDriverOptions } from '../../../runtime/jobmanager/resources/ecs/ecs-resource-driver';
+import {
+  EcsResourceDriver,
+  type EcsResourceDriverOptions,
+} from '../../../runtime/jobmanager/resources/ecs/ecs-resource-driver';
 import { fargateSizeFor, isValidFargateSize } from '../../../runtime/jobmanager/resources/ecs/fargate-sizes';
 import type { TaskManagerLaunchRequest } from '../../../runtime/jobmanager/resources/resource-driver';
 import { ZERO_PROFILE, type ResourceProfile } from '../../../runtime/taskmanager/resource-profile';
@@ -51,7 +54,9 @@ class RecordingEcsClient {
     }
     const tasks = command.input.tasks ?? [];
     return {
-      tasks: tasks.filter((t) => !t.endsWith('gone')).map((taskArn) => ({ taskArn, lastStatus: 'RUNNING', desiredStatus: 'RUNNING' })),
+      tasks: tasks
+        .filter((t) => !t.endsWith('gone'))
+        .map((taskArn) => ({ taskArn, lastStatus: 'RUNNING', desiredStatus: 'RUNNING' })),
       failures: tasks.filter((t) => t.endsWith('gone')).map((arn) => ({ arn, reason: 'MISSING' })),
     };
   }
@@ -73,11 +78,15 @@ class RecordingEcsClient {
   }
 
   stopInputs(): StopTaskCommandInput[] {
-    return this.commands.filter((c): c is StopTaskCommand => c instanceof StopTaskCommand).map((c) => c.input);
+    return this.commands
+      .filter((c): c is StopTaskCommand => c instanceof StopTaskCommand)
+      .map((c) => c.input);
   }
 
   describeInputs(): DescribeTasksCommandInput[] {
-    return this.commands.filter((c): c is DescribeTasksCommand => c instanceof DescribeTasksCommand).map((c) => c.input);
+    return this.commands
+      .filter((c): c is DescribeTasksCommand => c instanceof DescribeTasksCommand)
+      .map((c) => c.input);
   }
 }
 
@@ -132,7 +141,11 @@ describe('startTaskManagers', () => {
       count: 3,
       launchType: 'FARGATE',
       networkConfiguration: {
-        awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-tm'], assignPublicIp: 'DISABLED' },
+        awsvpcConfiguration: {
+          subnets: ['subnet-a', 'subnet-b'],
+          securityGroups: ['sg-tm'],
+          assignPublicIp: 'DISABLED',
+        },
       },
       startedBy: 'sluice-a1b2c3d4e5f60718',
       enableECSManagedTags: true,
@@ -169,7 +182,9 @@ describe('startTaskManagers', () => {
     await driver.startTaskManagers(request());
     expect(fake.runInputs()[0]?.overrides).toMatchObject({ cpu: '1024', memory: '2048' });
     // 4 slots × (1 vCPU, 2048 MiB heap) + 512 = 4 vCPU, 8704 MiB → 4096 / 9216.
-    await driver.startTaskManagers(request({ slotsPerTaskManager: 4, slotProfile: profile({ cpuCores: 1, heapMb: 2048 }) }));
+    await driver.startTaskManagers(
+      request({ slotsPerTaskManager: 4, slotProfile: profile({ cpuCores: 1, heapMb: 2048 }) }),
+    );
     expect(fake.runInputs()[1]?.overrides).toMatchObject({ cpu: '4096', memory: '9216' });
   });
 
@@ -183,7 +198,9 @@ describe('startTaskManagers', () => {
 
   test('a profile no Fargate size can hold fails before calling ECS', async () => {
     const huge = request({ slotsPerTaskManager: 20, slotProfile: profile({ cpuCores: 1, heapMb: 1024 }) });
-    await expect(driver.startTaskManagers(huge)).rejects.toThrow(/no Fargate task size fits 20 slot\(s\): 20 vCPU/);
+    await expect(driver.startTaskManagers(huge)).rejects.toThrow(
+      /no Fargate task size fits 20 slot\(s\): 20 vCPU/,
+    );
     expect(fake.commands).toHaveLength(0);
   });
 
@@ -235,7 +252,9 @@ describe('launch failures', () => {
   });
 
   test('a missing task definition is terminal (not retryable)', async () => {
-    fake.runAnswers = [() => ({ tasks: [], failures: [{ reason: 'MISSING', arn: 'arn:...:task-definition/x' }] })];
+    fake.runAnswers = [
+      () => ({ tasks: [], failures: [{ reason: 'MISSING', arn: 'arn:...:task-definition/x' }] }),
+    ];
     const err = (await driver.startTaskManagers(request()).catch((e: unknown) => e)) as ResourceDriverError;
     expect(err).toBeInstanceOf(ResourceDriverError);
     expect(err.retryable).toBe(false);
@@ -258,7 +277,9 @@ describe('launch failures', () => {
 
   test('an SDK error in the second batch stops the first batch', async () => {
     fake.runAnswers = [(i) => fake.startAll(i), () => sdkError('ServerException')];
-    await expect(driver.startTaskManagers(request({ count: 12 }))).rejects.toBeInstanceOf(ResourceDriverError);
+    await expect(driver.startTaskManagers(request({ count: 12 }))).rejects.toBeInstanceOf(
+      ResourceDriverError,
+    );
     expect(fake.stopInputs()).toHaveLength(10);
     expect(driver.startedWorkerIds()).toEqual([]);
   });
@@ -269,7 +290,11 @@ describe('stopTaskManagers and close', () => {
     const ids = await driver.startTaskManagers(request({ count: 3 }));
     await driver.stopTaskManagers([ids[0] as string, 'arn:unknown']);
     expect(fake.stopInputs()).toEqual([
-      { cluster: 'arn:aws:ecs:eu-west-1:111111111111:cluster/sluice', task: ids[0], reason: 'stopped by the Sluice resource manager' },
+      {
+        cluster: 'arn:aws:ecs:eu-west-1:111111111111:cluster/sluice',
+        task: ids[0],
+        reason: 'stopped by the Sluice resource manager',
+      },
     ]);
     await driver.stopTaskManagers([ids[0] as string]);
     expect(fake.stopInputs()).toHaveLength(1);
@@ -279,8 +304,13 @@ describe('stopTaskManagers and close', () => {
   test('a failed StopTask is reported and the worker stays tracked; a task ECS no longer knows counts as stopped', async () => {
     const [a, b] = await driver.startTaskManagers(request({ count: 2 }));
     fake.stopErrors.set(a as string, sdkError('ServerException', 'boom'));
-    fake.stopErrors.set(b as string, sdkError('InvalidParameterException', 'The referenced task was not found.'));
-    const err = (await driver.stopTaskManagers([a as string, b as string]).catch((e: unknown) => e)) as ResourceDriverError;
+    fake.stopErrors.set(
+      b as string,
+      sdkError('InvalidParameterException', 'The referenced task was not found.'),
+    );
+    const err = (await driver
+      .stopTaskManagers([a as string, b as string])
+      .catch((e: unknown) => e)) as ResourceDriverError;
     expect(err).toBeInstanceOf(ResourceDriverError);
     expect(err.reasons).toEqual([`${a}: ServerException: boom`]);
     expect(driver.startedWorkerIds()).toEqual([a]);
@@ -309,7 +339,10 @@ describe('describeTaskManagers', () => {
     expect(fake.describeInputs()[0]?.cluster).toBe('arn:aws:ecs:eu-west-1:111111111111:cluster/sluice');
     expect(statuses).toHaveLength(150);
     expect(statuses.find((s) => s.workerId === 'arn:task/0')).toMatchObject({ lastStatus: 'RUNNING' });
-    expect(statuses.find((s) => s.workerId === 'arn:task/149-gone')).toEqual({ workerId: 'arn:task/149-gone', lastStatus: 'MISSING' });
+    expect(statuses.find((s) => s.workerId === 'arn:task/149-gone')).toEqual({
+      workerId: 'arn:task/149-gone',
+      lastStatus: 'MISSING',
+    });
   });
 });
 

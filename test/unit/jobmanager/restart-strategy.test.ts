@@ -1,4 +1,9 @@
-import { exponentialDelay, failureRate, fixedDelay, createRestartStrategy } from '../../../runtime/jobmanager/restart-strategy';
+import {
+  exponentialDelay,
+  failureRate,
+  fixedDelay,
+  createRestartStrategy,
+} from '../../../runtime/jobmanager/restart-strategy';
 import { loadConfig } from '../../../runtime/config';
 
 describe('restart strategies', () => {
@@ -18,14 +23,24 @@ describe('restart strategies', () => {
     expect(s.onFailure(100)).toBe(10);
     expect(s.onFailure(200)).toBeUndefined(); // third failure within 1 s
     const t = failureRate(2, 1000, 10);
-    expect([t.onFailure(0), t.onFailure(600), t.onFailure(1200), t.onFailure(1900)]).toEqual([10, 10, 10, 10]);
+    expect([t.onFailure(0), t.onFailure(600), t.onFailure(1200), t.onFailure(1900)]).toEqual([
+      10, 10, 10, 10,
+    ]);
   });
 
   it('is chosen by restart-strategy.type with its keys', () => {
-    const none = createRestartStrategy(loadConfig({ env: {}, overrides: { 'restart-strategy.type': 'none' } }));
+    const none = createRestartStrategy(
+      loadConfig({ env: {}, overrides: { 'restart-strategy.type': 'none' } }),
+    );
     expect(none.onFailure(0)).toBeUndefined();
     const fixed = createRestartStrategy(
-      loadConfig({ env: {}, overrides: { 'restart-strategy.fixed-delay.attempts': 1, 'restart-strategy.fixed-delay.delay': '2 s' } }),
+      loadConfig({
+        env: {},
+        overrides: {
+          'restart-strategy.fixed-delay.attempts': 1,
+          'restart-strategy.fixed-delay.delay': '2 s',
+        },
+      }),
     );
     expect([fixed.onFailure(0), fixed.onFailure(1)]).toEqual([2000, undefined]);
   });

@@ -6,7 +6,14 @@ import { streamGraphFromEnvironment } from '../../../runtime/graph/stream-graph'
 import { allocateSlots, slotRequests } from '../../../runtime/jobmanager/slot-scheduler';
 import type { ResourceProfile } from '../../../runtime/taskmanager/resource-profile';
 
-const profile = (cpuCores: number, heapMb: number): ResourceProfile => ({ cpuCores, heapMb, directMb: 0, nativeMb: 0, networkMb: 0, managedMb: 0 });
+const profile = (cpuCores: number, heapMb: number): ResourceProfile => ({
+  cpuCores,
+  heapMb,
+  directMb: 0,
+  nativeMb: 0,
+  networkMb: 0,
+  managedMb: 0,
+});
 
 function jobGraph(build: (env: StreamExecutionEnvironment) => void) {
   const env = new StreamExecutionEnvironment({ chaining: false });
@@ -14,10 +21,22 @@ function jobGraph(build: (env: StreamExecutionEnvironment) => void) {
   return createJobGraph(streamGraphFromEnvironment('job', env));
 }
 
-async function registry(tms: { id: string; slots: number; total: ResourceProfile }[]): Promise<InMemorySlotRegistry> {
+async function registry(
+  tms: { id: string; slots: number; total: ResourceProfile }[],
+): Promise<InMemorySlotRegistry> {
   const r = new InMemorySlotRegistry();
   for (const tm of tms) {
-    await r.registerTaskManager({ id: tm.id, dataHost: '127.0.0.1', dataPort: 1, numberOfSlots: tm.slots, totalResources: tm.total, registeredAt: 0 }, 60_000);
+    await r.registerTaskManager(
+      {
+        id: tm.id,
+        dataHost: '127.0.0.1',
+        dataPort: 1,
+        numberOfSlots: tm.slots,
+        totalResources: tm.total,
+        registeredAt: 0,
+      },
+      60_000,
+    );
   }
   return r;
 }
@@ -26,12 +45,21 @@ describe('slot sharing and allocation', () => {
   it('needs as many slots as the highest parallelism per sharing group', () => {
     const g = jobGraph((env) => {
       const s = env.fromSequence(1, 10).setParallelism(2);
-      s.map((x) => x).setParallelism(3).filter(() => true).setParallelism(1);
-      s.rebalance().map((x) => x).slotSharingGroup('heavy', profile(1, 256)).setParallelism(2);
+      s.map((x) => x)
+        .setParallelism(3)
+        .filter(() => true)
+        .setParallelism(1);
+      s.rebalance()
+        .map((x) => x)
+        .slotSharingGroup('heavy', profile(1, 256))
+        .setParallelism(2);
     });
     const requests = slotRequests(g);
     expect(requests.filter((r) => r.group === 'default')).toHaveLength(3);
-    expect(requests.filter((r) => r.group === 'heavy').map((r) => r.profile)).toEqual([profile(1, 256), profile(1, 256)]);
+    expect(requests.filter((r) => r.group === 'heavy').map((r) => r.profile)).toEqual([
+      profile(1, 256),
+      profile(1, 256),
+    ]);
   });
 
   it('spreads slots over TaskManagers and carves known profiles from free resources', async () => {
@@ -40,14 +68,29 @@ describe('slot sharing and allocation', () => {
       { id: 'b', slots: 4, total: profile(2, 1024) },
     ]);
     const usable = () => r.listTaskManagers();
-    const got = await allocateSlots(slotRequests(jobGraph((env) => env.fromSequence(1, 2).setParallelism(4).print())), r, usable, {
-      jobId: 'j1', jobName: 'job', attempt: 0, timeoutMs: 100,
-    });
+    const got = await allocateSlots(
+      slotRequests(jobGraph((env) => env.fromSequence(1, 2).setParallelism(4).print())),
+      r,
+      usable,
+      {
+        jobId: 'j1',
+        jobName: 'job',
+        attempt: 0,
+        timeoutMs: 100,
+      },
+    );
     expect(got.filter((s) => s.taskManagerId === 'a')).toHaveLength(2);
     expect(got.filter((s) => s.taskManagerId === 'b')).toHaveLength(2);
     expect(got[0]!.heapMb).toBe(256); // unknown profile: the TaskManager's heap per slot
-    const heavy = jobGraph((env) => env.fromSequence(1, 2).slotSharingGroup('big', profile(1.5, 100)).setParallelism(2).print());
-    const big = await allocateSlots(slotRequests(heavy), r, usable, { jobId: 'j2', jobName: 'heavy', attempt: 0, timeoutMs: 100 });
+    const heavy = jobGraph((env) =>
+      env.fromSequence(1, 2).slotSharingGroup('big', profile(1.5, 100)).setParallelism(2).print(),
+    );
+    const big = await allocateSlots(slotRequests(heavy), r, usable, {
+      jobId: 'j2',
+      jobName: 'heavy',
+      attempt: 0,
+      timeoutMs: 100,
+    });
     expect(new Set(big.map((s) => s.taskManagerId)).size).toBe(2); // 1.5 cores each: one per TaskManager
     expect(big[0]!.heapMb).toBe(100);
   });
@@ -55,9 +98,17 @@ describe('slot sharing and allocation', () => {
   it('waits, then fails naming the group, profile and number of missing slots, and frees what it got', async () => {
     const r = await registry([{ id: 'a', slots: 2, total: profile(2, 512) }]);
     const g = jobGraph((env) => env.fromSequence(1, 2).setParallelism(3).print());
-    const failure = allocateSlots(slotRequests(g), r, () => r.listTaskManagers(), { jobId: 'j', jobName: 'too-big', attempt: 0, timeoutMs: 150, pollMs: 20 });
+    const failure = allocateSlots(slotRequests(g), r, () => r.listTaskManagers(), {
+      jobId: 'j',
+      jobName: 'too-big',
+      attempt: 0,
+      timeoutMs: 150,
+      pollMs: 20,
+    });
     await expect(failure).rejects.toBeInstanceOf(NoResourcesError);
-    await expect(failure).rejects.toThrow(/job 'too-big'.*'default' needs 3 slots of any profile, 1 missing.*1 TaskManagers with 2 slots, 2 free/);
+    await expect(failure).rejects.toThrow(
+      /job 'too-big'.*'default' needs 3 slots of any profile, 1 missing.*1 TaskManagers with 2 slots, 2 free/,
+    );
     expect((await r.listTaskManagers())[0]!.allocations).toHaveLength(0);
   });
 });

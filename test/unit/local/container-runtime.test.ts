@@ -33,7 +33,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function fakeDaemon(behaviour: Behaviour, listenOn: string | { port: 0; host: '127.0.0.1' }): Promise<FakeDaemon> {
+async function fakeDaemon(
+  behaviour: Behaviour,
+  listenOn: string | { port: 0; host: '127.0.0.1' },
+): Promise<FakeDaemon> {
   const requests: FakeDaemon['requests'] = [];
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method, url: req.url });
@@ -42,7 +45,9 @@ async function fakeDaemon(behaviour: Behaviour, listenOn: string | { port: 0; ho
       res.writeHead(500).end('{"message":"daemon unhappy"}');
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(behaviour === 'ok' && req.url === '/_ping' ? 'OK' : 'hello');
+    res
+      .writeHead(200, { 'Content-Type': 'text/plain' })
+      .end(behaviour === 'ok' && req.url === '/_ping' ? 'OK' : 'hello');
   });
   await new Promise<void>((resolve) => {
     if (typeof listenOn === 'string') server.listen(listenOn, resolve);
@@ -81,7 +86,9 @@ test('a daemon that accepts but never answers times out (unavailable, says so)',
   const status = await detectContainerRuntime({ env: {}, socketPaths: [sock('hang.sock')], timeoutMs: 200 });
   const elapsed = Date.now() - started;
   expect(status.available).toBe(false);
-  expect(!status.available && status.reason).toBe(`unix://${sock('hang.sock')}: GET /_ping timed out after 200 ms`);
+  expect(!status.available && status.reason).toBe(
+    `unix://${sock('hang.sock')}: GET /_ping timed out after 200 ms`,
+  );
   expect(elapsed).toBeGreaterThanOrEqual(190);
   expect(elapsed).toBeLessThan(1500);
 });
@@ -99,7 +106,10 @@ test('the default timeout is one second', async () => {
 test('a daemon answering HTTP 500 is unavailable', async () => {
   await fakeDaemon('error500', sock('sick.sock'));
   const status = await detectContainerRuntime({ env: {}, socketPaths: [sock('sick.sock')] });
-  expect(status).toEqual({ available: false, reason: `unix://${sock('sick.sock')}: GET /_ping answered HTTP 500` });
+  expect(status).toEqual({
+    available: false,
+    reason: `unix://${sock('sick.sock')}: GET /_ping answered HTTP 500`,
+  });
 });
 
 test('an HTTP server that answers 200 but not "OK" is not a container runtime', async () => {
@@ -123,7 +133,10 @@ test('DOCKER_HOST=tcp://127.0.0.1:<port> pings a real loopback HTTP server', asy
   const { port } = daemon.server.address() as AddressInfo;
   // A working socket in the list must not be used: DOCKER_HOST wins, as for the docker CLI.
   const socketDaemon = await fakeDaemon('ok', sock('docker.sock'));
-  const status = await detectContainerRuntime({ env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` }, socketPaths: [sock('docker.sock')] });
+  const status = await detectContainerRuntime({
+    env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` },
+    socketPaths: [sock('docker.sock')],
+  });
   expect(status).toEqual({ available: true, endpoint: `tcp://127.0.0.1:${port}` });
   expect(daemon.requests).toEqual([{ method: 'GET', url: '/_ping' }]);
   expect(socketDaemon.requests).toHaveLength(0);
@@ -135,22 +148,33 @@ test('DOCKER_HOST=tcp:// to a closed port: connection refused', async () => {
   await new Promise<void>((resolve) => daemon.server.close(() => resolve()));
   daemons = daemons.filter((d) => d !== daemon);
   const status = await detectContainerRuntime({ env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` } });
-  expect(status).toEqual({ available: false, reason: `tcp://127.0.0.1:${port}: cannot connect (ECONNREFUSED)` });
+  expect(status).toEqual({
+    available: false,
+    reason: `tcp://127.0.0.1:${port}: cannot connect (ECONNREFUSED)`,
+  });
 });
 
 test('DOCKER_HOST=unix:// to a live socket works; to a missing one says it cannot connect', async () => {
   await fakeDaemon('ok', sock('custom.sock'));
-  await expect(detectContainerRuntime({ env: { DOCKER_HOST: `unix://${sock('custom.sock')}` } })).resolves.toEqual({
+  await expect(
+    detectContainerRuntime({ env: { DOCKER_HOST: `unix://${sock('custom.sock')}` } }),
+  ).resolves.toEqual({
     available: true,
     endpoint: `unix://${sock('custom.sock')}`,
   });
   const missing = await detectContainerRuntime({ env: { DOCKER_HOST: `unix://${sock('nope.sock')}` } });
-  expect(missing).toEqual({ available: false, reason: `unix://${sock('nope.sock')}: cannot connect (ENOENT)` });
+  expect(missing).toEqual({
+    available: false,
+    reason: `unix://${sock('nope.sock')}: cannot connect (ENOENT)`,
+  });
 });
 
 test('unsupported DOCKER_HOST schemes and TLS without certificates are explained', async () => {
   const ssh = await detectContainerRuntime({ env: { DOCKER_HOST: 'ssh://me@host' } });
-  expect(ssh).toEqual({ available: false, reason: "DOCKER_HOST 'ssh://me@host': only unix:// and tcp:// are supported" });
+  expect(ssh).toEqual({
+    available: false,
+    reason: "DOCKER_HOST 'ssh://me@host': only unix:// and tcp:// are supported",
+  });
   const tls = await detectContainerRuntime({
     env: { DOCKER_HOST: 'tcp://127.0.0.1:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: sock('no-certs') },
   });

@@ -10,7 +10,11 @@ import * as path from 'node:path';
 import type { ContainerRuntimeStatus } from '../../../local/cloud/container-runtime';
 import type { ExecutableStatus } from '../../../local/cloud/find-executable';
 import { findExecutable } from '../../../local/cloud/find-executable';
-import { defaultCloudModeProbes, selectCloudMode, type CloudModeProbes } from '../../../local/cloud/select-cloud-mode';
+import {
+  defaultCloudModeProbes,
+  selectCloudMode,
+  type CloudModeProbes,
+} from '../../../local/cloud/select-cloud-mode';
 import { ConfigError } from '../../../runtime/errors';
 
 const RUNTIME_UP: ContainerRuntimeStatus = { available: true, endpoint: 'unix:///var/run/docker.sock' };
@@ -66,22 +70,30 @@ describe('explicit modes', () => {
     const { probes: p } = probes(RUNTIME_DOWN, REDIS_FOUND);
     const err = await selectCloudMode('containers', p).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/'containers' cannot work here: no container runtime answers \(no socket\)/);
+    expect((err as Error).message).toMatch(
+      /'containers' cannot work here: no container runtime answers \(no socket\)/,
+    );
     expect((err as Error).message).toContain("'processes' or 'auto'");
   });
 
   test('processes without redis-server is a ConfigError naming the missing binary', async () => {
     const { probes: p } = probes(RUNTIME_UP, REDIS_MISSING);
-    await expect(selectCloudMode('processes', p)).rejects.toThrow(/'processes' cannot work here: redis-server is not on PATH/);
+    await expect(selectCloudMode('processes', p)).rejects.toThrow(
+      /'processes' cannot work here: redis-server is not on PATH/,
+    );
   });
 
   test('containers and processes are honoured when they can work', async () => {
-    await expect(selectCloudMode('containers', probes(RUNTIME_UP, REDIS_MISSING).probes)).resolves.toMatchObject({
+    await expect(
+      selectCloudMode('containers', probes(RUNTIME_UP, REDIS_MISSING).probes),
+    ).resolves.toMatchObject({
       mode: 'containers',
     });
-    await expect(selectCloudMode('processes', probes(RUNTIME_UP, REDIS_FOUND).probes)).resolves.toMatchObject({
-      mode: 'processes',
-    });
+    await expect(selectCloudMode('processes', probes(RUNTIME_UP, REDIS_FOUND).probes)).resolves.toMatchObject(
+      {
+        mode: 'processes',
+      },
+    );
   });
 
   test('embedded always works and probes nothing', async () => {
@@ -129,7 +141,10 @@ describe('default probes on a real (temporary) environment', () => {
 
   test('no daemon, an executable redis-server on PATH selects processes', async () => {
     const file = fakeRedisServer(0o755);
-    const env = { DOCKER_HOST: `unix://${path.join(dir, 'none.sock')}`, PATH: `${path.join(dir, 'empty')}${path.delimiter}${bin}` };
+    const env = {
+      DOCKER_HOST: `unix://${path.join(dir, 'none.sock')}`,
+      PATH: `${path.join(dir, 'empty')}${path.delimiter}${bin}`,
+    };
     const selection = await selectCloudMode('auto', defaultCloudModeProbes({ env }));
     expect(selection).toMatchObject({ mode: 'processes', redisServerPath: file });
   });
@@ -147,7 +162,9 @@ describe('default probes on a real (temporary) environment', () => {
     mkdirSync(other);
     writeFileSync(path.join(other, 'redis-server'), '#!/bin/sh\n');
     chmodSync(path.join(other, 'redis-server'), 0o755);
-    await expect(findExecutable('redis-server', { env: { PATH: [bin, other].join(path.delimiter) } })).resolves.toEqual({
+    await expect(
+      findExecutable('redis-server', { env: { PATH: [bin, other].join(path.delimiter) } }),
+    ).resolves.toEqual({
       available: true,
       path: file,
     });

@@ -26,8 +26,15 @@ function bytesOf(buf: ArrayBuffer): number[] {
 }
 
 /** A varied stream: data frames of several sizes, events, credits, eop-ack, control frames. */
-function sampleStream(): { wire: Buffer; expected: Array<{ channelId: string; message?: DownstreamMessage | UpstreamMessage; type: FrameType }> } {
-  const expected: Array<{ channelId: string; message?: DownstreamMessage | UpstreamMessage; type: FrameType }> = [];
+function sampleStream(): {
+  wire: Buffer;
+  expected: Array<{ channelId: string; message?: DownstreamMessage | UpstreamMessage; type: FrameType }>;
+} {
+  const expected: Array<{
+    channelId: string;
+    message?: DownstreamMessage | UpstreamMessage;
+    type: FrameType;
+  }> = [];
   const parts: Buffer[] = [];
   const add = (channelId: string, message: DownstreamMessage | UpstreamMessage, type: FrameType): void => {
     // Encode a copy: the codec writes `buf` by reference.
@@ -36,7 +43,11 @@ function sampleStream(): { wire: Buffer; expected: Array<{ channelId: string; me
     expected.push({ channelId, message, type });
   };
   add('job/0/e1/0-1', { t: 'data', buf: new Uint8Array(randomBytes(5000)).buffer, n: 17 }, FrameType.DATA);
-  add('job/0/e1/0-1', { t: 'event', e: { kind: 'barrier', checkpointId: 3, timestamp: 1_700_000_000_000 } }, FrameType.EVENT);
+  add(
+    'job/0/e1/0-1',
+    { t: 'event', e: { kind: 'barrier', checkpointId: 3, timestamp: 1_700_000_000_000 } },
+    FrameType.EVENT,
+  );
   add('jöb/0/ë/1-0', { t: 'data', buf: new Uint8Array(randomBytes(3)).buffer, n: 1 }, FrameType.DATA);
   add('job/0/e1/0-1', { t: 'credit', n: 4 }, FrameType.CREDIT);
   add('job/0/e1/0-1', { t: 'data', buf: new ArrayBuffer(0), n: 0 }, FrameType.DATA);
@@ -117,7 +128,7 @@ describe('frame codec', () => {
     for (let round = 0; round < 20; round++) {
       const decoder = new FrameDecoder(MAX);
       const frames: Frame[] = [];
-      for (let offset = 0; offset < wire.length; ) {
+      for (let offset = 0; offset < wire.length;) {
         const size = 1 + Math.floor(Math.random() * (round % 2 === 0 ? 64 : 40_000));
         decoder.push(wire.subarray(offset, offset + size));
         offset += size;

@@ -7,7 +7,10 @@ describe('control channel', () => {
     const accepted: RpcConnection[] = [];
     const rejected: string[] = [];
     const server = await startRpcServer({
-      host: '127.0.0.1', port: 0, secret: 'right', serverId: 'jm',
+      host: '127.0.0.1',
+      port: 0,
+      secret: 'right',
+      serverId: 'jm',
       onConnection: (c) => {
         accepted.push(c);
         c.handle('add', (b) => (b as number[]).reduce((x, y) => x + y, 0));
@@ -18,9 +21,9 @@ describe('control channel', () => {
       onRejected: (reason) => rejected.push(reason),
     });
     try {
-      await expect(connectRpc({ host: '127.0.0.1', port: server.port, secret: 'wrong', id: 'tm-1' })).rejects.toThrow(
-        /rejected: authentication failed/,
-      );
+      await expect(
+        connectRpc({ host: '127.0.0.1', port: server.port, secret: 'wrong', id: 'tm-1' }),
+      ).rejects.toThrow(/rejected: authentication failed/);
       expect(rejected).toEqual(['authentication failed']);
       const client = await connectRpc({ host: '127.0.0.1', port: server.port, secret: 'right', id: 'tm-2' });
       expect(client.peerId).toBe('jm');

@@ -2,7 +2,8 @@ import { keyGroupForKey, keyGroupRangeForSubtask } from '../../../runtime/graph/
 import { HeapKeyedStateBackend } from '../../../runtime/state/heap/heap-keyed-state-backend';
 
 describe('heap keyed state backend', () => {
-  const backend = (): HeapKeyedStateBackend => new HeapKeyedStateBackend(128, keyGroupRangeForSubtask(128, 1, 0), 'op');
+  const backend = (): HeapKeyedStateBackend =>
+    new HeapKeyedStateBackend(128, keyGroupRangeForSubtask(128, 1, 0), 'op');
 
   it('scopes value state to the current key, telling 1 from "1" and equal objects apart from order', () => {
     const b = backend();
@@ -40,7 +41,9 @@ describe('heap keyed state backend', () => {
   });
 
   it('names the operator when a key selector returns nothing', () => {
-    expect(() => backend().setCurrentKey(undefined)).toThrow(/operator 'op': the key selector returned undefined/);
+    expect(() => backend().setCurrentKey(undefined)).toThrow(
+      /operator 'op': the key selector returned undefined/,
+    );
     expect(() => backend().setCurrentKey(null)).toThrow(/returned null/);
   });
 });

@@ -49,7 +49,12 @@ export const DESCRIBE_TASKS_BATCH = 100;
 const STOP_CONCURRENCY = 5;
 
 /** SDK errors for which a later attempt can succeed (capacity and throttling, not bad input). */
-const RETRYABLE_SDK_ERRORS = new Set(['ThrottlingException', 'ServerException', 'ServiceUnavailableException', 'LimitExceededException']);
+const RETRYABLE_SDK_ERRORS = new Set([
+  'ThrottlingException',
+  'ServerException',
+  'ServiceUnavailableException',
+  'LimitExceededException',
+]);
 
 /**
  * Per-job mode on AWS (DESIGN §4): starts TaskManagers as Fargate tasks with ECS RunTask,
@@ -142,7 +147,9 @@ export class EcsResourceDriver implements ResourceDriver {
     const failures = await this.stopAll([...this.started], 'Sluice resource driver closed');
     if (this.ownsClient) this.client.destroy();
     if (failures.length > 0) {
-      throw new ResourceDriverError(`close could not stop ${failures.length} TaskManager(s)`, { reasons: failures });
+      throw new ResourceDriverError(`close could not stop ${failures.length} TaskManager(s)`, {
+        reasons: failures,
+      });
     }
   }
 
@@ -150,7 +157,9 @@ export class EcsResourceDriver implements ResourceDriver {
     // The unknown (all-zero) profile: keep the task definition's own size.
     if (RESOURCE_FIELDS.every((f) => request.slotProfile[f] === 0)) return undefined;
     const cpuCores = request.slotProfile.cpuCores * request.slotsPerTaskManager;
-    const memoryMiB = profileMemoryMb(request.slotProfile) * request.slotsPerTaskManager + (this.options.processOverheadMiB ?? 512);
+    const memoryMiB =
+      profileMemoryMb(request.slotProfile) * request.slotsPerTaskManager +
+      (this.options.processOverheadMiB ?? 512);
     const size = fargateSizeFor(cpuCores, memoryMiB);
     if (!size) {
       throw new ResourceDriverError(
@@ -175,7 +184,10 @@ export class EcsResourceDriver implements ResourceDriver {
     if (failures.length > 0 || arns.length !== count) {
       // Stop this batch's partial launch here; the caller stops the earlier batches.
       await this.stopQuietly(arns, `launch for job ${request.jobId} failed`);
-      const reasons = failures.length > 0 ? failures.map(describeFailure) : [`ECS started ${arns.length} of ${count} tasks`];
+      const reasons =
+        failures.length > 0
+          ? failures.map(describeFailure)
+          : [`ECS started ${arns.length} of ${count} tasks`];
       throw new ResourceDriverError(
         `RunTask for job ${request.jobId} failed after ${launchedSoFar.length + arns.length} of ${request.count} TaskManagers: ${reasons.join('; ')}`,
         { reasons, retryable: failures.every(isRetryableFailure) },
@@ -184,7 +196,11 @@ export class EcsResourceDriver implements ResourceDriver {
     return arns;
   }
 
-  private runTaskInput(request: TaskManagerLaunchRequest, count: number, size: FargateTaskSize | undefined): RunTaskCommandInput {
+  private runTaskInput(
+    request: TaskManagerLaunchRequest,
+    count: number,
+    size: FargateTaskSize | undefined,
+  ): RunTaskCommandInput {
     const o = this.options;
     return {
       cluster: o.cluster,
@@ -249,7 +265,8 @@ export class EcsResourceDriver implements ResourceDriver {
       throw new ResourceDriverError(`ECS ${what} failed: ${name}: ${describeError(err)}`, {
         reasons: [name],
         cause: err,
-        retryable: RETRYABLE_SDK_ERRORS.has(name) || (err as { $retryable?: unknown }).$retryable !== undefined,
+        retryable:
+          RETRYABLE_SDK_ERRORS.has(name) || (err as { $retryable?: unknown }).$retryable !== undefined,
       });
     }
   }
