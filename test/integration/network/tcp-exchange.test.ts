@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { MessageChannel } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
 import pino from 'pino';
-import type { DownstreamMessage, UpstreamMessage } from '../../../runtime/network/channel-protocol';
 import { channelId } from '../../../runtime/network/channel-protocol';
 import {
   FrameDecoder,
@@ -21,96 +18,15 @@ import {
 import { TcpExchange } from '../../../runtime/network/tcp/tcp-exchange';
 import type { TcpExchangeOptions } from '../../../runtime/network/tcp/tcp-exchange';
 import { waitFor } from '../../../runtime/util/wait';
+import { BUFFER_BYTES, TestConsumer, TestProducer, patterned } from '../../helpers/channel-ends';
 
 const SECRET = 'test-cluster-token';
-const BUFFER_BYTES = 32 * 1024;
 
 interface Node {
   exchange: TcpExchange;
   id: string;
   host: string;
   port: number;
-}
-
-/** The task end of a producer channel: sends only while it holds credit, like a real task. */
-class TestProducer {
-  credit = 0;
-  eopAcked = false;
-  private closed = false;
-  readonly port: MessagePort;
-  readonly far: MessagePort;
-
-  constructor() {
-    const { port1, port2 } = new MessageChannel();
-    this.port = port1;
-    this.far = port2;
-    port1.on('message', (m: UpstreamMessage) => {
-      if (m.t === 'credit') this.credit += m.n;
-      else this.eopAcked = true;
-    });
-  }
-
-  /** Sends `count` numbered buffers, waiting for credit before each. */
-  async sendBuffers(count: number, bytes = BUFFER_BYTES, from = 0): Promise<void> {
-    for (let i = from; i < from + count; i++) {
-      if (this.credit === 0)
-        await waitFor(() => this.credit > 0 || this.closed, { what: 'credit', intervalMs: 1 });
-      if (this.closed) return;
-      this.credit--;
-      this.sendData(i, bytes);
-    }
-  }
-
-  /** Sends one buffer regardless of credit (a misbehaving or test-only producer). */
-  sendData(i: number, bytes = BUFFER_BYTES): void {
-    const buf = patterned(i, bytes);
-    this.port.postMessage({ t: 'data', buf, n: i } satisfies DownstreamMessage, [buf]);
-  }
-
-  sendEvent(message: DownstreamMessage): void {
-    this.port.postMessage(message);
-  }
-
-  close(): void {
-    this.closed = true;
-    this.port.close();
-  }
-}
-
-/** The task end of a consumer channel: grants `initialCredit`, then one credit per buffer read. */
-class TestConsumer {
-  readonly received: DownstreamMessage[] = [];
-  readonly port: MessagePort;
-  readonly far: MessagePort;
-
-  constructor(initialCredit: number, read = true) {
-    const { port1, port2 } = new MessageChannel();
-    this.port = port1;
-    this.far = port2;
-    if (read) {
-      port1.on('message', (m: DownstreamMessage) => {
-        this.received.push(m);
-        if (m.t === 'data') port1.postMessage({ t: 'credit', n: 1 } satisfies UpstreamMessage);
-        if (m.t === 'event' && m.e.kind === 'end-of-partition')
-          port1.postMessage({ t: 'eop-ack' } satisfies UpstreamMessage);
-      });
-    }
-    if (initialCredit > 0) port1.postMessage({ t: 'credit', n: initialCredit } satisfies UpstreamMessage);
-  }
-
-  get data(): Array<{ buf: ArrayBuffer; n: number }> {
-    return this.received.filter((m): m is Extract<DownstreamMessage, { t: 'data' }> => m.t === 'data');
-  }
-
-  close(): void {
-    this.port.close();
-  }
-}
-
-function patterned(i: number, bytes: number): ArrayBuffer {
-  const view = new Uint8Array(bytes);
-  for (let j = 0; j < bytes; j++) view[j] = (i * 31 + j) & 0xff;
-  return view.buffer;
 }
 
 function expectPatterned(message: { buf: ArrayBuffer; n: number }, bytes = BUFFER_BYTES): void {
