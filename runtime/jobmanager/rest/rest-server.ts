@@ -6,6 +6,7 @@ import type { JobManagerGateway } from '../gateway';
 import { artifactRoutes } from './artifact-routes';
 import { registerBearerAuth } from './bearer-auth';
 import { clusterRoutes } from './cluster-routes';
+import { metricsRoutes } from './metrics-routes';
 import { errorReply } from './error-reply';
 import { jobRoutes } from './job-routes';
 import { zodValidatorCompiler } from './zod-validator';
@@ -58,6 +59,7 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
   registerBearerAuth(app, options.token);
   void app.register(clusterRoutes, { gateway: options.gateway });
   void app.register(jobRoutes, { gateway: options.gateway });
+  void app.register(metricsRoutes, { gateway: options.gateway });
   void app.register(artifactRoutes, {
     gateway: options.gateway,
     maxArtifactBytes: options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,

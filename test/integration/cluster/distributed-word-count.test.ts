@@ -1,5 +1,6 @@
 import { fixtureJob, functionJob, runEmbedded } from '../../helpers/embedded';
 import { TestCluster } from '../../helpers/cluster';
+import { createRestServer } from '../../../runtime/jobmanager/rest/rest-server';
 import { waitFor } from '../../../runtime/util/wait';
 
 describe('cluster: job manager + TaskManager processes over TCP', () => {
@@ -56,6 +57,45 @@ describe('cluster: job manager + TaskManager processes over TCP', () => {
     expect(slow.backPressure.ratio).toBeLessThan(pressured.backPressure.ratio);
     await cluster.jobManager.dispatcher.cancelJob(jobId);
     await cluster.waitForStatus(jobId, ['CANCELED']);
+  });
+
+  it('serves Prometheus metrics of the cluster and its running jobs (token required)', async () => {
+    const rest = createRestServer({
+      gateway: cluster.jobManager.dispatcher,
+      token: 'metrics-token',
+      maxBodyBytes: 1 << 20,
+    });
+    try {
+      const jobId = await cluster.submit(fixtureJob('unbounded-job'), {}, { parallelism: 1, chaining: false });
+      await cluster.waitForStatus(jobId, ['RUNNING']);
+      expect((await rest.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+      const text = await waitFor(
+        async () => {
+          const body = (
+            await rest.inject({
+              method: 'GET',
+              url: '/metrics',
+              headers: { authorization: 'Bearer metrics-token' },
+            })
+          ).body;
+          return /sluice_task_records_in\{[^}]*vertex="filter"[^}]*\} [1-9]/.test(
+            body,
+          )
+            ? body
+            : undefined;
+        },
+        { timeoutMs: 15_000, what: 'records of the running job in /metrics' },
+      );
+      expect(text).toContain('sluice_taskmanagers 2');
+      expect(text).toMatch(/sluice_task_slots\{state="total"\} 4/);
+      expect(text).toMatch(/sluice_jobs\{status="RUNNING"\} 1/);
+      expect(text).toContain(`job_id="${jobId}"`);
+      expect(text).toContain('sluice_jobmanager_process_cpu_user_seconds_total');
+      await cluster.jobManager.dispatcher.cancelJob(jobId);
+      await cluster.waitForStatus(jobId, ['CANCELED']);
+    } finally {
+      await rest.close();
+    }
   });
 
   it('shares slots: 3 operators at parallelism 2 take 2 slots, a second sharing group takes 2 more', async () => {
