@@ -66,7 +66,11 @@ describe('cluster: job manager + TaskManager processes over TCP', () => {
       maxBodyBytes: 1 << 20,
     });
     try {
-      const jobId = await cluster.submit(fixtureJob('unbounded-job'), {}, { parallelism: 1, chaining: false });
+      const jobId = await cluster.submit(
+        fixtureJob('unbounded-job'),
+        {},
+        { parallelism: 1, chaining: false },
+      );
       await cluster.waitForStatus(jobId, ['RUNNING']);
       expect((await rest.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
       const text = await waitFor(
@@ -78,11 +82,7 @@ describe('cluster: job manager + TaskManager processes over TCP', () => {
               headers: { authorization: 'Bearer metrics-token' },
             })
           ).body;
-          return /sluice_task_records_in\{[^}]*vertex="filter"[^}]*\} [1-9]/.test(
-            body,
-          )
-            ? body
-            : undefined;
+          return /sluice_task_records_in\{[^}]*vertex="filter"[^}]*\} [1-9]/.test(body) ? body : undefined;
         },
         { timeoutMs: 15_000, what: 'records of the running job in /metrics' },
       );
