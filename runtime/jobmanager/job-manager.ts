@@ -5,6 +5,7 @@ import { startRpcServer } from '../rpc/rpc-auth';
 import type { RuntimeServices } from '../services/runtime-services';
 import { createRuntimeServices } from '../services/runtime-services';
 import { ExchangeCleanup } from '../services/exchange-transports';
+import { networkSettingsFrom } from '../taskmanager/task-deployment';
 import { taskManagerResources } from '../taskmanager/task-manager';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
@@ -64,10 +65,7 @@ export class JobManagerService {
       {
         registry,
         resourceManager,
-        network: {
-          bufferSizeBytes: config['taskmanager.network.buffer-size'],
-          initialCredit: config['taskmanager.network.buffers-per-channel'],
-        },
+        network: networkSettingsFrom(config),
         slotRequestTimeoutMs: config['slot.request.timeout'],
         exchange: config['execution.exchange'],
         fencingToken: () => SINGLE_LEADER_TOKEN,

@@ -226,10 +226,11 @@ export class JobMaster {
   private async deployAll(): Promise<void> {
     const { jobGraph } = this.submission;
     const vertices = buildExecutionGraph(jobGraph, this.jobId, this.attempt);
-    const slotOf = (vertexId: string, subtask: number): SlotAssignment => {
-      const group = jobGraph.vertices.find((v) => v.id === vertexId)!.slotSharingGroup;
-      return this.slots.find((s) => s.group === group && s.index === subtask)!;
-    };
+    // Looked up once per channel end: index the slots instead of searching them.
+    const groupOf = new Map(jobGraph.vertices.map((v) => [v.id, v.slotSharingGroup]));
+    const slots = new Map(this.slots.map((s) => [`${s.group}/${s.index}`, s]));
+    const slotOf = (vertexId: string, subtask: number): SlotAssignment =>
+      slots.get(`${groupOf.get(vertexId)!}/${subtask}`)!;
     await Promise.all(vertices.map((v) => this.deploy(v, slotOf)));
   }
 

@@ -6,7 +6,8 @@ import { buildExecutionGraph } from '../graph/execution-graph';
 import type { JobGraph } from '../graph/job-graph';
 import { LocalChannelProvider } from '../network/channel-provider';
 import type { JobCode, NetworkSettings } from '../taskmanager/task-deployment';
-import { createDeploymentDescriptor, taskName } from '../taskmanager/task-deployment';
+import { createDeploymentDescriptor, networkSettingsFrom, taskName } from '../taskmanager/task-deployment';
+import { defaultConfig } from '../config';
 import type { TaskKey } from '../taskmanager/task-executor';
 import { TaskExecutor } from '../taskmanager/task-executor';
 import type { ExecutionState, TaskMetrics } from '../taskmanager/task-reporter';
@@ -31,10 +32,10 @@ export interface JobResult {
   readonly tasks: Record<string, TaskMetrics>;
 }
 
-export const DEFAULT_NETWORK_SETTINGS: Readonly<Omit<NetworkSettings, 'bufferTimeoutMs'>> = Object.freeze({
-  bufferSizeBytes: 32 * 1024,
-  initialCredit: 4,
-});
+/** The config's defaults of `taskmanager.network.*`. */
+export const DEFAULT_NETWORK_SETTINGS: Readonly<Omit<NetworkSettings, 'bufferTimeoutMs'>> = Object.freeze(
+  networkSettingsFrom(defaultConfig()),
+);
 
 /**
  * Runs a job in this process, every subtask in its own thread (Flink's MiniCluster). The

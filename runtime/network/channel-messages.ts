@@ -26,3 +26,14 @@ export function isUpstreamMessage(value: unknown): value is UpstreamMessage {
   const message = value as Partial<Record<'t' | 'n', unknown>>;
   return (message.t === 'credit' && Number.isSafeInteger(message.n)) || message.t === 'eop-ack';
 }
+
+/** Stops listening to a task's port and closes it (a transport owns the ports it was given). */
+export function detachPort(
+  port: MessagePort,
+  onMessage: ((m: unknown) => void) | undefined,
+  onClose: (() => void) | undefined,
+): void {
+  if (onMessage) port.off('message', onMessage);
+  if (onClose) port.off('close', onClose);
+  port.close();
+}

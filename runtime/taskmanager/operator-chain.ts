@@ -68,7 +68,7 @@ export class OperatorChain {
   private unfinished: number;
 
   constructor(
-    private readonly graph: StreamGraph,
+    graph: StreamGraph,
     private readonly vertex: JobVertex,
     private readonly runtime: ChainRuntime,
     private readonly onAllFinished: () => void,

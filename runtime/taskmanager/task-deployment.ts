@@ -1,4 +1,5 @@
 import type { JobArgs } from '../api/job';
+import type { ResolvedConfig } from '../config';
 import type { JobSettings } from '../api/job-settings';
 import type { PartitionerKind } from '../api/transformation';
 import type { ExecutionVertex } from '../graph/execution-graph';
@@ -19,6 +20,14 @@ export interface NetworkSettings {
   readonly bufferSizeBytes: number;
   /** Credits a consumer grants per channel up front. */
   readonly initialCredit: number;
+}
+
+/** The exchange settings of the config (the buffer timeout comes from each job). */
+export function networkSettingsFrom(config: ResolvedConfig): Omit<NetworkSettings, 'bufferTimeoutMs'> {
+  return {
+    bufferSizeBytes: config['taskmanager.network.buffer-size'],
+    initialCredit: config['taskmanager.network.buffers-per-channel'],
+  };
 }
 
 /** Everything a task thread needs to run one subtask of a chain (Flink's TaskDeploymentDescriptor). */

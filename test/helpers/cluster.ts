@@ -10,6 +10,7 @@ import type { ConfigKey, ResolvedConfig } from '../../runtime/config';
 import { envNameForKey, loadConfig } from '../../runtime/config';
 import type { JobDetails, JobStatus } from '../../runtime/jobmanager/gateway';
 import { JobManagerService } from '../../runtime/jobmanager/job-manager';
+import { clusterEnvironment } from '../../runtime/jobmanager/resources/per-job-taskmanager';
 import { S3BlobStore } from '../../runtime/storage/s3/s3-blob-store';
 import { waitFor } from '../../runtime/util/wait';
 import { REPO_ROOT } from './embedded';
@@ -88,27 +89,7 @@ export class TestCluster {
       SLUICE_LOG_LEVEL: 'warn',
       SLUICE_TASKMANAGER_REGISTRATION_TIMEOUT: '15000',
     };
-    const inherit: ConfigKey[] = [
-      'rest.token',
-      'heartbeat.interval',
-      'heartbeat.timeout',
-      'high-availability.type',
-      'high-availability.redis.url',
-      'high-availability.redis.key-prefix',
-      'storage.type',
-      's3.bucket',
-      's3.endpoint',
-      's3.region',
-      's3.path-style-access',
-      's3.access-key',
-      's3.secret-key',
-      'sqs.endpoint',
-      'sqs.region',
-      'sqs.queue-prefix',
-      'sqs.wait-time',
-    ];
-    for (const key of inherit) env[envNameForKey(key)] = String(this.config[key]);
-    env[envNameForKey('jobmanager.rpc.port')] = String(this.jobManager.rpcPort);
+    Object.assign(env, clusterEnvironment(this.config, this.jobManager.rpcPort));
     env[envNameForKey('taskmanager.numberOfTaskSlots')] = String(slots);
     env[envNameForKey('taskmanager.id')] = id;
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), 'taskmanager'], {
@@ -158,6 +139,26 @@ export class TestCluster {
       },
       { timeoutMs, intervalMs: 50, what: `job ${jobId} to reach ${statuses.join('/')}` },
     );
+  }
+
+  /** Waits until the job and every one of its subtasks are RUNNING. */
+  async waitForAllTasksRunning(jobId: string, timeoutMs = 30_000): Promise<JobDetails> {
+    return waitFor(
+      async () => {
+        const job = await this.job(jobId);
+        const all = job.vertices.every((v) => v.subtasks.every((s) => s.state === 'RUNNING'));
+        return job.status === 'RUNNING' && all ? job : undefined;
+      },
+      { timeoutMs, what: `every task of job ${jobId} to run` },
+    );
+  }
+
+  /** A TaskManager process that runs tasks of the job (as placed in `job`). */
+  taskManagerRunning(job: JobDetails): TaskManagerProcess {
+    const placed = new Set(job.vertices.flatMap((v) => v.subtasks.map((s) => s.taskManagerId)));
+    const tm = this.taskManagers.find((t) => placed.has(t.id));
+    if (!tm) throw new Error(`no TaskManager of this cluster runs job ${job.jobId}`);
+    return tm;
   }
 
   async output(jobId: string): Promise<{ lines: string[]; results: unknown[] }> {

@@ -1,4 +1,4 @@
-import type { ConfigKey } from '../../config';
+import type { ConfigKey, ResolvedConfig } from '../../config';
 import { envNameForKey } from '../../config';
 import type { TaskManagerLaunchRequest } from './resource-driver';
 
@@ -21,4 +21,45 @@ export function perJobTaskManagerEnvironment(request: TaskManagerLaunchRequest):
     'taskmanager.memory.managed.size': String(p.managedMb * slots),
   };
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [envNameForKey(k as ConfigKey), v!]));
+}
+
+/** Keys a TaskManager takes from its job manager's config, so it joins the same cluster. */
+const CLUSTER_KEYS: readonly ConfigKey[] = [
+  'jobmanager.rpc.address',
+  'rest.token',
+  'heartbeat.interval',
+  'heartbeat.timeout',
+  'high-availability.type',
+  'high-availability.redis.url',
+  'high-availability.redis.password',
+  'high-availability.redis.key-prefix',
+  'storage.type',
+  'storage.fs.dir',
+  's3.bucket',
+  's3.prefix',
+  's3.endpoint',
+  's3.region',
+  's3.path-style-access',
+  's3.access-key',
+  's3.secret-key',
+  'sqs.endpoint',
+  'sqs.region',
+  'sqs.queue-prefix',
+  'sqs.wait-time',
+  'sqs.dead-letter-queue-arn',
+  'taskmanager.host',
+];
+
+/**
+ * The `SLUICE_*` environment of a TaskManager started beside a job manager: the cluster's
+ * coordination, storage, exchange and secret settings, and the control port actually bound.
+ */
+export function clusterEnvironment(config: ResolvedConfig, rpcPort: number): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of CLUSTER_KEYS) {
+    const value = config[key];
+    if (value !== undefined) env[envNameForKey(key)] = String(value);
+  }
+  env[envNameForKey('jobmanager.rpc.port')] = String(rpcPort);
+  return env;
 }

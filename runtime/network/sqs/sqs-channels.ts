@@ -87,17 +87,6 @@ export function isEndOfPartition(message: DownstreamMessage): boolean {
   return message.t === 'event' && message.e.kind === 'end-of-partition';
 }
 
-/** Stops listening to a task's port and closes it (the exchange owns the ports it was given). */
-export function detachPort(
-  port: MessagePort,
-  onMessage: ((m: unknown) => void) | undefined,
-  onClose: (() => void) | undefined,
-): void {
-  if (onMessage) port.off('message', onMessage);
-  if (onClose) port.off('close', onClose);
-  port.close();
-}
-
 export interface SqsExchangeStats {
   producerChannels: number;
   consumerChannels: number;

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { NetworkError, SluiceError, describeError } from '../../errors';
 import type { Logger } from '../../util/logger';
 import type { UpstreamMessage } from '../channel-protocol';
+import { detachPort } from '../channel-messages';
 import type { ConsumerChannel, ProducerChannel } from './exchange-channels';
 import {
   heldSize,
@@ -326,14 +327,4 @@ function resumeProducer(channel: ProducerChannel): void {
   if (!channel.paused) return;
   channel.paused = false;
   channel.port.on('message', channel.onMessage);
-}
-
-function detachPort(
-  port: MessagePort,
-  onMessage: ((m: unknown) => void) | undefined,
-  onClose: (() => void) | undefined,
-): void {
-  if (onMessage) port.off('message', onMessage);
-  if (onClose) port.off('close', onClose);
-  port.close();
 }

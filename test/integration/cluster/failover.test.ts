@@ -31,18 +31,7 @@ describe('cluster: failures', () => {
     await cluster.startTaskManager(2);
     const args = { records: '400000', keys: '7', pauseEvery: '2000', pauseMs: '10' };
     const jobId = await cluster.submit(fixtureJob('paced-sum-job'), args, { parallelism: 4 });
-    await waitFor(
-      async () => {
-        const job = await cluster.job(jobId);
-        return (
-          job.status === 'RUNNING' &&
-          job.vertices.every((v) => v.subtasks.every((s) => s.state === 'RUNNING'))
-        );
-      },
-      { timeoutMs: 30_000, what: 'all tasks running' },
-    );
-    const placed = (await cluster.job(jobId)).vertices.flatMap((v) => v.subtasks.map((s) => s.taskManagerId));
-    const target = cluster.taskManagers.find((tm) => placed.includes(tm.id))!;
+    const target = cluster.taskManagerRunning(await cluster.waitForAllTasksRunning(jobId));
     const killedAt = Date.now();
     await target.kill('SIGKILL');
     const restarting = await waitFor(

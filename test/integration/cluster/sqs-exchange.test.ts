@@ -52,18 +52,7 @@ describe('cluster: records between TaskManagers through SQS (emulator)', () => {
       parallelism: 4,
       exchange: 'sqs',
     });
-    await waitFor(
-      async () => {
-        const job = await cluster.job(jobId);
-        return (
-          job.status === 'RUNNING' &&
-          job.vertices.every((v) => v.subtasks.every((s) => s.state === 'RUNNING'))
-        );
-      },
-      { timeoutMs: 30_000, what: 'all tasks running' },
-    );
-    const placed = (await cluster.job(jobId)).vertices.flatMap((v) => v.subtasks.map((s) => s.taskManagerId));
-    await cluster.taskManagers.find((tm) => placed.includes(tm.id))!.kill('SIGKILL');
+    await cluster.taskManagerRunning(await cluster.waitForAllTasksRunning(jobId)).kill('SIGKILL');
     const done = await cluster.waitForStatus(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 120_000);
     expect(done.status).toBe('FINISHED');
     expect(done.restarts).toBeGreaterThanOrEqual(1);

@@ -1,38 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { ConfigKey, ResolvedConfig } from '../../../config';
+import type { ResolvedConfig } from '../../../config';
 import { envNameForKey } from '../../../config';
 import type { Logger } from '../../../util/logger';
-import { perJobTaskManagerEnvironment } from '../per-job-taskmanager';
+import { clusterEnvironment, perJobTaskManagerEnvironment } from '../per-job-taskmanager';
 import type { ResourceDriver, TaskManagerLaunchRequest } from '../resource-driver';
 
 const SLUICE_BIN = join(__dirname, '..', '..', '..', '..', 'bin', 'sluice.js');
-
-/** Keys a started TaskManager inherits from the job manager, so it finds the same cluster. */
-const INHERITED: readonly ConfigKey[] = [
-  'jobmanager.rpc.address',
-  'jobmanager.rpc.port',
-  'rest.token',
-  'heartbeat.interval',
-  'heartbeat.timeout',
-  'high-availability.type',
-  'high-availability.redis.url',
-  'high-availability.redis.key-prefix',
-  'storage.type',
-  'storage.fs.dir',
-  's3.bucket',
-  's3.prefix',
-  's3.endpoint',
-  's3.region',
-  's3.path-style-access',
-  's3.access-key',
-  's3.secret-key',
-  'sqs.endpoint',
-  'sqs.region',
-  'sqs.queue-prefix',
-  'taskmanager.host',
-];
 
 /**
  * Per-job mode on one machine: each TaskManager is a child process (`sluice taskmanager`)
@@ -75,17 +50,12 @@ export class LocalProcessResourceDriver implements ResourceDriver {
   }
 
   private environment(id: string, request: TaskManagerLaunchRequest): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const key of INHERITED) {
-      const value = this.config[key];
-      if (value !== undefined) env[envNameForKey(key)] = String(value);
-    }
-    Object.assign(env, perJobTaskManagerEnvironment(request), {
+    return {
+      ...clusterEnvironment(this.config, this.rpcPort()),
+      ...perJobTaskManagerEnvironment(request),
       [envNameForKey('taskmanager.id')]: id,
       [envNameForKey('taskmanager.data.port')]: '0',
-      [envNameForKey('jobmanager.rpc.port')]: String(this.rpcPort()),
-    });
-    return env;
+    };
   }
 
   private async stop(id: string): Promise<void> {
