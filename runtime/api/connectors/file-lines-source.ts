@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { InputStatus, ReaderOutput, Source, SourceReader } from '../source';
 
 const CHUNK_BYTES = 64 * 1024;
@@ -11,7 +12,8 @@ const NEWLINE = 0x0a;
 export function fileLinesSource(path: string): Source<string> {
   return {
     boundedness: 'bounded',
-    createReader: ({ subtaskIndex, parallelism }) => new FileLinesReader(path, subtaskIndex, parallelism),
+    createReader: ({ subtaskIndex, parallelism, taskManagerId }) =>
+      new FileLinesReader(path, subtaskIndex, parallelism, taskManagerId),
   };
 }
 
@@ -25,10 +27,16 @@ class FileLinesReader implements SourceReader<string, { offset: number }> {
     private readonly path: string,
     private readonly subtaskIndex: number,
     private readonly parallelism: number,
+    private readonly taskManagerId: string,
   ) {}
 
   start(): void {
-    this.fd = openSync(this.path, 'r');
+    const absolute = resolve(this.path);
+    try {
+      this.fd = openSync(absolute, 'r');
+    } catch (err) {
+      throw fileError('read', absolute, this.taskManagerId, err);
+    }
     const size = fstatSync(this.fd).size;
     const start = Math.floor((this.subtaskIndex * size) / this.parallelism);
     this.end = Math.floor(((this.subtaskIndex + 1) * size) / this.parallelism);
@@ -96,4 +104,20 @@ class FileLinesReader implements SourceReader<string, { offset: number }> {
       position += read;
     }
   }
+}
+
+/**
+ * A file that cannot be opened, named by its absolute path and the TaskManager that looked:
+ * on a cluster, a relative path is resolved in that TaskManager's working directory.
+ */
+export function fileError(
+  action: 'read' | 'write',
+  absolute: string,
+  taskManagerId: string,
+  cause: unknown,
+): Error {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(cause);
+  return new Error(`cannot ${action} ${absolute} on TaskManager ${taskManagerId}: ${reason}`, { cause });
 }
