@@ -34,6 +34,7 @@ export function typeCheckJob(modulePath: string, cwd = process.cwd()): TypeCheck
   const started = Date.now();
   const entry = resolve(cwd, modulePath);
   if (!/\.[cm]?tsx?$/.test(entry)) return { checkedFiles: 0, durationMs: 0 };
+  if (!existsSync(entry)) throw new InvalidJobError(`job module not found: ${modulePath}`);
   const ts = loadTypeScript();
   const program = ts.createProgram({ rootNames: [entry], options: compilerOptions(ts, entry) });
   const ownFiles = program
