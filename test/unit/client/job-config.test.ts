@@ -64,3 +64,24 @@ test('a missing config file is reported with its absolute path', () => {
     new RegExp(`file ${join(dir, 'nope.yaml')}.*file not found`),
   );
 });
+
+test('restart-strategy.* keys travel as the job’s own restart strategy, typed', () => {
+  expect(
+    jobSettingsFromConfig({
+      define: [
+        'restart-strategy.type=fixed-delay',
+        'restart-strategy.fixed-delay.attempts=1',
+        'restart-strategy.fixed-delay.delay=2 s',
+      ],
+    }),
+  ).toEqual({
+    restartStrategy: {
+      'restart-strategy.type': 'fixed-delay',
+      'restart-strategy.fixed-delay.attempts': 1,
+      'restart-strategy.fixed-delay.delay': 2000,
+    },
+  });
+  expect(() => jobSettingsFromConfig({ define: ['restart-strategy.type=sometimes'] })).toThrow(
+    /restart-strategy\.type \(-D\): not one of none, fixed-delay, exponential-delay, failure-rate/,
+  );
+});
