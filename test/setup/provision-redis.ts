@@ -45,15 +45,17 @@ export function planRedisProvisioning(facts: MachineFacts): RedisProvisioning {
   };
 }
 
-/** Probes the machine through `env.PATH` (tests pass a PATH without redis-server). */
+/** Probes the machine through `env.PATH` (tests pass a PATH without redis-server); the rest only when it is missing. */
 export async function probeMachine(env: NodeJS.ProcessEnv = process.env): Promise<MachineFacts> {
   const redis = await findExecutable('redis-server', { env });
+  if (redis.available)
+    return { redisServer: redis.path, aptGet: false, isRoot: false, passwordlessSudo: false };
   const aptGet = (await findExecutable('apt-get', { env })).available;
   const isRoot = process.getuid?.() === 0;
   const sudo = (await findExecutable('sudo', { env })).available;
   const passwordlessSudo =
     !isRoot && sudo && spawnSync('sudo', ['-n', 'true'], { env, stdio: 'ignore' }).status === 0;
-  return { ...(redis.available ? { redisServer: redis.path } : {}), aptGet, isRoot, passwordlessSudo };
+  return { aptGet, isRoot, passwordlessSudo };
 }
 
 /**
