@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { InputStatus, ReaderOutput, Source, SourceReader } from '../source';
+import { fileError } from './file-error';
 
 const CHUNK_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
@@ -104,20 +105,4 @@ class FileLinesReader implements SourceReader<string, { offset: number }> {
       position += read;
     }
   }
-}
-
-/**
- * A file that cannot be opened, named by its absolute path and the TaskManager that looked:
- * on a cluster, a relative path is resolved in that TaskManager's working directory.
- */
-export function fileError(
-  action: 'read' | 'write',
-  absolute: string,
-  taskManagerId: string,
-  cause: unknown,
-): Error {
-  const code = (cause as NodeJS.ErrnoException).code;
-  const reason =
-    code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(cause);
-  return new Error(`cannot ${action} ${absolute} on TaskManager ${taskManagerId}: ${reason}`, { cause });
 }

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileError } from './file-lines-source';
+import { fileError } from './file-error';
 import type { Sink, SinkWriter } from '../sink';
 import { formatRecord } from './client-sinks';
 
