@@ -5,6 +5,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  // Installs redis-server when it is missing (as .ci/run does), or stops with one message.
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
   testTimeout: 60_000,
   // Real processes and servers: keep suites from competing for the two cores.
   maxWorkers: 2,

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { followJob } from '../runtime/client/follow-job';
 import { prepareJob } from '../runtime/client/prepare-job';
 import { RestClient } from '../runtime/client/rest-client';
@@ -66,8 +67,34 @@ async function embedded(): Promise<string[]> {
   return lines;
 }
 
+export const DEMO_USAGE = `Usage: npm run demo [-- --embedded]
+
+Starts a local cluster (a job manager and 2 TaskManagers x 2 slots, as processes on the local
+cloud that works here), runs functions/word-count.ts at parallelism 2 across both TaskManagers,
+prints the top ${TOP_WORDS} words and stops the cluster.
+
+Options:
+  --embedded   run the job in this process instead (every subtask in its own thread, no cluster)
+  -h, --help   print this help
+`;
+
+/** The demo's flags; throws on an unknown one (node's parseArgs names it). */
+export function parseDemoArgs(argv: readonly string[]): { embedded: boolean; help: boolean } {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { embedded: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  return { embedded: values.embedded === true, help: values.help === true };
+}
+
 async function main(): Promise<void> {
-  const lines = process.argv.includes('--embedded') ? await embedded() : await onLocalCluster();
+  const flags = parseDemoArgs(process.argv.slice(2));
+  if (flags.help) {
+    process.stdout.write(DEMO_USAGE);
+    return;
+  }
+  const lines = flags.embedded ? await embedded() : await onLocalCluster();
   const counts = finalCounts(lines);
   console.log(`\n${lines.length} count updates, ${counts.size} distinct words; top words:`);
   for (const [word, count] of topWords(counts)) console.log(`  ${word.padEnd(12)} ${count}`);

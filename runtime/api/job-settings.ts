@@ -12,6 +12,11 @@ export interface JobSettings {
   bufferTimeoutMs: number;
   /** `execution.exchange`: transport between TaskManagers for this job; unset = the cluster's default. */
   exchange?: 'tcp' | 'sqs';
+  /**
+   * `restart-strategy.*` keys given to `sluice run` (-D, --config): the job manager applies
+   * them on top of its own for this job only. Unset = the cluster's restart strategy.
+   */
+  restartStrategy?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export const DEFAULT_JOB_SETTINGS: Readonly<JobSettings> = Object.freeze({

@@ -6,6 +6,8 @@ export interface Sink<T> {
 export interface SinkWriterContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
+  /** The TaskManager running this writer ('embedded' in the mini cluster), for error messages. */
+  readonly taskManagerId: string;
   /** Sends a line of text to the client that runs the job (what `print` uses). */
   emitOutput(line: string): void;
   /** Sends a value to the client that runs the job (what `collect` uses). */

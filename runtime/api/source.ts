@@ -12,6 +12,8 @@ export interface Source<T> {
 export interface SourceReaderContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
+  /** The TaskManager running this reader ('embedded' in the mini cluster), for error messages. */
+  readonly taskManagerId: string;
 }
 
 export interface ReaderOutput<T> {

@@ -4,6 +4,7 @@ import { registerCancelCommand } from './cancel-command';
 import { CliExit } from './cli-exit';
 import { registerInfoCommand } from './info-command';
 import { registerListCommand } from './list-command';
+import { registerOutputCommand } from './output-command';
 import { registerRunCommand } from './run-command';
 import { registerServiceCommands } from './service-commands';
 
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRunCommand(program);
   registerListCommand(program);
   registerInfoCommand(program);
+  registerOutputCommand(program);
   registerCancelCommand(program);
   registerServiceCommands(program);
   try {

@@ -1,14 +1,18 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { formatRecord } from '../api/connectors/client-sinks';
+import type { JobArgs } from '../api/job';
 import type { JobSettings } from '../api/job-settings';
 import type { TargetKind } from '../client/cluster-target';
 import { resolveClusterTarget } from '../client/cluster-target';
+import { jobSettingsFromConfig } from '../client/job-config';
 import { prepareJob } from '../client/prepare-job';
+import { resolveJobArgs } from '../client/resolve-job-args';
+import { typeCheckJob } from '../client/type-check-job';
 import { ConfigError } from '../errors';
 import { runJobEmbedded } from '../minicluster/mini-cluster';
 import type { ClusterFlags } from './options';
-import { addClusterOptions, keyValue, positiveInt, targetOption } from './options';
+import { addClusterOptions, keyValue, keyValueList, positiveInt, targetOption } from './options';
 import { runOnCluster } from './run-on-cluster';
 
 interface RunOptions extends ClusterFlags {
@@ -19,6 +23,9 @@ interface RunOptions extends ClusterFlags {
   target: TargetKind;
   detached?: boolean;
   exchange?: 'tcp' | 'sqs';
+  config?: string;
+  define?: string[];
+  skipTypeCheck?: boolean;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -32,7 +39,25 @@ export function registerRunCommand(program: Command): void {
     .option('-p, --parallelism <n>', 'default parallelism of the job', positiveInt)
     .option('--max-parallelism <n>', 'default max parallelism (number of key groups)', positiveInt)
     .option('--disable-chaining', 'run every operator as its own task')
-    .option('-a, --arg <key=value>', 'argument passed to the job (repeatable)', keyValue)
+    .option(
+      '-a, --arg <key=value>',
+      'argument passed to the job (repeatable); a relative path to an existing file or directory, ' +
+        'or one starting with ./ or ../, is made absolute here, so the job finds it on a cluster too',
+      keyValue,
+    )
+    .option(
+      '-c, --config <file>',
+      'YAML file of job-level config keys (parallelism.default, pipeline.*, execution.buffer-timeout, execution.exchange)',
+    )
+    .option(
+      '-D, --define <key=value>',
+      'set a job-level config key (repeatable), e.g. -D parallelism.default=4',
+      keyValueList,
+    )
+    .option(
+      '--skip-type-check',
+      'run without type-checking the job first (TypeScript jobs are checked by default)',
+    )
     .addOption(
       new Option(
         '--exchange <transport>',
@@ -42,13 +67,17 @@ export function registerRunCommand(program: Command): void {
     .addOption(targetOption())
     .option('-d, --detached', 'submit to the job manager, print the job id and return without following');
   addClusterOptions(command).action(async (jobPath: string, options: RunOptions) => {
+    // Settings and args are checked before anything is type-checked, bundled or sent.
+    const settings = buildSettings(options);
+    const args = resolveJobArgs(options.arg ?? {});
+    if (!options.skipTypeCheck) typeCheckJob(jobPath);
     const target = await resolveClusterTarget({
       target: options.target,
       restUrl: options.restUrl,
       token: options.token,
     });
     if (target.kind === 'cluster') {
-      await runOnCluster(jobPath, options.arg ?? {}, buildSettings(options), target, {
+      await runOnCluster(jobPath, args, settings, target, {
         detached: options.detached === true,
       });
       return;
@@ -58,12 +87,17 @@ export function registerRunCommand(program: Command): void {
         `--detached needs a job manager (${target.reason}): pass --rest-url or set SLUICE_REST_URL`,
       );
     }
-    await runEmbedded(jobPath, options);
+    await runEmbedded(jobPath, args, settings);
   });
 }
 
+/** Job settings, lowest precedence first: --config file, -D pairs, the dedicated flags. */
 function buildSettings(options: RunOptions): Partial<JobSettings> {
   return {
+    ...jobSettingsFromConfig({
+      ...(options.config ? { file: options.config } : {}),
+      ...(options.define ? { define: options.define } : {}),
+    }),
     ...(options.parallelism ? { parallelism: options.parallelism } : {}),
     ...(options.maxParallelism ? { maxParallelism: options.maxParallelism } : {}),
     ...(options.disableChaining ? { chaining: false } : {}),
@@ -71,8 +105,8 @@ function buildSettings(options: RunOptions): Partial<JobSettings> {
   };
 }
 
-async function runEmbedded(jobPath: string, options: RunOptions): Promise<void> {
-  const { jobGraph, code } = prepareJob(jobPath, options.arg ?? {}, buildSettings(options));
+async function runEmbedded(jobPath: string, args: JobArgs, settings: Partial<JobSettings>): Promise<void> {
+  const { jobGraph, code } = prepareJob(jobPath, args, settings);
   // Ctrl-C cancels the job: every task thread is stopped before the command exits.
   const controller = new AbortController();
   const onSigint = (): void => {

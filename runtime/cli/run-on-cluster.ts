@@ -47,7 +47,15 @@ export async function runOnCluster(
     process.stdout.write(`${jobId}\n`);
     return;
   }
-  const followed = await followUntilEndOrCtrlC(client, jobId, options.pollIntervalMs);
+  await followToEnd(client, jobId, options.pollIntervalMs);
+}
+
+/**
+ * Follows a job to its end: its lines on stdout as they come, its collected results after them,
+ * status on stderr. Throws (exit 1) when it ends FAILED or CANCELED, CliExit(130) on Ctrl-C.
+ */
+export async function followToEnd(client: RestClient, jobId: string, pollIntervalMs?: number): Promise<void> {
+  const followed = await followUntilEndOrCtrlC(client, jobId, pollIntervalMs);
   for (const value of followed.results) process.stdout.write(formatRecord(value) + '\n');
   reportEnd(jobId, followed.details);
 }

@@ -78,6 +78,13 @@ export const jobSettingsSchema = z.strictObject({
   twoInputChaining: z.boolean(),
   bufferTimeoutMs: z.int().min(0).max(JOB_GRAPH_LIMITS.maxBufferTimeoutMs),
   exchange: z.enum(['tcp', 'sqs']).optional(),
+  // Keys and values are checked again by the job manager's config schema (withOverrides).
+  restartStrategy: z
+    .record(
+      z.string().regex(/^restart-strategy\.[a-z.-]{1,80}$/),
+      z.union([z.string().max(100), z.number(), z.boolean()]),
+    )
+    .optional(),
 }) satisfies z.ZodType<JobSettings>;
 
 const resourceProfileSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { BadRequestError, ConflictError, NotFoundError } from '../errors';
+import { BadRequestError, ConfigError, ConflictError, NotFoundError } from '../errors';
 import type { RpcConnection } from '../rpc/rpc-connection';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
@@ -20,6 +20,7 @@ import { JobMaster } from './job-master';
 import type { ResourceManager } from './resource-manager';
 import { createRestartStrategy } from './restart-strategy';
 import type { ResolvedConfig } from '../config';
+import { withOverrides } from '../config';
 
 export const SLUICE_VERSION = '0.1.0';
 
@@ -70,7 +71,7 @@ export class Dispatcher implements JobManagerGateway {
     const jobId = randomUUID().replaceAll('-', '');
     const job = new JobMaster(jobId, submission, {
       ...this.jobContext,
-      restartStrategy: createRestartStrategy(this.config),
+      restartStrategy: createRestartStrategy(withJobRestartStrategy(this.config, submission.buildSettings)),
     });
     this.jobs.set(jobId, job);
     this.logger.info({ jobId, name: job.name, tasks: submission.jobGraph.vertices.length }, 'job submitted');
@@ -142,5 +143,19 @@ export class Dispatcher implements JobManagerGateway {
     const job = this.jobs.get(jobId);
     if (!job) throw new NotFoundError(`no job with id ${jobId}`);
     return job;
+  }
+}
+
+/** The cluster's config with the job's own `restart-strategy.*` keys (from `sluice run -D`) on top. */
+function withJobRestartStrategy(
+  config: ResolvedConfig,
+  settings: JobSubmission['buildSettings'],
+): ResolvedConfig {
+  if (!settings.restartStrategy) return config;
+  try {
+    return withOverrides(config, settings.restartStrategy);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new BadRequestError(`the job's restart strategy: ${err.message}`);
+    throw err;
   }
 }

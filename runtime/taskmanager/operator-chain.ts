@@ -50,6 +50,7 @@ const DISCARD: Collector<unknown> = { collect() {} };
 export interface ChainRuntime {
   readonly subtaskIndex: number;
   readonly parallelism: number;
+  readonly taskManagerId: string;
   readonly sinkContext: OperatorContext['sinkContext'];
   /** Record writers of this task's outgoing job edges, by source operator id. */
   readonly writersByOperator: ReadonlyMap<string, readonly RecordWriter[]>;
@@ -106,6 +107,7 @@ export class OperatorChain {
         operatorName: node.name,
         subtaskIndex: this.runtime.subtaskIndex,
         parallelism: this.runtime.parallelism,
+        taskManagerId: this.runtime.taskManagerId,
         sinkContext: this.runtime.sinkContext,
         keyedState: node.keyed
           ? new HeapKeyedStateBackend(

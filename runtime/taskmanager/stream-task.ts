@@ -48,6 +48,8 @@ export class StreamTask {
     vertex: JobVertex,
     ports: ReadonlyMap<string, MessagePort>,
     private readonly reporter: TaskReporter,
+    /** The TaskManager running this task, named in connectors' error messages. */
+    taskManagerId = 'embedded',
   ) {
     const keySelectors = new Map(graph.edges.map((e) => [e.id, e.keySelector]));
     const writersByOperator = new Map<string, RecordWriter[]>();
@@ -83,6 +85,7 @@ export class StreamTask {
     const runtime = {
       subtaskIndex: tdd.subtaskIndex,
       parallelism: tdd.parallelism,
+      taskManagerId,
       sinkContext: {
         emitOutput: (line: string) => reporter.output(line),
         emitResult: (v: unknown) => reporter.result(v),

@@ -47,7 +47,12 @@ export class TaskExecutor {
   /** Starts the task's thread. `ports` default to what the channel provider gives for the task. */
   deploy(
     tdd: TaskDeploymentDescriptor,
-    options: { resourceLimits?: ResourceLimits; ports?: Map<string, MessagePort> } = {},
+    options: {
+      resourceLimits?: ResourceLimits;
+      ports?: Map<string, MessagePort>;
+      /** The TaskManager running the task, named by connectors in their errors. */
+      taskManagerId?: string;
+    } = {},
   ): TaskKey {
     const key: TaskKey = {
       jobId: tdd.jobId,
@@ -57,7 +62,11 @@ export class TaskExecutor {
     };
     const ports = options.ports ?? this.channels.portsFor(tdd);
     const worker = new Worker(BOOTSTRAP, {
-      workerData: { tdd, ports: Object.fromEntries(ports) },
+      workerData: {
+        tdd,
+        ports: Object.fromEntries(ports),
+        taskManagerId: options.taskManagerId ?? 'embedded',
+      },
       transferList: [...ports.values()],
       resourceLimits: options.resourceLimits,
       name: taskName(tdd),

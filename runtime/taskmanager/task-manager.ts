@@ -240,6 +240,7 @@ export class TaskManagerService {
     const ports = this.channels.portsFor(tdd, request.remotePeers, transport);
     const key = this.executor.deploy(tdd, {
       ports,
+      taskManagerId: this.id,
       ...(request.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: request.heapMb } } : {}),
     });
     for (const id of Object.keys(request.remotePeers)) this.taskOfChannel.set(id, key);

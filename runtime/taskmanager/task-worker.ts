@@ -15,6 +15,7 @@ import type { TaskReporter, TaskThreadMessage } from './task-reporter';
 export interface TaskWorkerData {
   readonly tdd: TaskDeploymentDescriptor;
   readonly ports: Record<string, MessagePort>;
+  readonly taskManagerId: string;
 }
 
 const OUTPUT_FLUSH_MS = 50;
@@ -69,7 +70,14 @@ async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {
     }
     const vertex = jobGraph.vertices.find((v) => v.id === tdd.vertexId);
     if (!vertex) throw new GraphMismatchError(`vertex ${tdd.vertexId} is not in the rebuilt job graph`);
-    const task = new StreamTask(tdd, graph, vertex, new Map(Object.entries(data.ports)), reporter);
+    const task = new StreamTask(
+      tdd,
+      graph,
+      vertex,
+      new Map(Object.entries(data.ports)),
+      reporter,
+      data.taskManagerId,
+    );
     metricsTimer = setInterval(
       () => reporter.send({ type: 'metrics', metrics: task.metrics() }),
       METRICS_INTERVAL_MS,

@@ -110,3 +110,54 @@ test('a wrong token and an unreachable job manager give one clear line and exit 
   expect(wrong.code).toBe(1);
   expect(wrong.stderr).toMatch(/token/i);
 });
+
+test('a relative --arg path is resolved where sluice runs: the cluster reads the same file as embedded', async () => {
+  // The TaskManagers run in the cluster's own directory, where this relative path names nothing.
+  // (A small file: output beyond 4 KiB per batch is issue 7 item 1, another change.)
+  const relative = join('.sluice', `e2e-input-${process.pid}.txt`);
+  await fs.mkdir(join(process.cwd(), '.sluice'), { recursive: true });
+  await fs.writeFile(relative, 'to be or not to be\nthat is the question\n');
+  try {
+    const run = await sluice(['run', functionJob('word-count'), '-p', '2', '--arg', `input=${relative}`]);
+    expect(run.stderr).toMatch(/job 'word-count' \([0-9a-f]{32}\) FINISHED/);
+    expect(run.code).toBe(0);
+    const embedded = await runEmbedded(functionJob('word-count'), { input: join(process.cwd(), relative) });
+    expect(embedded.lines).toContain('be 2');
+    // stdout holds the job's output and nothing else; status lines go to stderr.
+    expect(run.stdout.trim().split('\n').sort()).toEqual([...embedded.lines].sort());
+  } finally {
+    await fs.rm(relative, { force: true });
+  }
+});
+
+test('a file a TaskManager cannot open is named by its absolute path and the TaskManager', async () => {
+  const run = await sluice([
+    'run',
+    functionJob('word-count'),
+    '-D',
+    'parallelism.default=1',
+    '--arg',
+    'input=./no-such-input.txt',
+  ]);
+  expect(run.code).toBe(1);
+  const missing = join(process.cwd(), 'no-such-input.txt');
+  expect(run.stderr).toContain(`cannot read ${missing} on TaskManager taskmanager-`);
+  expect(run.stderr).toContain('no such file or directory');
+});
+
+test('sluice output prints a detached job’s output; --follow waits for its end', async () => {
+  const detached = await sluice(['run', functionJob('word-count'), '-p', '2', '--detached']);
+  expect(detached.code).toBe(0);
+  const jobId = detached.stdout.trim();
+  expect(jobId).toMatch(/^[0-9a-f]{32}$/);
+  const followed = await sluice(['output', jobId, '--follow']);
+  expect(followed.code).toBe(0);
+  expect(followed.stderr).toMatch(/FINISHED/);
+  const embedded = await runEmbedded(functionJob('word-count'), {}, { parallelism: 2 });
+  expect(followed.stdout.trim().split('\n').sort()).toEqual([...embedded.lines].sort());
+  // Once ended, the plain form prints the same output and the status.
+  const again = await sluice(['output', jobId]);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toBe(followed.stdout);
+  expect(again.stderr).toContain(`job ${jobId} FINISHED`);
+});

@@ -1,5 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { InputStatus, ReaderOutput, Source, SourceReader } from '../source';
+import { fileError } from './file-error';
 
 const CHUNK_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
@@ -11,7 +13,8 @@ const NEWLINE = 0x0a;
 export function fileLinesSource(path: string): Source<string> {
   return {
     boundedness: 'bounded',
-    createReader: ({ subtaskIndex, parallelism }) => new FileLinesReader(path, subtaskIndex, parallelism),
+    createReader: ({ subtaskIndex, parallelism, taskManagerId }) =>
+      new FileLinesReader(path, subtaskIndex, parallelism, taskManagerId),
   };
 }
 
@@ -25,10 +28,16 @@ class FileLinesReader implements SourceReader<string, { offset: number }> {
     private readonly path: string,
     private readonly subtaskIndex: number,
     private readonly parallelism: number,
+    private readonly taskManagerId: string,
   ) {}
 
   start(): void {
-    this.fd = openSync(this.path, 'r');
+    const absolute = resolve(this.path);
+    try {
+      this.fd = openSync(absolute, 'r');
+    } catch (err) {
+      throw fileError('read', absolute, this.taskManagerId, err);
+    }
     const size = fstatSync(this.fd).size;
     const start = Math.floor((this.subtaskIndex * size) / this.parallelism);
     this.end = Math.floor(((this.subtaskIndex + 1) * size) / this.parallelism);

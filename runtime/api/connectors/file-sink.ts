@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileError } from './file-error';
 import type { Sink, SinkWriter } from '../sink';
 import { formatRecord } from './client-sinks';
 
@@ -8,9 +9,15 @@ const FLUSH_CHARS = 64 * 1024;
 /** Text lines into `<dir>/part-<subtask>.txt`, one file per subtask, replaced on each run. */
 export function fileSink<T>(dir: string): Sink<T> {
   return {
-    createWriter({ subtaskIndex }): SinkWriter<T> {
-      mkdirSync(dir, { recursive: true });
-      const fd = openSync(join(dir, `part-${subtaskIndex}.txt`), 'w');
+    createWriter({ subtaskIndex, taskManagerId }): SinkWriter<T> {
+      const file = join(resolve(dir), `part-${subtaskIndex}.txt`);
+      let fd: number;
+      try {
+        mkdirSync(resolve(dir), { recursive: true });
+        fd = openSync(file, 'w');
+      } catch (err) {
+        throw fileError('write', file, taskManagerId, err);
+      }
       let pending: string[] = [];
       let pendingChars = 0;
       const flush = (): void => {

@@ -15,6 +15,7 @@ export class SourceOperator<T> extends StreamOperator<T> {
     this.reader = this.source.createReader({
       subtaskIndex: context.subtaskIndex,
       parallelism: context.parallelism,
+      taskManagerId: context.taskManagerId,
     });
     await this.reader.start?.();
   }
@@ -43,6 +44,7 @@ export class SinkOperator<T> extends StreamOperator<never> {
     this.writer = this.sink.createWriter({
       subtaskIndex: context.subtaskIndex,
       parallelism: context.parallelism,
+      taskManagerId: context.taskManagerId,
       ...context.sinkContext,
     });
   }

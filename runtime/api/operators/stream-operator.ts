@@ -7,6 +7,7 @@ import type { SinkWriterContext } from '../sink';
  */
 export interface OperatorContext extends RuntimeInfo {
   readonly operatorId: string;
+  readonly taskManagerId: string;
   readonly keyedState?: KeyedStateBackendAccess;
   readonly sinkContext: Pick<SinkWriterContext, 'emitOutput' | 'emitResult'>;
 }

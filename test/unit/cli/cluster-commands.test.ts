@@ -5,6 +5,7 @@
  * runs call `main` in-process; the real binary is spawned for Ctrl-C and the environment.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { bundleJob } from '../../../runtime/client/bundle-job';
 import { prepareJob } from '../../../runtime/client/prepare-job';
@@ -64,12 +65,14 @@ describe('run on a job manager', () => {
         `job 'word-count' submitted to ${url} as ${jobId}\n`,
     );
 
-    const prepared = prepareJob(WORD_COUNT, { input: 'README.md' }, { parallelism: 2 });
+    // The relative path was made absolute where the user typed it (see resolve-job-args).
+    const input = join(process.cwd(), 'README.md');
+    const prepared = prepareJob(WORD_COUNT, { input }, { parallelism: 2 });
     const [submission] = gateway.submissions;
     expect(submission).toEqual({
       jobGraph: prepared.jobGraph,
       artifact: bundle.sha256,
-      args: { input: 'README.md' },
+      args: { input },
       buildSettings: prepared.code.buildSettings,
     });
     expect(createHash('sha256').update(gateway.artifacts.get(bundle.sha256)!).digest('hex')).toBe(

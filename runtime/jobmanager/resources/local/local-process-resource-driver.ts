@@ -1,13 +1,21 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ResolvedConfig } from '../../../config';
 import { envNameForKey } from '../../../config';
 import type { Logger } from '../../../util/logger';
 import { clusterEnvironment, perJobTaskManagerEnvironment } from '../per-job-taskmanager';
 import type { ResourceDriver, TaskManagerLaunchRequest } from '../resource-driver';
 
-const SLUICE_BIN = join(__dirname, '..', '..', '..', '..', 'bin', 'sluice.js');
+const SLUICE_BIN = sluiceBin();
+
+/** bin/sluice.js of the package this file belongs to (under runtime/ in the repository, dist/runtime/ when installed). */
+function sluiceBin(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'bin', 'sluice.js');
+}
 
 /**
  * Per-job mode on one machine: each TaskManager is a child process (`sluice taskmanager`)

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// `npm run build` (and `prepack`): compiles runtime/ to dist/ with type declarations, then
+// copies the files tsc does not emit: the task thread bootstrap and the Redis Lua scripts.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const { cpSync, rmSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const dist = join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
+const assets = ['runtime/taskmanager/task-thread-bootstrap.js', 'runtime/coordination/redis/lua'];
+for (const asset of assets) cpSync(join(root, asset), join(dist, asset), { recursive: true });
