@@ -31,6 +31,7 @@ export function formatJobInfo(job: JobDetails): string {
   const header = [
     `job       ${job.name} (${job.jobId})`,
     `status    ${job.status} (attempt ${job.attempt}, ${job.restarts} restart${job.restarts === 1 ? '' : 's'})`,
+    ...(job.statusDetail ? [`          ${job.statusDetail}`] : []),
     `started   ${formatTime(job.startTime)}${ended}, duration ${formatDuration(job.durationMs)}`,
     ...(job.failure ? [`failure   ${job.failure.message} (${formatTime(job.failure.timestamp)})`] : []),
   ];

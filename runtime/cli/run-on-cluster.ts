@@ -78,7 +78,9 @@ async function followUntilEndOrCtrlC(
           details.status !== 'FAILED' &&
           details.status !== 'CANCELED'
         ) {
-          console.error(`job ${jobId} ${details.status}`);
+          console.error(
+            `job ${jobId} ${details.status}${details.statusDetail ? ` (${details.statusDetail})` : ''}`,
+          );
         }
       },
     });

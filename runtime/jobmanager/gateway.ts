@@ -95,6 +95,10 @@ export interface JobDetails extends JobSummary {
   readonly vertices: VertexDetails[];
   readonly edges: JobGraph['edges'];
   readonly failure?: SerializedError & { timestamp: number };
+  /** What the job waits for, in words: `waiting for slots: needs N, M available`. */
+  readonly statusDetail?: string;
+  /** Set while the job waits for slots: it needs `needed` and the cluster has `available` free. */
+  readonly waitingForSlots?: { readonly needed: number; readonly available: number };
 }
 
 export interface JobOutputPage {

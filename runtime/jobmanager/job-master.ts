@@ -22,8 +22,8 @@ import { TERMINAL_JOB_STATUSES } from './gateway';
 import { JobOutput } from './job-output';
 import type { ResourceManager } from './resource-manager';
 import type { RestartStrategy } from './restart-strategy';
-import type { SlotAssignment } from './slot-scheduler';
-import { allocateSlots, slotRequests } from './slot-scheduler';
+import type { SlotAssignment, SlotWait } from './slot-scheduler';
+import { allocateSlots, describeSlotWait, slotRequests } from './slot-scheduler';
 import type { TaskManagerPool } from './task-manager-pool';
 
 export interface JobMasterContext {
@@ -63,6 +63,7 @@ export class JobMaster {
   readonly output = new JobOutput();
   private readonly tracker: ExecutionTracker;
   private slots: SlotAssignment[] = [];
+  private slotWait: SlotWait | undefined;
   private settleAttempt: ((failure?: AttemptFailure) => void) | undefined;
   private canceled = false;
   private readonly done: Promise<void>;
@@ -158,6 +159,9 @@ export class JobMaster {
       vertices: this.tracker.vertices(),
       edges: this.submission.jobGraph.edges,
       ...(this.failure ? { failure: this.failure } : {}),
+      ...(this.slotWait
+        ? { statusDetail: describeSlotWait(this.slotWait), waitingForSlots: this.slotWait }
+        : {}),
     };
   }
 
@@ -205,8 +209,9 @@ export class JobMaster {
         attempt: this.attempt,
         timeoutMs: this.ctx.slotRequestTimeoutMs,
         isCanceled: () => this.canceled,
+        onWaiting: (wait) => this.onSlotWait(wait),
       },
-    );
+    ).finally(() => (this.slotWait = undefined));
     if (this.canceled)
       return new AttemptFailure({ name: 'JobCanceledError', message: 'canceled by the user' });
     this.status = 'RUNNING';
@@ -216,6 +221,12 @@ export class JobMaster {
     const result = await settled;
     await deployment;
     return result;
+  }
+
+  private onSlotWait(wait: SlotWait | undefined): void {
+    const changed = wait?.needed !== this.slotWait?.needed || wait?.available !== this.slotWait?.available;
+    if (wait && changed) this.ctx.logger.info({ jobId: this.jobId, ...wait }, describeSlotWait(wait));
+    this.slotWait = wait;
   }
 
   private async usableTaskManagers(): Promise<Awaited<ReturnType<ResourceManager['usableTaskManagers']>>> {
