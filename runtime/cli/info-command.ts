@@ -34,6 +34,7 @@ export function formatJobInfo(job: JobDetails): string {
     ...(job.statusDetail ? [`          ${job.statusDetail}`] : []),
     `started   ${formatTime(job.startTime)}${ended}, duration ${formatDuration(job.durationMs)}`,
     ...(job.failure ? [`failure   ${job.failure.message} (${formatTime(job.failure.timestamp)})`] : []),
+    ...(job.failure?.jobStack ? job.failure.jobStack.split('\n').map((line) => `          ${line}`) : []),
   ];
   const table = formatTable(
     ['vertex', 'parallelism', 'status', 'tasks', 'records in', 'records out', 'busy', 'back pressure'],

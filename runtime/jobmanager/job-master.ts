@@ -1,6 +1,6 @@
 import type { SlotRegistry } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
-import { JobFailedError, serializeError } from '../errors';
+import { JobFailedError, serializeError, withoutServerStacks } from '../errors';
 import type { ExecutionVertex } from '../graph/execution-graph';
 import { buildExecutionGraph } from '../graph/execution-graph';
 import type { PeerAddress } from '../network/exchange-transport';
@@ -173,14 +173,15 @@ export class JobMaster {
       await this.teardownAttempt(failure ? 'CANCELED' : 'FINISHED');
       if (!failure) return this.end('FINISHED');
       if (this.canceled) return this.end('CANCELED');
-      this.failure = { ...failure.serialized, timestamp: Date.now() };
+      // Clients see messages and the job's own frames; server stacks stay in the log below.
+      this.failure = { ...withoutServerStacks(failure.serialized), timestamp: Date.now() };
       // Missing slots already waited for slot.request.timeout: restarting would only wait again.
       const delay =
         failure.serialized.code === 'SLUICE_NO_RESOURCES'
           ? undefined
           : this.ctx.restartStrategy.onFailure(Date.now());
       this.ctx.logger.warn(
-        { jobId: this.jobId, attempt: this.attempt, cause: failure.message, delay },
+        { jobId: this.jobId, attempt: this.attempt, cause: failure.message, err: failure.serialized, delay },
         'job attempt failed',
       );
       if (delay === undefined) return this.end('FAILED');
