@@ -20,10 +20,13 @@ export class OperatorInput implements Collector<unknown> {
   constructor(
     readonly member: ChainMember,
     readonly input: number,
+    /** The chained operator whose only output this is: counted here, saving a call per record. */
+    private readonly upstream?: ChainMember,
   ) {}
 
   collect(record: unknown): void {
     const member = this.member;
+    if (this.upstream) this.upstream.recordsOut++;
     member.recordsIn++;
     try {
       member.operator.processElement(record, this.input);
@@ -206,10 +209,15 @@ export class OperatorChain {
   }
 
   private outputOf(member: ChainMember): Collector<unknown> {
-    const outputs: Collector<unknown>[] = this.vertex.chainedEdges
-      .filter((e) => e.from === member.node.id)
-      .map((e) => new OperatorInput(this.members.get(e.to)!, e.input));
-    outputs.push(...(this.runtime.writersByOperator.get(member.node.id) ?? []));
+    const chained = this.vertex.chainedEdges.filter((e) => e.from === member.node.id);
+    const writers = this.runtime.writersByOperator.get(member.node.id) ?? [];
+    if (chained.length === 1 && writers.length === 0) {
+      return new OperatorInput(this.members.get(chained[0]!.to)!, chained[0]!.input, member);
+    }
+    const outputs: Collector<unknown>[] = chained.map(
+      (e) => new OperatorInput(this.members.get(e.to)!, e.input),
+    );
+    outputs.push(...writers);
     if (outputs.length === 0) return DISCARD;
     return new CountingOutput(member, outputs.length === 1 ? outputs[0]! : new BroadcastingOutput(outputs));
   }
