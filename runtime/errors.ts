@@ -69,8 +69,12 @@ export class UserFunctionError extends SluiceError {
 }
 
 export class JobFailedError extends SluiceError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The failing user function's own frames, source-mapped (see `SerializedError.jobStack`). */
+  readonly jobStack: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; jobStack?: string }) {
     super('SLUICE_JOB_FAILED', message, options);
+    this.jobStack = options?.jobStack;
   }
 }
 
@@ -194,7 +198,13 @@ export interface SerializedError {
   name: string;
   code?: string;
   message: string;
+  /** The full stack, with server paths: for logs only, never for clients. */
   stack?: string;
+  /**
+   * A user function's failure reduced to the job's own frames, source-mapped to the job's
+   * files (`Error: boom\n    at fn (jobs/my-job.ts:9:31)`): what clients are shown.
+   */
+  jobStack?: string;
   operatorName?: string;
   cause?: SerializedError;
 }
@@ -206,6 +216,12 @@ export function serializeError(err: unknown, depth = 0): SerializedError {
   if (err instanceof UserFunctionError) out.operatorName = err.operatorName;
   if (err.cause !== undefined && depth < 4) out.cause = serializeError(err.cause, depth + 1);
   return out;
+}
+
+/** The error as clients may see it: messages and the job's own frames, no server stacks. */
+export function withoutServerStacks(serialized: SerializedError): SerializedError {
+  const { stack: _serverStack, cause, ...rest } = serialized;
+  return { ...rest, ...(cause ? { cause: withoutServerStacks(cause) } : {}) };
 }
 
 /** Rebuilds an Error from its serialized form (the stack and cause are kept as text/objects). */

@@ -13,7 +13,7 @@ export function registerInfoCommand(program: Command): void {
   const command = program
     .command('info')
     .description(
-      'Show a job: status, restarts, failure, and per vertex its parallelism, task states, records and back pressure',
+      'Show a job: status, restarts, failure, per vertex its parallelism, task states, records, busy time and back pressure, and per operator its records',
     )
     .argument('<jobId>', 'id of the job (see sluice list)', jobIdArgument)
     .option('--json', 'print the job details as JSON');
@@ -31,14 +31,27 @@ export function formatJobInfo(job: JobDetails): string {
   const header = [
     `job       ${job.name} (${job.jobId})`,
     `status    ${job.status} (attempt ${job.attempt}, ${job.restarts} restart${job.restarts === 1 ? '' : 's'})`,
+    ...(job.statusDetail ? [`          ${job.statusDetail}`] : []),
     `started   ${formatTime(job.startTime)}${ended}, duration ${formatDuration(job.durationMs)}`,
     ...(job.failure ? [`failure   ${job.failure.message} (${formatTime(job.failure.timestamp)})`] : []),
+    ...(job.failure?.jobStack ? job.failure.jobStack.split('\n').map((line) => `          ${line}`) : []),
   ];
   const table = formatTable(
-    ['vertex', 'parallelism', 'status', 'tasks', 'records in', 'records out', 'back pressure'],
+    ['vertex', 'parallelism', 'status', 'tasks', 'records in', 'records out', 'busy', 'back pressure'],
     job.vertices.map(vertexRow),
   );
-  return `${header.join('\n')}\n\n${table}`;
+  const operators = formatTable(
+    ['vertex', 'operator', 'records in', 'records out'],
+    job.vertices.flatMap((v) =>
+      v.operators.map((o) => [
+        truncate(v.name, 40),
+        truncate(o.name, 40),
+        String(o.recordsIn),
+        String(o.recordsOut),
+      ]),
+    ),
+  );
+  return `${header.join('\n')}\n\n${table}\n\n${operators}`;
 }
 
 function vertexRow(vertex: VertexDetails): string[] {
@@ -52,6 +65,8 @@ function vertexRow(vertex: VertexDetails): string[] {
     formatStateCounts(states),
     String(vertex.recordsIn),
     String(vertex.recordsOut),
+    // Flink's time split, per second of the busiest subtask: the bottleneck is the busy one.
+    `${vertex.busyTimeMsPerSecond} ms/s`,
     `${level} (${Math.round(ratio * 100)}%)`,
   ];
 }

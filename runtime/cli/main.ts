@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { SluiceError } from '../errors';
+import { JobFailedError, SluiceError } from '../errors';
 import { registerCancelCommand } from './cancel-command';
 import { CliExit } from './cli-exit';
 import { registerInfoCommand } from './info-command';
@@ -35,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
 export function printError(err: unknown): void {
   if (err instanceof SluiceError || err instanceof Error) {
     console.error(`error: ${err.message}`);
+    // Where in the job's own code a user function failed (source-mapped); never Sluice's frames.
+    if (err instanceof JobFailedError && err.jobStack) console.error(err.jobStack);
     if (process.env.SLUICE_DEBUG && err.stack) console.error(err.stack);
     const cause = err.cause;
     if (cause instanceof Error && cause.stack && process.env.SLUICE_DEBUG)

@@ -86,7 +86,9 @@ async function followUntilEndOrCtrlC(
           details.status !== 'FAILED' &&
           details.status !== 'CANCELED'
         ) {
-          console.error(`job ${jobId} ${details.status}`);
+          console.error(
+            `job ${jobId} ${details.status}${details.statusDetail ? ` (${details.statusDetail})` : ''}`,
+          );
         }
       },
     });
@@ -100,7 +102,10 @@ async function followUntilEndOrCtrlC(
 }
 
 function reportEnd(jobId: string, details: JobDetails): void {
-  if (details.status === 'FAILED') throw new JobFailedError(`job ${jobId} FAILED${failureSuffix(details)}`);
+  if (details.status === 'FAILED') {
+    const jobStack = details.failure?.jobStack;
+    throw new JobFailedError(`job ${jobId} FAILED${failureSuffix(details)}`, jobStack ? { jobStack } : {});
+  }
   if (details.status === 'CANCELED') throw new JobCanceledError(`job ${jobId} CANCELED`);
   console.error(`job '${details.name}' (${jobId}) FINISHED in ${formatDuration(details.durationMs)}`);
 }

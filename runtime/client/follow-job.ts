@@ -25,7 +25,7 @@ export interface FollowJobOptions {
   /** Aborting stops following (the job keeps running); the promise rejects with the signal's reason. */
   readonly signal?: AbortSignal;
   readonly onLines?: (lines: string[]) => void;
-  /** A status change or a restart, with the details that show it. */
+  /** A status change, a restart or a new status detail (`waiting for slots: …`), with the details that show it. */
   readonly onStatus?: (details: JobDetails, change: { previous?: JobStatus; restarted: boolean }) => void;
   /** The job manager dropped `count` more lines because the job printed more than it keeps. */
   readonly onDropped?: (count: number) => void;
@@ -64,7 +64,7 @@ export async function followJob(
   let fromResult = 0;
   let dropped = 0;
   let attempt: number | undefined;
-  let seen: { status: JobStatus; restarts: number } | undefined;
+  let seen: { status: JobStatus; restarts: number; detail?: string } | undefined;
   let detailsAt = 0;
   let details: JobDetails | undefined;
   for (;;) {
@@ -92,12 +92,16 @@ export async function followJob(
     if (ending || page.status !== seen?.status || Date.now() - detailsAt >= detailsIntervalMs) {
       details = await retrying(() => source.getJob(jobId, request));
       detailsAt = Date.now();
-      if (details.status !== seen?.status || details.restarts !== seen.restarts) {
+      if (
+        details.status !== seen?.status ||
+        details.restarts !== seen.restarts ||
+        details.statusDetail !== seen.detail
+      ) {
         const change = {
           ...(seen ? { previous: seen.status } : {}),
           restarted: details.restarts > (seen?.restarts ?? 0),
         };
-        seen = { status: details.status, restarts: details.restarts };
+        seen = { status: details.status, restarts: details.restarts, detail: details.statusDetail };
         options.onStatus?.(details, change);
       }
     }

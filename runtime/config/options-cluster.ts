@@ -67,7 +67,8 @@ export const CLUSTER_OPTIONS = {
   'slot.request.timeout': defineOption({
     type: durationType({ min: 1 }),
     default: 300_000,
-    description: 'A job fails when its slots cannot be allocated within this time.',
+    description:
+      'A job fails when its slots cannot be allocated within this time; it holds none while it waits.',
   }),
   'high-availability.type': defineOption({
     type: enumType(['none', 'redis']),

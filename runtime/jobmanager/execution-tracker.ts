@@ -1,6 +1,6 @@
 import type { SerializedError } from '../errors';
 import type { JobGraph } from '../graph/job-graph';
-import type { ExecutionState, TaskMetrics } from '../taskmanager/task-reporter';
+import type { ExecutionState, OperatorMetrics, TaskMetrics } from '../taskmanager/task-reporter';
 import { TERMINAL_STATES } from '../taskmanager/task-reporter';
 import type { SubtaskDetails, VertexDetails } from './gateway';
 
@@ -10,13 +10,35 @@ interface SubtaskEntry {
   taskManagerId?: string;
   host?: string;
   metrics: TaskMetrics;
-  /** Back pressure ratio over the last metrics interval. */
-  ratio: number;
-  lastReportAt: number;
+  /** The report the current time split was measured from. */
+  rateBase: TaskMetrics;
+  split: TimeSplit;
   error?: SerializedError;
 }
 
-const EMPTY_METRICS: TaskMetrics = { recordsIn: 0, recordsOut: 0, backPressuredMs: 0 };
+/** Flink's task time split over the last metrics interval, in ms per second. */
+interface TimeSplit {
+  readonly busyTimeMsPerSecond: number;
+  readonly idleTimeMsPerSecond: number;
+  readonly backPressuredTimeMsPerSecond: number;
+}
+
+const EMPTY_METRICS: TaskMetrics = {
+  recordsIn: 0,
+  recordsOut: 0,
+  runningMs: 0,
+  busyMs: 0,
+  idleMs: 0,
+  backPressuredMs: 0,
+  operators: [],
+};
+const NO_SPLIT: TimeSplit = {
+  busyTimeMsPerSecond: 0,
+  idleTimeMsPerSecond: 0,
+  backPressuredTimeMsPerSecond: 0,
+};
+/** Shorter intervals (a final report right after the previous one) say too little about the split. */
+const MIN_RATE_INTERVAL_MS = 500;
 
 /** Execution states and metrics of every subtask of the job's current attempt. */
 export class ExecutionTracker {
@@ -33,8 +55,8 @@ export class ExecutionTracker {
           state: 'CREATED',
           attempt,
           metrics: EMPTY_METRICS,
-          ratio: 0,
-          lastReportAt: Date.now(),
+          rateBase: EMPTY_METRICS,
+          split: NO_SPLIT,
         });
       }
     }
@@ -62,14 +84,17 @@ export class ExecutionTracker {
   report(vertexId: string, subtask: number, metrics: TaskMetrics): void {
     const entry = this.subtasks.get(key(vertexId, subtask));
     if (!entry) return;
-    const now = Date.now();
-    const elapsed = Math.max(1, now - entry.lastReportAt);
-    entry.ratio = Math.min(
-      1,
-      Math.max(0, (metrics.backPressuredMs - entry.metrics.backPressuredMs) / elapsed),
-    );
     entry.metrics = metrics;
-    entry.lastReportAt = now;
+    const elapsed = metrics.runningMs - entry.rateBase.runningMs;
+    if (elapsed < MIN_RATE_INTERVAL_MS) return;
+    const perSecond = (now: number, before: number) =>
+      Math.round(Math.min(1000, Math.max(0, ((now - before) * 1000) / elapsed)));
+    entry.split = {
+      busyTimeMsPerSecond: perSecond(metrics.busyMs, entry.rateBase.busyMs),
+      idleTimeMsPerSecond: perSecond(metrics.idleMs, entry.rateBase.idleMs),
+      backPressuredTimeMsPerSecond: perSecond(metrics.backPressuredMs, entry.rateBase.backPressuredMs),
+    };
+    entry.rateBase = metrics;
   }
 
   count(state: ExecutionState): number {
@@ -100,6 +125,8 @@ export class ExecutionTracker {
     return this.jobGraph.vertices.map((v) => {
       const subtasks: SubtaskDetails[] = Array.from({ length: v.parallelism }, (_, i) => {
         const e = this.subtasks.get(key(v.id, i))!;
+        // Only a running task has a current time split.
+        const split = e.state === 'RUNNING' ? e.split : NO_SPLIT;
         return {
           subtask: i,
           state: e.state,
@@ -107,8 +134,10 @@ export class ExecutionTracker {
           ...(e.taskManagerId ? { taskManagerId: e.taskManagerId, host: e.host } : {}),
           recordsIn: e.metrics.recordsIn,
           recordsOut: e.metrics.recordsOut,
-          backPressureRatio: e.ratio,
-          backPressuredMs: e.metrics.backPressuredMs,
+          backPressureRatio: split.backPressuredTimeMsPerSecond / 1000,
+          backPressuredMs: Math.round(e.metrics.backPressuredMs),
+          ...split,
+          operators: e.metrics.operators,
         };
       });
       const ratio = Math.max(0, ...subtasks.map((s) => s.backPressureRatio));
@@ -122,10 +151,31 @@ export class ExecutionTracker {
         recordsOut: subtasks.reduce((n, s) => n + s.recordsOut, 0),
         // Flink's levels: ok <= 10%, low <= 50%, high above.
         backPressure: { ratio, level: ratio > 0.5 ? 'high' : ratio > 0.1 ? 'low' : 'ok' },
+        // Flink shows the busiest subtask: one hot subtask is the bottleneck.
+        busyTimeMsPerSecond: Math.max(0, ...subtasks.map((s) => s.busyTimeMsPerSecond)),
+        backPressuredTimeMsPerSecond: Math.max(0, ...subtasks.map((s) => s.backPressuredTimeMsPerSecond)),
+        operators: sumOperators(subtasks.map((s) => s.operators)),
         subtasks,
       };
     });
   }
+}
+
+/** Per operator of a chain, its counts summed over the vertex's subtasks (in chain order). */
+function sumOperators(perSubtask: readonly (readonly OperatorMetrics[])[]): OperatorMetrics[] {
+  const sums = new Map<string, OperatorMetrics>();
+  for (const operators of perSubtask) {
+    for (const op of operators) {
+      const sum = sums.get(op.id);
+      sums.set(
+        op.id,
+        sum
+          ? { ...sum, recordsIn: sum.recordsIn + op.recordsIn, recordsOut: sum.recordsOut + op.recordsOut }
+          : { ...op },
+      );
+    }
+  }
+  return [...sums.values()];
 }
 
 function key(vertexId: string, subtask: number): string {

@@ -3,7 +3,7 @@ import type { JobSettings } from '../api/job-settings';
 import type { SerializedError } from '../errors';
 import type { JobGraph } from '../graph/job-graph';
 import type { ResourceProfile } from '../taskmanager/resource-profile';
-import type { ExecutionState } from '../taskmanager/task-reporter';
+import type { ExecutionState, OperatorMetrics } from '../taskmanager/task-reporter';
 
 /**
  * What the REST API (and tests) may ask of the job manager. The REST layer validates input and
@@ -69,11 +69,19 @@ export interface SubtaskDetails {
   readonly attempt: number;
   readonly taskManagerId?: string;
   readonly host?: string;
+  /** Records into the chain: from the network, or read by its sources. */
   readonly recordsIn: number;
+  /** Records out of the chain: to the network, or written by its sinks. */
   readonly recordsOut: number;
   /** Share of the last interval the task could not emit for lack of credit, 0..1. */
   readonly backPressureRatio: number;
   readonly backPressuredMs: number;
+  /** Flink's time split of a running task over the last metrics interval: they add up to ~1000. */
+  readonly busyTimeMsPerSecond: number;
+  readonly idleTimeMsPerSecond: number;
+  readonly backPressuredTimeMsPerSecond: number;
+  /** Records in and out of each operator of the chain, in chain order. */
+  readonly operators: readonly OperatorMetrics[];
 }
 
 export interface VertexDetails {
@@ -86,6 +94,11 @@ export interface VertexDetails {
   readonly recordsOut: number;
   /** Highest back pressure ratio among its subtasks, with Flink's level names. */
   readonly backPressure: { ratio: number; level: 'ok' | 'low' | 'high' };
+  /** Of its running subtasks, the highest busy and back-pressured ms per second. */
+  readonly busyTimeMsPerSecond: number;
+  readonly backPressuredTimeMsPerSecond: number;
+  /** Per operator of the chain, records in and out summed over the subtasks. */
+  readonly operators: readonly OperatorMetrics[];
   readonly subtasks: SubtaskDetails[];
 }
 
@@ -95,6 +108,10 @@ export interface JobDetails extends JobSummary {
   readonly vertices: VertexDetails[];
   readonly edges: JobGraph['edges'];
   readonly failure?: SerializedError & { timestamp: number };
+  /** What the job waits for, in words: `waiting for slots: needs N, M available`. */
+  readonly statusDetail?: string;
+  /** Set while the job waits for slots: it needs `needed` and the cluster has `available` free. */
+  readonly waitingForSlots?: { readonly needed: number; readonly available: number };
 }
 
 export interface JobOutputPage {

@@ -1,6 +1,6 @@
 import type { SlotRegistry } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
-import { JobFailedError, serializeError } from '../errors';
+import { JobFailedError, serializeError, withoutServerStacks } from '../errors';
 import type { ExecutionVertex } from '../graph/execution-graph';
 import { buildExecutionGraph } from '../graph/execution-graph';
 import type { PeerAddress } from '../network/exchange-transport';
@@ -22,8 +22,8 @@ import { TERMINAL_JOB_STATUSES } from './gateway';
 import { JobOutput } from './job-output';
 import type { ResourceManager } from './resource-manager';
 import type { RestartStrategy } from './restart-strategy';
-import type { SlotAssignment } from './slot-scheduler';
-import { allocateSlots, slotRequests } from './slot-scheduler';
+import type { SlotAssignment, SlotWait } from './slot-scheduler';
+import { allocateSlots, describeSlotWait, slotRequests } from './slot-scheduler';
 import type { TaskManagerPool } from './task-manager-pool';
 
 export interface JobMasterContext {
@@ -63,6 +63,7 @@ export class JobMaster {
   readonly output = new JobOutput();
   private readonly tracker: ExecutionTracker;
   private slots: SlotAssignment[] = [];
+  private slotWait: SlotWait | undefined;
   private settleAttempt: ((failure?: AttemptFailure) => void) | undefined;
   private canceled = false;
   private readonly done: Promise<void>;
@@ -158,6 +159,9 @@ export class JobMaster {
       vertices: this.tracker.vertices(),
       edges: this.submission.jobGraph.edges,
       ...(this.failure ? { failure: this.failure } : {}),
+      ...(this.slotWait
+        ? { statusDetail: describeSlotWait(this.slotWait), waitingForSlots: this.slotWait }
+        : {}),
     };
   }
 
@@ -169,14 +173,15 @@ export class JobMaster {
       await this.teardownAttempt(failure ? 'CANCELED' : 'FINISHED');
       if (!failure) return this.end('FINISHED');
       if (this.canceled) return this.end('CANCELED');
-      this.failure = { ...failure.serialized, timestamp: Date.now() };
+      // Clients see messages and the job's own frames; server stacks stay in the log below.
+      this.failure = { ...withoutServerStacks(failure.serialized), timestamp: Date.now() };
       // Missing slots already waited for slot.request.timeout: restarting would only wait again.
       const delay =
         failure.serialized.code === 'SLUICE_NO_RESOURCES'
           ? undefined
           : this.ctx.restartStrategy.onFailure(Date.now());
       this.ctx.logger.warn(
-        { jobId: this.jobId, attempt: this.attempt, cause: failure.message, delay },
+        { jobId: this.jobId, attempt: this.attempt, cause: failure.message, err: failure.serialized, delay },
         'job attempt failed',
       );
       if (delay === undefined) return this.end('FAILED');
@@ -205,8 +210,9 @@ export class JobMaster {
         attempt: this.attempt,
         timeoutMs: this.ctx.slotRequestTimeoutMs,
         isCanceled: () => this.canceled,
+        onWaiting: (wait) => this.onSlotWait(wait),
       },
-    );
+    ).finally(() => (this.slotWait = undefined));
     if (this.canceled)
       return new AttemptFailure({ name: 'JobCanceledError', message: 'canceled by the user' });
     this.status = 'RUNNING';
@@ -216,6 +222,12 @@ export class JobMaster {
     const result = await settled;
     await deployment;
     return result;
+  }
+
+  private onSlotWait(wait: SlotWait | undefined): void {
+    const changed = wait?.needed !== this.slotWait?.needed || wait?.available !== this.slotWait?.available;
+    if (wait && changed) this.ctx.logger.info({ jobId: this.jobId, ...wait }, describeSlotWait(wait));
+    this.slotWait = wait;
   }
 
   private async usableTaskManagers(): Promise<Awaited<ReturnType<ResourceManager['usableTaskManagers']>>> {

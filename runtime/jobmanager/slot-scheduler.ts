@@ -58,12 +58,30 @@ export interface AllocationOptions {
   readonly timeoutMs: number;
   readonly pollMs?: number;
   readonly isCanceled?: () => boolean;
+  /** Called with what the job waits for while the cluster lacks slots, and `undefined` once it has them. */
+  readonly onWaiting?: (wait: SlotWait | undefined) => void;
+}
+
+/** Why a job is not running yet: it needs `needed` slots and only `available` are free. */
+export interface SlotWait {
+  readonly needed: number;
+  readonly available: number;
+}
+
+/** A planned slot: where one request would go, before the registry has been asked. */
+interface Placement {
+  readonly request: SlotRequest;
+  readonly tm: TaskManagerView;
+  readonly slotIndex: number;
 }
 
 /**
- * Allocates every requested slot, spreading them over TaskManagers (most free slots first).
- * Waits while slots are missing; after `timeoutMs` frees what it got and throws a
- * `NoResourcesError` that says which slots of which profile were missing.
+ * Allocates every requested slot or none (Flink's declarative slot management waits for
+ * sufficient resources): each round plans the whole job on the current view of the cluster,
+ * and only when every slot fits does it claim them, spreading them over TaskManagers (most
+ * free slots first). A claim that loses a race frees what it got at once and retries, so a
+ * job too big for the cluster never holds slots other jobs could use. After `timeoutMs`
+ * it throws a `NoResourcesError` that says which slots of which profile were missing.
  */
 export async function allocateSlots(
   requests: readonly SlotRequest[],
@@ -72,32 +90,46 @@ export async function allocateSlots(
   options: AllocationOptions,
 ): Promise<SlotAssignment[]> {
   const deadline = Date.now() + options.timeoutMs;
-  const held: SlotAssignment[] = [];
-  let pending = [...requests];
   for (;;) {
     const views = await usableTaskManagers();
-    const still: SlotRequest[] = [];
-    for (const request of pending) {
-      const got = await allocateOne(request, views, registry, options);
-      if (got) held.push(got);
-      else still.push(request);
+    const { placements, missing } = planPlacements(requests, views);
+    if (missing.length === 0) {
+      const held = await claimAll(placements, registry, options);
+      if (held) {
+        options.onWaiting?.(undefined);
+        return held;
+      }
+    } else {
+      options.onWaiting?.({ needed: requests.length, available: freeSlots(views) });
     }
-    pending = still;
-    if (pending.length === 0) return held;
     if (Date.now() >= deadline || options.isCanceled?.()) {
-      await Promise.all(held.map((s) => registry.freeSlot(s.taskManagerId, s.slotIndex, s.allocationId)));
-      throw new NoResourcesError(missingSlotsMessage(options, requests, pending, await usableTaskManagers()));
+      // Lost a race at the deadline: nothing is missing in the plan, so name every slot as missing.
+      const unmet = missing.length > 0 ? missing : requests;
+      throw new NoResourcesError(missingSlotsMessage(options, requests, unmet, views));
     }
-    await sleep(options.pollMs ?? 200);
+    // Jitter: two jobs that lost a race to each other do not retry in lockstep.
+    const pollMs = options.pollMs ?? 200;
+    await sleep(pollMs + Math.floor(Math.random() * pollMs));
   }
 }
 
-async function allocateOne(
-  request: SlotRequest,
-  views: TaskManagerView[],
-  registry: SlotRegistry,
-  options: AllocationOptions,
-): Promise<SlotAssignment | undefined> {
+/** Places every request on a copy of the cluster view; what does not fit is `missing`. */
+function planPlacements(
+  requests: readonly SlotRequest[],
+  views: readonly TaskManagerView[],
+): { placements: Placement[]; missing: SlotRequest[] } {
+  const planned = views.map((tm) => ({ ...tm, allocations: [...tm.allocations] }));
+  const placements: Placement[] = [];
+  const missing: SlotRequest[] = [];
+  for (const request of requests) {
+    const placement = placeOne(request, planned);
+    if (placement) placements.push(placement);
+    else missing.push(request);
+  }
+  return { placements, missing };
+}
+
+function placeOne(request: SlotRequest, views: TaskManagerView[]): Placement | undefined {
   const candidates = views
     .filter((tm) => tm.allocations.length < tm.numberOfSlots && fits(request.profile, tm))
     .sort(
@@ -105,33 +137,72 @@ async function allocateOne(
         b.numberOfSlots - b.allocations.length - (a.numberOfSlots - a.allocations.length) ||
         a.id.localeCompare(b.id),
     );
-  const allocationId = `${options.jobId}-${options.attempt}-${request.group}-${request.index}`;
-  for (const tm of candidates) {
-    const taken = new Set(tm.allocations.map((a) => a.slotIndex));
-    for (let slotIndex = 0; slotIndex < tm.numberOfSlots; slotIndex++) {
-      if (taken.has(slotIndex)) continue;
-      const allocation = {
-        taskManagerId: tm.id,
-        slotIndex,
-        allocationId,
-        jobId: options.jobId,
-        ...(request.profile ? { profile: request.profile } : {}),
-      };
-      if (!(await registry.allocateSlot(allocation))) continue;
-      tm.allocations.push(allocation); // keep the local view current for the next request
-      return {
-        ...request,
-        taskManagerId: tm.id,
-        dataHost: tm.dataHost,
-        dataPort: tm.dataPort,
-        slotIndex,
-        allocationId,
-        heapMb:
-          request.profile?.heapMb ?? Math.max(16, Math.floor(tm.totalResources.heapMb / tm.numberOfSlots)),
-      };
+  const tm = candidates[0];
+  if (!tm) return undefined;
+  const taken = new Set(tm.allocations.map((a) => a.slotIndex));
+  let slotIndex = 0;
+  while (taken.has(slotIndex)) slotIndex++;
+  // Keep the planned view current for the next request.
+  tm.allocations.push({
+    taskManagerId: tm.id,
+    slotIndex,
+    allocationId: '',
+    jobId: '',
+    ...(request.profile ? { profile: request.profile } : {}),
+  });
+  return { request, tm, slotIndex };
+}
+
+/** Claims every planned slot; when one was taken meanwhile, frees the others and returns undefined. */
+async function claimAll(
+  placements: readonly Placement[],
+  registry: SlotRegistry,
+  options: AllocationOptions,
+): Promise<SlotAssignment[] | undefined> {
+  const held: SlotAssignment[] = [];
+  for (const placement of placements) {
+    const got = await claimOne(placement, registry, options);
+    if (!got) {
+      await Promise.all(held.map((s) => registry.freeSlot(s.taskManagerId, s.slotIndex, s.allocationId)));
+      return undefined;
     }
+    held.push(got);
   }
-  return undefined;
+  return held;
+}
+
+async function claimOne(
+  { request, tm, slotIndex }: Placement,
+  registry: SlotRegistry,
+  options: AllocationOptions,
+): Promise<SlotAssignment | undefined> {
+  const allocationId = `${options.jobId}-${options.attempt}-${request.group}-${request.index}`;
+  const allocation = {
+    taskManagerId: tm.id,
+    slotIndex,
+    allocationId,
+    jobId: options.jobId,
+    ...(request.profile ? { profile: request.profile } : {}),
+  };
+  if (!(await registry.allocateSlot(allocation))) return undefined;
+  return {
+    ...request,
+    taskManagerId: tm.id,
+    dataHost: tm.dataHost,
+    dataPort: tm.dataPort,
+    slotIndex,
+    allocationId,
+    heapMb: request.profile?.heapMb ?? Math.max(16, Math.floor(tm.totalResources.heapMb / tm.numberOfSlots)),
+  };
+}
+
+function freeSlots(views: readonly TaskManagerView[]): number {
+  return views.reduce((n, tm) => n + Math.max(0, tm.numberOfSlots - tm.allocations.length), 0);
+}
+
+/** The status detail of a job waiting for slots, as REST, `sluice info` and the CLI show it. */
+export function describeSlotWait(wait: SlotWait): string {
+  return `waiting for slots: needs ${wait.needed}, ${wait.available} available`;
 }
 
 function fits(profile: ResourceProfile | undefined, tm: TaskManagerView): boolean {
@@ -146,8 +217,8 @@ function fits(profile: ResourceProfile | undefined, tm: TaskManagerView): boolea
 function missingSlotsMessage(
   options: AllocationOptions,
   all: readonly SlotRequest[],
-  missing: SlotRequest[],
-  views: TaskManagerView[],
+  missing: readonly SlotRequest[],
+  views: readonly TaskManagerView[],
 ): string {
   const byGroup = new Map<string, { needed: number; missing: number; profile?: ResourceProfile }>();
   for (const r of all) {
@@ -164,7 +235,7 @@ function missingSlotsMessage(
     )
     .join('; ');
   const total = views.reduce((n, tm) => n + tm.numberOfSlots, 0);
-  const free = views.reduce((n, tm) => n + tm.numberOfSlots - tm.allocations.length, 0);
+  const free = freeSlots(views);
   return (
     `could not allocate the slots of job '${options.jobName}' within ${options.timeoutMs} ms: ${groups}. ` +
     `The cluster has ${views.length} TaskManagers with ${total} slots, ${free} free (slot.request.timeout).`

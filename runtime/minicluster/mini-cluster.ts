@@ -90,7 +90,7 @@ export async function runJobEmbedded(
               reject(
                 new JobFailedError(
                   `job '${jobGraph.jobName}' failed: task '${name}' failed: ${cause.message}`,
-                  { cause },
+                  { cause, ...(error?.jobStack ? { jobStack: error.jobStack } : {}) },
                 ),
               ),
             );

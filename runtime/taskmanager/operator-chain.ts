@@ -1,13 +1,14 @@
 import type { Collector } from '../api/functions';
 import type { OperatorContext } from '../api/operators/stream-operator';
 import type { StreamOperator } from '../api/operators/stream-operator';
-import { SourceOperator } from '../api/operators/source-sink-operators';
+import { SinkOperator, SourceOperator } from '../api/operators/source-sink-operators';
 import { UserFunctionError } from '../errors';
 import { keyGroupRangeForSubtask } from '../graph/key-groups';
 import type { JobVertex } from '../graph/job-graph';
 import type { StreamGraph, StreamNode } from '../graph/stream-graph';
 import type { RecordWriter } from '../network/record-writer';
 import { HeapKeyedStateBackend } from '../state/heap/heap-keyed-state-backend';
+import type { OperatorMetrics } from './task-reporter';
 
 /** An error from an operator, attributed to it (unless an inner operator already was). */
 export function attributeError(err: unknown, node: Pick<StreamNode, 'name' | 'id'>): Error {
@@ -19,14 +20,34 @@ export class OperatorInput implements Collector<unknown> {
   constructor(
     readonly member: ChainMember,
     readonly input: number,
+    /** The chained operator whose only output this is: counted here, saving a call per record. */
+    private readonly upstream?: ChainMember,
   ) {}
 
   collect(record: unknown): void {
+    const member = this.member;
+    if (this.upstream) this.upstream.recordsOut++;
+    member.recordsIn++;
     try {
-      this.member.operator.processElement(record, this.input);
+      member.operator.processElement(record, this.input);
     } catch (err) {
-      throw attributeError(err, this.member.node);
+      throw attributeError(err, member.node);
     }
+    // A sink's output is what it wrote to the outside world.
+    if (member.isSink) member.recordsOut++;
+  }
+}
+
+/** Counts what an operator emits, then passes it on (a plain counter: no clock per record). */
+class CountingOutput implements Collector<unknown> {
+  constructor(
+    private readonly member: ChainMember,
+    private readonly inner: Collector<unknown>,
+  ) {}
+
+  collect(record: unknown): void {
+    this.member.recordsOut++;
+    this.inner.collect(record);
   }
 }
 
@@ -36,6 +57,10 @@ export interface ChainMember {
   /** Per logical input: how many feeders (chained edges, network gates) have not ended yet. */
   readonly openFeeders: number[];
   finished: boolean;
+  readonly isSink: boolean;
+  /** Records the operator received (a source: records it read), and emitted (a sink: wrote). */
+  recordsIn: number;
+  recordsOut: number;
 }
 
 class BroadcastingOutput implements Collector<unknown> {
@@ -77,11 +102,15 @@ export class OperatorChain {
     const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
     for (const spec of vertex.operators) {
       const node = nodes.get(spec.id)!;
+      const operator = node.transformation.createOperator();
       const member: ChainMember = {
         node,
-        operator: node.transformation.createOperator(),
+        operator,
         openFeeders: [],
         finished: false,
+        isSink: operator instanceof SinkOperator,
+        recordsIn: 0,
+        recordsOut: 0,
       };
       for (let input = 0; input < node.inputCount; input++) {
         const chained = vertex.chainedEdges.filter((e) => e.to === node.id && e.input === input).length;
@@ -92,6 +121,17 @@ export class OperatorChain {
     }
     this.unfinished = this.members.size;
     for (const member of this.members.values()) member.operator.output = this.outputOf(member);
+  }
+
+  /** Records in and out of every operator, in chain order. */
+  metrics(): OperatorMetrics[] {
+    return [...this.members.values()].map((m) => ({
+      id: m.node.id,
+      name: m.node.name,
+      // A source's input is what it read, which is what it emitted.
+      recordsIn: m.operator instanceof SourceOperator ? m.recordsOut : m.recordsIn,
+      recordsOut: m.recordsOut,
+    }));
   }
 
   input(operatorId: string, input: number): OperatorInput {
@@ -171,11 +211,16 @@ export class OperatorChain {
   }
 
   private outputOf(member: ChainMember): Collector<unknown> {
-    const outputs: Collector<unknown>[] = this.vertex.chainedEdges
-      .filter((e) => e.from === member.node.id)
-      .map((e) => new OperatorInput(this.members.get(e.to)!, e.input));
-    outputs.push(...(this.runtime.writersByOperator.get(member.node.id) ?? []));
+    const chained = this.vertex.chainedEdges.filter((e) => e.from === member.node.id);
+    const writers = this.runtime.writersByOperator.get(member.node.id) ?? [];
+    if (chained.length === 1 && writers.length === 0) {
+      return new OperatorInput(this.members.get(chained[0]!.to)!, chained[0]!.input, member);
+    }
+    const outputs: Collector<unknown>[] = chained.map(
+      (e) => new OperatorInput(this.members.get(e.to)!, e.input),
+    );
+    outputs.push(...writers);
     if (outputs.length === 0) return DISCARD;
-    return outputs.length === 1 ? outputs[0]! : new BroadcastingOutput(outputs);
+    return new CountingOutput(member, outputs.length === 1 ? outputs[0]! : new BroadcastingOutput(outputs));
   }
 }

@@ -9,7 +9,7 @@ import { RecordWriter } from '../network/record-writer';
 import type { ChainMember, OperatorInput } from './operator-chain';
 import { OperatorChain, attributeError } from './operator-chain';
 import type { TaskDeploymentDescriptor } from './task-deployment';
-import type { TaskReporter } from './task-reporter';
+import type { TaskMetrics, TaskReporter } from './task-reporter';
 
 interface InputChannelState {
   readonly port: MessagePort;
@@ -18,6 +18,8 @@ interface InputChannelState {
 
 const SOURCE_SLICE_MS = 5;
 const INPUT_BUFFERS_PER_TURN = 64;
+/** A turn of input ends after this long, so timers (metrics, flushes) run behind a slow operator. */
+const INPUT_SLICE_MS = 5;
 
 /**
  * Runs one subtask of a chain inside a task thread, mailbox style: everything happens on the
@@ -35,6 +37,9 @@ export class StreamTask {
   private backlogged = 0;
   private backlogSince = 0;
   private backPressuredMs = 0;
+  /** Time spent processing input and polling sources, sampled per turn (not per record). */
+  private busyMs = 0;
+  private runningSince = 0;
   private recordsIn = 0;
   private state: 'created' | 'running' | 'finishing' | 'done' = 'created';
   private drainScheduled = false;
@@ -109,6 +114,7 @@ export class StreamTask {
     const done = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
     await this.chain.open();
     this.state = 'running';
+    this.runningSince = performance.now();
     this.startTimers();
     for (const input of this.inputs) {
       input.port.on('message', (m: DownstreamMessage) => this.onInput(input, m));
@@ -118,11 +124,27 @@ export class StreamTask {
     return done;
   }
 
-  /** Counters for metrics. */
-  metrics(): { recordsIn: number; recordsOut: number; backPressuredMs: number } {
-    const current = this.backlogged > 0 ? Date.now() - this.backlogSince : 0;
-    const recordsOut = this.writers.reduce((sum, w) => sum + w.recordsOut, 0);
-    return { recordsIn: this.recordsIn, recordsOut, backPressuredMs: this.backPressuredMs + current };
+  /** Counters for metrics; the idle time is what is neither busy nor back-pressured. */
+  metrics(): TaskMetrics {
+    const now = performance.now();
+    const runningMs = this.runningSince > 0 ? now - this.runningSince : 0;
+    const backPressuredMs = this.backPressuredMs + (this.backlogged > 0 ? now - this.backlogSince : 0);
+    const operators = this.chain.metrics();
+    let recordsIn = this.recordsIn;
+    let recordsOut = this.writers.reduce((sum, w) => sum + w.recordsOut, 0);
+    for (const member of this.chain.members.values()) {
+      if (member.isSink) recordsOut += member.recordsOut;
+    }
+    for (const source of this.chain.sources) recordsIn += source.recordsOut;
+    return {
+      recordsIn,
+      recordsOut,
+      runningMs,
+      busyMs: this.busyMs,
+      idleMs: Math.max(0, runningMs - this.busyMs - backPressuredMs),
+      backPressuredMs,
+      operators,
+    };
   }
 
   private get blocked(): boolean {
@@ -131,24 +153,40 @@ export class StreamTask {
 
   private onInput(input: InputChannelState, message: DownstreamMessage): void {
     this.pending.push([input, message]);
-    this.drainInputs();
+    // Processed in a turn of its own, never inside the port's delivery loop: Node delivers up to
+    // 1000 queued messages in one go, which behind a slow operator would starve every timer.
+    this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled || this.blocked) return;
+    this.drainScheduled = true;
+    setImmediate(() => this.drainInputs());
   }
 
   private drainInputs(): void {
     this.drainScheduled = false;
+    const started = performance.now();
+    const deadline = started + INPUT_SLICE_MS;
     try {
-      for (let turn = 0; turn < INPUT_BUFFERS_PER_TURN && this.pending.length > 0 && !this.blocked; turn++) {
+      for (
+        let turn = 0;
+        turn < INPUT_BUFFERS_PER_TURN &&
+        this.pending.length > 0 &&
+        !this.blocked &&
+        performance.now() < deadline;
+        turn++
+      ) {
         const [input, message] = this.pending.shift()!;
         this.process(input, message);
       }
     } catch (err) {
       this.fail(err);
       return;
+    } finally {
+      this.busyMs += performance.now() - started;
     }
-    if (this.pending.length > 0 && !this.blocked && !this.drainScheduled) {
-      this.drainScheduled = true;
-      setImmediate(() => this.drainInputs());
-    }
+    if (this.pending.length > 0) this.scheduleDrain();
   }
 
   private process(input: InputChannelState, message: DownstreamMessage): void {
@@ -173,7 +211,8 @@ export class StreamTask {
 
   private pollSources(): void {
     this.pollScheduled = false;
-    const deadline = performance.now() + SOURCE_SLICE_MS;
+    const started = performance.now();
+    const deadline = started + SOURCE_SLICE_MS;
     try {
       while (!this.blocked && this.activeSources.length > 0 && performance.now() < deadline) {
         for (const member of [...this.activeSources]) this.pollOnce(member);
@@ -181,6 +220,8 @@ export class StreamTask {
     } catch (err) {
       this.fail(err);
       return;
+    } finally {
+      this.busyMs += performance.now() - started;
     }
     if (!this.blocked) this.schedulePoll();
   }
@@ -210,11 +251,11 @@ export class StreamTask {
   }
 
   private onBacklogChange(backlogged: boolean): void {
-    if (backlogged && this.backlogged++ === 0) this.backlogSince = Date.now();
+    if (backlogged && this.backlogged++ === 0) this.backlogSince = performance.now();
     if (!backlogged && --this.backlogged === 0) {
-      this.backPressuredMs += Date.now() - this.backlogSince;
+      this.backPressuredMs += performance.now() - this.backlogSince;
       this.schedulePoll();
-      this.drainInputs();
+      this.scheduleDrain();
     }
   }
 

@@ -8,6 +8,7 @@ import { loadJobModule } from '../api/load-job-module';
 import { GraphMismatchError, serializeError } from '../errors';
 import { createJobGraph } from '../graph/job-graph';
 import { buildStreamGraph } from '../graph/stream-graph';
+import { jobStackOf } from './job-stack';
 import { StreamTask } from './stream-task';
 import type { TaskDeploymentDescriptor } from './task-deployment';
 import type { TaskReporter, TaskThreadMessage } from './task-reporter';
@@ -91,7 +92,12 @@ async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {
   } catch (err) {
     clearInterval(metricsTimer);
     reporter.stop();
-    reporter.send({ type: 'state', state: 'FAILED', error: serializeError(err) });
+    const jobStack = jobStackOf(err, tdd.code.modulePath);
+    reporter.send({
+      type: 'state',
+      state: 'FAILED',
+      error: { ...serializeError(err), ...(jobStack ? { jobStack } : {}) },
+    });
   }
 }
 

@@ -28,7 +28,10 @@ export interface TestingJob {
   readonly results: unknown[];
   droppedLines: number;
   failure?: { message: string; timestamp: number };
-  readonly vertexMetrics: Map<string, { recordsIn: number; recordsOut: number; backPressureRatio: number }>;
+  readonly vertexMetrics: Map<
+    string,
+    { recordsIn: number; recordsOut: number; backPressureRatio: number; busyTimeMsPerSecond?: number }
+  >;
 }
 
 /**
@@ -183,7 +186,12 @@ export class TestingJobManagerGateway implements JobManagerGateway {
   setVertexMetrics(
     jobId: string,
     vertexId: string,
-    metrics: { recordsIn: number; recordsOut: number; backPressureRatio: number },
+    metrics: {
+      recordsIn: number;
+      recordsOut: number;
+      backPressureRatio: number;
+      busyTimeMsPerSecond?: number;
+    },
   ): void {
     this.job(jobId).vertexMetrics.set(vertexId, metrics);
   }
@@ -217,6 +225,11 @@ export class TestingJobManagerGateway implements JobManagerGateway {
     const vertex = job.submission.jobGraph.vertices.find((v) => v.id === vertexId)!;
     const metrics = job.vertexMetrics.get(vertexId) ?? { recordsIn: 0, recordsOut: 0, backPressureRatio: 0 };
     const state = taskState(job.status);
+    const busy = metrics.busyTimeMsPerSecond ?? 0;
+    // Every operator of the chain passes on what the vertex got: a double, not a model.
+    const operators = (recordsIn: number, recordsOut: number) =>
+      vertex.operators.map((o) => ({ id: o.id, name: o.name, recordsIn, recordsOut }));
+    const backPressured = Math.round(metrics.backPressureRatio * 1000);
     const subtasks: SubtaskDetails[] = Array.from({ length: vertex.parallelism }, (_, subtask) => ({
       subtask,
       state,
@@ -225,6 +238,13 @@ export class TestingJobManagerGateway implements JobManagerGateway {
       recordsOut: Math.floor(metrics.recordsOut / vertex.parallelism),
       backPressureRatio: metrics.backPressureRatio,
       backPressuredMs: 0,
+      busyTimeMsPerSecond: busy,
+      idleTimeMsPerSecond: Math.max(0, 1000 - busy - backPressured),
+      backPressuredTimeMsPerSecond: backPressured,
+      operators: operators(
+        Math.floor(metrics.recordsIn / vertex.parallelism),
+        Math.floor(metrics.recordsOut / vertex.parallelism),
+      ),
     }));
     const ratio = metrics.backPressureRatio;
     return {
@@ -236,6 +256,9 @@ export class TestingJobManagerGateway implements JobManagerGateway {
       recordsIn: metrics.recordsIn,
       recordsOut: metrics.recordsOut,
       backPressure: { ratio, level: ratio > 0.5 ? 'high' : ratio > 0.1 ? 'low' : 'ok' },
+      busyTimeMsPerSecond: busy,
+      backPressuredTimeMsPerSecond: backPressured,
+      operators: operators(metrics.recordsIn, metrics.recordsOut),
       subtasks,
     };
   }

@@ -1,11 +1,13 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OperatorMetrics } from '../../taskmanager/task-reporter';
 import type { JobManagerGateway, SubtaskDetails } from '../gateway';
 import { TERMINAL_JOB_STATUSES } from '../gateway';
 
 /**
  * `GET /metrics` in the Prometheus text format (bearer token like every route but health):
- * cluster slots, jobs by status, and per running subtask its records and back pressure, plus
+ * cluster slots, jobs by status, per running subtask its records, back pressure and time split
+ * (Flink's busy / idle / back-pressured ms per second), per operator its records, plus
  * the job manager process's own metrics. Values are read from the gateway at scrape time.
  */
 export const metricsRoutes: FastifyPluginCallback<{ gateway: JobManagerGateway }> = (
@@ -22,6 +24,7 @@ export const metricsRoutes: FastifyPluginCallback<{ gateway: JobManagerGateway }
 };
 
 const SUBTASK_LABELS = ['job_id', 'job_name', 'vertex', 'subtask'] as const;
+const OPERATOR_LABELS = [...SUBTASK_LABELS, 'operator', 'operator_id'] as const;
 
 /** What one scrape reads from the gateway, once, for every gauge. */
 interface Snapshot {
@@ -97,6 +100,49 @@ export function createMetrics(gateway: JobManagerGateway): {
     'sluice_task_backpressure_ratio',
     'Share of the last interval a subtask could not emit (0..1).',
     (t) => t.backPressureRatio,
+  );
+  perSubtask(
+    'sluice_task_busy_time_ms_per_second',
+    "Ms per second a running subtask was busy processing (Flink's busyTimeMsPerSecond).",
+    (t) => t.busyTimeMsPerSecond,
+  );
+  perSubtask(
+    'sluice_task_idle_time_ms_per_second',
+    "Ms per second a running subtask waited for input (Flink's idleTimeMsPerSecond).",
+    (t) => t.idleTimeMsPerSecond,
+  );
+  perSubtask(
+    'sluice_task_back_pressured_time_ms_per_second',
+    "Ms per second a running subtask waited for credit to emit (Flink's backPressuredTimeMsPerSecond).",
+    (t) => t.backPressuredTimeMsPerSecond,
+  );
+  const perOperator = (name: string, help: string, value: (o: OperatorMetrics) => number) =>
+    gauge(name, help, OPERATOR_LABELS, (g, s) => {
+      for (const job of s.running) {
+        for (const v of job.vertices) {
+          for (const t of v.subtasks) {
+            for (const o of t.operators) {
+              const labels = {
+                job_id: job.jobId,
+                job_name: job.name,
+                vertex: v.name,
+                subtask: String(t.subtask),
+              };
+              g.set({ ...labels, operator: o.name, operator_id: o.id }, value(o));
+            }
+          }
+        }
+      }
+    });
+  perOperator(
+    'sluice_operator_records_in',
+    'Records an operator of a running subtask received; a source: records it read.',
+    (o) => o.recordsIn,
+  );
+  perOperator(
+    'sluice_operator_records_out',
+    'Records an operator of a running subtask emitted; a sink: records it wrote.',
+    (o) => o.recordsOut,
   );
   return {
     contentType: registry.contentType,

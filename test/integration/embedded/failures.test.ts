@@ -2,7 +2,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { waitFor } from '../../../runtime/util/wait';
 import { join } from 'node:path';
 import { JobFailedError } from '../../../runtime/errors';
+import { readFileSync } from 'node:fs';
 import { REPO_ROOT, fixtureJob, runEmbedded } from '../../helpers/embedded';
+
+/** The line of failing-job.ts that throws, read from the fixture itself. */
+const THROWING_LINE =
+  readFileSync(fixtureJob('failing-job'), 'utf8')
+    .split('\n')
+    .findIndex((line) => line.includes('throw new Error(`boom')) + 1;
 
 describe('failures, embedded', () => {
   it('fails the job with the operator name and the original error', async () => {
@@ -11,6 +18,19 @@ describe('failures, embedded', () => {
     await expect(failure).rejects.toThrow(/operator 'explode' threw: boom at 500/);
     const err = (await failure.catch((e: unknown) => e)) as Error;
     expect((err.cause as { operatorName?: string }).operatorName).toBe('explode');
+  });
+
+  it("places the failure in the job's TypeScript file and line, without Sluice's frames", async () => {
+    const err = (await runEmbedded(fixtureJob('failing-job'), { failAt: '3' }).catch(
+      (e: unknown) => e,
+    )) as JobFailedError;
+    expect(err).toBeInstanceOf(JobFailedError);
+    const lines = err.jobStack!.split('\n');
+    expect(lines[0]).toBe('Error: boom at 3');
+    expect(lines[1]).toMatch(
+      new RegExp(`^    at .*\\(test/fixtures/jobs/failing-job\\.ts:${THROWING_LINE}:\\d+\\)$`),
+    );
+    expect(err.jobStack).not.toMatch(/runtime\/|node_modules|node:/);
   });
 
   it('exits non-zero from the CLI, names the operator, and leaves no thread running', () => {
@@ -26,6 +46,7 @@ describe('failures, embedded', () => {
     // A hung task thread would keep the process alive until the timeout kills it (status null).
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/task '.*explode.*' failed: operator 'explode' threw: boom at 500/);
+    expect(run.stderr).toContain(`test/fixtures/jobs/failing-job.ts:${THROWING_LINE}:`);
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 

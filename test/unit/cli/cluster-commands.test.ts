@@ -233,6 +233,7 @@ describe('info', () => {
       recordsIn: 1200,
       recordsOut: 800,
       backPressureRatio: 0.8,
+      busyTimeMsPerSecond: 150,
     });
     const { code, stdout } = await runCli(['info', jobId, ...cluster]);
     expect(code).toBe(0);
@@ -241,15 +242,20 @@ describe('info', () => {
     expect(lines[1]).toBe('status    RUNNING (attempt 0, 0 restarts)');
     expect(lines[2]).toMatch(/^started   \d{4}-.+Z, duration /);
     expect(lines[4]).toMatch(
-      /^VERTEX\s+PARALLELISM\s+STATUS\s+TASKS\s+RECORDS IN\s+RECORDS OUT\s+BACK PRESSURE$/,
+      /^VERTEX\s+PARALLELISM\s+STATUS\s+TASKS\s+RECORDS IN\s+RECORDS OUT\s+BUSY\s+BACK PRESSURE$/,
     );
-    expect(lines).toHaveLength(5 + vertices.length);
+    const operatorCount = vertices.reduce((n, v) => n + v.operators.length, 0);
+    expect(lines).toHaveLength(5 + vertices.length + 2 + operatorCount);
     const row = lines.find((l) => l.startsWith(vertices[1]!.name.slice(0, 20)))!;
     expect(row).toMatch(
       new RegExp(
-        `\\s${vertices[1]!.parallelism}\\s+RUNNING\\s+RUNNING ${vertices[1]!.parallelism}\\s+1200\\s+800\\s+high \\(80%\\)$`,
+        `\\s${vertices[1]!.parallelism}\\s+RUNNING\\s+RUNNING ${vertices[1]!.parallelism}\\s+1200\\s+800\\s+150 ms/s\\s+high \\(80%\\)$`,
       ),
     );
+    // Then per operator of each chain: its records in and out.
+    expect(lines[5 + vertices.length + 1]).toMatch(/^VERTEX\s+OPERATOR\s+RECORDS IN\s+RECORDS OUT$/);
+    const operatorRow = lines.find((l) => l.includes(` ${vertices[1]!.operators[0]!.name} `))!;
+    expect(operatorRow).toMatch(/\s1200\s+800$/);
   });
 
   test('shows the failure of a failed job, and --json prints the details', async () => {

@@ -3,7 +3,9 @@ import { InMemorySlotRegistry } from '../../../runtime/coordination/embedded/in-
 import { NoResourcesError } from '../../../runtime/errors';
 import { createJobGraph } from '../../../runtime/graph/job-graph';
 import { streamGraphFromEnvironment } from '../../../runtime/graph/stream-graph';
-import { allocateSlots, slotRequests } from '../../../runtime/jobmanager/slot-scheduler';
+import type { SlotWait } from '../../../runtime/jobmanager/slot-scheduler';
+import { allocateSlots, describeSlotWait, slotRequests } from '../../../runtime/jobmanager/slot-scheduler';
+import { waitFor } from '../../../runtime/util/wait';
 import type { ResourceProfile } from '../../../runtime/taskmanager/resource-profile';
 
 const profile = (cpuCores: number, heapMb: number): ResourceProfile => ({
@@ -110,5 +112,90 @@ describe('slot sharing and allocation', () => {
       /job 'too-big'.*'default' needs 3 slots of any profile, 1 missing.*1 TaskManagers with 2 slots, 2 free/,
     );
     expect((await r.listTaskManagers())[0]!.allocations).toHaveLength(0);
+  });
+
+  it('holds no slot while a job waits for more than exist, lets a smaller job run, and takes them all once they appear', async () => {
+    const r = await registry([{ id: 'a', slots: 2, total: profile(2, 512) }]);
+    const usable = () => r.listTaskManagers();
+    const waits: (SlotWait | undefined)[] = [];
+    const big = allocateSlots(
+      slotRequests(jobGraph((env) => env.fromSequence(1, 2).setParallelism(3).print())),
+      r,
+      usable,
+      {
+        jobId: 'big',
+        jobName: 'big',
+        attempt: 0,
+        timeoutMs: 10_000,
+        pollMs: 10,
+        onWaiting: (w) => waits.push(w),
+      },
+    );
+    await waitFor(() => waits.length >= 3, { timeoutMs: 5_000, what: 'the big job to wait' });
+    expect(waits[0]).toEqual({ needed: 3, available: 2 });
+    expect(describeSlotWait(waits[0]!)).toBe('waiting for slots: needs 3, 2 available');
+    expect((await r.listTaskManagers())[0]!.allocations).toHaveLength(0);
+    const small = await allocateSlots(
+      slotRequests(jobGraph((env) => env.fromSequence(1, 2).setParallelism(2).print())),
+      r,
+      usable,
+      { jobId: 'small', jobName: 'small', attempt: 0, timeoutMs: 100 },
+    );
+    expect(small).toHaveLength(2);
+    await waitFor(() => waits.at(-1)?.available === 0, {
+      timeoutMs: 5_000,
+      what: 'the wait to show 0 available',
+    });
+    expect((await r.listTaskManagers())[0]!.allocations.every((a) => a.jobId === 'small')).toBe(true);
+    await r.freeJobSlots('small');
+    await r.registerTaskManager(
+      {
+        id: 'b',
+        dataHost: '127.0.0.1',
+        dataPort: 1,
+        numberOfSlots: 1,
+        totalResources: profile(1, 256),
+        registeredAt: 0,
+      },
+      60_000,
+    );
+    const got = await big;
+    expect(got).toHaveLength(3);
+    expect(waits.at(-1)).toBeUndefined();
+    const held = (await r.listTaskManagers()).flatMap((tm) => tm.allocations);
+    expect(held.filter((a) => a.jobId === 'big')).toHaveLength(3);
+  });
+
+  it('gives back what it claimed when a slot of its plan was taken meanwhile, and retries', async () => {
+    const r = await registry([{ id: 'a', slots: 2, total: profile(2, 512) }]);
+    let raced = false;
+    // A rival takes slot 1 between the plan (made on a stale view) and the claim, once.
+    const stale = async () => {
+      const views = await r.listTaskManagers();
+      if (!raced) {
+        raced = true;
+        await r.allocateSlot({ taskManagerId: 'a', slotIndex: 1, allocationId: 'rival', jobId: 'rival' });
+      }
+      return views;
+    };
+    const waits: (SlotWait | undefined)[] = [];
+    const job = allocateSlots(
+      slotRequests(jobGraph((env) => env.fromSequence(1, 2).setParallelism(2).print())),
+      r,
+      stale,
+      {
+        jobId: 'j',
+        jobName: 'j',
+        attempt: 0,
+        timeoutMs: 10_000,
+        pollMs: 10,
+        onWaiting: (w) => waits.push(w),
+      },
+    );
+    await waitFor(() => waits.some((w) => w?.available === 1), { timeoutMs: 5_000, what: 'a wait' });
+    const holders = (await r.listTaskManagers())[0]!.allocations.map((a) => a.jobId);
+    expect(holders).toEqual(['rival']);
+    await r.freeSlot('a', 1, 'rival');
+    expect(await job).toHaveLength(2);
   });
 });
