@@ -191,6 +191,7 @@ export class TaskManagerService {
           port: this.config['jobmanager.rpc.port'],
           secret: this.secret,
           id: this.id,
+          logger: this.logger,
         });
         this.serve(connection);
         const reply = await connection.call<RegisterReply>(CONTROL.register, { record: this.record });

@@ -3,18 +3,9 @@ import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import pino from 'pino';
 import { channelId } from '../../../runtime/network/channel-protocol';
-import {
-  FrameDecoder,
-  FrameType,
-  encodeDataFrame,
-  encodeMessageFrame,
-} from '../../../runtime/network/tcp/frame-codec';
-import {
-  PROTOCOL_VERSION,
-  acceptorProof,
-  newNonce,
-  parseHello,
-} from '../../../runtime/network/tcp/handshake';
+import { encodeDataFrame } from '../../../runtime/network/tcp/channel-frames';
+import { FrameDecoder, FrameType, encodeMessageFrame } from '../../../runtime/wire/frame-codec';
+import { PROTOCOL_VERSION, acceptorProof, newNonce, parseHello } from '../../../runtime/wire/handshake';
 import { TcpExchange } from '../../../runtime/network/tcp/tcp-exchange';
 import type { TcpExchangeOptions } from '../../../runtime/network/tcp/tcp-exchange';
 import { waitFor } from '../../../runtime/util/wait';
@@ -392,7 +383,7 @@ async function startStalledPeer(
         encodeMessageFrame(
           FrameType.WELCOME,
           '',
-          { mac: acceptorProof(secret, hello.nonce, id, hello.id) },
+          { mac: acceptorProof(secret, 'sluice-data/1', hello.nonce, id, hello.id) },
           4096,
         ),
       );
