@@ -79,9 +79,9 @@ export class RpcConnection extends EventEmitter {
     return this.closed;
   }
 
-  /** Closes on purpose (not a failure). */
+  /** Closes on purpose (not a failure), after flushing what was sent. */
   close(): void {
-    this.conn.destroy();
+    this.conn.end();
   }
 
   /** Closes because of `reason`, which is logged and given to 'close' listeners. */

@@ -177,6 +177,15 @@ export class FrameConnection {
     this.socket.destroy();
   }
 
+  /** Closes on purpose after flushing what was written; `closed` follows without a cause. */
+  end(): void {
+    if (this.state === 'CLOSED') return;
+    this.closeRequested = true;
+    this.state = 'CLOSED';
+    this.clearHandshakeTimer();
+    this.socket.end(() => this.socket.destroy());
+  }
+
   /** Folds the counts so far into `target` and keeps counting there (per-peer totals). */
   attachCounters(target: TransportCounters): void {
     target.bytesIn += this.counters.bytesIn;
