@@ -311,6 +311,7 @@ export class JobMaster {
   private async end(status: 'FINISHED' | 'FAILED' | 'CANCELED'): Promise<void> {
     this.status = status;
     this.endTime = Date.now();
+    this.output.seal();
     await this.ctx.pool?.release(this.jobId);
     await this.ctx
       .onJobEnded?.(this.jobId, this.exchange)

@@ -72,6 +72,12 @@ export class JobOutput {
     };
   }
 
+  /** The attempt's output is complete (the job ended): nothing of it stays in memory. */
+  seal(): void {
+    this.lines.seal();
+    this.results.seal();
+  }
+
   stats(): { lines: SpillingLogStats; results: SpillingLogStats } {
     return { lines: this.lines.stats(), results: this.results.stats() };
   }

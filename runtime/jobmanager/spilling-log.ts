@@ -53,6 +53,8 @@ export class SpillingLog<T> {
   private readonly segments: Segment[] = [];
   private spilling: Promise<void> | undefined;
   private closed = false;
+  /** No more appends: spill the whole tail, so a finished job holds no output in memory. */
+  private sealed = false;
   private cached: { segment: Segment; items: T[] } | undefined;
 
   constructor(private readonly options: SpillingLogOptions) {}
@@ -82,7 +84,13 @@ export class SpillingLog<T> {
       this.tailBytes += size;
     }
     this.peakBytes = Math.max(this.peakBytes, this.tailBytes);
-    if (this.tailBytes >= 2 * this.options.segmentBytes) this.spill();
+    if (this.needsSpill()) this.spill();
+  }
+
+  /** The log is complete: moves what is still in memory to the store (if there is one). */
+  seal(): void {
+    this.sealed = true;
+    if (this.options.store) this.spill();
   }
 
   /** Resolves once memory is below `maxMemoryBytes` (spills first if needed). */
@@ -153,7 +161,7 @@ export class SpillingLog<T> {
 
   /** Moves the oldest segment's worth of items to the store, one segment at a time. */
   private spill(): void {
-    if (this.spilling || this.closed) return;
+    if (this.spilling || this.closed || this.tail.length === 0) return;
     const store = this.options.store;
     let count = 0;
     let bytes = 0;
@@ -177,8 +185,12 @@ export class SpillingLog<T> {
       )
       .finally(() => {
         this.spilling = undefined;
-        if (!this.closed && this.tailBytes >= 2 * this.options.segmentBytes) this.spill();
+        if (!this.closed && this.needsSpill()) this.spill();
       });
+  }
+
+  private needsSpill(): boolean {
+    return this.sealed ? this.tail.length > 0 : this.tailBytes >= 2 * this.options.segmentBytes;
   }
 
   private forget(count: number, bytes: number, dropped: boolean): void {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { JobOutput } from '../../../runtime/jobmanager/job-output';
 import { FsBlobStore } from '../../../runtime/storage/fs/fs-blob-store';
+import { waitFor } from '../../../runtime/util/wait';
 
 const logger = pino({ level: 'silent' });
 
@@ -52,6 +53,10 @@ describe('JobOutput', () => {
     expect(all.results).toEqual(values);
     // Paging from the middle of a spilled segment starts exactly there.
     expect((await output.page(1234, 0, 'RUNNING')).lines[0]).toBe('line 1234');
+    // Once sealed (the job ended), nothing stays in memory and every line is still there.
+    output.seal();
+    await waitFor(() => output.stats().lines.memoryItems === 0 && output.stats().results.memoryItems === 0);
+    expect((await readAll(output)).lines).toEqual(sent);
   });
 
   it('starts over for a new attempt, ignores late output of the old one and deletes its segments', async () => {
@@ -69,8 +74,9 @@ describe('JobOutput', () => {
     const page = await output.page(0, 0, 'RUNNING');
     expect(page.attempt).toBe(1);
     expect(page.lines).toEqual(['first of attempt 1']);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await store.list('jobs/job2/output/0')).toEqual([]);
+    await waitFor(async () => (await store.list('jobs/job2/output/0')).length === 0, {
+      what: "attempt 0's segments to be deleted",
+    });
   });
 
   it('without a blob store drops the oldest lines and says how many', async () => {
