@@ -1,6 +1,8 @@
 import { connect, createServer } from 'node:net';
 import type { Socket } from 'node:net';
+import { MessageChannel } from 'node:worker_threads';
 import pino from 'pino';
+import { TcpExchange } from '../../../runtime/network/tcp/tcp-exchange';
 import { connectRpc, startRpcServer } from '../../../runtime/rpc/rpc-auth';
 import type { RpcServer } from '../../../runtime/rpc/rpc-auth';
 import type { RpcConnection } from '../../../runtime/rpc/rpc-connection';
@@ -106,6 +108,34 @@ describe('control channel', () => {
     ).rejects.toThrow(/'jm' at 127\.0\.0\.1:\d+ failed to prove the cluster token/);
     expect(impostor.framesAfterHello).toBe(0);
     expect(logs.some((l) => l.err?.message.includes('failed to prove the cluster token'))).toBe(true);
+  });
+
+  it('binds the plane into the proof: a data-plane peer with the right token is refused on the control port', async () => {
+    const { server: s, accepted } = await server('token');
+    const exchange = new TcpExchange({
+      taskManagerId: 'tm-x',
+      host: '127.0.0.1',
+      port: 0,
+      secret: 'token',
+      maxConnectAttempts: 1,
+      logger: memoryLogger([]),
+    });
+    await exchange.start();
+    try {
+      const lost: string[] = [];
+      exchange.onPeerLost((peer) => lost.push(peer));
+      const { port1 } = new MessageChannel();
+      exchange.connectProducerChannel('j/0/e/0-0', port1, {
+        taskManagerId: 'jm',
+        host: '127.0.0.1',
+        port: s.port,
+      });
+      await waitFor(() => lost.length === 1, { what: 'the control port to refuse the data-plane peer' });
+      expect(s.rejectedConnections).toBe(1);
+      expect(accepted).toHaveLength(0);
+    } finally {
+      await exchange.close();
+    }
   });
 
   it('drops a connection whose peer sends a frame over the maximum, and logs why', async () => {
