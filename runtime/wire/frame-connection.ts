@@ -390,14 +390,14 @@ export class FrameConnection {
   private onClose(): void {
     this.clearHandshakeTimer();
     this.state = 'CLOSED';
-    const cause =
-      this.cause ?? (this.closeRequested ? undefined : new NetworkError('connection closed by peer'));
-    if (cause) this.logFailure(cause);
+    const peerClosed = !this.cause && !this.closeRequested;
+    const cause = this.cause ?? (peerClosed ? new NetworkError('connection closed by peer') : undefined);
+    if (cause) this.logFailure(cause, peerClosed);
     this.handlers.closed(this, cause);
   }
 
   /** Logs why this connection failed, once. */
-  private logFailure(cause: Error): void {
+  private logFailure(cause: Error, peerClosed: boolean): void {
     if (this.reported) return;
     this.reported = true;
     const context = {
@@ -408,6 +408,9 @@ export class FrameConnection {
     };
     if (this.wasActive) {
       this.options.logger.warn({ ...context, err: cause }, 'connection failed');
+    } else if (this.role === 'acceptor' && peerClosed) {
+      // Not a protocol error: e.g. a peer dropping its half of a simultaneous dial, or a port probe.
+      this.options.logger.debug(context, 'peer closed the connection before authenticating');
     } else if (this.role === 'acceptor') {
       this.reportRejection(
         cause instanceof FrameFormatError ? 'malformed handshake' : 'handshake failed',
