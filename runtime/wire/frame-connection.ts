@@ -406,7 +406,10 @@ export class FrameConnection {
       remote: this.remoteAddress,
       peer: this.peerId,
     };
-    if (this.wasActive) {
+    if (this.wasActive && peerClosed) {
+      // An orderly close (FIN) by the peer, e.g. a process shutting down: the owner decides what it means.
+      this.options.logger.info(context, 'peer closed the connection');
+    } else if (this.wasActive) {
       this.options.logger.warn({ ...context, err: cause }, 'connection failed');
     } else if (this.role === 'acceptor' && peerClosed) {
       // Not a protocol error: e.g. a peer dropping its half of a simultaneous dial, or a port probe.
