@@ -71,6 +71,7 @@ export class Dispatcher implements JobManagerGateway {
     const jobId = randomUUID().replaceAll('-', '');
     const job = new JobMaster(jobId, submission, {
       ...this.jobContext,
+      blobStore: this.blobStore,
       restartStrategy: createRestartStrategy(withJobRestartStrategy(this.config, submission.buildSettings)),
     });
     this.jobs.set(jobId, job);
@@ -96,6 +97,11 @@ export class Dispatcher implements JobManagerGateway {
 
   async jobOutput(jobId: string, fromLine: number, fromResult: number): Promise<JobOutputPage> {
     return this.job(jobId).outputPage(fromLine, fromResult);
+  }
+
+  /** Memory and spill counters of a job's output (bounded memory is observable, not assumed). */
+  outputStats(jobId: string): ReturnType<JobMaster['output']['stats']> {
+    return this.job(jobId).output.stats();
   }
 
   async listTaskManagers(): Promise<TaskManagerInfo[]> {

@@ -85,7 +85,7 @@ export class JobManagerService {
         resourceManager.attach(connection);
         dispatcher.attach(connection);
       },
-      onRejected: (reason, remote) => logger.warn({ remote, reason }, 'control connection rejected'),
+      logger,
     });
     rpcPort = rpc.port;
     logger.info({ rpcPort: rpc.port, coordination: services.coordination }, 'job manager started');

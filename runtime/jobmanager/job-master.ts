@@ -6,6 +6,7 @@ import { buildExecutionGraph } from '../graph/execution-graph';
 import type { PeerAddress } from '../network/exchange-transport';
 import type { NetworkSettings } from '../taskmanager/task-deployment';
 import { createDeploymentDescriptor } from '../taskmanager/task-deployment';
+import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
 import { sleep } from '../util/wait';
 import { CONTROL } from './control-messages';
@@ -38,6 +39,8 @@ export interface JobMasterContext {
   readonly onJobEnded?: (jobId: string, exchange: 'tcp' | 'sqs') => Promise<void>;
   /** Per-job mode: TaskManagers started for this job and stopped after it. */
   readonly pool?: TaskManagerPool;
+  /** Where job output beyond the in-memory tail is spilled. */
+  readonly blobStore?: BlobStore;
   readonly logger: Logger;
 }
 
@@ -60,7 +63,7 @@ export class JobMaster {
   readonly startTime = Date.now();
   endTime: number | undefined;
   failure: (SerializedError & { timestamp: number }) | undefined;
-  readonly output = new JobOutput();
+  readonly output: JobOutput;
   private readonly tracker: ExecutionTracker;
   private slots: SlotAssignment[] = [];
   private slotWait: SlotWait | undefined;
@@ -74,6 +77,10 @@ export class JobMaster {
     private readonly ctx: JobMasterContext,
   ) {
     this.tracker = new ExecutionTracker(submission.jobGraph);
+    this.output = new JobOutput(jobId, {
+      ...(ctx.blobStore ? { store: ctx.blobStore } : {}),
+      logger: ctx.logger,
+    });
     this.done = this.run();
   }
 
@@ -113,10 +120,9 @@ export class JobMaster {
     }
   }
 
-  onTaskOutput(m: TaskOutputMessage): void {
-    if (m.attempt !== this.output.attempt) return;
-    if (m.lines) this.output.addLines(m.lines);
-    if (m.results) this.output.addResults(m.results);
+  /** Resolves when the job manager can take more output (the sender's acknowledgement). */
+  onTaskOutput(m: TaskOutputMessage): Promise<void> {
+    return this.output.add(m.attempt, m.lines, m.results);
   }
 
   onTaskMetrics(m: TaskMetricsMessage): void {
@@ -134,7 +140,7 @@ export class JobMaster {
     }
   }
 
-  outputPage(fromLine: number, fromResult: number): JobOutputPage {
+  outputPage(fromLine: number, fromResult: number): Promise<JobOutputPage> {
     return this.output.page(fromLine, fromResult, this.status);
   }
 
@@ -317,6 +323,7 @@ export class JobMaster {
   private async end(status: 'FINISHED' | 'FAILED' | 'CANCELED'): Promise<void> {
     this.status = status;
     this.endTime = Date.now();
+    this.output.seal();
     await this.ctx.pool?.release(this.jobId);
     await this.ctx
       .onJobEnded?.(this.jobId, this.exchange)

@@ -1,3 +1,4 @@
+import { NetworkError } from '../errors';
 import type { SlotRegistry, TaskManagerRecord, TaskManagerView } from '../coordination/slot-registry';
 import type { RpcConnection } from '../rpc/rpc-connection';
 import type { ResourceProfile } from '../taskmanager/resource-profile';
@@ -45,7 +46,13 @@ export class ResourceManager {
   attach(connection: RpcConnection): void {
     connection.handle(CONTROL.register, async (body) => this.register(connection, body as RegisterRequest));
     connection.handle(CONTROL.heartbeat, () => this.onHeartbeat(connection.peerId));
-    connection.once('close', () => this.lose(connection.peerId, connection, 'control connection closed'));
+    connection.once('close', (cause?: Error) =>
+      this.lose(
+        connection.peerId,
+        connection,
+        cause ? `control connection failed: ${cause.message}` : 'control connection closed',
+      ),
+    );
   }
 
   onTaskManagerLost(listener: TaskManagerLostListener): () => void {
@@ -134,8 +141,9 @@ export class ResourceManager {
     const deadline = Date.now() - this.heartbeat.timeoutMs;
     for (const [id, entry] of this.connected) {
       if (entry.lastHeartbeat < deadline) {
-        this.lose(id, entry.connection, `no heartbeat for ${this.heartbeat.timeoutMs} ms`);
-        entry.connection.destroy();
+        const reason = `no heartbeat for ${this.heartbeat.timeoutMs} ms`;
+        this.lose(id, entry.connection, reason);
+        entry.connection.destroy(new NetworkError(`TaskManager ${id}: ${reason}`));
       }
     }
   }

@@ -1,161 +1,166 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Server, Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
-import { NetworkError } from '../errors';
-import { MessageDecoder, frameMessage } from './message-framing';
+import { NetworkError, describeError } from '../errors';
+import type { Logger } from '../util/logger';
+import { createLogger } from '../util/logger';
+import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frame-codec';
+import type { ConnectionHandlers, FrameConnectionOptions } from '../wire/frame-connection';
+import { FrameConnection } from '../wire/frame-connection';
+import { RejectionLog } from '../wire/rejection-log';
 import { RpcConnection } from './rpc-connection';
 
 /**
- * Control-channel authentication: the server sends a random nonce; the client answers with
- * its id and HMAC-SHA256(secret, nonce|id); the server checks it in constant time. The secret
- * (the cluster token) never crosses the wire.
+ * Control connections: a FrameConnection speaking `sluice-control/1`, i.e. the same framing
+ * and the same mutual HMAC handshake as the data exchange (runtime/wire/). The TaskManager
+ * dials and proves it holds the cluster token; the job manager proves it too before the
+ * TaskManager sends it anything, so a process that merely listens on the control address
+ * learns nothing and cannot command TaskManagers.
  */
-type Handshake =
-  | { t: 'challenge'; nonce: string; serverId: string }
-  | { t: 'hello'; id: string; mac: string }
-  | { t: 'welcome' }
-  | { t: 'denied'; reason: string };
-
 const HANDSHAKE_TIMEOUT_MS = 5_000;
-const HANDSHAKE_MAX_BYTES = 4096;
-
-export function handshakeMac(secret: string, nonce: string, id: string): string {
-  return createHmac('sha256', secret).update(`${nonce}|${id}`).digest('hex');
-}
+/** Unauthenticated sockets cost buffers and timers: cap them so a flood cannot pile up. */
+const MAX_PENDING_HANDSHAKES = 128;
 
 export interface RpcServer {
   readonly server: Server;
   readonly port: number;
+  /** Refused connections since start (bad token, garbage, timeouts, overload). */
+  readonly rejectedConnections: number;
   close(): Promise<void>;
 }
 
-/** Listens for authenticated control connections; `onConnection` gets each one after the handshake. */
-export async function startRpcServer(options: {
-  host: string;
-  port: number;
+export interface RpcEndpointOptions {
   secret: string;
-  serverId: string;
-  onConnection: (connection: RpcConnection) => void;
-  onRejected?: (reason: string, remote: string) => void;
-}): Promise<RpcServer> {
-  const sockets = new Set<Socket>();
+  /** Largest control frame sent or accepted (default 16 MiB). */
+  maxFrameBytes?: number;
+  handshakeTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Listens for authenticated control connections; `onConnection` gets each one after the handshake. */
+export async function startRpcServer(
+  options: RpcEndpointOptions & {
+    host: string;
+    port: number;
+    serverId: string;
+    onConnection: (connection: RpcConnection) => void;
+  },
+): Promise<RpcServer> {
+  const logger = options.logger ?? createLogger('rpc-server');
+  const rejections = new RejectionLog(logger, 'control connection');
+  const connections = new Set<FrameConnection>();
   const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    acceptHandshake(socket, options);
+    let handshaking = 0;
+    for (const c of connections) if (c.state === 'HANDSHAKING') handshaking++;
+    if (handshaking >= MAX_PENDING_HANDSHAKES) {
+      rejections.record({
+        remote: `${socket.remoteAddress}:${socket.remotePort}`,
+        reason: 'overloaded',
+        detail: `${handshaking} connections are already handshaking`,
+      });
+      return void socket.destroy();
+    }
+    const conn = new FrameConnection({
+      ...frameOptions(socket, 'acceptor', options.serverId, options, logger, options.onConnection, () =>
+        connections.delete(conn),
+      ),
+      rejections,
+    });
+    connections.add(conn);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  server.on('error', (err) => logger.error({ err }, 'control server error'));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
     server,
     port,
+    get rejectedConnections() {
+      return rejections.count;
+    },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
+        for (const c of connections) c.destroy();
+        rejections.close();
         server.close(() => resolve());
       }),
   };
 }
 
-function acceptHandshake(
-  socket: Socket,
-  options: {
-    secret: string;
-    serverId: string;
-    onConnection: (c: RpcConnection) => void;
-    onRejected?: (r: string, remote: string) => void;
-  },
-): void {
-  const nonce = randomBytes(32).toString('hex');
-  const decoder = new MessageDecoder(HANDSHAKE_MAX_BYTES);
-  const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-  const deny = (reason: string): void => {
-    options.onRejected?.(reason, remote);
-    socket.end(frameMessage({ t: 'denied', reason } satisfies Handshake));
-    socket.destroySoon();
-  };
-  const timer = setTimeout(() => deny('handshake timed out'), HANDSHAKE_TIMEOUT_MS);
-  const onData = (chunk: Buffer): void => {
-    let messages: unknown[];
-    try {
-      messages = decoder.push(chunk);
-    } catch {
-      clearTimeout(timer);
-      return deny('handshake message too large');
-    }
-    if (messages.length === 0) return;
-    clearTimeout(timer);
-    socket.off('data', onData);
-    const hello = messages[0] as Handshake;
-    if (hello?.t !== 'hello' || typeof hello.id !== 'string' || typeof hello.mac !== 'string')
-      return deny('expected hello');
-    const expected = Buffer.from(handshakeMac(options.secret, nonce, hello.id), 'hex');
-    const given = Buffer.from(hello.mac, 'hex');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      return deny('authentication failed');
-    socket.write(frameMessage({ t: 'welcome' } satisfies Handshake));
-    options.onConnection(new RpcConnection(socket, hello.id, decoder, messages.slice(1)));
-  };
-  socket.on('data', onData);
-  socket.on('error', () => clearTimeout(timer));
-  socket.write(frameMessage({ t: 'challenge', nonce, serverId: options.serverId } satisfies Handshake));
-}
-
 /** Connects and authenticates as `id`. Rejects with a `NetworkError` that says why. */
-export function connectRpc(options: {
-  host: string;
-  port: number;
-  secret: string;
-  id: string;
-  timeoutMs?: number;
-}): Promise<RpcConnection> {
+export function connectRpc(
+  options: RpcEndpointOptions & { host: string; port: number; id: string; timeoutMs?: number },
+): Promise<RpcConnection> {
+  const logger = options.logger ?? createLogger('rpc-client');
+  const where = `${options.host}:${options.port}`;
   return new Promise((resolve, reject) => {
     const socket = connect(options.port, options.host);
-    const decoder = new MessageDecoder(MAX_HANDSHAKE_REPLY);
-    let serverId = `${options.host}:${options.port}`;
-    const fail = (reason: string): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(
-        new NetworkError(`cannot connect to the job manager at ${options.host}:${options.port}: ${reason}`),
-      );
-    };
-    const timer = setTimeout(() => fail('handshake timed out'), options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS);
-    socket.on('error', (err) => fail(err.message));
-    const onData = (chunk: Buffer): void => {
-      let messages: unknown[];
-      try {
-        messages = decoder.push(chunk);
-      } catch (err) {
-        return fail((err as Error).message);
-      }
-      while (messages.length > 0) {
-        const m = messages.shift() as Handshake;
-        if (m.t === 'challenge') {
-          serverId = m.serverId;
-          socket.write(
-            frameMessage({
-              t: 'hello',
-              id: options.id,
-              mac: handshakeMac(options.secret, m.nonce, options.id),
-            } satisfies Handshake),
-          );
-        } else if (m.t === 'denied') {
-          return fail(`rejected: ${m.reason} (check the cluster token)`);
-        } else if (m.t === 'welcome') {
-          clearTimeout(timer);
-          socket.off('data', onData);
-          socket.removeAllListeners('error');
-          return resolve(new RpcConnection(socket, serverId, decoder, messages));
-        }
-      }
-    };
-    socket.on('data', onData);
+    let connected = false;
+    new FrameConnection(
+      frameOptions(
+        socket,
+        'dialer',
+        options.id,
+        { ...options, handshakeTimeoutMs: options.timeoutMs ?? options.handshakeTimeoutMs },
+        logger,
+        (rpc) => {
+          connected = true;
+          resolve(rpc);
+        },
+        (cause) => {
+          if (connected) return;
+          const why = cause ? describeError(cause) : 'closed during the handshake';
+          reject(new NetworkError(`cannot connect to the job manager at ${where}: ${why}`, { cause }));
+        },
+      ),
+    );
   });
 }
 
-const MAX_HANDSHAKE_REPLY = 64 * 1024 * 1024;
+/** Options of one control FrameConnection whose frames feed an RpcConnection once authenticated. */
+function frameOptions(
+  socket: Socket,
+  role: 'acceptor' | 'dialer',
+  localId: string,
+  options: RpcEndpointOptions,
+  logger: Logger,
+  onOpen: (rpc: RpcConnection) => void,
+  onClosed: (cause: Error | undefined) => void,
+): FrameConnectionOptions {
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  let rpc: RpcConnection | undefined;
+  const handlers: ConnectionHandlers = {
+    admit: () => 'accept',
+    active: (conn) => {
+      rpc = new RpcConnection(conn, conn.peerId as string, maxFrameBytes);
+      rpc.on('handler-error', (err: unknown, method: string) =>
+        logger.error({ err, method, peer: conn.peerId }, 'control message handler failed'),
+      );
+      onOpen(rpc);
+    },
+    rejected: () => undefined,
+    frame: (_conn, frame) => rpc?.onFrame(frame),
+    writable: () => undefined,
+    closed: (_conn, cause) => {
+      rpc?.onClosed(cause);
+      onClosed(cause);
+    },
+  };
+  return {
+    socket,
+    role,
+    protocol: 'sluice-control/1',
+    localId,
+    secret: options.secret,
+    maxFrameBytes,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+    writeHighWaterMarkBytes: Number.MAX_SAFE_INTEGER,
+    logger,
+    handlers,
+  };
+}

@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
-import { NetworkError, SluiceError, serializeError, deserializeError } from '../errors';
+import { NetworkError, SluiceError, describeError, serializeError, deserializeError } from '../errors';
 import type { SerializedError } from '../errors';
-import { MessageDecoder, frameMessage } from './message-framing';
+import { FrameType, encodeMessageFrame, unpackPayload } from '../wire/frame-codec';
+import type { Frame } from '../wire/frame-codec';
+import type { FrameConnection } from '../wire/frame-connection';
+import { FrameFormatError } from '../wire/wire-errors';
 
 type Wire =
   | { t: 'req'; id: number; method: string; body: unknown }
@@ -12,13 +14,17 @@ type Wire =
 
 export type RpcHandler = (body: unknown) => unknown;
 
-export const MAX_CONTROL_MESSAGE_BYTES = 64 * 1024 * 1024;
-
 /**
- * One authenticated control connection (job manager <-> TaskManager): requests with replies,
- * and one-way messages, in order. Handlers are registered per method; a request for a method
- * without a handler is answered with an error. Emits 'close' once when the socket goes away,
- * after failing every call still waiting for a reply.
+ * One authenticated control connection (job manager <-> TaskManager) over a FrameConnection:
+ * requests with replies, and one-way messages, in order, one CONTROL frame each. Handlers are
+ * registered per method; a request for a method without a handler is answered with an error.
+ * Emits 'close' (with the cause, if it failed) once when the connection goes away, after
+ * failing every call still waiting for a reply.
+ *
+ * Frames are bounded by the connection's maximum: a message too large to send fails its own
+ * call (or throws from `notify`) and the connection stays up. Senders of bulk data (job
+ * output) keep their messages far below the maximum and a bounded number in flight, so
+ * heartbeats and deployments are never queued behind more than that.
  */
 export class RpcConnection extends EventEmitter {
   private readonly handlers = new Map<string, RpcHandler>();
@@ -30,24 +36,11 @@ export class RpcConnection extends EventEmitter {
   private closed = false;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly conn: FrameConnection,
     readonly peerId: string,
-    decoder = new MessageDecoder(MAX_CONTROL_MESSAGE_BYTES),
-    initial: unknown[] = [],
+    private readonly maxFrameBytes: number,
   ) {
     super();
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        for (const m of decoder.push(chunk)) this.dispatch(m as Wire);
-      } catch (err) {
-        this.destroy(err);
-      }
-    });
-    socket.on('close', () => this.onClosed());
-    socket.on('error', () => this.onClosed());
-    // Messages that arrived together with the handshake.
-    queueMicrotask(() => initial.forEach((m) => this.dispatch(m as Wire)));
   }
 
   handle(method: string, handler: RpcHandler): this {
@@ -61,16 +54,23 @@ export class RpcConnection extends EventEmitter {
       return Promise.reject(new NetworkError(`control connection to ${this.peerId} is closed`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
+      try {
+        this.write({ t: 'req', id, method, body });
+      } catch (err) {
+        return reject(err);
+      }
       const timer = setTimeout(() => {
         this.waiting.delete(id);
         reject(new NetworkError(`${method} to ${this.peerId} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      this.write({ t: 'req', id, method, body });
     });
   }
 
-  /** Sends a one-way message. Dropped silently once the connection is closed. */
+  /**
+   * Sends a one-way message. Dropped silently once the connection is closed; throws
+   * FrameTooLargeError (sending nothing) when the message exceeds the frame maximum.
+   */
   notify(method: string, body: unknown): void {
     if (!this.closed) this.write({ t: 'msg', method, body });
   }
@@ -79,17 +79,42 @@ export class RpcConnection extends EventEmitter {
     return this.closed;
   }
 
+  /** Closes on purpose (not a failure), after flushing what was sent. */
   close(): void {
-    this.socket.end();
-    this.socket.destroySoon();
+    this.conn.end();
   }
 
-  destroy(reason?: unknown): void {
-    this.socket.destroy(reason instanceof Error ? reason : undefined);
+  /** Closes because of `reason`, which is logged and given to 'close' listeners. */
+  destroy(reason?: Error): void {
+    this.conn.destroy(reason ?? new NetworkError(`control connection to ${this.peerId} dropped`));
+  }
+
+  /** Called by the FrameConnection's owner for every frame of this connection. */
+  onFrame(frame: Frame): void {
+    if (frame.type !== FrameType.CONTROL) {
+      throw new FrameFormatError(`unexpected frame type ${frame.type} on a control connection`);
+    }
+    const message = unpackPayload(frame.payload, 'CONTROL') as Wire;
+    if (typeof message !== 'object' || message === null || typeof message.t !== 'string')
+      throw new FrameFormatError('malformed control message');
+    this.dispatch(message);
+  }
+
+  /** Called once by the FrameConnection's owner when the socket is gone. */
+  onClosed(cause: Error | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    const why = cause ? `: ${describeError(cause)}` : '';
+    for (const waiter of this.waiting.values()) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new NetworkError(`control connection to ${this.peerId} closed${why}`, { cause }));
+    }
+    this.waiting.clear();
+    this.emit('close', cause);
   }
 
   private write(message: Wire): void {
-    this.socket.write(frameMessage(message));
+    this.conn.send([encodeMessageFrame(FrameType.CONTROL, '', message, this.maxFrameBytes)]);
   }
 
   private dispatch(message: Wire): void {
@@ -107,7 +132,10 @@ export class RpcConnection extends EventEmitter {
         clearTimeout(waiter.timer);
         if (message.ok) waiter.resolve(message.body);
         else waiter.reject(deserializeError(message.error));
+        return;
       }
+      default:
+        throw new FrameFormatError(`unknown control message type '${String((message as Wire).t)}'`);
     }
   }
 
@@ -116,22 +144,20 @@ export class RpcConnection extends EventEmitter {
     try {
       if (!handler) throw new SluiceError('SLUICE_BAD_REQUEST', `no handler for control message '${method}'`);
       const result = await handler(body);
-      if (id !== undefined && !this.closed) this.write({ t: 'res', id, ok: true, body: result ?? null });
+      if (id !== undefined && !this.closed) this.reply({ t: 'res', id, ok: true, body: result ?? null });
     } catch (err) {
       if (id !== undefined && !this.closed)
-        this.write({ t: 'res', id, ok: false, error: serializeError(err) });
-      else this.emit('handler-error', err, method);
+        this.reply({ t: 'res', id, ok: false, error: serializeError(err) });
+      else if (!this.closed) this.emit('handler-error', err, method);
     }
   }
 
-  private onClosed(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const waiter of this.waiting.values()) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new NetworkError(`control connection to ${this.peerId} closed`));
+  /** A reply that cannot be sent (too large) is replaced by an error reply, so the caller learns why. */
+  private reply(message: Wire & { t: 'res' }): void {
+    try {
+      this.write(message);
+    } catch (err) {
+      this.write({ t: 'res', id: message.id, ok: false, error: serializeError(err) });
     }
-    this.waiting.clear();
-    this.emit('close');
   }
 }

@@ -107,6 +107,8 @@ export class StreamTask {
       for (const id of gate.channels) this.inputs.push({ port: portOf(ports, id), gate: gateState });
     }
     this.activeSources = [...this.chain.sources];
+    // Output to the client is bounded too: while it is backlogged the task pauses like under network back pressure.
+    reporter.onBacklogChange?.((backlogged) => this.onBacklogChange(backlogged));
   }
 
   /** Runs the task to its end. Rejects with the failure, attributed to an operator where possible. */

@@ -5,7 +5,7 @@ import type { SerializedError } from '../errors';
 import type { ChannelProvider } from '../network/channel-provider';
 import type { TaskDeploymentDescriptor } from './task-deployment';
 import { taskName } from './task-deployment';
-import type { ExecutionState, TaskMetrics, TaskThreadMessage } from './task-reporter';
+import type { ExecutionState, TaskControlMessage, TaskMetrics, TaskThreadMessage } from './task-reporter';
 import { TERMINAL_STATES } from './task-reporter';
 
 const BOOTSTRAP = join(__dirname, 'task-thread-bootstrap.js');
@@ -20,8 +20,12 @@ export interface TaskKey {
 
 export interface TaskEvents {
   onStateChange(task: TaskKey, state: ExecutionState, error?: SerializedError): void;
-  onOutput(task: TaskKey, lines: string[]): void;
-  onResults(task: TaskKey, values: unknown[]): void;
+  /**
+   * Output of a task, `bytes` its approximate size. A returned promise holds back the task's
+   * acknowledgement until it settles: that is the task thread's output back pressure.
+   */
+  onOutput(task: TaskKey, lines: string[], bytes: number): void | Promise<void>;
+  onResults(task: TaskKey, values: unknown[], bytes: number): void | Promise<void>;
   onMetrics?(task: TaskKey, metrics: TaskMetrics): void;
 }
 
@@ -133,15 +137,34 @@ export class TaskExecutor {
         if (TERMINAL_STATES.has(message.state)) void task.worker.terminate();
         return;
       case 'output':
-        this.events.onOutput(task.key, message.lines);
-        return;
+        return this.acknowledge(task, message.bytes, () =>
+          this.events.onOutput(task.key, message.lines, message.bytes),
+        );
       case 'results':
-        this.events.onResults(task.key, message.values);
-        return;
+        return this.acknowledge(task, message.bytes, () =>
+          this.events.onResults(task.key, message.values, message.bytes),
+        );
       case 'metrics':
         this.events.onMetrics?.(task.key, message.metrics);
         return;
     }
+  }
+
+  /** Runs `deliver`; once it (or its promise) is done, lets the task send `bytes` more output. */
+  private acknowledge(task: RunningTask, bytes: number, deliver: () => void | Promise<void>): void {
+    const ack = (): void => {
+      if (!TERMINAL_STATES.has(task.state))
+        task.worker.postMessage({ type: 'output-ack', bytes } satisfies TaskControlMessage);
+    };
+    let delivered: void | Promise<void>;
+    try {
+      delivered = deliver();
+    } catch (err) {
+      ack();
+      throw err;
+    }
+    if (delivered instanceof Promise) void delivered.then(ack, ack);
+    else ack();
   }
 
   private transition(task: RunningTask, state: ExecutionState, error?: SerializedError): void {

@@ -24,6 +24,7 @@ import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
 import { sleep } from '../util/wait';
 import { ArtifactCache } from './artifact-cache';
+import { ReportOutbox } from './report-outbox';
 import type { ResourceProfile } from './resource-profile';
 import type { TaskKey } from './task-executor';
 import { TaskExecutor } from './task-executor';
@@ -67,6 +68,8 @@ export class TaskManagerService {
   private timers: NodeJS.Timeout[] = [];
   private transports!: ExchangeTransports;
   private artifacts: ArtifactCache;
+  /** Task reports to the job manager, in order; job output acknowledged and windowed. */
+  private readonly outbox: ReportOutbox;
   /** Called when the TaskManager gave up and shut itself down (the process should exit). */
   onFatal: ((error: Error) => void) | undefined;
 
@@ -81,14 +84,17 @@ export class TaskManagerService {
     this.id = config['taskmanager.id'] ?? (jobId ? `job-${jobId}-${suffix}` : `tm-${suffix}`);
     this.logger = createLogger('taskmanager', { taskManagerId: this.id });
     this.artifacts = new ArtifactCache(services.blobStore, join(tmpdir(), 'sluice-artifacts'));
+    this.outbox = new ReportOutbox({ logger: this.logger });
+    const outputOf =
+      (method: string, field: 'lines' | 'results') =>
+      (task: TaskKey, items: unknown[], bytes: number): Promise<void> =>
+        new Promise((done) => this.outbox.output(method, task, field, items, bytes, done));
     this.executor = new TaskExecutor(this.channels, {
       onStateChange: (task, state, error) =>
-        this.report(CONTROL.taskState, { ...task, state, ...(error ? { error } : {}) }),
-      onOutput: (task, lines) =>
-        this.report(CONTROL.taskOutput, { jobId: task.jobId, attempt: task.attempt, lines }),
-      onResults: (task, results) =>
-        this.report(CONTROL.taskResults, { jobId: task.jobId, attempt: task.attempt, results }),
-      onMetrics: (task, metrics) => this.report(CONTROL.taskMetrics, { ...task, metrics }),
+        this.outbox.notify(CONTROL.taskState, { ...task, state, ...(error ? { error } : {}) }),
+      onOutput: outputOf(CONTROL.taskOutput, 'lines'),
+      onResults: outputOf(CONTROL.taskResults, 'results'),
+      onMetrics: (task, metrics) => this.connection?.notify(CONTROL.taskMetrics, { ...task, metrics }),
     });
   }
 
@@ -191,15 +197,18 @@ export class TaskManagerService {
           port: this.config['jobmanager.rpc.port'],
           secret: this.secret,
           id: this.id,
+          logger: this.logger,
         });
         this.serve(connection);
         const reply = await connection.call<RegisterReply>(CONTROL.register, { record: this.record });
         this.fencingToken = Math.max(this.fencingToken, reply.fencingToken);
         this.connection = connection;
+        this.outbox.setChannel(connection);
         backoff = 200;
         this.logger.info({ jobmanager: connection.peerId }, 'registered at the job manager');
         await new Promise<void>((resolve) => connection.once('close', resolve));
         this.connection = undefined;
+        this.outbox.setChannel(undefined);
         disconnectedSince = Date.now();
         if (!this.closed) await this.onJobManagerLost();
       } catch (err) {
@@ -268,9 +277,5 @@ export class TaskManagerService {
     this.logger.warn('lost the job manager: canceling all tasks');
     const jobs = new Set(this.executor.runningTasks().map((t: TaskRef) => t.jobId));
     await Promise.all([...jobs].map((j) => this.executor.cancelJob(j)));
-  }
-
-  private report(method: string, body: unknown): void {
-    this.connection?.notify(method, body);
   }
 }

@@ -5,13 +5,14 @@
 import type { MessagePort } from 'node:worker_threads';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadJobModule } from '../api/load-job-module';
-import { GraphMismatchError, serializeError } from '../errors';
+import { GraphMismatchError, SluiceError, serializeError } from '../errors';
 import { createJobGraph } from '../graph/job-graph';
 import { buildStreamGraph } from '../graph/stream-graph';
 import { jobStackOf } from './job-stack';
 import { StreamTask } from './stream-task';
 import type { TaskDeploymentDescriptor } from './task-deployment';
-import type { TaskReporter, TaskThreadMessage } from './task-reporter';
+import type { TaskControlMessage, TaskReporter, TaskThreadMessage } from './task-reporter';
+import { approxBytes } from '../util/approx-bytes';
 
 export interface TaskWorkerData {
   readonly tdd: TaskDeploymentDescriptor;
@@ -21,20 +22,51 @@ export interface TaskWorkerData {
 
 const OUTPUT_FLUSH_MS = 50;
 const METRICS_INTERVAL_MS = 1000;
+/** A batch is sent when it reaches this many bytes, or after OUTPUT_FLUSH_MS. */
+const OUTPUT_BATCH_BYTES = 64 * 1024;
+/** Output sent but not yet acknowledged by the TaskManager, above which the task pauses. */
+const MAX_UNACKED_OUTPUT_BYTES = 1024 * 1024;
+/** One printed line or collected value may not be larger than this (it must fit a control frame). */
+const MAX_OUTPUT_ITEM_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Batches the task's client-bound output and keeps it bounded: past MAX_UNACKED_OUTPUT_BYTES
+ * not yet acknowledged by the TaskManager (which acknowledges once the job manager has it),
+ * the task is told it is backlogged and stops producing, exactly as under network back
+ * pressure, until acknowledgements come back.
+ */
 class ThreadReporter implements TaskReporter {
   private lines: string[] = [];
   private values: unknown[] = [];
+  private lineBytes = 0;
+  private valueBytes = 0;
+  private unacked = 0;
+  private backlogged = false;
+  private listener: ((backlogged: boolean) => void) | undefined;
   private readonly timer = setInterval(() => this.flush(), OUTPUT_FLUSH_MS);
 
-  constructor(private readonly port: MessagePort) {}
+  constructor(private readonly port: MessagePort) {
+    port.on('message', (m: TaskControlMessage) => {
+      if (m.type === 'output-ack') this.acknowledged(m.bytes);
+    });
+    // Acknowledgements must not keep a finished thread alive.
+    port.unref();
+  }
 
   output(line: string): void {
+    this.lineBytes += checkSize(line.length + 8, 'printed line');
     this.lines.push(line);
+    if (this.lineBytes >= OUTPUT_BATCH_BYTES) this.flush();
   }
 
   result(value: unknown): void {
+    this.valueBytes += checkSize(approxBytes(value), 'collected value');
     this.values.push(value);
+    if (this.valueBytes >= OUTPUT_BATCH_BYTES) this.flush();
+  }
+
+  onBacklogChange(listener: (backlogged: boolean) => void): void {
+    this.listener = listener;
   }
 
   send(message: TaskThreadMessage): void {
@@ -42,16 +74,42 @@ class ThreadReporter implements TaskReporter {
   }
 
   flush(): void {
-    if (this.lines.length > 0) this.send({ type: 'output', lines: this.lines });
-    if (this.values.length > 0) this.send({ type: 'results', values: this.values });
+    if (this.lines.length > 0) this.send({ type: 'output', lines: this.lines, bytes: this.lineBytes });
+    if (this.values.length > 0) this.send({ type: 'results', values: this.values, bytes: this.valueBytes });
+    this.unacked += this.lineBytes + this.valueBytes;
     this.lines = [];
     this.values = [];
+    this.lineBytes = 0;
+    this.valueBytes = 0;
+    this.updateBacklog();
   }
 
   stop(): void {
     clearInterval(this.timer);
     this.flush();
   }
+
+  private acknowledged(bytes: number): void {
+    this.unacked -= bytes;
+    this.updateBacklog();
+  }
+
+  private updateBacklog(): void {
+    const backlogged = this.unacked > MAX_UNACKED_OUTPUT_BYTES;
+    if (backlogged === this.backlogged) return;
+    this.backlogged = backlogged;
+    this.listener?.(backlogged);
+  }
+}
+
+function checkSize(bytes: number, what: string): number {
+  if (bytes > MAX_OUTPUT_ITEM_BYTES) {
+    throw new SluiceError(
+      'SLUICE_BAD_REQUEST',
+      `a ${what} of about ${bytes} bytes is larger than the ${MAX_OUTPUT_ITEM_BYTES} bytes a task may send to the client at once`,
+    );
+  }
+  return bytes;
 }
 
 async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {

@@ -12,11 +12,12 @@ import {
   newConsumerChannel,
   postDownstream,
 } from './exchange-channels';
-import { FrameType, decodeChannelMessage, encodeChannelMessage, encodeControlFrame } from './frame-codec';
-import type { Frame } from './frame-codec';
+import { FrameType, encodeControlFrame } from '../../wire/frame-codec';
+import type { Frame } from '../../wire/frame-codec';
+import { decodeChannelMessage, encodeChannelMessage } from './channel-frames';
 import type { PeerLink } from './peer-link';
 import { ReleasedChannels } from '../released-channels';
-import { FrameFormatError } from './tcp-errors';
+import { FrameFormatError } from '../../wire/wire-errors';
 
 export interface ChannelRouterConfig {
   maxFrameBytes: number;

@@ -1,8 +1,8 @@
 import { NetworkError, SluiceError } from '../../errors';
 import type { Logger } from '../../util/logger';
-import type { FrameConnection, TransportCounters } from './frame-connection';
-import { newCounters } from './frame-connection';
-import type { RejectReason } from './handshake';
+import type { FrameConnection, TransportCounters } from '../../wire/frame-connection';
+import { newCounters } from '../../wire/frame-connection';
+import type { RejectReason } from '../../wire/handshake';
 
 export interface PeerAddress {
   host: string;

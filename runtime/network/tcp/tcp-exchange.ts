@@ -5,12 +5,12 @@ import { ConfigError, NetworkError, SluiceError } from '../../errors';
 import { createLogger } from '../../util/logger';
 import type { Logger } from '../../util/logger';
 import { ChannelRouter } from './channel-router';
-import type { ConnectionHandlers, FrameConnectionOptions } from './frame-connection';
-import { FrameConnection } from './frame-connection';
-import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec';
+import type { ConnectionHandlers, FrameConnectionOptions } from '../../wire/frame-connection';
+import { FrameConnection } from '../../wire/frame-connection';
+import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frame-codec';
+import { RejectionLog } from '../../wire/rejection-log';
 import { PeerLink } from './peer-link';
 import type { LinkState, PeerAddress, PeerCounters, PeerLinkEnv } from './peer-link';
-import { PeerAuthenticationError } from './tcp-errors';
 
 export interface TcpExchangeOptions {
   /** This TaskManager's id; peers authenticate it and the lower id wins a simultaneous dial. */
@@ -84,6 +84,7 @@ export class TcpExchange {
   private readonly channelFailureListeners = new Set<ChannelFailureListener>();
   private readonly handlers: ConnectionHandlers;
   private readonly linkEnv: PeerLinkEnv;
+  private readonly rejections: RejectionLog;
   private accepted = 0;
   private dialed = 0;
   private refused = 0;
@@ -92,6 +93,7 @@ export class TcpExchange {
   constructor(options: TcpExchangeOptions) {
     this.config = resolveConfig(options);
     this.logger = options.logger ?? createLogger('tcp-exchange', { taskManagerId: options.taskManagerId });
+    this.rejections = new RejectionLog(this.logger, 'data-port connection');
     this.server = createServer((socket) => this.accept(socket));
     this.router = new ChannelRouter(this.config, this.logger, (channelId, error) => {
       for (const listener of this.channelFailureListeners)
@@ -144,6 +146,7 @@ export class TcpExchange {
     this.router.closeAll();
     for (const link of this.links.values()) link.counters.droppedOutboundFrames += link.shutdown();
     for (const conn of this.connections) conn.destroy();
+    this.rejections.close();
     if (wasListening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -257,6 +260,11 @@ export class TcpExchange {
     if (handshaking >= MAX_PENDING_HANDSHAKES) {
       // Unauthenticated sockets cost us buffers and timers: cap them so a flood cannot pile up.
       this.refused++;
+      this.rejections.record({
+        remote: `${socket.remoteAddress}:${socket.remotePort}`,
+        reason: 'overloaded',
+        detail: `${handshaking} connections are already handshaking`,
+      });
       return void socket.destroy();
     }
     this.connections.add(new FrameConnection(this.connectionOptions(socket, 'acceptor')));
@@ -277,12 +285,14 @@ export class TcpExchange {
     return {
       socket,
       role,
+      protocol: 'sluice-data/1',
       localId: this.config.taskManagerId,
       secret: this.config.secret,
       maxFrameBytes: this.config.maxFrameBytes,
       handshakeTimeoutMs: this.config.handshakeTimeoutMs,
       writeHighWaterMarkBytes: this.config.writeHighWaterMarkBytes,
       logger: this.logger,
+      rejections: this.rejections,
       handlers: this.handlers,
     };
   }
@@ -313,9 +323,8 @@ export class TcpExchange {
       },
       closed: (conn, cause) => {
         this.connections.delete(conn);
+        // FrameConnection logged the cause; refusals of strangers rate-limited.
         if (conn.role === 'acceptor' && !conn.authenticated && cause) this.refused++;
-        if (cause instanceof PeerAuthenticationError)
-          this.logger.warn({ err: cause }, 'TCP exchange authentication failed');
         linkOf(conn)?.onConnectionClosed(conn, cause);
       },
     };

@@ -85,7 +85,7 @@ async function runOverSqs(
               if (state === 'FAILED') reject(new Error(`task failed: ${error?.message}`));
               if (state === 'FINISHED' && --remaining === 0) resolve();
             },
-            onOutput: (_job, l) => lines.push(...l),
+            onOutput: (_job, l) => void lines.push(...l),
             onResults: () => undefined,
           }),
         );

@@ -3,18 +3,9 @@ import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import pino from 'pino';
 import { channelId } from '../../../runtime/network/channel-protocol';
-import {
-  FrameDecoder,
-  FrameType,
-  encodeDataFrame,
-  encodeMessageFrame,
-} from '../../../runtime/network/tcp/frame-codec';
-import {
-  PROTOCOL_VERSION,
-  acceptorProof,
-  newNonce,
-  parseHello,
-} from '../../../runtime/network/tcp/handshake';
+import { encodeDataFrame } from '../../../runtime/network/tcp/channel-frames';
+import { FrameDecoder, FrameType, encodeMessageFrame } from '../../../runtime/wire/frame-codec';
+import { PROTOCOL_VERSION, acceptorProof, newNonce, parseHello } from '../../../runtime/wire/handshake';
 import { TcpExchange } from '../../../runtime/network/tcp/tcp-exchange';
 import type { TcpExchangeOptions } from '../../../runtime/network/tcp/tcp-exchange';
 import { waitFor } from '../../../runtime/util/wait';
@@ -228,6 +219,27 @@ describe('TcpExchange over loopback', () => {
     expect(b.exchange.stats().refusedConnections).toBe(1);
   });
 
+  it('logs refused data-port connections without stacks, rate-limited', async () => {
+    const lines: string[] = [];
+    const b = await startNode('tm-b', { logger: memoryLogger(lines) });
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect({ host: b.host, port: b.port }, () => socket.end(Buffer.alloc(32, 0xff)));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve());
+        socket.resume();
+      });
+    }
+    await waitFor(() => b.exchange.stats().refusedConnections === 20, { what: '20 refusals' });
+    const refused = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const each = refused.filter((l) => l.msg === 'refused data-port connection');
+    expect(each).toHaveLength(5);
+    expect(each.every((l) => l.err === undefined && /exceeds the maximum/.test(String(l.detail)))).toBe(true);
+    await b.exchange.close();
+    const summary = lines.map((l) => JSON.parse(l) as { suppressed?: number }).find((l) => l.suppressed);
+    expect(summary?.suppressed).toBe(15);
+  });
+
   it('drops frames of a released attempt prefix and keeps serving the next attempt', async () => {
     const a = await startNode('tm-a');
     const b = await startNode('tm-b');
@@ -392,7 +404,7 @@ async function startStalledPeer(
         encodeMessageFrame(
           FrameType.WELCOME,
           '',
-          { mac: acceptorProof(secret, hello.nonce, id, hello.id) },
+          { mac: acceptorProof(secret, 'sluice-data/1', hello.nonce, id, hello.id) },
           4096,
         ),
       );

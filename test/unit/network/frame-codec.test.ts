@@ -1,17 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { DownstreamMessage, UpstreamMessage } from '../../../runtime/network/channel-protocol';
 import {
+  decodeChannelMessage,
+  encodeChannelMessage,
+  encodeDataFrame,
+} from '../../../runtime/network/tcp/channel-frames';
+import {
   FRAME_HEADER_BYTES,
   FrameDecoder,
   FrameType,
-  decodeChannelMessage,
-  encodeChannelMessage,
   encodeControlFrame,
-  encodeDataFrame,
   encodeMessageFrame,
-} from '../../../runtime/network/tcp/frame-codec';
-import type { Frame } from '../../../runtime/network/tcp/frame-codec';
-import { FrameFormatError, FrameTooLargeError } from '../../../runtime/network/tcp/tcp-errors';
+} from '../../../runtime/wire/frame-codec';
+import type { Frame } from '../../../runtime/wire/frame-codec';
+import { FrameFormatError, FrameTooLargeError } from '../../../runtime/wire/wire-errors';
 
 const MAX = 1024 * 1024;
 

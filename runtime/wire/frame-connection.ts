@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
-import { NetworkError, describeError } from '../../errors';
-import type { Logger } from '../../util/logger';
+import { NetworkError, SluiceError, describeError } from '../errors';
+import type { Logger } from '../util/logger';
 import { FrameDecoder, FrameType, encodeMessageFrame, frameTypeName } from './frame-codec';
 import type { Frame } from './frame-codec';
-import type { RejectReason } from './handshake';
+import type { RejectReason, WireProtocol } from './handshake';
 import {
   PROTOCOL_VERSION,
   acceptorProof,
@@ -15,7 +15,8 @@ import {
   parseWelcome,
   proofMatches,
 } from './handshake';
-import { FrameFormatError, PeerAuthenticationError } from './tcp-errors';
+import type { RejectionLog } from './rejection-log';
+import { FrameFormatError, PeerAuthenticationError } from './wire-errors';
 
 /** Handshake frames are tiny; an unauthenticated peer must not make us buffer megabytes. */
 const HANDSHAKE_MAX_FRAME_BYTES = 4096;
@@ -39,9 +40,9 @@ export function newCounters(): TransportCounters {
   return { bytesIn: 0, bytesOut: 0, framesIn: 0, framesOut: 0 };
 }
 
-/** Callbacks from a connection to its owner (the exchange). Called on the main thread, in order. */
+/** Callbacks from a connection to its owner. Called on the main thread, in order. */
 export interface ConnectionHandlers {
-  /** Acceptor only: the dialer proved it holds the token; may the pair use this connection? */
+  /** Acceptor only: the dialer proved it holds the token; may it use this connection? */
   admit(conn: FrameConnection, peerId: string): 'accept' | 'duplicate';
   /** Handshake done: `conn.peerId` is set and channel frames may be sent. */
   active(conn: FrameConnection): void;
@@ -58,21 +59,29 @@ export interface ConnectionHandlers {
 export interface FrameConnectionOptions {
   socket: Socket;
   role: ConnectionRole;
+  /** Control or data plane; bound into the handshake proofs. */
+  protocol: WireProtocol;
   localId: string;
   secret: string;
-  /** Dialer only: the TaskManager we meant to reach; any other id at the address is refused. */
+  /** Dialer only: the peer we meant to reach; any other id at the address is refused. Unset: any id. */
   expectedPeerId?: string;
   maxFrameBytes: number;
   handshakeTimeoutMs: number;
   writeHighWaterMarkBytes: number;
   logger: Logger;
+  /** Acceptor only: where refused connections are logged (rate-limited). */
+  rejections?: RejectionLog;
   handlers: ConnectionHandlers;
 }
 
 /**
- * One authenticated, framed TCP connection. Owns the socket, the handshake state machine, the
- * streaming decoder and the write path (per-tick corking so a burst of small frames leaves in
- * one syscall; congestion signalled when the kernel cannot keep up). Routing is the owner's.
+ * One mutually authenticated, framed TCP connection: the one connection type of both planes
+ * (the control connection wraps it in an RpcConnection, the data exchange routes channels over
+ * it). Owns the socket, the handshake state machine, the streaming decoder and the write path
+ * (per-tick corking so a burst of small frames leaves in one syscall; congestion signalled when
+ * the kernel cannot keep up). Routing is the owner's. Every failure is logged once with its
+ * cause: refusals of unauthenticated peers through the rate-limited `rejections` log, failures
+ * of an authenticated connection as a warning.
  */
 export class FrameConnection {
   readonly role: ConnectionRole;
@@ -95,6 +104,9 @@ export class FrameConnection {
   private wasActive = false;
   private corked = false;
   private congested = false;
+  /** The failure was already logged (a refusal, or a decode error). */
+  private reported = false;
+  private remote: string | undefined;
 
   constructor(options: FrameConnectionOptions) {
     this.options = options;
@@ -107,6 +119,8 @@ export class FrameConnection {
     this.socket.setKeepAlive(true, 5_000);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('drain', () => this.onDrain());
+    this.socket.on('connect', () => void this.remoteAddress);
+    void this.remoteAddress;
     this.socket.on('error', (err) => {
       this.cause ??= new NetworkError(`connection error: ${err.message}`, { cause: err });
     });
@@ -122,8 +136,11 @@ export class FrameConnection {
     }
   }
 
+  /** `host:port` of the peer (kept once known: a closed socket forgets it). */
   get remoteAddress(): string {
-    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+    if (this.remote === undefined && this.socket.remoteAddress !== undefined)
+      this.remote = `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+    return this.remote ?? '?';
   }
 
   /**
@@ -158,6 +175,15 @@ export class FrameConnection {
     this.state = 'CLOSED';
     this.clearHandshakeTimer();
     this.socket.destroy();
+  }
+
+  /** Closes on purpose after flushing what was written; `closed` follows without a cause. */
+  end(): void {
+    if (this.state === 'CLOSED') return;
+    this.closeRequested = true;
+    this.state = 'CLOSED';
+    this.clearHandshakeTimer();
+    this.socket.end(() => this.socket.destroy());
   }
 
   /** Folds the counts so far into `target` and keeps counting there (per-peer totals). */
@@ -209,10 +235,6 @@ export class FrameConnection {
       }
     } catch (err) {
       const cause = err instanceof Error ? err : new FrameFormatError(describeError(err));
-      this.options.logger.warn(
-        { err: cause, remote: this.remoteAddress, peer: this.peerId },
-        'closing connection',
-      );
       this.destroy(cause);
     }
   }
@@ -251,14 +273,26 @@ export class FrameConnection {
   private onHello(payload: Buffer): void {
     const hello = parseHello(payload);
     if (hello.v !== PROTOCOL_VERSION) return this.refuse('version', `protocol version ${hello.v}`);
-    const expected = dialerProof(this.options.secret, this.nonce, hello.id, this.options.localId);
+    const expected = dialerProof(
+      this.options.secret,
+      this.options.protocol,
+      this.nonce,
+      hello.id,
+      this.options.localId,
+    );
     if (!proofMatches(expected, hello.mac)) return this.refuse('unauthorized', `bad HMAC from '${hello.id}'`);
     if (hello.id === this.options.localId) return this.refuse('unauthorized', 'peer claims our own id');
     this.peerId = hello.id;
     if (this.handlers.admit(this, hello.id) === 'duplicate') return this.refuse('duplicate');
     this.writeRaw([
       this.message(FrameType.WELCOME, {
-        mac: acceptorProof(this.options.secret, hello.nonce, this.options.localId, hello.id),
+        mac: acceptorProof(
+          this.options.secret,
+          this.options.protocol,
+          hello.nonce,
+          this.options.localId,
+          hello.id,
+        ),
       }),
     ]);
     this.activate();
@@ -269,13 +303,20 @@ export class FrameConnection {
     const challenge = parseChallenge(payload);
     if (challenge.v !== PROTOCOL_VERSION)
       throw new PeerAuthenticationError(`peer speaks protocol ${challenge.v}`);
-    if (challenge.id !== this.options.expectedPeerId) {
+    const expectedId = this.options.expectedPeerId;
+    if (expectedId !== undefined && challenge.id !== expectedId) {
       throw new PeerAuthenticationError(
-        `expected TaskManager '${this.options.expectedPeerId}' at ${this.remoteAddress}, found '${challenge.id}'`,
+        `expected '${expectedId}' at ${this.remoteAddress}, found '${challenge.id}'`,
       );
     }
     this.peerId = challenge.id;
-    const mac = dialerProof(this.options.secret, challenge.nonce, this.options.localId, challenge.id);
+    const mac = dialerProof(
+      this.options.secret,
+      this.options.protocol,
+      challenge.nonce,
+      this.options.localId,
+      challenge.id,
+    );
     this.writeRaw([
       this.message(FrameType.HELLO, {
         v: PROTOCOL_VERSION,
@@ -291,12 +332,15 @@ export class FrameConnection {
     const welcome = parseWelcome(payload);
     const expected = acceptorProof(
       this.options.secret,
+      this.options.protocol,
       this.nonce,
       this.peerId as string,
       this.options.localId,
     );
     if (!proofMatches(expected, welcome.mac)) {
-      throw new PeerAuthenticationError(`TaskManager '${this.peerId}' failed to prove the cluster token`);
+      throw new PeerAuthenticationError(
+        `'${this.peerId}' at ${this.remoteAddress} failed to prove the cluster token`,
+      );
     }
     this.activate();
   }
@@ -306,7 +350,9 @@ export class FrameConnection {
     const cause =
       reason === 'duplicate'
         ? undefined
-        : new PeerAuthenticationError(`TaskManager '${this.peerId}' refused the connection: ${reason}`);
+        : new PeerAuthenticationError(
+            `'${this.peerId}' at ${this.remoteAddress} refused the connection: ${reason}`,
+          );
     this.handlers.rejected(this, reason);
     this.destroy(cause);
   }
@@ -314,10 +360,7 @@ export class FrameConnection {
   /** Acceptor: tell the dialer why, then close once the REJECT is flushed. */
   private refuse(reason: RejectReason, detail?: string): void {
     if (reason !== 'duplicate') {
-      this.options.logger.warn(
-        { remote: this.remoteAddress, reason, detail },
-        'refused TCP exchange connection',
-      );
+      this.reportRejection(reason, detail ?? reason);
       this.cause ??= new PeerAuthenticationError(`refused connection from ${this.remoteAddress}: ${reason}`);
     } else {
       this.closeRequested = true;
@@ -347,8 +390,46 @@ export class FrameConnection {
   private onClose(): void {
     this.clearHandshakeTimer();
     this.state = 'CLOSED';
-    const cause =
-      this.cause ?? (this.closeRequested ? undefined : new NetworkError('connection closed by peer'));
+    const peerClosed = !this.cause && !this.closeRequested;
+    const cause = this.cause ?? (peerClosed ? new NetworkError('connection closed by peer') : undefined);
+    if (cause) this.logFailure(cause, peerClosed);
     this.handlers.closed(this, cause);
+  }
+
+  /** Logs why this connection failed, once. */
+  private logFailure(cause: Error, peerClosed: boolean): void {
+    if (this.reported) return;
+    this.reported = true;
+    const context = {
+      protocol: this.options.protocol,
+      role: this.role,
+      remote: this.remoteAddress,
+      peer: this.peerId,
+    };
+    if (this.wasActive && peerClosed) {
+      // An orderly close (FIN) by the peer, e.g. a process shutting down: the owner decides what it means.
+      this.options.logger.info(context, 'peer closed the connection');
+    } else if (this.wasActive) {
+      this.options.logger.warn({ ...context, err: cause }, 'connection failed');
+    } else if (this.role === 'acceptor' && peerClosed) {
+      // Not a protocol error: e.g. a peer dropping its half of a simultaneous dial, or a port probe.
+      this.options.logger.debug(context, 'peer closed the connection before authenticating');
+    } else if (this.role === 'acceptor') {
+      this.reportRejection(
+        cause instanceof FrameFormatError ? 'malformed handshake' : 'handshake failed',
+        cause.message,
+      );
+    } else {
+      // A dial that fails is retried by the owner; only a terminal failure deserves a warning.
+      const terminal = cause instanceof SluiceError && !cause.retryable;
+      this.options.logger[terminal ? 'warn' : 'debug']({ ...context, err: cause }, 'handshake failed');
+    }
+  }
+
+  private reportRejection(reason: string, detail: string): void {
+    this.reported = true;
+    const rejection = { remote: this.remoteAddress, reason, detail };
+    if (this.options.rejections) this.options.rejections.record(rejection);
+    else this.options.logger.warn(rejection, 'refused connection');
   }
 }

@@ -1,25 +1,30 @@
 /**
- * Mutual authentication of two TaskManagers over one TCP connection, with the cluster token as
- * shared secret:
+ * Mutual authentication of the two ends of one TCP connection, with the cluster token as shared
+ * secret. Used by both planes: the control connection (TaskManager dials the job manager) and
+ * the data exchange (TaskManager dials TaskManager).
  *
  * 1. acceptor -> dialer  CHALLENGE { v, id: acceptorId, nonce: Na }
- * 2. dialer  -> acceptor HELLO     { v, id: dialerId, mac: HMAC(token, client, dialerId, acceptorId, Na), nonce: Nd }
- * 3. acceptor -> dialer  WELCOME   { mac: HMAC(token, server, acceptorId, dialerId, Nd) }
+ * 2. dialer  -> acceptor HELLO     { v, id: dialerId, mac: HMAC(token, protocol dialer, dialerId, acceptorId, Na), nonce: Nd }
+ * 3. acceptor -> dialer  WELCOME   { mac: HMAC(token, protocol acceptor, acceptorId, dialerId, Nd) }
  *                     or REJECT    { reason }
  *
  * Fresh 32-byte nonces on both sides defeat replay; the role label in the MAC stops a proof
- * from being reflected back; both ids are bound so a proof cannot be reused for another pair.
- * MACs are compared in constant time. The token itself never crosses the wire.
+ * from being reflected back; both ids are bound so a proof cannot be reused for another pair;
+ * the protocol name (control or data) is bound so a proof for one plane is worthless on the
+ * other. MACs are compared in constant time. The token itself never crosses the wire.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { unpackPayload } from './frame-codec';
-import { FrameFormatError } from './tcp-errors';
+import { FrameFormatError } from './wire-errors';
 
 export const PROTOCOL_VERSION = 1;
+
+/** What a connection speaks after the handshake; bound into every proof. */
+export type WireProtocol = 'sluice-control/1' | 'sluice-data/1';
 const NONCE_BYTES = 32;
 
 /** Why an acceptor refused a connection. `duplicate`: the pair already has (or is opening) its link. */
-export type RejectReason = 'unauthorized' | 'duplicate' | 'version' | 'shutting-down';
+export type RejectReason = 'unauthorized' | 'duplicate' | 'version' | 'shutting-down' | 'overloaded';
 
 export interface ChallengePayload {
   v: number;
@@ -49,21 +54,23 @@ export function newNonce(): Buffer {
 /** The dialer's proof: it knows the token and answers this acceptor's nonce. */
 export function dialerProof(
   secret: string,
+  protocol: WireProtocol,
   acceptorNonce: Buffer,
   dialerId: string,
   acceptorId: string,
 ): Buffer {
-  return proof(secret, 'sluice-tcp/1 dialer', dialerId, acceptorId, acceptorNonce);
+  return proof(secret, `${protocol} dialer`, dialerId, acceptorId, acceptorNonce);
 }
 
 /** The acceptor's proof: it knows the token and answers this dialer's nonce. */
 export function acceptorProof(
   secret: string,
+  protocol: WireProtocol,
   dialerNonce: Buffer,
   acceptorId: string,
   dialerId: string,
 ): Buffer {
-  return proof(secret, 'sluice-tcp/1 acceptor', acceptorId, dialerId, dialerNonce);
+  return proof(secret, `${protocol} acceptor`, acceptorId, dialerId, dialerNonce);
 }
 
 function proof(secret: string, label: string, selfId: string, otherId: string, nonce: Buffer): Buffer {

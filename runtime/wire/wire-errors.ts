@@ -1,4 +1,4 @@
-import { NetworkError, SluiceError } from '../../errors';
+import { NetworkError, SluiceError } from '../errors';
 
 /**
  * A frame announced (or would have) more bytes than the configured maximum. Terminal for the
@@ -24,7 +24,7 @@ export class FrameFormatError extends NetworkError {
   }
 }
 
-/** The TCP handshake failed: wrong cluster token, unexpected TaskManager id or protocol version. */
+/** The handshake failed: wrong cluster token, unexpected peer id or protocol version. */
 export class PeerAuthenticationError extends SluiceError {
   constructor(message: string) {
     super('SLUICE_UNAUTHORIZED', message, { retryable: false });

@@ -1,5 +1,6 @@
 /**
- * Wire format of the TCP exchange: length-prefixed binary frames on one multiplexed connection.
+ * The one wire format of Sluice's TCP connections, control plane (job manager <-> TaskManager)
+ * and data plane (TaskManager <-> TaskManager) alike: length-prefixed binary frames.
  *
  * ```
  * [u32 total length][u8 frame type][u16 channel-id byte length][channel id, utf8][payload]
@@ -8,14 +9,12 @@
  * reader knows after four bytes how much to wait for. Connection-level frames (handshake) carry
  * an empty channel id.
  *
- * Payloads: DATA is `[u32 record count n][msgpack record bytes]` so the record bytes travel
- * untouched (no re-encoding, no copy on the send side); EVENT, CREDIT and EOP_ACK carry the
- * msgpack of the channel message itself; handshake frames carry msgpack of their fields;
- * OPEN_CHANNEL and CLOSE_CHANNEL have no payload.
+ * Payloads: handshake frames carry msgpack of their fields (see handshake.ts); CONTROL frames
+ * the msgpack of one control-plane message; the data plane's channel frames are described in
+ * runtime/network/tcp/channel-frames.ts.
  */
 import { Packr } from 'msgpackr';
-import type { ChannelEvent, DownstreamMessage, UpstreamMessage } from '../channel-protocol';
-import { FrameFormatError, FrameTooLargeError } from './tcp-errors';
+import { FrameFormatError, FrameTooLargeError } from './wire-errors';
 
 export const FrameType = {
   /** Dialer -> acceptor: TaskManager id, HMAC over the acceptor's nonce, own nonce. */
@@ -34,6 +33,8 @@ export const FrameType = {
   EVENT: 8,
   CREDIT: 9,
   EOP_ACK: 10,
+  /** Either side of a control connection: one control message (request, reply or notification). */
+  CONTROL: 11,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -113,85 +114,9 @@ export function encodeMessageFrame(
   return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
 }
 
-/** DATA frame; the record bytes are written straight from the task's transferred ArrayBuffer. */
-export function encodeDataFrame(
-  channelId: string,
-  buf: ArrayBuffer,
-  n: number,
-  maxFrameBytes: number,
-): Buffer[] {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
-    throw new FrameFormatError(`invalid record count ${n}`);
-  return encodeFrame(
-    FrameType.DATA,
-    channelId,
-    new Uint8Array(buf),
-    maxFrameBytes,
-    (h, o) => h.writeUInt32BE(n, o),
-    4,
-  );
-}
-
-/** Encodes a channel message (either direction) as the frame that carries it. */
-export function encodeChannelMessage(
-  channelId: string,
-  message: DownstreamMessage | UpstreamMessage,
-  maxFrameBytes: number,
-): Buffer[] {
-  switch (message.t) {
-    case 'data':
-      return encodeDataFrame(channelId, message.buf, message.n, maxFrameBytes);
-    case 'event':
-      return [encodeMessageFrame(FrameType.EVENT, channelId, message, maxFrameBytes)];
-    case 'credit':
-      return [encodeMessageFrame(FrameType.CREDIT, channelId, message, maxFrameBytes)];
-    case 'eop-ack':
-      return [encodeMessageFrame(FrameType.EOP_ACK, channelId, message, maxFrameBytes)];
-  }
-}
-
 /** Control frame without payload (OPEN_CHANNEL, CLOSE_CHANNEL). */
 export function encodeControlFrame(type: FrameType, channelId: string, maxFrameBytes: number): Buffer {
   return encodeFrame(type, channelId, undefined, maxFrameBytes)[0] as Buffer;
-}
-
-/**
- * Decodes the channel message of a DATA, EVENT, CREDIT or EOP_ACK frame. A DATA frame's record
- * bytes are copied once into an ArrayBuffer of their own, so it can be transferred to a task
- * without detaching the socket chunk it arrived in. Throws FrameFormatError on a malformed one.
- */
-export function decodeChannelMessage(frame: Frame): DownstreamMessage | UpstreamMessage {
-  const { payload } = frame;
-  switch (frame.type) {
-    case FrameType.DATA: {
-      if (payload.length < 4) throw new FrameFormatError('DATA frame without record count');
-      const start = payload.byteOffset + 4;
-      const buf = payload.buffer.slice(start, payload.byteOffset + payload.byteLength) as ArrayBuffer;
-      return { t: 'data', buf, n: payload.readUInt32BE(0) };
-    }
-    case FrameType.EVENT: {
-      const msg = unpackPayload(payload, 'EVENT') as { t?: unknown; e?: unknown };
-      if (msg?.t !== 'event' || !isChannelEvent(msg.e)) throw new FrameFormatError('malformed EVENT frame');
-      return { t: 'event', e: msg.e };
-    }
-    case FrameType.CREDIT: {
-      const msg = unpackPayload(payload, 'CREDIT') as { t?: unknown; n?: unknown };
-      if (msg?.t !== 'credit' || !Number.isSafeInteger(msg.n))
-        throw new FrameFormatError('malformed CREDIT frame');
-      return { t: 'credit', n: msg.n as number };
-    }
-    case FrameType.EOP_ACK: {
-      const msg = unpackPayload(payload, 'EOP_ACK') as { t?: unknown };
-      if (msg?.t !== 'eop-ack') throw new FrameFormatError('malformed EOP_ACK frame');
-      return { t: 'eop-ack' };
-    }
-    default:
-      throw new FrameFormatError(`${frameTypeName(frame.type)} frame carries no channel message`);
-  }
-}
-
-function isChannelEvent(e: unknown): e is ChannelEvent {
-  return typeof e === 'object' && e !== null && typeof (e as { kind?: unknown }).kind === 'string';
 }
 
 /**
