@@ -12,6 +12,8 @@ export interface JobSettings {
   bufferTimeoutMs: number;
   /** `execution.exchange`: transport between TaskManagers for this job; unset = the cluster's default. */
   exchange?: 'tcp' | 'sqs';
+  /** `state.backend`: where this job's keyed state lives; unset = the TaskManagers' default. */
+  stateBackend?: 'heap' | 'kv';
 }
 
 export const DEFAULT_JOB_SETTINGS: Readonly<JobSettings> = Object.freeze({

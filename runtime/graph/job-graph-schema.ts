@@ -78,6 +78,7 @@ export const jobSettingsSchema = z.strictObject({
   twoInputChaining: z.boolean(),
   bufferTimeoutMs: z.int().min(0).max(JOB_GRAPH_LIMITS.maxBufferTimeoutMs),
   exchange: z.enum(['tcp', 'sqs']).optional(),
+  stateBackend: z.enum(['heap', 'kv']).optional(),
 }) satisfies z.ZodType<JobSettings>;
 
 const resourceProfileSchema = z.strictObject({

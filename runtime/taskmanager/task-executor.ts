@@ -1,8 +1,12 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import type { SerializedError } from '../errors';
+import { defaultConfig } from '../config';
 import type { ChannelProvider } from '../network/channel-provider';
+import type { StateSettings } from '../state/state-backend-factory';
+import { stateSettingsFrom, taskStateSettings } from '../state/state-backend-factory';
 import type { TaskDeploymentDescriptor } from './task-deployment';
 import { taskName } from './task-deployment';
 import type { ExecutionState, TaskMetrics, TaskThreadMessage } from './task-reporter';
@@ -47,7 +51,12 @@ export class TaskExecutor {
   /** Starts the task's thread. `ports` default to what the channel provider gives for the task. */
   deploy(
     tdd: TaskDeploymentDescriptor,
-    options: { resourceLimits?: ResourceLimits; ports?: Map<string, MessagePort> } = {},
+    options: {
+      resourceLimits?: ResourceLimits;
+      ports?: Map<string, MessagePort>;
+      /** The TaskManager's state settings; the default config's when not given. */
+      state?: StateSettings;
+    } = {},
   ): TaskKey {
     const key: TaskKey = {
       jobId: tdd.jobId,
@@ -56,8 +65,9 @@ export class TaskExecutor {
       subtaskIndex: tdd.subtaskIndex,
     };
     const ports = options.ports ?? this.channels.portsFor(tdd);
+    const state = taskStateSettings(options.state ?? defaultStateSettings(), key);
     const worker = new Worker(BOOTSTRAP, {
-      workerData: { tdd, ports: Object.fromEntries(ports) },
+      workerData: { tdd, ports: Object.fromEntries(ports), state },
       transferList: [...ports.values()],
       resourceLimits: options.resourceLimits,
       name: taskName(tdd),
@@ -70,6 +80,7 @@ export class TaskExecutor {
     );
     worker.on('exit', (code) => {
       this.tasks.delete(taskId(key));
+      removeTaskStateDir(state.taskDir);
       if (!TERMINAL_STATES.has(task.state)) {
         this.transition(task, 'FAILED', {
           name: 'Error',
@@ -144,4 +155,18 @@ export class TaskExecutor {
 
 function taskId(key: TaskKey): string {
   return `${key.jobId}/${key.attempt}/${key.vertexId}/${key.subtaskIndex}`;
+}
+
+let defaults: StateSettings | undefined;
+function defaultStateSettings(): StateSettings {
+  return (defaults ??= stateSettingsFrom(defaultConfig()));
+}
+
+/** The task removes its state files itself; this also covers a thread that was terminated. */
+function removeTaskStateDir(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch (err) {
+    process.emitWarning(`could not remove the task state directory ${dir}: ${String(err)}`);
+  }
 }

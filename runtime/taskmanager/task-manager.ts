@@ -20,6 +20,8 @@ import type { RpcConnection } from '../rpc/rpc-connection';
 import type { RuntimeServices } from '../services/runtime-services';
 import { createRuntimeServices } from '../services/runtime-services';
 import { ExchangeTransports } from '../services/exchange-transports';
+import type { StateSettings } from '../state/state-backend-factory';
+import { stateSettingsFrom } from '../state/state-backend-factory';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
 import { sleep } from '../util/wait';
@@ -67,6 +69,7 @@ export class TaskManagerService {
   private timers: NodeJS.Timeout[] = [];
   private transports!: ExchangeTransports;
   private artifacts: ArtifactCache;
+  private readonly stateSettings: StateSettings;
   /** Called when the TaskManager gave up and shut itself down (the process should exit). */
   onFatal: ((error: Error) => void) | undefined;
 
@@ -80,6 +83,7 @@ export class TaskManagerService {
     // Per-job TaskManagers carry their job in the id: the job manager gives them to that job only.
     this.id = config['taskmanager.id'] ?? (jobId ? `job-${jobId}-${suffix}` : `tm-${suffix}`);
     this.logger = createLogger('taskmanager', { taskManagerId: this.id });
+    this.stateSettings = stateSettingsFrom(config);
     this.artifacts = new ArtifactCache(services.blobStore, join(tmpdir(), 'sluice-artifacts'));
     this.executor = new TaskExecutor(this.channels, {
       onStateChange: (task, state, error) =>
@@ -240,6 +244,7 @@ export class TaskManagerService {
     const ports = this.channels.portsFor(tdd, request.remotePeers, transport);
     const key = this.executor.deploy(tdd, {
       ports,
+      state: this.stateSettings,
       ...(request.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: request.heapMb } } : {}),
     });
     for (const id of Object.keys(request.remotePeers)) this.taskOfChannel.set(id, key);

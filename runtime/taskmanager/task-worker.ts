@@ -8,6 +8,7 @@ import { loadJobModule } from '../api/load-job-module';
 import { GraphMismatchError, serializeError } from '../errors';
 import { createJobGraph } from '../graph/job-graph';
 import { buildStreamGraph } from '../graph/stream-graph';
+import type { TaskStateSettings } from '../state/state-backend-factory';
 import { StreamTask } from './stream-task';
 import type { TaskDeploymentDescriptor } from './task-deployment';
 import type { TaskReporter, TaskThreadMessage } from './task-reporter';
@@ -15,6 +16,7 @@ import type { TaskReporter, TaskThreadMessage } from './task-reporter';
 export interface TaskWorkerData {
   readonly tdd: TaskDeploymentDescriptor;
   readonly ports: Record<string, MessagePort>;
+  readonly state: TaskStateSettings;
 }
 
 const OUTPUT_FLUSH_MS = 50;
@@ -69,7 +71,14 @@ async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {
     }
     const vertex = jobGraph.vertices.find((v) => v.id === tdd.vertexId);
     if (!vertex) throw new GraphMismatchError(`vertex ${tdd.vertexId} is not in the rebuilt job graph`);
-    const task = new StreamTask(tdd, graph, vertex, new Map(Object.entries(data.ports)), reporter);
+    const task = new StreamTask(
+      tdd,
+      graph,
+      vertex,
+      new Map(Object.entries(data.ports)),
+      reporter,
+      data.state,
+    );
     metricsTimer = setInterval(
       () => reporter.send({ type: 'metrics', metrics: task.metrics() }),
       METRICS_INTERVAL_MS,
