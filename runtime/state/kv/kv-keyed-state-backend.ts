@@ -25,8 +25,11 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
   private key: unknown;
   private keyGroup = -1;
   private prefix: Buffer = Buffer.alloc(0);
+  /** The prefix as a latin1 string: write-buffer keys are built from it without re-encoding. */
+  private prefixId = '';
   /** Store keys of the current record per state id (built on first use in the record). */
   private stateKeys: (Buffer | undefined)[] = [];
+  private stateIds: (string | undefined)[] = [];
 
   constructor(
     maxParallelism: number,
@@ -55,9 +58,11 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
           `the kv state backend holds keys up to ${KV_MAX_KEY_BYTES - 8} bytes`,
       );
     this.prefix = keyPrefix(keyGroup, keyTag(key), bytes);
+    this.prefixId = this.prefix.toString('latin1');
     this.key = key;
     this.keyGroup = keyGroup;
     this.stateKeys = [];
+    this.stateIds = [];
   }
 
   getCurrentKey(): unknown {
@@ -70,9 +75,9 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
 
   protected valueTable(stateId: number): ValueTable {
     return {
-      get: () => this.store.get(this.stateKey(stateId)),
-      put: (value) => this.store.put(this.stateKey(stateId), value),
-      remove: () => this.store.delete(this.stateKey(stateId)),
+      get: () => this.store.get(this.stateKey(stateId), this.writeBufferId(stateId)),
+      put: (value) => this.store.put(this.stateKey(stateId), value, this.writeBufferId(stateId)),
+      remove: () => this.store.delete(this.stateKey(stateId), this.writeBufferId(stateId)),
     };
   }
 
@@ -160,6 +165,11 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
       this.stateKeys[stateId] = key;
     }
     return key;
+  }
+
+  /** The store key of a state for the current record as a write-buffer id (latin1). */
+  private writeBufferId(stateId: number): string {
+    return (this.stateIds[stateId] ??= this.prefixId + String.fromCharCode(stateId >> 8, stateId & 0xff));
   }
 
   private async encodeView(

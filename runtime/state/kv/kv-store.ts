@@ -40,22 +40,23 @@ export class KvStore {
     }
   }
 
-  get(key: Buffer): unknown {
+  /** `id` is the key as a latin1 string (the write buffer's key), when the caller has it. */
+  get(key: Buffer, id?: string): unknown {
     if (this.pending.size > 0) {
-      const value = this.pending.get(key.toString('latin1'));
+      const value = this.pending.get(id ?? key.toString('latin1'));
       if (value !== undefined) return value === DELETED ? undefined : value;
     }
     const bytes = this.db.getBinaryFast(key);
     return bytes === undefined ? undefined : decodeValue(bytes);
   }
 
-  put(key: Buffer, value: unknown): void {
-    this.pending.set(key.toString('latin1'), value);
+  put(key: Buffer, value: unknown, id?: string): void {
+    this.pending.set(id ?? key.toString('latin1'), value);
     if (this.pending.size >= this.writeBufferEntries) this.flush();
   }
 
-  delete(key: Buffer): void {
-    this.put(key, DELETED);
+  delete(key: Buffer, id?: string): void {
+    this.put(key, DELETED, id);
   }
 
   /** Commits the write buffer in one transaction. */
