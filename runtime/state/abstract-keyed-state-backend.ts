@@ -55,7 +55,7 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
   }
 
   getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV> {
-    return this.register(descriptor, (id) => mapState<UK, UV>(this.mapTable(id)));
+    return this.register(descriptor, (id) => mapState<UK, UV>(this.mapTable(id), descriptor.name));
   }
 
   getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T> {

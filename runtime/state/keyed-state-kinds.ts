@@ -1,3 +1,4 @@
+import { InvalidJobError } from '../errors';
 import type {
   AggregatingStateDescriptor,
   ReducingStateDescriptor,
@@ -41,15 +42,20 @@ export function listState<T>(table: ValueTable): ListState<T> {
   };
 }
 
-export function mapState<UK, UV>(table: MapTable): MapState<UK, UV> {
+export function mapState<UK, UV>(table: MapTable, name: string): MapState<UK, UV> {
+  const userKey = (key: UK): UK => {
+    if (key === null || key === undefined || typeof key === 'function' || typeof key === 'symbol')
+      throw new InvalidJobError(`map state '${name}': a user key cannot be ${String(key)}`);
+    return key;
+  };
   return {
-    get: (key) => table.get(key) as UV | undefined,
-    put: (key, value) => table.put(key, value),
+    get: (key) => table.get(userKey(key)) as UV | undefined,
+    put: (key, value) => table.put(userKey(key), value),
     putAll: (entries) => {
-      for (const [key, value] of entries) table.put(key, value);
+      for (const [key, value] of entries) table.put(userKey(key), value);
     },
-    remove: (key) => table.remove(key),
-    contains: (key) => table.has(key),
+    remove: (key) => table.remove(userKey(key)),
+    contains: (key) => table.has(userKey(key)),
     entries: () => table.entries() as [UK, UV][],
     keys: () => table.entries().map(([key]) => key as UK),
     values: () => table.entries().map(([, value]) => value as UV),

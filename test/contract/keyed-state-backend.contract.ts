@@ -123,6 +123,8 @@ export function describeKeyedStateBackendContract(variant: BackendVariant): void
       expect(map.get('a')).toBeUndefined();
       backend.setCurrentKey('k2');
       expect(map.entries()).toEqual([['a', 100]]);
+      expect(() => map.put(undefined, 1)).toThrow(/map state 'm': a user key cannot be undefined/);
+      expect(() => map.get(null)).toThrow(/cannot be null/);
     });
 
     it('folds reducing and aggregating state per key', () => {
