@@ -17,6 +17,15 @@ interface HeapEntry {
 /** Map state's value on the heap: user key -> [user key, value]. */
 type HeapMapValue = KeyMap<[unknown, unknown]>;
 
+/** An entry as the synchronous part of a snapshot captured it (the value not yet encoded). */
+interface CapturedEntry {
+  readonly keyGroup: number;
+  readonly stateId: number;
+  readonly key: unknown;
+  readonly value: unknown;
+  readonly userKey: unknown;
+}
+
 /** Per state: one map per key group of the range (index = key group - range start). */
 type StateTable = (KeyMap<HeapEntry> | undefined)[];
 
@@ -106,19 +115,17 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
   snapshot(checkpointId: number): StateSnapshot {
     const metas = [...this.metas];
     // Synchronous part: copy every container, so later updates do not show in the snapshot.
-    const captured: [number, KeyedEntry][] = [];
+    const captured: CapturedEntry[] = [];
     this.tables.forEach((table, stateId) => {
       table.forEach((group, index) => {
         const keyGroup = this.keyGroupRange.start + index;
         for (const { key, value } of group?.values() ?? []) {
           if (value instanceof KeyMap) {
             for (const [userKey, v] of (value as HeapMapValue).values())
-              captured.push([keyGroup, [stateId, key, v as Uint8Array, userKey]]);
+              captured.push({ keyGroup, stateId, key, value: v, userKey });
           } else {
-            captured.push([
-              keyGroup,
-              [stateId, key, (Array.isArray(value) ? value.slice() : value) as Uint8Array],
-            ]);
+            const copy = Array.isArray(value) ? value.slice() : value;
+            captured.push({ keyGroup, stateId, key, value: copy, userKey: undefined });
           }
         }
       });
@@ -129,8 +136,10 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
       materialize: () => {
         if (released) return Promise.reject(new Error(`snapshot ${checkpointId} was released`));
         const writer = new KeyedSnapshotWriter('heap', this.maxParallelism, this.keyGroupRange, metas);
-        for (const [keyGroup, entry] of captured) {
-          entry[2] = encodeValue(entry[2], metas[entry[0]]!.name);
+        for (const { keyGroup, stateId, key, value, userKey } of captured) {
+          const bytes = encodeValue(value, metas[stateId]!.name);
+          const entry: KeyedEntry =
+            userKey === undefined ? [stateId, key, bytes] : [stateId, key, bytes, userKey];
           writer.add(keyGroup, entry);
         }
         captured.length = 0;
