@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
+import type * as Lmdb from 'lmdb';
 import type { RootDatabase, Transaction } from 'lmdb';
-import { open } from 'lmdb';
 import { StateError } from '../../errors';
 import { decodeValue, encodeValue } from '../value-codec';
 
@@ -8,6 +8,18 @@ import { decodeValue, encodeValue } from '../value-codec';
 export const KV_MAX_KEY_BYTES = 1978;
 
 const DELETED = Symbol('deleted');
+
+/**
+ * LMDB's native addon is loaded on first use, not with this module: task threads of heap jobs
+ * never load it, and a thread terminated while the addon registers aborts the whole process
+ * (see docs/state.md, "Not yet").
+ */
+let lmdb: typeof Lmdb | undefined;
+function openLmdb(): (typeof Lmdb)['open'] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  lmdb ??= require('lmdb') as typeof Lmdb;
+  return lmdb.open;
+}
 
 /**
  * An LMDB environment in a directory of its own, read and written synchronously from the task
@@ -27,7 +39,7 @@ export class KvStore {
   ) {
     try {
       mkdirSync(directory, { recursive: true });
-      this.db = open<Buffer, Buffer>({
+      this.db = openLmdb()<Buffer, Buffer>({
         path: directory,
         noSync: true,
         encoding: 'binary',
