@@ -15,6 +15,7 @@ export type SluiceErrorCode =
   | 'SLUICE_BAD_REQUEST'
   | 'SLUICE_CONFLICT'
   | 'SLUICE_STORAGE'
+  | 'SLUICE_STATE'
   | 'SLUICE_COORDINATION'
   | 'SLUICE_NETWORK'
   | 'SLUICE_NO_RESOURCES'
@@ -137,6 +138,13 @@ export class RestApiError extends SluiceError {
 export class StorageError extends SluiceError {
   constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super('SLUICE_STORAGE', message, options);
+  }
+}
+
+/** State could not be read, written or restored (bad snapshot bytes, a key the store cannot hold…). */
+export class StateError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SLUICE_STATE', message, options);
   }
 }
 

@@ -62,6 +62,14 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
+  /** Keeps this job's keyed state on the heap or in the embedded kv store (`state.backend`). */
+  setStateBackend(backend: 'heap' | 'kv'): this {
+    if (backend !== 'heap' && backend !== 'kv')
+      throw new InvalidJobError(`setStateBackend: '${String(backend)}' is not heap or kv`);
+    this.settings.stateBackend = backend;
+    return this;
+  }
+
   fromSource<T>(source: Source<T>, name: string): DataStream<T> {
     const t = this.addTransformation('source', name, [], 0, () => new SourceOperator(source), false);
     return new DataStream<T>(this, t);

@@ -1,4 +1,16 @@
 /** User function types of the DataStream API. Functions are plain values; none is ever serialized. */
+import type { KeyedStateStore } from '../state/state-types';
+
+export type {
+  AggregateFunction,
+  AggregatingState,
+  KeyedStateStore,
+  ListState,
+  MapState,
+  OperatorStateStore,
+  ReducingState,
+  ValueState,
+} from '../state/state-types';
 
 /** Receives the records an operator emits. */
 export interface Collector<T> {
@@ -14,19 +26,14 @@ export type KeySelector<T, K> = (value: T) => K;
 /** Keys must be stable when serialized: strings, numbers, booleans, or arrays/objects of those. */
 export type Key = string | number | boolean | bigint | readonly unknown[] | Record<string, unknown>;
 
-/** Keyed value state: one value per key, scoped to the record being processed. */
-export interface ValueState<T> {
-  value(): T | undefined;
-  update(value: T): void;
-  clear(): void;
-}
-
-/** Access to keyed state for the current key. */
-export interface KeyedStateAccess {
+/**
+ * Access to keyed state for the current key: states are registered by name (unique per
+ * operator) with a descriptor, e.g. `getListState(new ListStateDescriptor<T>('seen'))`, and
+ * scoped to the key of the record being processed.
+ */
+export interface KeyedStateAccess extends KeyedStateStore {
   /** The key of the record being processed. */
   getCurrentKey(): unknown;
-  /** Value state registered under `name` (unique per operator). */
-  getState<T>(name: string): ValueState<T>;
 }
 
 export interface RuntimeInfo {
@@ -35,7 +42,13 @@ export interface RuntimeInfo {
   readonly operatorName: string;
 }
 
-export interface ProcessContext extends KeyedStateAccess, RuntimeInfo {}
+/** What a function's `getRuntimeContext()` gives (Flink's RuntimeContext): keyed state and task info. */
+export interface RuntimeContext extends KeyedStateAccess, RuntimeInfo {}
+
+export interface ProcessContext extends RuntimeContext {
+  /** The same state and task info, by Flink's name. */
+  getRuntimeContext(): RuntimeContext;
+}
 
 /** `keyBy(...).process(fn)`: one call per record, with keyed state for that record's key. */
 export type KeyedProcessFunction<IN, OUT> =

@@ -5,6 +5,13 @@ export { StreamExecutionEnvironment } from './environment';
 export { DataStream, KeyedStream } from './data-stream';
 export { ConnectedStreams } from './connected-streams';
 export type * from './functions';
+export {
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+} from '../state/state-descriptors';
 export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus } from './source';
 export type { Sink, SinkWriter, SinkWriterContext } from './sink';
 export type { JobSettings } from './job-settings';

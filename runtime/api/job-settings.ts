@@ -17,6 +17,8 @@ export interface JobSettings {
    * them on top of its own for this job only. Unset = the cluster's restart strategy.
    */
   restartStrategy?: Readonly<Record<string, string | number | boolean>>;
+  /** `state.backend`: where this job's keyed state lives; unset = the TaskManagers' default. */
+  stateBackend?: 'heap' | 'kv';
 }
 
 export const DEFAULT_JOB_SETTINGS: Readonly<JobSettings> = Object.freeze({

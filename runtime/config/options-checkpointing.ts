@@ -1,4 +1,4 @@
-import { durationType, enumType, intType, optionalType } from './option-types';
+import { durationType, enumType, intType, optionalType, stringType } from './option-types';
 import { defineOption } from './schema';
 
 /** Checkpointing (DESIGN §6), with Flink's defaults, and the state backend. */
@@ -45,8 +45,17 @@ export const CHECKPOINTING_OPTIONS = {
     description: 'Completed checkpoints kept; older ones are pruned (savepoints never are).',
   }),
   'state.backend': defineOption({
-    type: enumType(['heap']),
+    type: enumType(['heap', 'kv']),
     default: 'heap',
-    description: 'Where keyed state lives while a task runs (an embedded KV backend comes later).',
+    description:
+      'Keyed state: heap (hash maps) or kv (LMDB on local disk, can exceed the heap); jobs may override.',
+  }),
+  // Not `state.backend.kv.*`: a nested YAML file could not hold both `state.backend` and it.
+  'state.kv.local-dir': defineOption({
+    type: optionalType(stringType({ nonEmpty: true })),
+    default: undefined,
+    defaultDoc: '(os temp dir)/sluice-state',
+    description:
+      "TaskManager-local directory of the kv backend's files; a subdirectory per task, removed at its end.",
   }),
 };

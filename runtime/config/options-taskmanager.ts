@@ -47,7 +47,7 @@ export const TASKMANAGER_OPTIONS = {
   'taskmanager.memory.managed.size': defineOption({
     type: memoryMbType(),
     default: 128,
-    description: "Managed memory, which sizes the embedded KV state backend's cache.",
+    description: "Managed memory; per slot it sizes the kv state backend's write buffer (one entry per KiB).",
   }),
   'taskmanager.host': defineOption({
     type: stringType({ nonEmpty: true }),

@@ -85,6 +85,7 @@ export const jobSettingsSchema = z.strictObject({
       z.union([z.string().max(100), z.number(), z.boolean()]),
     )
     .optional(),
+  stateBackend: z.enum(['heap', 'kv']).optional(),
 }) satisfies z.ZodType<JobSettings>;
 
 const resourceProfileSchema = z.strictObject({

@@ -1,17 +1,36 @@
-import { pack } from 'msgpackr';
+import { Packr } from 'msgpackr';
 import { murmur3, murmur3Ascii } from './murmur3';
 
 /**
  * Keys map to key groups, key groups to subtasks (DESIGN §3, Flink's KeyGroupRangeAssignment):
  *   keyGroup = murmur3(serialized key) % maxParallelism
  *   subtask  = floor(keyGroup * parallelism / maxParallelism)
- * A string key serializes to its UTF-8 bytes; any other key to its msgpack bytes. State is
- * stored by key group, so it can be redistributed when the parallelism changes.
+ * A string key serializes to its UTF-8 bytes; any other key to its msgpack bytes, with object
+ * properties in sorted order so that equal keys built in another property order are one key
+ * (same bytes, same key group, same state). State is stored by key group, so it can be
+ * redistributed when the parallelism changes.
  */
 let scratch = Buffer.allocUnsafe(256);
 
-export function serializeKey(key: unknown): Uint8Array {
-  return typeof key === 'string' ? Buffer.from(key, 'utf8') : pack(key);
+/** Self-contained, deterministic msgpack (no shared record structures). */
+const keyPackr = new Packr({ useRecords: false });
+
+export function serializeKey(key: unknown): Buffer {
+  return typeof key === 'string' ? Buffer.from(key, 'utf8') : keyPackr.pack(canonicalKey(key));
+}
+
+/** The key with every object's properties in sorted order (arrays and primitives as they are). */
+function canonicalKey(key: unknown): unknown {
+  if (Array.isArray(key)) return key.some(isPlainObjectOrArray) ? key.map(canonicalKey) : key;
+  if (key === null || typeof key !== 'object') return key;
+  const sorted: Record<string, unknown> = {};
+  for (const name of Object.keys(key).sort())
+    sorted[name] = canonicalKey((key as Record<string, unknown>)[name]);
+  return sorted;
+}
+
+function isPlainObjectOrArray(value: unknown): boolean {
+  return value !== null && typeof value === 'object';
 }
 
 export function hashKey(key: unknown): number {
@@ -23,7 +42,7 @@ export function hashKey(key: unknown): number {
     const length = scratch.write(key, 0, 'utf8');
     return murmur3(scratch, length);
   }
-  return murmur3(pack(key));
+  return murmur3(serializeKey(key));
 }
 
 export function keyGroupForKey(key: unknown, maxParallelism: number): number {

@@ -1,3 +1,4 @@
+import type { StateSettings } from '../state/state-backend-factory';
 import { randomUUID } from 'node:crypto';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { SerializedError } from '../errors';
@@ -17,6 +18,8 @@ export interface EmbeddedRunOptions {
   readonly onOutput?: (lines: string[]) => void;
   readonly network?: Partial<NetworkSettings>;
   readonly resourceLimits?: ResourceLimits;
+  /** Where tasks keep state (the default config's settings when not given). */
+  readonly state?: StateSettings;
   /** Aborting cancels the job: every task thread is stopped and the promise rejects. */
   readonly signal?: AbortSignal;
 }
@@ -112,7 +115,8 @@ export async function runJobEmbedded(
     };
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    for (const tdd of descriptors) executor.deploy(tdd, { resourceLimits: options.resourceLimits });
+    for (const tdd of descriptors)
+      executor.deploy(tdd, { resourceLimits: options.resourceLimits, state: options.state });
   });
 }
 

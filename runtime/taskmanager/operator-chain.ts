@@ -9,6 +9,10 @@ import type { StreamGraph, StreamNode } from '../graph/stream-graph';
 import type { RecordWriter } from '../network/record-writer';
 import { HeapKeyedStateBackend } from '../state/heap/heap-keyed-state-backend';
 import type { OperatorMetrics } from './task-reporter';
+import type { KeyedStateBackend } from '../state/keyed-state-backend';
+import { OperatorStateBackend } from '../state/operator-state-backend';
+import type { TaskStateSettings } from '../state/state-backend-factory';
+import { createKeyedStateBackend } from '../state/state-backend-factory';
 
 /** An error from an operator, attributed to it (unless an inner operator already was). */
 export function attributeError(err: unknown, node: Pick<StreamNode, 'name' | 'id'>): Error {
@@ -61,6 +65,8 @@ export interface ChainMember {
   /** Records the operator received (a source: records it read), and emitted (a sink: wrote). */
   recordsIn: number;
   recordsOut: number;
+  keyedState?: KeyedStateBackend;
+  operatorState?: OperatorStateBackend;
 }
 
 class BroadcastingOutput implements Collector<unknown> {
@@ -81,6 +87,8 @@ export interface ChainRuntime {
   readonly writersByOperator: ReadonlyMap<string, readonly RecordWriter[]>;
   /** Network gates feeding each operator input: `${operatorId}#${input}` -> count. */
   readonly networkFeeders: ReadonlyMap<string, number>;
+  /** Where this task's operators keep state; the job's `stateBackend` setting picks the backend. */
+  readonly state: TaskStateSettings;
 }
 
 /**
@@ -92,6 +100,7 @@ export class OperatorChain {
   readonly members = new Map<string, ChainMember>();
   readonly sources: ChainMember[] = [];
   private unfinished: number;
+  private readonly stateBackend: StreamGraph['settings']['stateBackend'];
 
   constructor(
     graph: StreamGraph,
@@ -100,6 +109,7 @@ export class OperatorChain {
     private readonly onAllFinished: () => void,
   ) {
     const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+    this.stateBackend = graph.settings.stateBackend;
     for (const spec of vertex.operators) {
       const node = nodes.get(spec.id)!;
       const operator = node.transformation.createOperator();
@@ -138,7 +148,11 @@ export class OperatorChain {
     return new OperatorInput(this.members.get(operatorId)!, input);
   }
 
-  /** Opens operators from the end of the chain backwards, so receivers are ready first. */
+  /**
+   * Creates each operator's state backends and initializes its state (nothing restored yet:
+   * recovery will pass snapshots here), then opens operators from the end of the chain
+   * backwards, so receivers are ready first.
+   */
   async open(): Promise<void> {
     for (const member of [...this.members.values()].reverse()) {
       const { node } = member;
@@ -149,19 +163,15 @@ export class OperatorChain {
         parallelism: this.runtime.parallelism,
         taskManagerId: this.runtime.taskManagerId,
         sinkContext: this.runtime.sinkContext,
-        keyedState: node.keyed
-          ? new HeapKeyedStateBackend(
-              node.maxParallelism,
-              keyGroupRangeForSubtask(
-                node.maxParallelism,
-                this.runtime.parallelism,
-                this.runtime.subtaskIndex,
-              ),
-              node.name,
-            )
-          : undefined,
+        keyedState: node.keyed ? (member.keyedState = this.keyedStateBackend(node)) : undefined,
       };
+      member.operatorState = new OperatorStateBackend(node.name);
       try {
+        await member.operator.initializeState({
+          keyedStateBackend: member.keyedState,
+          operatorStateBackend: member.operatorState,
+          isRestored: false,
+        });
         await member.operator.open(context);
       } catch (err) {
         throw attributeError(err, node);
@@ -182,13 +192,36 @@ export class OperatorChain {
   }
 
   async close(): Promise<void> {
-    for (const member of this.members.values()) {
-      try {
-        await member.operator.close();
-      } catch (err) {
-        throw attributeError(err, member.node);
+    try {
+      for (const member of this.members.values()) {
+        try {
+          await member.operator.close();
+        } catch (err) {
+          throw attributeError(err, member.node);
+        }
       }
+    } finally {
+      await this.disposeState();
     }
+  }
+
+  /** Frees every operator's state (a kv backend removes its files); safe to call again. */
+  async disposeState(): Promise<void> {
+    const backends = [...this.members.values()].flatMap((m) => (m.keyedState ? [m.keyedState] : []));
+    for (const member of this.members.values()) member.keyedState = undefined;
+    const results = await Promise.allSettled(backends.map((b) => b.dispose()));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private keyedStateBackend(node: StreamNode): KeyedStateBackend {
+    const { subtaskIndex, parallelism, state } = this.runtime;
+    return createKeyedStateBackend(this.stateBackend, state, {
+      operatorId: node.id,
+      operatorName: node.name,
+      maxParallelism: node.maxParallelism,
+      keyGroupRange: keyGroupRangeForSubtask(node.maxParallelism, parallelism, subtaskIndex),
+    });
   }
 
   private finish(member: ChainMember): void {

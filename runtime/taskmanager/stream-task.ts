@@ -6,6 +6,7 @@ import type { DownstreamMessage, UpstreamMessage } from '../network/channel-prot
 import { OutputChannel } from '../network/output-channel';
 import { decodeBatch } from '../network/record-batch-codec';
 import { RecordWriter } from '../network/record-writer';
+import type { TaskStateSettings } from '../state/state-backend-factory';
 import type { ChainMember, OperatorInput } from './operator-chain';
 import { OperatorChain, attributeError } from './operator-chain';
 import type { TaskDeploymentDescriptor } from './task-deployment';
@@ -53,6 +54,7 @@ export class StreamTask {
     vertex: JobVertex,
     ports: ReadonlyMap<string, MessagePort>,
     private readonly reporter: TaskReporter,
+    state: TaskStateSettings,
     /** The TaskManager running this task, named in connectors' error messages. */
     taskManagerId = 'embedded',
   ) {
@@ -97,6 +99,7 @@ export class StreamTask {
       },
       writersByOperator,
       networkFeeders,
+      state,
     };
     this.chain = new OperatorChain(graph, vertex, runtime, () => void this.finishTask());
     for (const gate of tdd.inputs) {
@@ -114,7 +117,13 @@ export class StreamTask {
   /** Runs the task to its end. Rejects with the failure, attributed to an operator where possible. */
   async run(): Promise<void> {
     const done = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
-    await this.chain.open();
+    try {
+      await this.chain.open();
+    } catch (err) {
+      // The open failure is the one to report; the executor removes the state directory anyway.
+      await this.chain.disposeState().catch(() => undefined);
+      throw err;
+    }
     this.state = 'running';
     this.runningSince = performance.now();
     this.startTimers();
@@ -285,7 +294,12 @@ export class StreamTask {
   private fail(err: unknown): void {
     if (this.state === 'done') return;
     this.cleanup();
-    this.settle.reject(err);
+    // The task's failure is what gets reported; if freeing state fails too, the task executor
+    // still removes the task's state directory when the thread exits.
+    void this.chain.disposeState().then(
+      () => this.settle.reject(err),
+      () => this.settle.reject(err),
+    );
   }
 
   private cleanup(): void {

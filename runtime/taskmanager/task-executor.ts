@@ -1,8 +1,12 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import type { SerializedError } from '../errors';
+import { defaultConfig } from '../config';
 import type { ChannelProvider } from '../network/channel-provider';
+import type { StateSettings } from '../state/state-backend-factory';
+import { stateSettingsFrom, taskStateSettings } from '../state/state-backend-factory';
 import type { TaskDeploymentDescriptor } from './task-deployment';
 import { taskName } from './task-deployment';
 import type { ExecutionState, TaskControlMessage, TaskMetrics, TaskThreadMessage } from './task-reporter';
@@ -56,6 +60,8 @@ export class TaskExecutor {
       ports?: Map<string, MessagePort>;
       /** The TaskManager running the task, named by connectors in their errors. */
       taskManagerId?: string;
+      /** The TaskManager's state settings; the default config's when not given. */
+      state?: StateSettings;
     } = {},
   ): TaskKey {
     const key: TaskKey = {
@@ -65,11 +71,13 @@ export class TaskExecutor {
       subtaskIndex: tdd.subtaskIndex,
     };
     const ports = options.ports ?? this.channels.portsFor(tdd);
+    const state = taskStateSettings(options.state ?? defaultStateSettings(), key);
     const worker = new Worker(BOOTSTRAP, {
       workerData: {
         tdd,
         ports: Object.fromEntries(ports),
         taskManagerId: options.taskManagerId ?? 'embedded',
+        state,
       },
       transferList: [...ports.values()],
       resourceLimits: options.resourceLimits,
@@ -83,6 +91,7 @@ export class TaskExecutor {
     );
     worker.on('exit', (code) => {
       this.tasks.delete(taskId(key));
+      removeTaskStateDir(state.taskDir);
       if (!TERMINAL_STATES.has(task.state)) {
         this.transition(task, 'FAILED', {
           name: 'Error',
@@ -176,4 +185,18 @@ export class TaskExecutor {
 
 function taskId(key: TaskKey): string {
   return `${key.jobId}/${key.attempt}/${key.vertexId}/${key.subtaskIndex}`;
+}
+
+let defaults: StateSettings | undefined;
+function defaultStateSettings(): StateSettings {
+  return (defaults ??= stateSettingsFrom(defaultConfig()));
+}
+
+/** The task removes its state files itself; this also covers a thread that was terminated. */
+function removeTaskStateDir(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch (err) {
+    process.emitWarning(`could not remove the task state directory ${dir}: ${String(err)}`);
+  }
 }

@@ -20,6 +20,8 @@ import type { RpcConnection } from '../rpc/rpc-connection';
 import type { RuntimeServices } from '../services/runtime-services';
 import { createRuntimeServices } from '../services/runtime-services';
 import { ExchangeTransports } from '../services/exchange-transports';
+import type { StateSettings } from '../state/state-backend-factory';
+import { stateSettingsFrom } from '../state/state-backend-factory';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
 import { sleep } from '../util/wait';
@@ -70,6 +72,7 @@ export class TaskManagerService {
   private artifacts: ArtifactCache;
   /** Task reports to the job manager, in order; job output acknowledged and windowed. */
   private readonly outbox: ReportOutbox;
+  private readonly stateSettings: StateSettings;
   /** Called when the TaskManager gave up and shut itself down (the process should exit). */
   onFatal: ((error: Error) => void) | undefined;
 
@@ -83,6 +86,7 @@ export class TaskManagerService {
     // Per-job TaskManagers carry their job in the id: the job manager gives them to that job only.
     this.id = config['taskmanager.id'] ?? (jobId ? `job-${jobId}-${suffix}` : `tm-${suffix}`);
     this.logger = createLogger('taskmanager', { taskManagerId: this.id });
+    this.stateSettings = stateSettingsFrom(config);
     this.artifacts = new ArtifactCache(services.blobStore, join(tmpdir(), 'sluice-artifacts'));
     this.outbox = new ReportOutbox({ logger: this.logger });
     const outputOf =
@@ -250,6 +254,7 @@ export class TaskManagerService {
     const key = this.executor.deploy(tdd, {
       ports,
       taskManagerId: this.id,
+      state: this.stateSettings,
       ...(request.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: request.heapMb } } : {}),
     });
     for (const id of Object.keys(request.remotePeers)) this.taskOfChannel.set(id, key);

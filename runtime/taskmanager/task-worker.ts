@@ -9,6 +9,7 @@ import { GraphMismatchError, SluiceError, serializeError } from '../errors';
 import { createJobGraph } from '../graph/job-graph';
 import { buildStreamGraph } from '../graph/stream-graph';
 import { jobStackOf } from './job-stack';
+import type { TaskStateSettings } from '../state/state-backend-factory';
 import { StreamTask } from './stream-task';
 import type { TaskDeploymentDescriptor } from './task-deployment';
 import type { TaskControlMessage, TaskReporter, TaskThreadMessage } from './task-reporter';
@@ -18,6 +19,7 @@ export interface TaskWorkerData {
   readonly tdd: TaskDeploymentDescriptor;
   readonly ports: Record<string, MessagePort>;
   readonly taskManagerId: string;
+  readonly state: TaskStateSettings;
 }
 
 const OUTPUT_FLUSH_MS = 50;
@@ -135,6 +137,7 @@ async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {
       vertex,
       new Map(Object.entries(data.ports)),
       reporter,
+      data.state,
       data.taskManagerId,
     );
     metricsTimer = setInterval(

@@ -1,17 +1,20 @@
 import { InvalidJobError } from '../../errors';
+import type { KeyedStateBackend } from '../../state/keyed-state-backend';
+import { ReducingStateDescriptor } from '../../state/state-descriptors';
+import type { ReducingState } from '../../state/state-types';
 import type {
   KeyedProcessFunction,
   KeySelector,
   ProcessContext,
   ReduceFunction,
-  ValueState,
+  RuntimeContext,
 } from '../functions';
-import type { KeyedStateBackendAccess, OperatorContext } from './stream-operator';
+import type { OperatorContext } from './stream-operator';
 import { StreamOperator } from './stream-operator';
 
 /** Base for operators on a keyed input: sets the current key before each record. */
 abstract class KeyedOneInputOperator<OUT> extends StreamOperator<OUT> {
-  protected state!: KeyedStateBackendAccess;
+  protected state!: KeyedStateBackend;
 
   constructor(protected readonly keySelector: KeySelector<unknown, unknown>) {
     super();
@@ -33,7 +36,7 @@ abstract class KeyedOneInputOperator<OUT> extends StreamOperator<OUT> {
 
 /** Rolling reduce per key: emits the new aggregate after every record (Flink's `reduce`). */
 export class ReduceOperator<T> extends KeyedOneInputOperator<T> {
-  private aggregate!: ValueState<T>;
+  private aggregate!: ReducingState<T>;
 
   constructor(
     keySelector: KeySelector<unknown, unknown>,
@@ -44,14 +47,12 @@ export class ReduceOperator<T> extends KeyedOneInputOperator<T> {
 
   override open(context: OperatorContext): void {
     super.open(context);
-    this.aggregate = this.state.getState<T>('reduce');
+    this.aggregate = this.state.getReducingState(new ReducingStateDescriptor('reduce', this.fn));
   }
 
   protected processKeyed(record: unknown): void {
-    const previous = this.aggregate.value();
-    const next = previous === undefined ? (record as T) : this.fn(previous, record as T);
-    this.aggregate.update(next);
-    this.output.collect(next);
+    this.aggregate.add(record as T);
+    this.output.collect(this.aggregate.get()!);
   }
 }
 
@@ -84,18 +85,23 @@ export class KeyedProcessOperator<IN, OUT> extends KeyedOneInputOperator<OUT> {
 /** A `ProcessContext` over an operator's runtime info and keyed state. */
 export function processContext(
   context: OperatorContext,
-  state: KeyedStateBackendAccess | undefined,
+  state: KeyedStateBackend | undefined,
 ): ProcessContext {
   const noState = (): never => {
     throw new InvalidJobError(
       `operator '${context.operatorName}' uses keyed state but its input is not keyed`,
     );
   };
-  return {
+  const runtime: RuntimeContext = {
     subtaskIndex: context.subtaskIndex,
     parallelism: context.parallelism,
     operatorName: context.operatorName,
     getCurrentKey: () => (state ? state.getCurrentKey() : noState()),
-    getState: <T>(name: string) => (state ? state.getState<T>(name) : noState()),
+    getState: (d) => (state ? state.getState(d) : noState()),
+    getListState: (d) => (state ? state.getListState(d) : noState()),
+    getMapState: (d) => (state ? state.getMapState(d) : noState()),
+    getReducingState: (d) => (state ? state.getReducingState(d) : noState()),
+    getAggregatingState: (d) => (state ? state.getAggregatingState(d) : noState()),
   };
+  return { ...runtime, getRuntimeContext: () => runtime };
 }

@@ -1,4 +1,6 @@
-import type { Collector, KeyedStateAccess, RuntimeInfo } from '../functions';
+import type { KeyedStateBackend } from '../../state/keyed-state-backend';
+import type { OperatorStateBackend } from '../../state/operator-state-backend';
+import type { Collector, RuntimeInfo } from '../functions';
 import type { SinkWriterContext } from '../sink';
 
 /**
@@ -8,24 +10,37 @@ import type { SinkWriterContext } from '../sink';
 export interface OperatorContext extends RuntimeInfo {
   readonly operatorId: string;
   readonly taskManagerId: string;
-  readonly keyedState?: KeyedStateBackendAccess;
+  readonly keyedState?: KeyedStateBackend;
   readonly sinkContext: Pick<SinkWriterContext, 'emitOutput' | 'emitResult'>;
 }
 
-/** The slice of the keyed state backend an operator uses. */
-export interface KeyedStateBackendAccess extends KeyedStateAccess {
-  setCurrentKey(key: unknown): void;
+/**
+ * What `initializeState` gets (Flink's StateInitializationContext): the operator's state
+ * backends, already restored when the task starts from a checkpoint.
+ */
+export interface StateInitializationContext {
+  /** Present only for operators whose input is keyed. */
+  readonly keyedStateBackend: KeyedStateBackend | undefined;
+  readonly operatorStateBackend: OperatorStateBackend;
+  /** True when the backends were restored from a snapshot. */
+  readonly isRestored: boolean;
 }
 
 /**
- * A running operator. Calls come from one thread in this order: `open`, then any number of
- * `processElement` (with the input index: 0, or 1 for the second input of a two-input
- * operator), `endInput` once per input when bounded, `finish` after all inputs ended, `close`.
+ * A running operator. Calls come from one thread in this order: `initializeState`, `open`, then
+ * any number of `processElement` (with the input index: 0, or 1 for the second input of a
+ * two-input operator), `endInput` once per input when bounded, `finish` after all inputs
+ * ended, `close`.
  * Records are emitted through `output`, which the task wires to chained operators or the network.
+ * `snapshotState(checkpointId)` runs between records when a checkpoint is taken, before the
+ * task snapshots the operator's state backends: the place to move what the operator holds
+ * outside them (a source's position, a sink's staged files) into operator state.
  */
 export abstract class StreamOperator<OUT = unknown> {
   output!: Collector<OUT>;
 
+  initializeState(_context: StateInitializationContext): void | Promise<void> {}
+  snapshotState(_checkpointId: number): void {}
   open(_context: OperatorContext): void | Promise<void> {}
   abstract processElement(record: unknown, input: number): void;
   endInput(_input: number): void {}

@@ -1,92 +1,198 @@
-import type { ValueState } from '../../api/functions';
-import type { KeyedStateBackendAccess } from '../../api/operators/stream-operator';
-import { InvalidJobError } from '../../errors';
-import { canonicalJson } from '../../graph/graph-hash';
 import type { KeyGroupRange } from '../../graph/key-groups';
-import { keyGroupForKey } from '../../graph/key-groups';
+import { serializeKey } from '../../graph/key-groups';
+import { AbstractKeyedStateBackend } from '../abstract-keyed-state-backend';
+import type { MapTable, StateSnapshot, ValueTable } from '../keyed-state-backend';
+import type { KeyedEntry } from '../snapshot-format';
+import { KeyedSnapshotReader, KeyedSnapshotWriter } from '../snapshot-format';
+import { decodeValue, encodeValue } from '../value-codec';
+import { sortByUserKey } from '../key-bytes';
+import { KeyMap, normalizeKey } from './key-map';
 
-/** Map key for a state key: primitives as they are (a Map tells 1 from '1'), others as canonical JSON. */
-type MapKey = string | number | boolean | bigint;
-
-/** One key's state entries in one key group, as a snapshot sees them. */
-export interface KeyedStateEntry {
+/** One key's value in one state; the original key is kept for snapshots. */
+interface HeapEntry {
   readonly key: unknown;
-  readonly state: string;
-  readonly value: unknown;
+  value: unknown;
 }
 
-/**
- * Keyed state on the heap: one map per state name from key to value. Record processing
- * touches one map lookup per access; the key group of a key — how state is organised in
- * snapshots and redistributed on rescaling — is computed when a snapshot groups the keys,
- * not on every record.
- */
-export class HeapKeyedStateBackend implements KeyedStateBackendAccess {
-  private readonly states = new Map<string, Map<MapKey, unknown>>();
-  /** Original keys of non-primitive keys (the map holds their canonical JSON). */
-  private readonly objectKeys = new Map<string, unknown>();
-  private currentKey: unknown;
-  private currentMapKey: MapKey = '';
+/** Map state's value on the heap: user key -> [user key, value]. */
+type HeapMapValue = KeyMap<[unknown, unknown]>;
 
-  constructor(
-    private readonly maxParallelism: number,
-    readonly keyGroups: KeyGroupRange,
-    private readonly operatorName: string,
-  ) {}
+/** An entry as the synchronous part of a snapshot captured it (the value not yet encoded). */
+interface CapturedEntry {
+  readonly keyGroup: number;
+  readonly stateId: number;
+  readonly key: unknown;
+  readonly value: unknown;
+  readonly userKey: unknown;
+}
+
+/** Per state: one map per key group of the range (index = key group - range start). */
+type StateTable = (KeyMap<HeapEntry> | undefined)[];
+
+/**
+ * Keyed state in hash maps on the task's heap (Flink's HeapKeyedStateBackend), organised by
+ * key group like a snapshot, so snapshots and restores of a key-group range are direct.
+ * Snapshots copy containers synchronously (copy-on-snapshot) and encode asynchronously.
+ */
+export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
+  private readonly tables: StateTable[] = [];
+  private key: unknown;
+  private keyGroup = -1;
+  private norm: unknown;
+  private isObject = false;
+
+  constructor(maxParallelism: number, keyGroupRange: KeyGroupRange, operatorName: string) {
+    super('heap', maxParallelism, keyGroupRange, operatorName);
+  }
 
   setCurrentKey(key: unknown): void {
-    if (typeof key === 'object' || typeof key === 'function' || key === undefined) {
-      if (key === null || key === undefined || typeof key === 'function') {
-        throw new InvalidJobError(
-          `operator '${this.operatorName}': the key selector returned ${String(key)}`,
-        );
-      }
-      const json = canonicalJson(key);
-      if (!this.objectKeys.has(json)) this.objectKeys.set(json, key);
-      this.currentMapKey = json;
-    } else {
-      this.currentMapKey = key as MapKey;
-    }
-    this.currentKey = key;
+    this.checkKey(key);
+    const normalized = normalizeKey(key);
+    const keyGroup = normalized.hash % this.maxParallelism;
+    this.checkKeyGroup(key, keyGroup);
+    this.key = key;
+    this.keyGroup = keyGroup;
+    this.norm = normalized.norm;
+    this.isObject = normalized.isObject;
   }
 
   getCurrentKey(): unknown {
-    return this.currentKey;
+    return this.key;
   }
 
-  getState<T>(name: string): ValueState<T> {
-    let values = this.states.get(name);
-    if (!values) {
-      values = new Map();
-      this.states.set(name, values);
-    }
-    const map = values;
+  getCurrentKeyGroup(): number {
+    return this.keyGroup;
+  }
+
+  /** Number of distinct keys with a value in any state (for metrics and tests). */
+  countKeys(): number {
+    const keys = new Set<string>();
+    for (const table of this.tables)
+      for (const group of table)
+        for (const e of group?.values() ?? []) keys.add(serializeKey(e.key).toString('latin1'));
+    return keys.size;
+  }
+
+  protected valueTable(stateId: number): ValueTable {
+    const table = this.table(stateId);
     return {
-      value: () => map.get(this.currentMapKey) as T | undefined,
-      update: (value: T) => void map.set(this.currentMapKey, value),
-      clear: () => void map.delete(this.currentMapKey),
+      get: () => this.entry(table)?.value,
+      put: (value) => this.put(table, value),
+      remove: () => table[this.keyGroup - this.keyGroupRange.start]?.delete(this.norm, this.isObject),
     };
   }
 
-  /** Every entry grouped by key group, for snapshots. */
-  entriesByKeyGroup(): Map<number, KeyedStateEntry[]> {
-    const groups = new Map<number, KeyedStateEntry[]>();
-    for (const [state, values] of this.states) {
-      for (const [mapKey, value] of values) {
-        const key =
-          typeof mapKey === 'string' && this.objectKeys.has(mapKey) ? this.objectKeys.get(mapKey) : mapKey;
-        const group = keyGroupForKey(key, this.maxParallelism);
-        if (!groups.has(group)) groups.set(group, []);
-        groups.get(group)!.push({ key, state, value });
-      }
-    }
-    return groups;
+  protected mapTable(stateId: number): MapTable {
+    const table = this.table(stateId);
+    const map = (): HeapMapValue | undefined => this.entry(table)?.value as HeapMapValue | undefined;
+    return {
+      get: (userKey) => {
+        const u = normalizeKey(userKey);
+        return map()?.get(u.norm, u.isObject)?.[1];
+      },
+      put: (userKey, value) => {
+        const u = normalizeKey(userKey);
+        let m = map();
+        if (!m) this.put(table, (m = new KeyMap()));
+        m.set(u.norm, u.isObject, [userKey, value]);
+      },
+      remove: (userKey) => {
+        const u = normalizeKey(userKey);
+        const m = map();
+        m?.delete(u.norm, u.isObject);
+        if (m?.size === 0) table[this.keyGroup - this.keyGroupRange.start]!.delete(this.norm, this.isObject);
+      },
+      has: (userKey) => {
+        const u = normalizeKey(userKey);
+        return map()?.get(u.norm, u.isObject) !== undefined;
+      },
+      entries: () => sortByUserKey([...(map()?.values() ?? [])]),
+      isEmpty: () => (map()?.size ?? 0) === 0,
+      clear: () => table[this.keyGroup - this.keyGroupRange.start]?.delete(this.norm, this.isObject),
+    };
   }
 
-  /** Number of keys with a value in any state (for metrics and tests). */
-  countKeys(): number {
-    const keys = new Set<MapKey>();
-    for (const values of this.states.values()) for (const k of values.keys()) keys.add(k);
-    return keys.size;
+  snapshot(checkpointId: number): StateSnapshot {
+    const metas = [...this.metas];
+    // Synchronous part: copy every container, so later updates do not show in the snapshot.
+    const captured: CapturedEntry[] = [];
+    this.tables.forEach((table, stateId) => {
+      table.forEach((group, index) => {
+        const keyGroup = this.keyGroupRange.start + index;
+        for (const { key, value } of group?.values() ?? []) {
+          if (value instanceof KeyMap) {
+            for (const [userKey, v] of (value as HeapMapValue).values())
+              captured.push({ keyGroup, stateId, key, value: v, userKey });
+          } else {
+            const copy = Array.isArray(value) ? value.slice() : value;
+            captured.push({ keyGroup, stateId, key, value: copy, userKey: undefined });
+          }
+        }
+      });
+    });
+    let released = false;
+    return {
+      checkpointId,
+      materialize: () => {
+        if (released) return Promise.reject(new Error(`snapshot ${checkpointId} was released`));
+        const writer = new KeyedSnapshotWriter('heap', this.maxParallelism, this.keyGroupRange, metas);
+        for (const { keyGroup, stateId, key, value, userKey } of captured) {
+          const bytes = encodeValue(value, metas[stateId]!.name);
+          const entry: KeyedEntry =
+            userKey === undefined ? [stateId, key, bytes] : [stateId, key, bytes, userKey];
+          writer.add(keyGroup, entry);
+        }
+        captured.length = 0;
+        return Promise.resolve(writer.encode());
+      },
+      release: () => {
+        released = true;
+        captured.length = 0;
+      },
+    };
+  }
+
+  restore(snapshots: readonly Uint8Array[]): void {
+    for (const bytes of snapshots) {
+      const reader = KeyedSnapshotReader.read(bytes);
+      this.checkMaxParallelism(reader.maxParallelism);
+      const tables = reader.states.map((m) => {
+        const id = this.stateId(m.name, m.kind);
+        return m.kind === 'map' ? this.mapTable(id) : this.valueTable(id);
+      });
+      for (const [, [state, key, value, userKey]] of reader.entries(this.keyGroupRange)) {
+        this.setCurrentKey(key);
+        const table = tables[state]!;
+        if ('has' in table) table.put(userKey, decodeValue(value));
+        else table.put(decodeValue(value));
+      }
+    }
+    this.key = undefined;
+  }
+
+  dispose(): Promise<void> {
+    this.tables.length = 0;
+    return Promise.resolve();
+  }
+
+  private table(stateId: number): StateTable {
+    let table = this.tables[stateId];
+    if (!table) {
+      const size = this.keyGroupRange.end - this.keyGroupRange.start + 1;
+      this.tables[stateId] = table = new Array<KeyMap<HeapEntry> | undefined>(size).fill(undefined);
+    }
+    return table;
+  }
+
+  private entry(table: StateTable): HeapEntry | undefined {
+    return table[this.keyGroup - this.keyGroupRange.start]?.get(this.norm, this.isObject);
+  }
+
+  private put(table: StateTable, value: unknown): void {
+    const index = this.keyGroup - this.keyGroupRange.start;
+    const group = (table[index] ??= new KeyMap());
+    const entry = group.get(this.norm, this.isObject);
+    if (entry) entry.value = value;
+    else group.set(this.norm, this.isObject, { key: this.key, value });
   }
 }

@@ -1,6 +1,7 @@
-import { keyGroupForKey, keyGroupRangeForSubtask } from '../../../runtime/graph/key-groups';
+import { keyGroupRangeForSubtask } from '../../../runtime/graph/key-groups';
 import { HeapKeyedStateBackend } from '../../../runtime/state/heap/heap-keyed-state-backend';
 
+/** Heap specifics; the behaviour every backend shares is test/contract/keyed-state-backend.contract.ts. */
 describe('heap keyed state backend', () => {
   const backend = (): HeapKeyedStateBackend =>
     new HeapKeyedStateBackend(128, keyGroupRangeForSubtask(128, 1, 0), 'op');
@@ -22,22 +23,6 @@ describe('heap keyed state backend', () => {
     b.setCurrentKey('x');
     count.clear();
     expect(count.value()).toBeUndefined();
-  });
-
-  it('keeps states apart and groups entries by the key group of their original key', () => {
-    const b = backend();
-    const s1 = b.getState<string>('s1');
-    const s2 = b.getState<string>('s2');
-    for (const key of ['alpha', 'beta', ['tuple', 1]]) {
-      b.setCurrentKey(key);
-      s1.update(`one-${JSON.stringify(key)}`);
-      s2.update(`two-${JSON.stringify(key)}`);
-    }
-    const groups = b.entriesByKeyGroup();
-    const entries = [...groups.values()].flat();
-    expect(entries).toHaveLength(6);
-    for (const [group, list] of groups) for (const e of list) expect(keyGroupForKey(e.key, 128)).toBe(group);
-    expect(entries.find((e) => Array.isArray(e.key) && e.state === 's2')!.value).toBe('two-["tuple",1]');
   });
 
   it('names the operator when a key selector returns nothing', () => {

@@ -1,0 +1,128 @@
+import { InvalidJobError, StateError } from '../errors';
+import type { KeyGroupRange } from '../graph/key-groups';
+import type {
+  KeyedStateBackend,
+  MapTable,
+  StateBackendKind,
+  StateSnapshot,
+  ValueTable,
+} from './keyed-state-backend';
+import { aggregatingState, listState, mapState, reducingState, valueState } from './keyed-state-kinds';
+import type { StateMeta } from './snapshot-format';
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  StateKind,
+} from './state-descriptors';
+import { ValueStateDescriptor } from './state-descriptors';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state-types';
+
+/**
+ * What every keyed backend shares: the registry of states by name (a state id per name, the
+ * same kind every time), the typed getters, and key checks. Backends supply the tables.
+ */
+export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
+  /** Registered states; the index is the state id. */
+  protected readonly metas: StateMeta[] = [];
+  private readonly states = new Map<string, unknown>();
+
+  constructor(
+    readonly kind: StateBackendKind,
+    readonly maxParallelism: number,
+    readonly keyGroupRange: KeyGroupRange,
+    protected readonly operatorName: string,
+  ) {}
+
+  abstract setCurrentKey(key: unknown): void;
+  abstract getCurrentKey(): unknown;
+  abstract getCurrentKeyGroup(): number;
+  abstract snapshot(checkpointId: number): StateSnapshot;
+  abstract restore(snapshots: readonly Uint8Array[]): void;
+  abstract dispose(): Promise<void>;
+  protected abstract valueTable(stateId: number): ValueTable;
+  protected abstract mapTable(stateId: number): MapTable;
+
+  getState<T>(descriptor: ValueStateDescriptor<T> | string): ValueState<T> {
+    const d = typeof descriptor === 'string' ? new ValueStateDescriptor<T>(descriptor) : descriptor;
+    return this.register(d, (id) => valueState(this.valueTable(id), d));
+  }
+
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
+    return this.register(descriptor, (id) => listState<T>(this.valueTable(id)));
+  }
+
+  getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV> {
+    return this.register(descriptor, (id) => mapState<UK, UV>(this.mapTable(id), descriptor.name));
+  }
+
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T> {
+    return this.register(descriptor, (id) => reducingState(this.valueTable(id), descriptor));
+  }
+
+  getAggregatingState<IN, ACC, OUT>(
+    descriptor: AggregatingStateDescriptor<IN, ACC, OUT>,
+  ): AggregatingState<IN, OUT> {
+    return this.register(descriptor, (id) => aggregatingState(this.valueTable(id), descriptor));
+  }
+
+  /** The id of a state, registering it (from a descriptor or a restored snapshot) when new. */
+  protected stateId(name: string, kind: StateKind): number {
+    const id = this.metas.findIndex((m) => m.name === name);
+    if (id < 0) return this.metas.push({ name, kind }) - 1;
+    if (this.metas[id]!.kind !== kind)
+      throw new StateError(
+        `operator '${this.operatorName}': state '${name}' is ${this.metas[id]!.kind} state, not ${kind} state`,
+      );
+    return id;
+  }
+
+  /** Throws the error a bad key deserves: nothing to key by, or a key this subtask does not own. */
+  protected checkKey(key: unknown): void {
+    if (key === null || key === undefined || typeof key === 'function' || typeof key === 'symbol')
+      throw new InvalidJobError(`operator '${this.operatorName}': the key selector returned ${String(key)}`);
+  }
+
+  protected checkKeyGroup(key: unknown, keyGroup: number): void {
+    const { start, end } = this.keyGroupRange;
+    if (keyGroup < start || keyGroup > end)
+      throw new StateError(
+        `operator '${this.operatorName}': key ${describeKey(key)} is in key group ${keyGroup}, ` +
+          `outside this subtask's key groups ${start}-${end} (was the stream keyed by another key?)`,
+      );
+  }
+
+  protected checkMaxParallelism(snapshotMaxParallelism: number): void {
+    if (snapshotMaxParallelism !== this.maxParallelism)
+      throw new StateError(
+        `operator '${this.operatorName}': the snapshot has ${snapshotMaxParallelism} key groups and ` +
+          `the operator ${this.maxParallelism}; the max parallelism cannot change on restore`,
+      );
+  }
+
+  private register<S>(descriptor: StateDescriptor, create: (id: number) => S): S {
+    if (!descriptor || typeof descriptor.name !== 'string')
+      throw new InvalidJobError(`operator '${this.operatorName}': a state needs a descriptor with a name`);
+    const existing = this.states.get(descriptor.name);
+    const id = this.stateId(descriptor.name, descriptor.kind);
+    if (existing) return existing as S;
+    const state = create(id);
+    this.states.set(descriptor.name, state);
+    return state;
+  }
+}
+
+export function describeKey(key: unknown): string {
+  const text = typeof key === 'string' ? JSON.stringify(key) : safeJson(key);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

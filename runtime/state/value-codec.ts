@@ -1,0 +1,20 @@
+import { Packr } from 'msgpackr';
+import { StateError } from '../errors';
+
+/**
+ * State values as bytes: msgpack without shared record structures, so every encoded value
+ * stands alone (in a kv store entry or a snapshot) and decodes in any process.
+ */
+const packr = new Packr({ useRecords: false });
+
+export function encodeValue(value: unknown, stateName: string): Buffer {
+  try {
+    return packr.pack(value);
+  } catch (err) {
+    throw new StateError(`state '${stateName}': the value cannot be encoded as msgpack`, { cause: err });
+  }
+}
+
+export function decodeValue(bytes: Uint8Array): unknown {
+  return packr.unpack(bytes);
+}
