@@ -5,6 +5,7 @@ import type { JobSettings } from '../api/job-settings';
 import type { TargetKind } from '../client/cluster-target';
 import { resolveClusterTarget } from '../client/cluster-target';
 import { prepareJob } from '../client/prepare-job';
+import { loadConfig } from '../config';
 import { ConfigError } from '../errors';
 import { runJobEmbedded } from '../minicluster/mini-cluster';
 import type { ClusterFlags } from './options';
@@ -72,6 +73,8 @@ function buildSettings(options: RunOptions): Partial<JobSettings> {
 }
 
 async function runEmbedded(jobPath: string, options: RunOptions): Promise<void> {
+  // The restart strategy and the other job manager settings, from SLUICE_CONFIG and SLUICE_* variables.
+  const config = loadConfig();
   const { jobGraph, code } = prepareJob(jobPath, options.arg ?? {}, buildSettings(options));
   // Ctrl-C cancels the job: every task thread is stopped before the command exits.
   const controller = new AbortController();
@@ -81,8 +84,11 @@ async function runEmbedded(jobPath: string, options: RunOptions): Promise<void> 
   };
   process.once('SIGINT', onSigint);
   const result = await runJobEmbedded(jobGraph, code, {
+    config,
     signal: controller.signal,
     onOutput: (lines) => process.stdout.write(lines.join('\n') + '\n'),
+    onOutputRestart: (attempt) =>
+      console.error(`(job restarted from the beginning as attempt ${attempt}: its output starts over)`),
   }).finally(() => process.off('SIGINT', onSigint));
   for (const value of result.results) process.stdout.write(formatRecord(value) + '\n');
   console.error(`job '${result.jobName}' (${result.jobId}) finished in ${result.durationMs} ms`);

@@ -73,6 +73,7 @@ export class Dispatcher implements JobManagerGateway {
       restartStrategy: createRestartStrategy(this.config),
     });
     this.jobs.set(jobId, job);
+    job.start();
     this.logger.info({ jobId, name: job.name, tasks: submission.jobGraph.vertices.length }, 'job submitted');
     return { jobId };
   }

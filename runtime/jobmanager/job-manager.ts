@@ -68,7 +68,6 @@ export class JobManagerService {
         network: networkSettingsFrom(config),
         slotRequestTimeoutMs: config['slot.request.timeout'],
         exchange: config['execution.exchange'],
-        fencingToken: () => SINGLE_LEADER_TOKEN,
         onJobEnded: (jobId, exchange) => cleanup.jobEnded(jobId, exchange),
         ...(pool ? { pool } : {}),
         logger,
