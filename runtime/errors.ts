@@ -85,6 +85,20 @@ export class JobCanceledError extends SluiceError {
   }
 }
 
+/**
+ * A lifecycle was asked for a transition its table does not allow (a job going from FINISHED
+ * to RUNNING…): a bug in Sluice, not in the job, so it is not retryable.
+ */
+export class IllegalStateTransitionError extends SluiceError {
+  constructor(
+    readonly from: string,
+    readonly to: string,
+    what: string,
+  ) {
+    super('SLUICE_INTERNAL', `${what}: illegal transition from ${from} to ${to}`);
+  }
+}
+
 /** One configuration problem: the key (or variable), where its value came from, what is wrong. */
 export interface ConfigProblem {
   key: string;

@@ -9,6 +9,7 @@ import { jobSettingsFromConfig } from '../client/job-config';
 import { prepareJob } from '../client/prepare-job';
 import { resolveJobArgs } from '../client/resolve-job-args';
 import { typeCheckJob } from '../client/type-check-job';
+import { loadConfig } from '../config';
 import { ConfigError } from '../errors';
 import { runJobEmbedded } from '../minicluster/mini-cluster';
 import type { ClusterFlags } from './options';
@@ -106,6 +107,8 @@ function buildSettings(options: RunOptions): Partial<JobSettings> {
 }
 
 async function runEmbedded(jobPath: string, args: JobArgs, settings: Partial<JobSettings>): Promise<void> {
+  // The restart strategy and the other job manager settings, from SLUICE_CONFIG and SLUICE_* variables.
+  const config = loadConfig();
   const { jobGraph, code } = prepareJob(jobPath, args, settings);
   // Ctrl-C cancels the job: every task thread is stopped before the command exits.
   const controller = new AbortController();
@@ -115,8 +118,11 @@ async function runEmbedded(jobPath: string, args: JobArgs, settings: Partial<Job
   };
   process.once('SIGINT', onSigint);
   const result = await runJobEmbedded(jobGraph, code, {
+    config,
     signal: controller.signal,
     onOutput: (lines) => process.stdout.write(lines.join('\n') + '\n'),
+    onOutputRestart: (attempt) =>
+      console.error(`(job restarted from the beginning as attempt ${attempt}: its output starts over)`),
   }).finally(() => process.off('SIGINT', onSigint));
   for (const value of result.results) process.stdout.write(formatRecord(value) + '\n');
   console.error(`job '${result.jobName}' (${result.jobId}) finished in ${result.durationMs} ms`);

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { BadRequestError, ConfigError, ConflictError, NotFoundError } from '../errors';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import type { RpcConnection } from '../rpc/rpc-connection';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
@@ -18,9 +18,8 @@ import { TERMINAL_JOB_STATUSES } from './gateway';
 import type { JobMasterContext } from './job-master';
 import { JobMaster } from './job-master';
 import type { ResourceManager } from './resource-manager';
-import { createRestartStrategy } from './restart-strategy';
+import { createRestartStrategy, withJobRestartStrategy } from './restart-strategy';
 import type { ResolvedConfig } from '../config';
-import { withOverrides } from '../config';
 
 export const SLUICE_VERSION = '0.1.0';
 
@@ -75,6 +74,7 @@ export class Dispatcher implements JobManagerGateway {
       restartStrategy: createRestartStrategy(withJobRestartStrategy(this.config, submission.buildSettings)),
     });
     this.jobs.set(jobId, job);
+    job.start();
     this.logger.info({ jobId, name: job.name, tasks: submission.jobGraph.vertices.length }, 'job submitted');
     return { jobId };
   }
@@ -149,19 +149,5 @@ export class Dispatcher implements JobManagerGateway {
     const job = this.jobs.get(jobId);
     if (!job) throw new NotFoundError(`no job with id ${jobId}`);
     return job;
-  }
-}
-
-/** The cluster's config with the job's own `restart-strategy.*` keys (from `sluice run -D`) on top. */
-function withJobRestartStrategy(
-  config: ResolvedConfig,
-  settings: JobSubmission['buildSettings'],
-): ResolvedConfig {
-  if (!settings.restartStrategy) return config;
-  try {
-    return withOverrides(config, settings.restartStrategy);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new BadRequestError(`the job's restart strategy: ${err.message}`);
-    throw err;
   }
 }

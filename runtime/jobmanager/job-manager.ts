@@ -5,8 +5,8 @@ import { startRpcServer } from '../rpc/rpc-auth';
 import type { RuntimeServices } from '../services/runtime-services';
 import { createRuntimeServices } from '../services/runtime-services';
 import { ExchangeCleanup } from '../services/exchange-transports';
+import { taskManagerResources } from '../taskmanager/resource-profile';
 import { networkSettingsFrom } from '../taskmanager/task-deployment';
-import { taskManagerResources } from '../taskmanager/task-manager';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
 import { Dispatcher } from './dispatcher';
@@ -68,7 +68,6 @@ export class JobManagerService {
         network: networkSettingsFrom(config),
         slotRequestTimeoutMs: config['slot.request.timeout'],
         exchange: config['execution.exchange'],
-        fencingToken: () => SINGLE_LEADER_TOKEN,
         onJobEnded: (jobId, exchange) => cleanup.jobEnded(jobId, exchange),
         ...(pool ? { pool } : {}),
         logger,

@@ -1,6 +1,8 @@
-import type { SlotRegistry } from '../coordination/slot-registry';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RestorePoint } from '../checkpoint/restore-point';
+import type { SlotRegistry, TaskManagerView } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
-import { JobFailedError, serializeError, withoutServerStacks } from '../errors';
+import { IllegalStateTransitionError, JobFailedError, serializeError, withoutServerStacks } from '../errors';
 import type { ExecutionVertex } from '../graph/execution-graph';
 import { buildExecutionGraph } from '../graph/execution-graph';
 import type { PeerAddress } from '../network/exchange-transport';
@@ -8,33 +10,26 @@ import type { NetworkSettings } from '../taskmanager/task-deployment';
 import { createDeploymentDescriptor } from '../taskmanager/task-deployment';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
-import { sleep } from '../util/wait';
-import { CONTROL } from './control-messages';
-import type {
-  CancelJobRequest,
-  DeployTaskRequest,
-  TaskMetricsMessage,
-  TaskOutputMessage,
-  TaskStateMessage,
-} from './control-messages';
+import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from './control-messages';
 import { ExecutionTracker } from './execution-tracker';
 import type { JobDetails, JobOutputPage, JobStatus, JobSubmission, JobSummary } from './gateway';
 import { TERMINAL_JOB_STATUSES } from './gateway';
 import { JobOutput } from './job-output';
-import type { ResourceManager } from './resource-manager';
+import { JobStatusMachine } from './job-status-machine';
 import type { RestartStrategy } from './restart-strategy';
 import type { SlotAssignment, SlotWait } from './slot-scheduler';
 import { allocateSlots, describeSlotWait, slotRequests } from './slot-scheduler';
+import type { ResourceManagerGateway } from './task-executor-gateway';
 import type { TaskManagerPool } from './task-manager-pool';
 
 export interface JobMasterContext {
   readonly registry: SlotRegistry;
-  readonly resourceManager: ResourceManager;
+  /** The cluster's resource manager, or the MiniCluster's in-process TaskManagers (embedded). */
+  readonly resourceManager: ResourceManagerGateway;
   readonly network: Omit<NetworkSettings, 'bufferTimeoutMs'>;
   readonly slotRequestTimeoutMs: number;
   readonly restartStrategy: RestartStrategy;
   readonly exchange: 'tcp' | 'sqs';
-  readonly fencingToken: () => number;
   /** Cleans up after a job's exchange (SQS queues) once the job ended. */
   readonly onJobEnded?: (jobId: string, exchange: 'tcp' | 'sqs') => Promise<void>;
   /** Per-job mode: TaskManagers started for this job and stopped after it. */
@@ -44,6 +39,17 @@ export interface JobMasterContext {
   readonly logger: Logger;
 }
 
+/**
+ * Failures no restart can help (Flink's non-recoverable errors): a task that rebuilds another
+ * graph or an invalid job fails the same way every time, and missing slots were already
+ * waited for during slot.request.timeout.
+ */
+const NO_RESTART_CODES: ReadonlySet<string> = new Set([
+  'SLUICE_NO_RESOURCES',
+  'SLUICE_GRAPH_MISMATCH',
+  'SLUICE_INVALID_JOB',
+]);
+
 /** Why the running attempt ended, if not by finishing. */
 class AttemptFailure extends Error {
   constructor(readonly serialized: SerializedError) {
@@ -52,12 +58,12 @@ class AttemptFailure extends Error {
 }
 
 /**
- * Runs one job (Flink's JobMaster): allocates slots, deploys every subtask to its
- * TaskManager, follows their states, and on a failure tears the attempt down and restarts it
- * by the restart strategy (from scratch until checkpoints exist), or fails the job.
+ * Runs one job (Flink's JobMaster), in a cluster and embedded alike: once started, allocates
+ * slots, deploys every subtask to its TaskManager, follows their states, and on a failure
+ * tears the attempt down and restarts it by the restart strategy (from scratch until
+ * checkpoints exist), or fails the job. Its status moves only along `JOB_STATUS_TRANSITIONS`.
  */
 export class JobMaster {
-  status: JobStatus = 'CREATED';
   attempt = -1;
   restarts = 0;
   readonly startTime = Date.now();
@@ -69,7 +75,13 @@ export class JobMaster {
   private slotWait: SlotWait | undefined;
   private settleAttempt: ((failure?: AttemptFailure) => void) | undefined;
   private canceled = false;
+  /** Aborted by `cancel()`: wakes a restart delay early. */
+  private readonly canceling = new AbortController();
+  private readonly lifecycle: JobStatusMachine;
+  private started = false;
+  private restorePoint: RestorePoint | undefined;
   private readonly done: Promise<void>;
+  private settleDone!: { resolve: () => void; reject: (err: unknown) => void };
 
   constructor(
     readonly jobId: string,
@@ -81,7 +93,30 @@ export class JobMaster {
       ...(ctx.blobStore ? { store: ctx.blobStore } : {}),
       logger: ctx.logger,
     });
-    this.done = this.run();
+    this.lifecycle = new JobStatusMachine(jobId);
+    this.done = new Promise((resolve, reject) => (this.settleDone = { resolve, reject }));
+  }
+
+  get status(): JobStatus {
+    return this.lifecycle.status;
+  }
+
+  /** The checkpoint the job started from, when it was given one. */
+  get restoredFrom(): RestorePoint | undefined {
+    return this.restorePoint;
+  }
+
+  /**
+   * Starts running the job; returns at once, `whenTerminal()` tells when it ended. `restore`
+   * is the checkpoint to start from (carried only, until checkpoints exist).
+   * @throws IllegalStateTransitionError when the job was started or canceled before.
+   */
+  start(restore?: RestorePoint): void {
+    if (this.started || this.status !== 'CREATED')
+      throw new IllegalStateTransitionError(this.status, 'RUNNING', `job ${this.jobId} was started before`);
+    this.started = true;
+    this.restorePoint = restore;
+    this.run().then(this.settleDone.resolve, this.settleDone.reject);
   }
 
   get exchange(): 'tcp' | 'sqs' {
@@ -100,8 +135,10 @@ export class JobMaster {
   cancel(): void {
     if (TERMINAL_JOB_STATUSES.has(this.status) || this.canceled) return;
     this.canceled = true;
-    this.status = 'CANCELLING';
+    this.lifecycle.transitionTo('CANCELLING');
+    this.canceling.abort();
     this.settleAttempt?.(new AttemptFailure({ name: 'JobCanceledError', message: 'canceled by the user' }));
+    if (!this.started) this.end('CANCELED').then(this.settleDone.resolve, this.settleDone.reject);
   }
 
   onTaskState(m: TaskStateMessage): void {
@@ -176,26 +213,32 @@ export class JobMaster {
       const failure = await this.runAttempt().catch(
         (err: unknown) => new AttemptFailure(serializeError(err)),
       );
+      const delay = failure && !this.canceled ? this.onAttemptFailed(failure) : undefined;
       await this.teardownAttempt(failure ? 'CANCELED' : 'FINISHED');
-      if (!failure) return this.end('FINISHED');
       if (this.canceled) return this.end('CANCELED');
-      // Clients see messages and the job's own frames; server stacks stay in the log below.
-      this.failure = { ...withoutServerStacks(failure.serialized), timestamp: Date.now() };
-      // Missing slots already waited for slot.request.timeout: restarting would only wait again.
-      const delay =
-        failure.serialized.code === 'SLUICE_NO_RESOURCES'
-          ? undefined
-          : this.ctx.restartStrategy.onFailure(Date.now());
-      this.ctx.logger.warn(
-        { jobId: this.jobId, attempt: this.attempt, cause: failure.message, err: failure.serialized, delay },
-        'job attempt failed',
-      );
+      if (!failure) return this.end('FINISHED');
       if (delay === undefined) return this.end('FAILED');
-      this.status = 'RESTARTING';
       this.restarts++;
-      await sleep(delay);
+      await sleep(delay, undefined, { signal: this.canceling.signal }).catch(() => undefined);
       if (this.canceled) return this.end('CANCELED');
     }
+  }
+
+  /** Records the failure and moves to RESTARTING or FAILING; returns the restart delay, if any. */
+  private onAttemptFailed(failure: AttemptFailure): number | undefined {
+    // Clients see messages and the job's own frames; server stacks stay in the log below.
+    this.failure = { ...withoutServerStacks(failure.serialized), timestamp: Date.now() };
+    const code = failure.serialized.code;
+    const delay =
+      code !== undefined && NO_RESTART_CODES.has(code)
+        ? undefined
+        : this.ctx.restartStrategy.onFailure(Date.now());
+    this.ctx.logger.warn(
+      { jobId: this.jobId, attempt: this.attempt, cause: failure.message, err: failure.serialized, delay },
+      'job attempt failed',
+    );
+    this.lifecycle.transitionTo(delay === undefined ? 'FAILING' : 'RESTARTING');
+    return delay;
   }
 
   /** Resolves undefined when every task finished, or an `AttemptFailure`. */
@@ -221,7 +264,7 @@ export class JobMaster {
     ).finally(() => (this.slotWait = undefined));
     if (this.canceled)
       return new AttemptFailure({ name: 'JobCanceledError', message: 'canceled by the user' });
-    this.status = 'RUNNING';
+    this.lifecycle.transitionTo('RUNNING');
     const deployment = this.deployAll().catch((err: unknown) =>
       this.settleAttempt?.(new AttemptFailure(serializeError(err))),
     );
@@ -236,7 +279,7 @@ export class JobMaster {
     this.slotWait = wait;
   }
 
-  private async usableTaskManagers(): Promise<Awaited<ReturnType<ResourceManager['usableTaskManagers']>>> {
+  private async usableTaskManagers(): Promise<TaskManagerView[]> {
     const all = await this.ctx.resourceManager.usableTaskManagers();
     return this.ctx.pool ? all.filter((tm) => this.ctx.pool!.owns(this.jobId, tm.id)) : all;
   }
@@ -288,31 +331,24 @@ export class JobMaster {
       }
     }
     this.tracker.place(vertex.vertexId, vertex.subtaskIndex, slot.taskManagerId, slot.dataHost);
-    const connection = this.ctx.resourceManager.connection(slot.taskManagerId);
-    if (!connection) throw new JobFailedError(`TaskManager ${slot.taskManagerId} is not connected`);
+    const taskExecutor = this.ctx.resourceManager.taskExecutor(slot.taskManagerId);
+    if (!taskExecutor) throw new JobFailedError(`TaskManager ${slot.taskManagerId} is not connected`);
     this.tracker.transition(vertex.vertexId, vertex.subtaskIndex, 'DEPLOYING');
-    const request: DeployTaskRequest = {
-      fencingToken: this.ctx.fencingToken(),
+    await taskExecutor.deployTask({
       tdd,
       artifact: this.submission.artifact,
       remotePeers,
       heapMb: slot.heapMb,
       exchange: this.exchange,
-    };
-    await connection.call(CONTROL.deployTask, request);
+    });
   }
 
   private async teardownAttempt(finalTaskState: 'CANCELED' | 'FINISHED'): Promise<void> {
     this.settleAttempt = undefined;
     const taskManagers = new Set(this.slots.map((s) => s.taskManagerId));
-    const request: CancelJobRequest = {
-      fencingToken: this.ctx.fencingToken(),
-      jobId: this.jobId,
-      attempt: this.attempt,
-    };
     await Promise.allSettled(
       [...taskManagers].map((id) =>
-        this.ctx.resourceManager.connection(id)?.call(CONTROL.cancelJob, request, 10_000),
+        this.ctx.resourceManager.taskExecutor(id)?.cancelJob(this.jobId, this.attempt),
       ),
     );
     this.tracker.finishAll(finalTaskState);
@@ -321,7 +357,7 @@ export class JobMaster {
   }
 
   private async end(status: 'FINISHED' | 'FAILED' | 'CANCELED'): Promise<void> {
-    this.status = status;
+    this.lifecycle.transitionTo(status);
     this.endTime = Date.now();
     this.output.seal();
     await this.ctx.pool?.release(this.jobId);

@@ -7,6 +7,8 @@ import type { Logger } from '../util/logger';
 import type { TaskManagerInfo } from './gateway';
 import { CONTROL } from './control-messages';
 import type { RegisterRequest, RegisterReply } from './control-messages';
+import { RpcTaskExecutorGateway } from './rpc-task-executor-gateway';
+import type { ResourceManagerGateway, TaskExecutorGateway } from './task-executor-gateway';
 
 interface Connected {
   readonly connection: RpcConnection;
@@ -22,7 +24,7 @@ export type TaskManagerLostListener = (taskManagerId: string, reason: string) =>
  * lost when its control connection drops or it misses heartbeats for `heartbeatTimeoutMs`;
  * listeners (job masters) then fail the tasks it ran.
  */
-export class ResourceManager {
+export class ResourceManager implements ResourceManagerGateway {
   private readonly connected = new Map<string, Connected>();
   private readonly lostListeners = new Set<TaskManagerLostListener>();
   private readonly timer: NodeJS.Timeout;
@@ -66,6 +68,11 @@ export class ResourceManager {
 
   connection(taskManagerId: string): RpcConnection | undefined {
     return this.connected.get(taskManagerId)?.connection;
+  }
+
+  taskExecutor(taskManagerId: string): TaskExecutorGateway | undefined {
+    const connection = this.connection(taskManagerId);
+    return connection && new RpcTaskExecutorGateway(connection, this.fencingToken);
   }
 
   /** Live TaskManagers that are both registered and connected, with their allocations. */

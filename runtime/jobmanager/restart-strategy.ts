@@ -1,4 +1,7 @@
+import type { JobSettings } from '../api/job-settings';
 import type { ResolvedConfig } from '../config';
+import { withOverrides } from '../config';
+import { BadRequestError, ConfigError } from '../errors';
 
 /**
  * Decides whether and when a failed job restarts (Flink's restart strategies). One instance
@@ -72,4 +75,18 @@ export function failureRate(maxFailures: number, intervalMs: number, delayMs: nu
       return failures.length > maxFailures ? undefined : delayMs;
     },
   };
+}
+
+/** The cluster's config with the job's own `restart-strategy.*` keys (from `sluice run -D`) on top. */
+export function withJobRestartStrategy(
+  config: ResolvedConfig,
+  settings: Pick<Partial<JobSettings>, 'restartStrategy'>,
+): ResolvedConfig {
+  if (!settings.restartStrategy) return config;
+  try {
+    return withOverrides(config, settings.restartStrategy);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new BadRequestError(`the job's restart strategy: ${err.message}`);
+    throw err;
+  }
 }

@@ -1,22 +1,42 @@
+import { createHash, randomUUID } from 'node:crypto';
 import type { StateSettings } from '../state/state-backend-factory';
-import { randomUUID } from 'node:crypto';
+import { stateSettingsFrom } from '../state/state-backend-factory';
 import type { ResourceLimits } from 'node:worker_threads';
+import type { RestorePoint } from '../checkpoint/restore-point';
+import type { ResolvedConfig } from '../config';
+import { defaultConfig } from '../config';
+import type { TaskManagerView } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
 import { JobCanceledError, JobFailedError, deserializeError } from '../errors';
-import { buildExecutionGraph } from '../graph/execution-graph';
+import { InMemorySlotRegistry } from '../coordination/embedded/in-memory-slot-registry';
 import type { JobGraph } from '../graph/job-graph';
+import { JobMaster } from '../jobmanager/job-master';
+import { createRestartStrategy, withJobRestartStrategy } from '../jobmanager/restart-strategy';
+import { slotRequests } from '../jobmanager/slot-scheduler';
+import type { ResourceManagerGateway } from '../jobmanager/task-executor-gateway';
 import { LocalChannelProvider } from '../network/channel-provider';
+import type { ResourceProfile } from '../taskmanager/resource-profile';
+import { addProfiles, taskManagerResources } from '../taskmanager/resource-profile';
 import type { JobCode, NetworkSettings } from '../taskmanager/task-deployment';
-import { createDeploymentDescriptor, networkSettingsFrom, taskName } from '../taskmanager/task-deployment';
-import { defaultConfig } from '../config';
-import type { TaskKey } from '../taskmanager/task-executor';
-import { TaskExecutor } from '../taskmanager/task-executor';
-import type { ExecutionState, TaskMetrics } from '../taskmanager/task-reporter';
+import { networkSettingsFrom, taskName } from '../taskmanager/task-deployment';
+import type { TaskEvents, TaskKey } from '../taskmanager/task-executor';
+import type { TaskMetrics } from '../taskmanager/task-reporter';
+import type { Logger } from '../util/logger';
+import { createLogger } from '../util/logger';
+import { InProcessTaskManager } from './in-process-task-manager';
 
 export interface EmbeddedRunOptions {
-  /** Lines from print sinks, as they arrive. */
-  readonly onOutput?: (lines: string[]) => void;
-  readonly network?: Partial<NetworkSettings>;
+  /** Lines from print sinks, as they arrive, with the attempt that printed them. */
+  readonly onOutput?: (lines: string[], attempt: number) => void;
+  /**
+   * The job restarted from scratch as `attempt` (restart strategy): the lines printed so far
+   * belong to a failed attempt and its results are dropped.
+   */
+  readonly onOutputRestart?: (attempt: number) => void;
+  /** Restart strategy, slot request timeout, network defaults. Default: the config's defaults. */
+  readonly config?: ResolvedConfig;
+  /** Exchange settings; the buffer timeout is the job's (`execution.buffer-timeout`). */
+  readonly network?: Partial<Omit<NetworkSettings, 'bufferTimeoutMs'>>;
   readonly resourceLimits?: ResourceLimits;
   /** Where tasks keep state (the default config's settings when not given). */
   readonly state?: StateSettings;
@@ -28,11 +48,13 @@ export interface JobResult {
   readonly jobId: string;
   readonly jobName: string;
   readonly durationMs: number;
-  /** Everything collect sinks sent, in arrival order. */
+  /** Everything collect sinks of the finishing attempt sent, in arrival order. */
   readonly results: unknown[];
   readonly recordsIn: number;
-  /** Final counters of every task, by task name. */
+  /** Final counters of every task of the finishing attempt, by task name. */
   readonly tasks: Record<string, TaskMetrics>;
+  /** How often the job restarted by its restart strategy before it finished. */
+  readonly restarts: number;
 }
 
 /** The config's defaults of `taskmanager.network.*`. */
@@ -40,88 +62,250 @@ export const DEFAULT_NETWORK_SETTINGS: Readonly<Omit<NetworkSettings, 'bufferTim
   networkSettingsFrom(defaultConfig()),
 );
 
+export interface MiniClusterOptions {
+  /** Restart strategy, slot request timeout and network defaults. Default: the config's defaults. */
+  readonly config?: ResolvedConfig;
+  /** In-process TaskManagers to start (default 1). */
+  readonly taskManagers?: number;
+  readonly slotsPerTaskManager: number;
+  /** Resources each TaskManager offers for slot profiles. Default: its `taskmanager.*` config. */
+  readonly resources?: ResourceProfile;
+  readonly network?: Partial<Omit<NetworkSettings, 'bufferTimeoutMs'>>;
+  /** Limits of every task thread (default none). */
+  readonly resourceLimits?: ResourceLimits;
+  /** Told of every task report, besides the job master. */
+  readonly listener?: Partial<TaskEvents>;
+  /** Where tasks keep state. Default: the config's `state.*` settings. */
+  readonly state?: StateSettings;
+  readonly logger?: Logger;
+}
+
 /**
- * Runs a job in this process, every subtask in its own thread (Flink's MiniCluster). The
- * embedded target of `sluice run`, and the reference the cluster's results are checked against.
- * A failing task fails the job at once: the other tasks are stopped and the promise rejects
- * with the task and operator named.
+ * A whole cluster in one process (Flink's MiniCluster): the real job master (slot allocation,
+ * restart strategy, from now on checkpoints) over the embedded slot registry and in-process
+ * TaskManagers that run the real task executor, one thread per subtask. No sockets: the
+ * job master reaches TaskManagers through their `TaskExecutorGateway` directly, and every
+ * channel is a local MessageChannel.
+ */
+export class MiniCluster implements ResourceManagerGateway {
+  private readonly config: ResolvedConfig;
+  private readonly logger: Logger;
+  private readonly registry = new InMemorySlotRegistry();
+  private readonly channels = new LocalChannelProvider();
+  private readonly taskManagers = new Map<string, InProcessTaskManager>();
+  private readonly jobs = new Map<string, JobMaster>();
+  /** Job module paths by the artifact name their submissions carry. */
+  private readonly modules = new Map<string, string>();
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: MiniClusterOptions) {
+    this.config = options.config ?? defaultConfig();
+    this.logger = options.logger ?? createLogger('minicluster');
+  }
+
+  /** Registers the TaskManagers and their slots; keeps their leases renewed until `close()`. */
+  async start(): Promise<void> {
+    const leaseMs = this.config['heartbeat.timeout'];
+    for (let i = 0; i < (this.options.taskManagers ?? 1); i++) {
+      const taskManager = new InProcessTaskManager({
+        record: {
+          id: `minicluster-tm-${i}`,
+          // Nothing dials an in-process TaskManager: all its channels are local.
+          dataHost: 'in-process',
+          dataPort: 0,
+          numberOfSlots: this.options.slotsPerTaskManager,
+          totalResources: this.options.resources ?? taskManagerResources(this.config),
+          registeredAt: Date.now(),
+        },
+        channels: this.channels,
+        jobMaster: (jobId) => this.jobs.get(jobId),
+        modulePath: (artifact) => this.modulePath(artifact),
+        ...(this.options.listener ? { listener: this.options.listener } : {}),
+        ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
+        state: this.options.state ?? stateSettingsFrom(this.config),
+      });
+      await this.registry.registerTaskManager(taskManager.record, leaseMs);
+      this.taskManagers.set(taskManager.record.id, taskManager);
+    }
+    const renew = async (): Promise<void> => {
+      for (const id of this.taskManagers.keys()) {
+        if (!(await this.registry.heartbeat(id, leaseMs)))
+          this.logger.warn(
+            { taskManagerId: id },
+            'in-process TaskManager lease expired (event loop stalled?)',
+          );
+      }
+    };
+    this.heartbeat = setInterval(() => void renew(), this.config['heartbeat.interval']);
+    this.heartbeat.unref();
+  }
+
+  /** Creates the job's master and starts it (from `restore` when given). */
+  submitJob(jobGraph: JobGraph, code: JobCode, restore?: RestorePoint): JobMaster {
+    const jobId = randomUUID().replaceAll('-', '');
+    // The module is local: its artifact only names its path for the TaskManagers.
+    const artifact = createHash('sha256').update(code.modulePath).digest('hex');
+    this.modules.set(artifact, code.modulePath);
+    const job = new JobMaster(
+      jobId,
+      { jobGraph, artifact, args: code.args, buildSettings: code.buildSettings },
+      {
+        registry: this.registry,
+        resourceManager: this,
+        network: { ...networkSettingsFrom(this.config), ...this.options.network },
+        slotRequestTimeoutMs: this.config['slot.request.timeout'],
+        restartStrategy: createRestartStrategy(withJobRestartStrategy(this.config, code.buildSettings)),
+        exchange: this.config['execution.exchange'],
+        logger: this.logger,
+      },
+    );
+    this.jobs.set(jobId, job);
+    job.start(restore);
+    return job;
+  }
+
+  async usableTaskManagers(): Promise<TaskManagerView[]> {
+    return this.registry.listTaskManagers();
+  }
+
+  taskExecutor(taskManagerId: string): InProcessTaskManager | undefined {
+    return this.taskManagers.get(taskManagerId);
+  }
+
+  /** Every task whose thread has not exited, on any TaskManager. */
+  runningTasks(): TaskKey[] {
+    return [...this.taskManagers.values()].flatMap((tm) => tm.runningTasks());
+  }
+
+  /** Cancels every job, waits for them to end, then stops the TaskManagers. */
+  async close(): Promise<void> {
+    for (const job of this.jobs.values()) job.cancel();
+    await Promise.allSettled([...this.jobs.values()].map((j) => j.whenTerminal()));
+    clearInterval(this.heartbeat);
+    await Promise.all([...this.taskManagers.values()].map((tm) => tm.close()));
+    await this.registry.close();
+  }
+
+  private modulePath(artifact: string): string {
+    const path = this.modules.get(artifact);
+    if (path === undefined) throw new Error(`no job module was submitted as artifact ${artifact}`);
+    return path;
+  }
+}
+
+/**
+ * Runs a job in this process on a MiniCluster sized for it: one TaskManager with a slot per
+ * slot the job needs, so every subtask gets its own thread. The embedded target of
+ * `sluice run`, and the reference the cluster's results are checked against. A failing task
+ * restarts the job by the config's restart strategy, as on a cluster; when no restart is left
+ * the promise rejects naming the task and operator.
  */
 export async function runJobEmbedded(
   jobGraph: JobGraph,
   code: JobCode,
   options: EmbeddedRunOptions = {},
 ): Promise<JobResult> {
-  const jobId = randomUUID().replaceAll('-', '');
   const started = Date.now();
-  const network: NetworkSettings = {
-    bufferTimeoutMs: jobGraph.settings.bufferTimeoutMs,
-    ...DEFAULT_NETWORK_SETTINGS,
-    ...options.network,
-  };
-  const vertices = buildExecutionGraph(jobGraph, jobId, 0);
-  const descriptors = vertices.map((v) => createDeploymentDescriptor(jobId, 0, jobGraph, code, v, network));
-  const names = new Map(descriptors.map((d) => [`${d.vertexId}/${d.subtaskIndex}`, taskName(d)]));
-  const results: unknown[] = [];
-  const metrics = new Map<string, TaskMetrics>();
-  let remaining = descriptors.length;
-
-  return new Promise<JobResult>((resolve, reject) => {
-    let failed = false;
-    const executor = new TaskExecutor(new LocalChannelProvider(), {
-      onStateChange(task: TaskKey, state: ExecutionState, error?: SerializedError) {
-        if (state === 'FINISHED' && --remaining === 0) {
-          options.signal?.removeEventListener('abort', onAbort);
-          void executor.close().then(() =>
-            resolve({
-              jobId,
-              jobName: jobGraph.jobName,
-              durationMs: Date.now() - started,
-              results,
-              recordsIn: sumRecordsIn(metrics),
-              tasks: Object.fromEntries(metrics),
-            }),
-          );
-        }
-        if (state === 'FAILED' && !failed) {
-          failed = true;
-          options.signal?.removeEventListener('abort', onAbort);
-          const name = names.get(`${task.vertexId}/${task.subtaskIndex}`) ?? task.vertexId;
-          const cause = error ? deserializeError(error) : new Error('unknown failure');
-          void executor
-            .cancelJob(jobId)
-            .finally(() =>
-              reject(
-                new JobFailedError(
-                  `job '${jobGraph.jobName}' failed: task '${name}' failed: ${cause.message}`,
-                  { cause, ...(error?.jobStack ? { jobStack: error.jobStack } : {}) },
-                ),
-              ),
-            );
-        }
-      },
-      onOutput: (_job, lines) => options.onOutput?.(lines),
-      onResults: (_job, values) => {
-        for (const v of values) results.push(v);
-      },
-      onMetrics: (task, m) =>
-        metrics.set(names.get(`${task.vertexId}/${task.subtaskIndex}`) ?? task.vertexId, m),
-    });
-    const onAbort = (): void => {
-      if (failed) return;
-      failed = true;
-      void executor
-        .cancelJob(jobId)
-        .finally(() => reject(new JobCanceledError(`job '${jobGraph.jobName}' was canceled`)));
-    };
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    for (const tdd of descriptors)
-      executor.deploy(tdd, { resourceLimits: options.resourceLimits, state: options.state });
+  const output = new AttemptOutput(jobGraph, options);
+  const cluster = new MiniCluster({
+    ...(options.config ? { config: options.config } : {}),
+    slotsPerTaskManager: slotRequests(jobGraph).length,
+    resources: resourcesFor(jobGraph, options.config ?? defaultConfig()),
+    ...(options.network ? { network: options.network } : {}),
+    ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    ...(options.state ? { state: options.state } : {}),
+    listener: output,
   });
+  await cluster.start();
+  try {
+    const job = cluster.submitJob(jobGraph, code);
+    const onAbort = (): void => job.cancel();
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    await job.whenTerminal().finally(() => options.signal?.removeEventListener('abort', onAbort));
+    if (job.status === 'CANCELED') throw new JobCanceledError(`job '${jobGraph.jobName}' was canceled`);
+    if (job.status !== 'FINISHED') {
+      const failure: SerializedError = job.failure ?? { name: 'Error', message: `ended ${job.status}` };
+      throw new JobFailedError(`job '${jobGraph.jobName}' failed: ${failure.message}`, {
+        cause: deserializeError(failure),
+        ...(failure.jobStack ? { jobStack: failure.jobStack } : {}),
+      });
+    }
+    return {
+      jobId: job.jobId,
+      jobName: jobGraph.jobName,
+      durationMs: Date.now() - started,
+      results: output.results,
+      recordsIn: [...output.metrics.values()].reduce((n, m) => n + m.recordsIn, 0),
+      tasks: Object.fromEntries(output.metrics),
+      restarts: job.restarts,
+    };
+  } finally {
+    await cluster.close();
+  }
 }
 
-function sumRecordsIn(metrics: Map<string, TaskMetrics>): number {
-  let total = 0;
-  for (const m of metrics.values()) total += m.recordsIn;
-  return total;
+/**
+ * What the tasks of the current attempt printed, collected and counted. Reports of an older
+ * attempt (still draining while the next one starts) are dropped; the first report of a newer
+ * one starts over.
+ */
+class AttemptOutput implements Partial<TaskEvents> {
+  attempt = 0;
+  results: unknown[] = [];
+  metrics = new Map<string, TaskMetrics>();
+  private readonly names: Map<string, string>;
+
+  constructor(
+    jobGraph: JobGraph,
+    private readonly options: EmbeddedRunOptions,
+  ) {
+    this.names = new Map(
+      jobGraph.vertices.flatMap((v) =>
+        Array.from({ length: v.parallelism }, (_, i) => [
+          `${v.id}/${i}`,
+          taskName({ vertexName: v.name, subtaskIndex: i, parallelism: v.parallelism }),
+        ]),
+      ),
+    );
+  }
+
+  onStateChange(task: TaskKey): void {
+    this.current(task);
+  }
+
+  onOutput(task: TaskKey, lines: string[]): void {
+    if (this.current(task)) this.options.onOutput?.(lines, task.attempt);
+  }
+
+  onResults(task: TaskKey, values: unknown[]): void {
+    if (this.current(task)) for (const v of values) this.results.push(v);
+  }
+
+  onMetrics(task: TaskKey, metrics: TaskMetrics): void {
+    const name = this.names.get(`${task.vertexId}/${task.subtaskIndex}`) ?? task.vertexId;
+    if (this.current(task)) this.metrics.set(name, metrics);
+  }
+
+  private current(task: TaskKey): boolean {
+    if (task.attempt < this.attempt) return false;
+    if (task.attempt > this.attempt) {
+      this.attempt = task.attempt;
+      this.results = [];
+      this.metrics.clear();
+      this.options.onOutputRestart?.(task.attempt);
+    }
+    return true;
+  }
+}
+
+/**
+ * Enough resources for every slot the job asks for on one TaskManager: embedded runs never
+ * refused a job for its slot profiles, and the threads share this process anyway.
+ */
+function resourcesFor(jobGraph: JobGraph, config: ResolvedConfig): ResourceProfile {
+  return slotRequests(jobGraph).reduce(
+    (sum, r) => (r.profile ? addProfiles(sum, r.profile) : sum),
+    taskManagerResources(config),
+  );
 }

@@ -7,7 +7,6 @@ import { keyGroupRangeForSubtask } from '../graph/key-groups';
 import type { JobVertex } from '../graph/job-graph';
 import type { StreamGraph, StreamNode } from '../graph/stream-graph';
 import type { RecordWriter } from '../network/record-writer';
-import { HeapKeyedStateBackend } from '../state/heap/heap-keyed-state-backend';
 import type { OperatorMetrics } from './task-reporter';
 import type { KeyedStateBackend } from '../state/keyed-state-backend';
 import { OperatorStateBackend } from '../state/operator-state-backend';

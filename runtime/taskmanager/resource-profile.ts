@@ -1,3 +1,5 @@
+import type { ResolvedConfig } from '../config';
+
 /**
  * A resource profile (DESIGN §4): cpu cores and memory in MB. In Node terms heap bounds the
  * task threads (`resourceLimits`), network sets the exchange buffers, managed sizes state caches.
@@ -48,4 +50,16 @@ export function profileFits(required: ResourceProfile, available: ResourceProfil
 
 export function describeProfile(p: ResourceProfile): string {
   return `cpu=${p.cpuCores} heap=${p.heapMb}MB direct=${p.directMb}MB native=${p.nativeMb}MB network=${p.networkMb}MB managed=${p.managedMb}MB`;
+}
+
+/** A TaskManager's total resources from its config (docs/architecture.md §4). */
+export function taskManagerResources(config: ResolvedConfig): ResourceProfile {
+  return {
+    cpuCores: config['taskmanager.cpu.cores'],
+    heapMb: config['taskmanager.memory.heap.size'],
+    directMb: config['taskmanager.memory.direct.size'],
+    nativeMb: config['taskmanager.memory.native.size'],
+    networkMb: config['taskmanager.memory.network.size'],
+    managedMb: config['taskmanager.memory.managed.size'],
+  };
 }

@@ -27,7 +27,7 @@ import { createLogger } from '../util/logger';
 import { sleep } from '../util/wait';
 import { ArtifactCache } from './artifact-cache';
 import { ReportOutbox } from './report-outbox';
-import type { ResourceProfile } from './resource-profile';
+import { taskManagerResources } from './resource-profile';
 import type { TaskKey } from './task-executor';
 import { TaskExecutor } from './task-executor';
 
@@ -38,18 +38,6 @@ export function advertisedHost(configured: string): string {
     for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return '127.0.0.1';
-}
-
-/** A TaskManager's total resources from its config (DESIGN §4). */
-export function taskManagerResources(config: ResolvedConfig): ResourceProfile {
-  return {
-    cpuCores: config['taskmanager.cpu.cores'],
-    heapMb: config['taskmanager.memory.heap.size'],
-    directMb: config['taskmanager.memory.direct.size'],
-    nativeMb: config['taskmanager.memory.native.size'],
-    networkMb: config['taskmanager.memory.network.size'],
-    managedMb: config['taskmanager.memory.managed.size'],
-  };
 }
 
 /**

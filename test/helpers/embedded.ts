@@ -9,7 +9,7 @@ export const REPO_ROOT = join(__dirname, '..', '..');
 export const fixtureJob = (name: string): string => join(REPO_ROOT, 'test', 'fixtures', 'jobs', `${name}.ts`);
 export const functionJob = (name: string): string => join(REPO_ROOT, 'functions', `${name}.ts`);
 
-/** Runs a job module embedded and returns its printed lines with the result. */
+/** Runs a job module embedded and returns the lines its finishing attempt printed, with the result. */
 export async function runEmbedded(
   modulePath: string,
   args: JobArgs = {},
@@ -20,9 +20,13 @@ export async function runEmbedded(
   const lines: string[] = [];
   const result = await runJobEmbedded(jobGraph, code, {
     ...options,
-    onOutput: (l) => {
+    onOutput: (l, attempt) => {
       lines.push(...l);
-      options.onOutput?.(l);
+      options.onOutput?.(l, attempt);
+    },
+    onOutputRestart: (attempt) => {
+      lines.length = 0;
+      options.onOutputRestart?.(attempt);
     },
   });
   return { lines, result };
