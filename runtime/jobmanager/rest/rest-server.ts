@@ -6,6 +6,7 @@ import { createLogger } from '../../util/logger';
 import type { JobManagerGateway } from '../gateway';
 import { artifactRoutes } from './artifact-routes';
 import { registerBearerAuth } from './bearer-auth';
+import { answerClientError } from './client-errors';
 import { clusterRoutes } from './cluster-routes';
 import { metricsRoutes } from './metrics-routes';
 import { errorReply } from './error-reply';
@@ -49,11 +50,14 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
     connectionTimeout: options.idleTimeoutMs ?? 30_000,
     // Node checks request deadlines on this period (default 30 s, longer than short timeouts).
     http: { connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs) },
+    clientErrorHandler: answerClientError,
     // A URL the router cannot decode (`/jobs/%zz`): the documented error body, without echoing it.
     frameworkErrors: (err, _request, reply) => {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      // The body, if any, is not read: the connection cannot be reused.
       void (reply as FastifyReply)
         .code(tooLong ? 414 : 400)
+        .header('connection', 'close')
         .header('content-type', 'application/json; charset=utf-8')
         .send(
           JSON.stringify({
