@@ -170,7 +170,11 @@ function sendOnce(agent: Agent | false, r: FuzzRequest): Promise<number | string
   return new Promise((resolve) => {
     let req;
     try {
-      const headers = agent === false ? { ...r.headers, connection: 'close' } : r.headers;
+      // Node sends a DELETE or OPTIONS body without any length: frame every body explicitly,
+      // or its bytes would reach the server as a second, garbage request.
+      const framed =
+        r.body === undefined ? r.headers : { ...r.headers, 'content-length': String(r.body.length) };
+      const headers = agent === false ? { ...framed, connection: 'close' } : framed;
       req = request(`${restUrl}${r.path}`, { method: r.method, headers, agent, timeout: 30_000 });
     } catch (err) {
       // The client itself refused (e.g. a header Node will not send): nothing reached the server.

@@ -70,6 +70,28 @@ describe('malformed URLs', () => {
   });
 });
 
+describe('requests the HTTP parser rejects', () => {
+  test('headers too large: 431 { code, message } and Connection: close; no body after a HEAD', async () => {
+    const huge = `X-Long: ${'h'.repeat(20_000)}\r\n`;
+    const get = await rawExchange(`GET /overview HTTP/1.1\r\nHost: x\r\n${huge}\r\n`);
+    expect(get.answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(get.answer).toMatch(/\r\nConnection: close\r\n/i);
+    expect(JSON.parse(get.answer.split('\r\n\r\n')[1]!)).toMatchObject({ code: 'SLUICE_BAD_REQUEST' });
+    const head = await rawExchange(`HEAD /overview HTTP/1.1\r\nHost: x\r\n${huge}\r\n`);
+    expect(head.answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(head.answer.split('\r\n\r\n')[1]).toBe('');
+  });
+
+  test('an unknown method: 400 { code, message }', async () => {
+    const { answer } = await rawExchange('FOO /jobs HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({
+      code: 'SLUICE_BAD_REQUEST',
+      message: 'unknown HTTP method',
+    });
+  });
+});
+
 describe('timeouts', () => {
   test('a request whose body never completes is closed after rest.request-timeout', async () => {
     const { answer, closedAfterMs } = await rawExchange(
