@@ -132,7 +132,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     await writeClusterFile(layout.clusterFile, info);
     teardown.add(() => removeClusterFile(layout.clusterFile, settings.token));
     const all = [jobManager, ...taskManagers];
-    if (options.onUnexpectedExit) watchExits(all, teardown, options.onUnexpectedExit);
+    // The cloud's processes too: a redis-server or fauxqs that dies leaves the cluster unable to work.
+    if (options.onUnexpectedExit)
+      watchExits([...(cloud.processes ?? []), ...all], teardown, options.onUnexpectedExit);
     return {
       restUrl,
       token: settings.token,

@@ -1,3 +1,4 @@
+import type { ManagedProcess } from './process/managed-process';
 import type { ConfigKey } from '../runtime/config';
 import type * as ContainersCloudModule from './cloud/containers-cloud';
 import { ensureBucketOrStop, LOCAL_BUCKET } from './cloud/ensure-bucket';
@@ -25,6 +26,8 @@ export interface LocalCloud {
   storageDir: string | null;
   /** Pids of cloud processes by name (processes mode). */
   pids: Record<string, number>;
+  /** The cloud's own processes (processes mode), watched so that one dying is reported. */
+  processes?: readonly ManagedProcess[];
   /** Stops whatever the cloud runs. Idempotent. */
   stop(): Promise<void>;
 }
@@ -83,7 +86,14 @@ export async function startLocalCloud(
       const description =
         `processes: redis-server (pid ${cloud.pids.redis}) at ${cloud.redisUrl}, ` +
         `fauxqs (pid ${cloud.pids.fauxqs}) serving S3 and SQS at ${cloud.s3Endpoint}, bucket ${cloud.bucket}`;
-      return { ...base, ...emulated(cloud), description, pids: { ...cloud.pids }, stop: cloud.stop };
+      return {
+        ...base,
+        ...emulated(cloud),
+        description,
+        pids: { ...cloud.pids },
+        processes: cloud.processes,
+        stop: cloud.stop,
+      };
     }
     case 'containers':
       return startContainers(selection, options);

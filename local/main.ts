@@ -172,6 +172,9 @@ async function run(
 }
 
 /** A TaskManager that dies is reported and the cluster keeps running; a dead job manager ends it. */
+/** Cloud processes of the processes mode, and what the cluster loses with each. */
+const CLOUD_PROCESSES: Record<string, string> = { 'redis-server': 'Redis', fauxqs: 'blob store (S3) or SQS' };
+
 function reportExit(event: ProcessExitEvent, stopCluster: () => void): void {
   const how = event.status.signal
     ? `was killed by ${event.status.signal}`
@@ -180,6 +183,12 @@ function reportExit(event: ProcessExitEvent, stopCluster: () => void): void {
   console.error(event.tail.replace(/^/gm, '    '));
   if (event.name === 'jobmanager') {
     console.error('the job manager is gone: stopping the local cluster');
+    stopCluster();
+  } else if (CLOUD_PROCESSES[event.name]) {
+    // Nothing restarts it, and without it every job fails: say so rather than limp on.
+    console.error(
+      `${event.name} is gone, so the cluster has no ${CLOUD_PROCESSES[event.name]}: stopping the local cluster`,
+    );
     stopCluster();
   }
 }

@@ -3,6 +3,7 @@ import { ensureBucketOrStop, LOCAL_BUCKET } from './cloud/ensure-bucket';
 import type { FauxqsProcess } from './cloud/fauxqs-process';
 import { FAUXQS_CREDENTIALS, FAUXQS_REGION, startFauxqsProcess } from './cloud/fauxqs-process';
 import type { RedisServerProcess } from './cloud/redis-server-process';
+import type { ManagedProcess } from './process/managed-process';
 import { startRedisServer } from './cloud/redis-server-process';
 
 /**
@@ -21,6 +22,8 @@ export interface ProcessesCloud {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Pids of redis-server and fauxqs. */
   pids: { redis: number; fauxqs: number };
+  /** Both processes, to watch for one that exits. */
+  processes: readonly ManagedProcess[];
   /** Where their output goes, when `logDir` was given. */
   logFiles: { redis?: string; fauxqs?: string };
   /** Stops both (SIGTERM, SIGKILL after the grace time) and waits for them to exit. Idempotent. */
@@ -83,6 +86,7 @@ function describe(
     region: FAUXQS_REGION,
     credentials: { ...FAUXQS_CREDENTIALS },
     pids: { redis: redis.pid, fauxqs: fauxqs.pid },
+    processes: [redis.process, fauxqs.process],
     logFiles: { redis: redis.process.logFile, fauxqs: fauxqs.process.logFile },
     stop,
   };

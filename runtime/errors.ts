@@ -20,6 +20,7 @@ export type SluiceErrorCode =
   | 'SLUICE_NETWORK'
   | 'SLUICE_NO_RESOURCES'
   | 'SLUICE_TIMEOUT'
+  | 'SLUICE_UNAVAILABLE'
   | 'SLUICE_PAYLOAD_TOO_LARGE'
   | 'SLUICE_UNSUPPORTED_MEDIA_TYPE'
   | 'SLUICE_INTERNAL';
@@ -183,6 +184,32 @@ export class CoordinationError extends SluiceError {
   constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super('SLUICE_COORDINATION', message, options);
   }
+}
+
+/**
+ * A service this process depends on (Redis, the blob store) cannot be reached. The message
+ * names the dependency, its address and the cause (`Redis unreachable at 10.0.0.5:6379:
+ * connect ECONNREFUSED …`); REST answers 503. Retryable: the service may come back.
+ */
+export class DependencyUnavailableError extends SluiceError {
+  constructor(
+    readonly dependency: string,
+    readonly address: string,
+    cause: unknown,
+  ) {
+    super('SLUICE_UNAVAILABLE', `${dependency} unreachable at ${address}: ${describeCause(cause)}`, {
+      cause,
+      retryable: true,
+    });
+  }
+}
+
+/** The innermost useful text of a connection failure (AggregateErrors list every address tried). */
+function describeCause(cause: unknown): string {
+  if (cause instanceof AggregateError && cause.errors.length > 0)
+    return cause.errors.map((e) => describeError(e)).join('; ');
+  const text = describeError(cause);
+  return text.length > 0 ? text : 'no answer';
 }
 
 export class NetworkError extends SluiceError {

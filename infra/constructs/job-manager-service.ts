@@ -32,7 +32,7 @@ export interface JobManagerServiceProps {
 /**
  * The JobManager (DESIGN §1, §9): a Fargate service with a leader and a standby, registered in
  * Cloud Map as `jobmanager.<namespace>` (RPC port for TaskManagers), behind an internal ALB
- * for REST whose target group checks `/healthz`. Its role may launch and stop TaskManagers
+ * for REST whose target group checks `/livez`. Its role may launch and stop TaskManagers
  * of one task-definition family in this cluster, for the ECS resource driver.
  */
 export class JobManagerService extends Construct {
@@ -99,8 +99,10 @@ export class JobManagerService extends Construct {
         }),
       ],
       deregistrationDelay: Duration.seconds(15),
+      // Liveness, not readiness (`/healthz`): ECS replaces a task that fails this check, and
+      // replacing job managers while Redis is down would only restart their jobs, not fix Redis.
       healthCheck: {
-        path: '/healthz',
+        path: '/livez',
         port: String(SLUICE_PORTS.rest),
         healthyHttpCodes: '200',
         interval: Duration.seconds(10),

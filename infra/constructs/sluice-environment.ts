@@ -1,6 +1,6 @@
 /** The ports a Sluice container listens on (DESIGN §1, §11). */
 export const SLUICE_PORTS = Object.freeze({
-  /** JobManager REST API and dashboard; `/healthz` answers without a token. */
+  /** JobManager REST API and dashboard; `/livez` and `/healthz` answer without a token. */
   rest: 8081,
   /** TaskManager data port: one multiplexed exchange connection per TaskManager pair. */
   data: 6121,

@@ -50,6 +50,9 @@ async function runUntilSignal(
         console.error(`error: ${error.message}`);
         process.exitCode = 1;
         resolve();
+        // A task thread stuck in a native call keeps the process alive, and process.exit()
+        // would wait for that thread forever (it joins worker threads): end it from outside.
+        setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2_000).unref();
       };
     }
   });

@@ -129,7 +129,7 @@ async function readLocalCluster(
 async function probeHealth(url: string, timeoutMs: number): Promise<true | string> {
   try {
     const health = await new RestClient({ url, timeoutMs }).health();
-    return health?.status === 'ok' ? true : 'unexpected /healthz answer';
+    return health?.status === 'UP' ? true : 'unexpected /healthz answer';
   } catch (err) {
     return describeError(err);
   }

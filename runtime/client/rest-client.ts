@@ -17,6 +17,7 @@ import type {
   JobSummary,
   TaskManagerInfo,
 } from '../jobmanager/gateway';
+import type { HealthReport } from '../services/dependency-health';
 
 export interface RestClientOptions {
   /** Base URL of the job manager's REST API, e.g. `http://127.0.0.1:8081`. */
@@ -49,6 +50,7 @@ const REST_CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
   'SLUICE_PAYLOAD_TOO_LARGE',
   'SLUICE_UNSUPPORTED_MEDIA_TYPE',
   'SLUICE_INTERNAL',
+  'SLUICE_UNAVAILABLE',
 ]);
 
 /**
@@ -71,9 +73,12 @@ export class RestClient implements JobManagerGateway {
     this.uploadTimeoutMs = options.uploadTimeoutMs ?? 300_000;
   }
 
-  /** `GET /healthz`; needs no token. */
-  async health(options: RequestOptions & { timeoutMs?: number } = {}): Promise<{ status: 'ok' }> {
-    return (await this.json('GET', '/healthz', options)) as { status: 'ok' };
+  /**
+   * `GET /healthz`; needs no token. Resolves with the report when the job manager is ready;
+   * a dependency down is a `RestApiError` (503, `SLUICE_UNAVAILABLE`) whose message names it.
+   */
+  async health(options: RequestOptions & { timeoutMs?: number } = {}): Promise<HealthReport> {
+    return (await this.json('GET', '/healthz', options)) as HealthReport;
   }
 
   async overview(options: RequestOptions = {}): Promise<ClusterOverview> {
@@ -186,7 +191,8 @@ export class RestClient implements JobManagerGateway {
   }
 
   private errorFor(response: Response, text: string): Error {
-    const body = parseErrorBody(text);
+    // A HEAD answer has no body; the server sends its `{ code, message }` as headers instead.
+    const body = text.length > 0 ? parseErrorBody(text) : errorHeaders(response.headers);
     const code = body.code;
     const message =
       body.message ??
@@ -225,6 +231,21 @@ export function normalizeRestUrl(url: string): string {
     );
   }
   return parsed.href.replace(/\/+$/, '');
+}
+
+function errorHeaders(headers: Headers): { code?: SluiceErrorCode; message?: string } {
+  const code = headers.get('sluice-error-code');
+  const message = headers.get('sluice-error-message');
+  let decoded: string | undefined;
+  try {
+    decoded = message === null ? undefined : decodeURIComponent(message);
+  } catch {
+    decoded = undefined;
+  }
+  return {
+    ...(code !== null && REST_CODES.has(code) ? { code: code as SluiceErrorCode } : {}),
+    ...(decoded !== undefined ? { message: decoded } : {}),
+  };
 }
 
 function parseErrorBody(text: string): { code?: SluiceErrorCode; message?: string } {

@@ -64,6 +64,17 @@ export const CLUSTER_OPTIONS = {
     default: 1_048_576,
     description: 'Largest accepted REST request body; a bare number is bytes.',
   }),
+  'rest.request-timeout': defineOption({
+    type: durationType({ min: 1 }),
+    default: 120_000,
+    description:
+      'Longest a client may take to send one whole REST request (headers and body); then it is closed.',
+  }),
+  'rest.idleness-timeout': defineOption({
+    type: durationType({ min: 1 }),
+    default: 30_000,
+    description: 'A REST connection on which nothing is sent or received for this long is closed.',
+  }),
   'slot.request.timeout': defineOption({
     type: durationType({ min: 1 }),
     default: 300_000,

@@ -6,6 +6,7 @@ import {
   numberType,
   optionalType,
   portType,
+  durationType,
   stringType,
 } from './option-types';
 import { defineOption } from './schema';
@@ -75,6 +76,17 @@ export const TASKMANAGER_OPTIONS = {
     default: undefined,
     description:
       'Per-job mode: the job this TaskManager was started for; its id then starts with job-<jobId>-.',
+  }),
+  'task.cancellation.interval': defineOption({
+    type: durationType({ min: 1 }),
+    default: 30_000,
+    description: 'How long a canceled task may take to stop by itself before its thread is terminated.',
+  }),
+  'task.cancellation.timeout': defineOption({
+    type: durationType({ min: 0 }),
+    default: 180_000,
+    description:
+      'A task thread alive this long after it was terminated (stuck in native code) ends the TaskManager; 0: never.',
   }),
   'taskmanager.id': defineOption({
     type: optionalType(stringType({ nonEmpty: true })),

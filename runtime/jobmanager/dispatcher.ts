@@ -39,6 +39,8 @@ export class Dispatcher implements JobManagerGateway {
     private readonly resourceManager: ResourceManager,
     private readonly jobContext: Omit<JobMasterContext, 'restartStrategy'>,
     private readonly logger: Logger,
+    /** Throws (`DependencyUnavailableError`) when a service a job needs, such as Redis, is down. */
+    private readonly assertReady: () => Promise<void> = async () => undefined,
   ) {
     resourceManager.onTaskManagerLost((id, reason) => {
       for (const job of this.jobs.values()) job.onTaskManagerLost(id, reason);
@@ -62,6 +64,8 @@ export class Dispatcher implements JobManagerGateway {
   }
 
   async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
+    // Refused now, naming the cause, rather than accepted and left restarting until Redis returns.
+    await this.assertReady();
     if (!(await this.hasArtifact(submission.artifact))) {
       throw new BadRequestError(
         `artifact ${submission.artifact} is not stored: upload the job bundle first (PUT /artifacts/:sha256)`,

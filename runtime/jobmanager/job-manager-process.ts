@@ -17,6 +17,9 @@ export async function startJobManagerProcess(config: ResolvedConfig): Promise<Jo
     gateway: service.dispatcher,
     token: config['rest.token']!,
     maxBodyBytes: config['rest.max-body-size'],
+    requestTimeoutMs: config['rest.request-timeout'],
+    idleTimeoutMs: config['rest.idleness-timeout'],
+    health: () => service.health.report(),
     logger: service.logger,
   });
   try {

@@ -4,6 +4,7 @@ import type { RpcServer } from '../rpc/rpc-auth';
 import { startRpcServer } from '../rpc/rpc-auth';
 import type { RuntimeServices } from '../services/runtime-services';
 import { createRuntimeServices } from '../services/runtime-services';
+import { DependencyHealth } from '../services/dependency-health';
 import { ExchangeCleanup } from '../services/exchange-transports';
 import { taskManagerResources } from '../taskmanager/resource-profile';
 import { networkSettingsFrom } from '../taskmanager/task-deployment';
@@ -33,6 +34,8 @@ export class JobManagerService {
     private readonly pool: TaskManagerPool | undefined,
     private readonly cleanup: ExchangeCleanup,
     readonly logger: Logger,
+    /** Readiness of Redis and the blob store (`GET /healthz`). */
+    readonly health: DependencyHealth,
   ) {}
 
   static async start(config: ResolvedConfig): Promise<JobManagerService> {
@@ -58,6 +61,7 @@ export class JobManagerService {
           )
         : undefined;
     const cleanup = new ExchangeCleanup(config, logger);
+    const health = new DependencyHealth('jobmanager', services.dependencies);
     const dispatcher = new Dispatcher(
       config,
       services.blobStore,
@@ -73,6 +77,7 @@ export class JobManagerService {
         logger,
       },
       logger,
+      () => health.assertReady(),
     );
     let rpcPort = config['jobmanager.rpc.port'];
     const rpc = await startRpcServer({
@@ -88,7 +93,17 @@ export class JobManagerService {
     });
     rpcPort = rpc.port;
     logger.info({ rpcPort: rpc.port, coordination: services.coordination }, 'job manager started');
-    return new JobManagerService(config, dispatcher, resourceManager, rpc, services, pool, cleanup, logger);
+    return new JobManagerService(
+      config,
+      dispatcher,
+      resourceManager,
+      rpc,
+      services,
+      pool,
+      cleanup,
+      logger,
+      health,
+    );
   }
 
   get rpcPort(): number {

@@ -50,6 +50,9 @@ const NO_RESTART_CODES: ReadonlySet<string> = new Set([
   'SLUICE_INVALID_JOB',
 ]);
 
+/** How long a job waits for its TaskManagers to confirm a cancel before it moves on. */
+const CANCEL_WAIT_MS = 10_000;
+
 /** Why the running attempt ended, if not by finishing. */
 class AttemptFailure extends Error {
   constructor(readonly serialized: SerializedError) {
@@ -343,17 +346,53 @@ export class JobMaster {
     });
   }
 
+  /**
+   * Cancels the attempt's tasks and frees their slots. A TaskManager answers the cancel only
+   * once the task threads are gone, and only then are its slots freed: a slot whose thread is
+   * still stopping (`task.cancellation.*`) stays allocated, so no other task lands next to a
+   * thread that still burns its CPU. The job itself moves on after CANCEL_WAIT_MS at most.
+   */
   private async teardownAttempt(finalTaskState: 'CANCELED' | 'FINISHED'): Promise<void> {
     this.settleAttempt = undefined;
-    const taskManagers = new Set(this.slots.map((s) => s.taskManagerId));
-    await Promise.allSettled(
-      [...taskManagers].map((id) =>
-        this.ctx.resourceManager.taskExecutor(id)?.cancelJob(this.jobId, this.attempt),
+    const slots = this.slots;
+    this.slots = [];
+    if (slots.length === 0) {
+      // No attempt was deployed: free what a failed allocation may have left behind.
+      await this.ctx.registry.freeJobSlots(this.jobId).catch(() => 0);
+      return;
+    }
+    const released = [...new Set(slots.map((s) => s.taskManagerId))].map((id) =>
+      this.cancelOn(id).then(() => this.freeSlotsOn(id, slots)),
+    );
+    await Promise.race([Promise.allSettled(released), sleep(CANCEL_WAIT_MS)]);
+    this.tracker.finishAll(finalTaskState);
+  }
+
+  /** Resolves when the TaskManager confirmed its tasks are gone, or it is gone itself. */
+  private async cancelOn(taskManagerId: string): Promise<void> {
+    try {
+      await this.ctx.resourceManager.taskExecutor(taskManagerId)?.cancelJob(this.jobId, this.attempt);
+    } catch (err) {
+      this.ctx.logger.warn(
+        { jobId: this.jobId, taskManagerId, err },
+        'TaskManager did not confirm the cancel; freeing its slots anyway',
+      );
+    }
+  }
+
+  private async freeSlotsOn(taskManagerId: string, slots: SlotAssignment[]): Promise<void> {
+    const held = new Map(
+      slots.filter((s) => s.taskManagerId === taskManagerId).map((s) => [s.allocationId, s.slotIndex]),
+    );
+    await Promise.all(
+      [...held].map(([allocationId, index]) =>
+        this.ctx.registry
+          .freeSlot(taskManagerId, index, allocationId)
+          .catch((err: unknown) =>
+            this.ctx.logger.warn({ jobId: this.jobId, taskManagerId, index, err }, 'freeing a slot failed'),
+          ),
       ),
     );
-    this.tracker.finishAll(finalTaskState);
-    await this.ctx.registry.freeJobSlots(this.jobId).catch(() => 0);
-    this.slots = [];
   }
 
   private async end(status: 'FINISHED' | 'FAILED' | 'CANCELED'): Promise<void> {

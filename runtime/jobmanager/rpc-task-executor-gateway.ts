@@ -3,8 +3,13 @@ import { CONTROL } from './control-messages';
 import type { CancelJobRequest, DeployTaskRequest } from './control-messages';
 import type { TaskDeployment, TaskExecutorGateway } from './task-executor-gateway';
 
-/** How long a TaskManager may take to stop a job's threads before the job master moves on. */
-const CANCEL_TIMEOUT_MS = 10_000;
+/**
+ * How long a TaskManager may take to confirm a cancel (its threads are gone). Longer than the
+ * TaskManager's own watchdog (`task.cancellation.interval` + `task.cancellation.timeout`, 3.5 min
+ * by default), which ends the TaskManager, and so its allocations, when a thread cannot be
+ * stopped. The job master does not wait this long to move on; only the slots do.
+ */
+const CANCEL_CONFIRM_TIMEOUT_MS = 10 * 60_000;
 
 /** A TaskManager in another process, reached over its control connection; every call carries the fencing token. */
 export class RpcTaskExecutorGateway implements TaskExecutorGateway {
@@ -20,6 +25,6 @@ export class RpcTaskExecutorGateway implements TaskExecutorGateway {
 
   async cancelJob(jobId: string, attempt: number): Promise<void> {
     const request: CancelJobRequest = { fencingToken: this.fencingToken(), jobId, attempt };
-    await this.connection.call(CONTROL.cancelJob, request, CANCEL_TIMEOUT_MS);
+    await this.connection.call(CONTROL.cancelJob, request, CANCEL_CONFIRM_TIMEOUT_MS);
   }
 }

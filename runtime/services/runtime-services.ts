@@ -4,6 +4,7 @@ import { RedisSlotRegistry } from '../coordination/redis/redis-slot-registry';
 import type { SlotRegistry } from '../coordination/slot-registry';
 import type { BlobStore } from '../storage/blob-store';
 import { createBlobStore } from '../storage/create-blob-store';
+import type { DependencyProbe } from './dependency-health';
 
 /**
  * The adapters a process uses, chosen once from the resolved config (STYLE habit 2, Flink's
@@ -18,6 +19,8 @@ export interface RuntimeServices {
    */
   readonly slotRegistry: SlotRegistry | undefined;
   readonly coordination: 'redis' | 'embedded';
+  /** The external services this process needs, for its readiness report (`/healthz`). */
+  readonly dependencies: readonly DependencyProbe[];
   close(): Promise<void>;
 }
 
@@ -28,22 +31,47 @@ export function createRuntimeServices(
   const blobStore = createBlobStore(blobStoreOptions(config));
   const redisUrl = config['high-availability.redis.url'];
   const redis = config['high-availability.type'] === 'redis' && redisUrl !== undefined;
-  const slotRegistry: SlotRegistry | undefined = redis
+  const redisRegistry = redis
     ? new RedisSlotRegistry({
         url: redisUrlWithPassword(redisUrl, config['high-availability.redis.password']),
         keyPrefix: config['high-availability.redis.key-prefix'],
       })
-    : role === 'jobmanager'
-      ? new InMemorySlotRegistry()
-      : undefined;
+    : undefined;
+  const slotRegistry: SlotRegistry | undefined =
+    redisRegistry ?? (role === 'jobmanager' ? new InMemorySlotRegistry() : undefined);
+  const dependencies: DependencyProbe[] = [
+    // A HEAD of a key that need not exist: any answer, 404 included, means the store is reachable.
+    {
+      name: 'blobStore',
+      label: 'blob store',
+      address: blobStoreAddress(config),
+      probe: async () => void (await blobStore.exists(PROBE_KEY)),
+    },
+  ];
+  if (redisRegistry)
+    dependencies.unshift({
+      name: 'redis',
+      label: 'Redis',
+      address: redisRegistry.address,
+      probe: () => redisRegistry.ping(),
+    });
   return {
     blobStore,
     slotRegistry,
     coordination: redis ? 'redis' : 'embedded',
+    dependencies,
     async close() {
       await Promise.allSettled([blobStore.close(), slotRegistry?.close()]);
     },
   };
+}
+
+const PROBE_KEY = 'health/probe';
+
+/** Where the blob store is, for health reports and errors: the S3 endpoint (or bucket on AWS), or the directory. */
+export function blobStoreAddress(config: ResolvedConfig): string {
+  if (config['storage.type'] === 'fs') return `file://${config['storage.fs.dir']}`;
+  return config['s3.endpoint'] ?? `s3://${config['s3.bucket'] ?? ''}`;
 }
 
 function blobStoreOptions(config: ResolvedConfig): Parameters<typeof createBlobStore>[0] {

@@ -7,10 +7,13 @@ import { defaultConfig } from '../config';
 import type { ChannelProvider } from '../network/channel-provider';
 import type { StateSettings } from '../state/state-backend-factory';
 import { stateSettingsFrom, taskStateSettings } from '../state/state-backend-factory';
+import type { Logger } from '../util/logger';
+import { createLogger } from '../util/logger';
 import type { TaskDeploymentDescriptor } from './task-deployment';
 import { taskName } from './task-deployment';
 import type { ExecutionState, TaskControlMessage, TaskMetrics, TaskThreadMessage } from './task-reporter';
 import { TERMINAL_STATES } from './task-reporter';
+import { taskThreadEnvironment } from './task-thread-env';
 
 const BOOTSTRAP = join(__dirname, 'task-thread-bootstrap.js');
 
@@ -38,7 +41,24 @@ interface RunningTask {
   readonly name: string;
   readonly worker: Worker;
   state: ExecutionState;
+  /** Resolves when the thread has exited. */
+  readonly exited: Promise<void>;
 }
+
+/** How a canceled task is stopped (`task.cancellation.*`, Flink's names). */
+export interface TaskCancellation {
+  /** How long a task may take to stop by itself after cancel before its thread is terminated. */
+  readonly graceMs: number;
+  /**
+   * How long a terminated thread may take to really exit (a thread stuck in a native call
+   * cannot be interrupted) before `onStuck` is called.
+   */
+  readonly timeoutMs: number;
+  /** Called once per thread still alive `timeoutMs` after it was terminated. */
+  readonly onStuck?: (task: TaskKey, name: string) => void;
+}
+
+export const DEFAULT_TASK_CANCELLATION: TaskCancellation = { graceMs: 30_000, timeoutMs: 180_000 };
 
 /**
  * Runs deployed tasks, each in its own worker thread, and relays what they report.
@@ -50,6 +70,8 @@ export class TaskExecutor {
   constructor(
     private readonly channels: ChannelProvider,
     private readonly events: TaskEvents,
+    private readonly cancellation: TaskCancellation = DEFAULT_TASK_CANCELLATION,
+    private readonly logger: Logger = createLogger('task-executor'),
   ) {}
 
   /** Starts the task's thread. `ports` default to what the channel provider gives for the task. */
@@ -82,8 +104,11 @@ export class TaskExecutor {
       transferList: [...ports.values()],
       resourceLimits: options.resourceLimits,
       name: taskName(tdd),
+      // Job code runs in this thread: it gets the environment without the cluster's secrets.
+      env: taskThreadEnvironment(),
     });
-    const task: RunningTask = { key, name: taskName(tdd), worker, state: 'DEPLOYING' };
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const task: RunningTask = { key, name: taskName(tdd), worker, state: 'DEPLOYING', exited };
     this.tasks.set(taskId(key), task);
     worker.on('message', (m: TaskThreadMessage) => this.onMessage(task, m));
     worker.on('error', (err) =>
@@ -92,7 +117,9 @@ export class TaskExecutor {
     worker.on('exit', (code) => {
       this.tasks.delete(taskId(key));
       removeTaskStateDir(state.taskDir);
-      if (!TERMINAL_STATES.has(task.state)) {
+      if (task.state === 'CANCELING') {
+        this.transition(task, 'CANCELED');
+      } else if (!TERMINAL_STATES.has(task.state)) {
         this.transition(task, 'FAILED', {
           name: 'Error',
           message: `task thread exited with code ${code} before finishing`,
@@ -113,21 +140,45 @@ export class TaskExecutor {
 
   /**
    * Stops every task of a job up to attempt `upToAttempt` (all when omitted) and forgets those
-   * attempts' channels; resolves when the threads have exited. Channels are released per
+   * attempts' channels; resolves only when the threads have exited, so a caller that frees
+   * slots afterwards never hands out a slot whose thread still runs. Channels are released per
    * attempt, so a later attempt of the same job is not affected.
    */
   async cancelJob(jobId: string, upToAttempt?: number): Promise<void> {
     const victims = [...this.tasks.values()].filter(
       (t) => t.key.jobId === jobId && (upToAttempt === undefined || t.key.attempt <= upToAttempt),
     );
-    await Promise.all(
-      victims.map(async (t) => {
-        if (!TERMINAL_STATES.has(t.state)) this.transition(t, 'CANCELED');
-        await t.worker.terminate();
-      }),
-    );
+    await Promise.all(victims.map((t) => this.cancelTask(t)));
     const last = upToAttempt ?? Math.max(-1, ...victims.map((t) => t.key.attempt));
     for (let attempt = 0; attempt <= last; attempt++) this.channels.release(`${jobId}/${attempt}/`);
+  }
+
+  /**
+   * Asks the task to stop (its thread exits between two turns of its event loop); after
+   * `graceMs` terminates the thread, which also interrupts a synchronous loop; if even that does
+   * not end it within `timeoutMs` (a native call that never returns), reports it as stuck and
+   * keeps waiting: the thread, and so the caller's slot, is not free until it is gone.
+   */
+  private async cancelTask(task: RunningTask): Promise<void> {
+    if (!TERMINAL_STATES.has(task.state)) this.transition(task, 'CANCELING');
+    task.worker.postMessage({ type: 'cancel' });
+    const { graceMs, timeoutMs, onStuck } = this.cancellation;
+    if (await exitsWithin(task.exited, graceMs)) return;
+    this.logger.warn(
+      { task: task.name, graceMs },
+      'task did not stop within task.cancellation.interval after cancel: terminating its thread',
+    );
+    void task.worker.terminate();
+    if (await exitsWithin(task.exited, timeoutMs)) {
+      this.logger.info({ task: task.name }, 'thread of the canceled task terminated; its slot is free');
+      return;
+    }
+    this.logger.error(
+      { task: task.name, timeoutMs },
+      'thread of the canceled task is still running after task.cancellation.timeout (stuck in a call that never returns); its slot stays unusable',
+    );
+    onStuck?.(task.key, task.name);
+    await task.exited;
   }
 
   runningTasks(): TaskKey[] {
@@ -180,6 +231,16 @@ export class TaskExecutor {
     if (TERMINAL_STATES.has(task.state)) return;
     task.state = state;
     this.events.onStateChange(task.key, state, error);
+  }
+}
+
+async function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([exited.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -28,7 +28,7 @@ import { sleep } from '../util/wait';
 import { ArtifactCache } from './artifact-cache';
 import { ReportOutbox } from './report-outbox';
 import { taskManagerResources } from './resource-profile';
-import type { TaskKey } from './task-executor';
+import type { TaskCancellation, TaskKey } from './task-executor';
 import { TaskExecutor } from './task-executor';
 
 /** The data address to advertise: as configured, or with 'auto' this machine's first non-loopback IPv4 address. */
@@ -81,13 +81,44 @@ export class TaskManagerService {
       (method: string, field: 'lines' | 'results') =>
       (task: TaskKey, items: unknown[], bytes: number): Promise<void> =>
         new Promise((done) => this.outbox.output(method, task, field, items, bytes, done));
-    this.executor = new TaskExecutor(this.channels, {
-      onStateChange: (task, state, error) =>
-        this.outbox.notify(CONTROL.taskState, { ...task, state, ...(error ? { error } : {}) }),
-      onOutput: outputOf(CONTROL.taskOutput, 'lines'),
-      onResults: outputOf(CONTROL.taskResults, 'results'),
-      onMetrics: (task, metrics) => this.connection?.notify(CONTROL.taskMetrics, { ...task, metrics }),
-    });
+    this.executor = new TaskExecutor(
+      this.channels,
+      {
+        onStateChange: (task, state, error) =>
+          this.outbox.notify(CONTROL.taskState, { ...task, state, ...(error ? { error } : {}) }),
+        onOutput: outputOf(CONTROL.taskOutput, 'lines'),
+        onResults: outputOf(CONTROL.taskResults, 'results'),
+        onMetrics: (task, metrics) => this.connection?.notify(CONTROL.taskMetrics, { ...task, metrics }),
+      },
+      this.taskCancellation(),
+      this.logger,
+    );
+  }
+
+  /**
+   * Flink's cancellation watchdog: a thread that survives even `terminate()` (a native call
+   * that never returns) can only be stopped with the process, so the TaskManager exits; its
+   * slots come back when it restarts, and its CPU when it is gone.
+   */
+  private taskCancellation(): TaskCancellation {
+    const timeoutMs = this.config['task.cancellation.timeout'];
+    return {
+      graceMs: this.config['task.cancellation.interval'],
+      timeoutMs: timeoutMs === 0 ? 2 ** 31 - 1 : timeoutMs,
+      onStuck: (_task, name) => {
+        if (timeoutMs === 0) return;
+        this.logger.fatal(
+          { task: name, timeoutMs },
+          'a canceled task thread cannot be stopped: TaskManager exits',
+        );
+        this.onFatal?.(
+          new SluiceError(
+            'SLUICE_TIMEOUT',
+            `task ${name} still runs ${timeoutMs} ms after it was terminated (task.cancellation.timeout)`,
+          ),
+        );
+      },
+    };
   }
 
   static async start(config: ResolvedConfig): Promise<TaskManagerService> {
@@ -202,7 +233,8 @@ export class TaskManagerService {
         this.connection = undefined;
         this.outbox.setChannel(undefined);
         disconnectedSince = Date.now();
-        if (!this.closed) await this.onJobManagerLost();
+        // Not awaited: a task that takes long to stop must not delay the reconnect.
+        if (!this.closed) void this.onJobManagerLost();
       } catch (err) {
         if (err instanceof SluiceError && !err.retryable)
           this.logger.error({ err }, 'cannot connect to the job manager');

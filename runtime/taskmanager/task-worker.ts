@@ -162,4 +162,13 @@ async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {
   }
 }
 
-if (parentPort) void runTask(parentPort, workerData as TaskWorkerData);
+if (parentPort) {
+  // Cancel (see TaskExecutor.cancelTask): the thread ends at once. A task stuck in a
+  // synchronous call never reads this message, and the executor terminates the thread instead.
+  parentPort.on('message', (message: { type?: string }) => {
+    if (message.type === 'cancel') process.exit(0);
+  });
+  // The listener must not keep a finished task's thread alive.
+  parentPort.unref();
+  void runTask(parentPort, workerData as TaskWorkerData);
+}

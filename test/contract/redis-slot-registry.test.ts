@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { CONNECTION_NAME, RedisSlotRegistry } from '../../runtime/coordination/redis/redis-slot-registry';
 import type { TaskManagerRecord } from '../../runtime/coordination/slot-registry';
-import { CoordinationError } from '../../runtime/errors';
+import { CoordinationError, DependencyUnavailableError } from '../../runtime/errors';
 import { ZERO_PROFILE } from '../../runtime/taskmanager/resource-profile';
 import { waitFor } from '../../runtime/util/wait';
 import type { RedisServer } from '../helpers/redis-server';
@@ -127,7 +127,7 @@ describe('RedisSlotRegistry specifics', () => {
     await expect(registry.listTaskManagers()).rejects.toBeInstanceOf(CoordinationError);
   });
 
-  it('reports an unreachable Redis as a retryable CoordinationError', async () => {
+  it('reports an unreachable Redis at once as a retryable error naming its address', async () => {
     const doomed = await startRedis();
     const cut = new RedisSlotRegistry({ url: doomed.url, keyPrefix: prefix });
     try {
@@ -137,8 +137,12 @@ describe('RedisSlotRegistry specifics', () => {
         () => undefined,
         (err: unknown) => err,
       );
-      expect(failure).toBeInstanceOf(CoordinationError);
-      expect(failure).toMatchObject({ code: 'SLUICE_COORDINATION', retryable: true });
+      expect(failure).toBeInstanceOf(DependencyUnavailableError);
+      expect(failure).toMatchObject({ code: 'SLUICE_UNAVAILABLE', retryable: true });
+      expect((failure as Error).message).toMatch(
+        new RegExp(`^Redis unreachable at 127\\.0\\.0\\.1:${doomed.port}: `),
+      );
+      await expect(cut.listTaskManagers()).rejects.toBeInstanceOf(DependencyUnavailableError);
     } finally {
       await cut.close();
       await doomed.stop();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ConfigError, NotFoundError, StorageError } from '../../runtime/errors';
+import { ConfigError, DependencyUnavailableError, NotFoundError, StorageError } from '../../runtime/errors';
 import { S3BlobStore } from '../../runtime/storage/s3/s3-blob-store';
 import { fauxqsS3Options, startFauxqs } from '../helpers/fauxqs';
 import type { FauxqsServer } from '../helpers/fauxqs';
@@ -123,12 +123,15 @@ describe('S3BlobStore specifics', () => {
     await fresh.close();
   });
 
-  it('reports an unreachable endpoint as a retryable StorageError', async () => {
+  it('reports an unreachable endpoint as a retryable error naming the blob store and its endpoint', async () => {
     const port = await freePort(); // nothing listens there
     const dead = storeAt('p', { endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 });
     const err = await dead.get('k').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StorageError);
-    expect((err as StorageError).retryable).toBe(true);
+    expect(err).toBeInstanceOf(DependencyUnavailableError);
+    expect(err).toMatchObject({ code: 'SLUICE_UNAVAILABLE', retryable: true });
+    expect((err as Error).message).toMatch(
+      new RegExp(`^blob store unreachable at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
+    );
     await dead.close();
   });
 

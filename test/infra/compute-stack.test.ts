@@ -53,7 +53,7 @@ describe('JobManager', () => {
     });
   });
 
-  test('REST sits behind an internal ALB whose target group checks /healthz on 8081', () => {
+  test('REST sits behind an internal ALB whose target group checks /livez on 8081', () => {
     compute.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Scheme: 'internal',
       Type: 'application',
@@ -62,7 +62,7 @@ describe('JobManager', () => {
     compute.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       Port: 8081,
       TargetType: 'ip',
-      HealthCheckPath: '/healthz',
+      HealthCheckPath: '/livez',
       HealthCheckPort: '8081',
       Matcher: { HttpCode: '200' },
     });

@@ -1,6 +1,6 @@
 import { Redis, ReplyError } from 'ioredis';
 import { z } from 'zod';
-import { CoordinationError } from '../../errors';
+import { CoordinationError, DependencyUnavailableError, describeError } from '../../errors';
 import { RESOURCE_FIELDS } from '../../taskmanager/resource-profile';
 import { createLogger } from '../../util/logger';
 import type { SlotAllocationOutcome } from '../slot-allocation-outcome';
@@ -17,6 +17,12 @@ export interface RedisSlotRegistryOptions {
   url: string;
   /** Prefix of every key (see RedisKeys); default `sluice`. */
   keyPrefix?: string;
+  /**
+   * How long the first connection, and any one command, may take before the call fails with
+   * `DependencyUnavailableError` (default 2 s for the connection, 5 s for a command).
+   */
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
 }
 
 /** Shown by CLIENT LIST, so an operator can tell the registry's connections apart. */
@@ -55,29 +61,80 @@ const listReplySchema = z.array(z.tuple([z.string(), z.string(), z.array(z.strin
  * Expired TaskManagers are treated as absent by every operation and deleted lazily by the
  * script that finds them (register, list and freeJobSlots purge all expired ones).
  *
- * Owns one ioredis connection; `close()` quits it. Failures of Redis surface as a retryable
- * `CoordinationError`; invalid arguments as a terminal one.
+ * Owns one ioredis connection; `close()` quits it. While Redis cannot be reached every call
+ * fails at once with `DependencyUnavailableError` naming the address and the connection's last
+ * error (no offline queue: a caller such as a REST request must not hang until Redis returns);
+ * ioredis keeps reconnecting in the background. Script errors and invalid arguments are a
+ * terminal `CoordinationError`.
  */
 export class RedisSlotRegistry implements SlotRegistry {
   private readonly redis: Redis;
   private readonly keys: RedisKeys;
   private readonly run: LuaCommandRunner<keyof typeof SCRIPTS>;
   private readonly log = createLogger('redis-slot-registry');
+  /** `host:port` of the server, without credentials: what errors and health reports name. */
+  readonly address: string;
+  private readonly connectTimeoutMs: number;
+  /** Why the last connection attempt failed; cleared once the connection is ready again. */
+  private lastError: Error | undefined;
   private closed = false;
 
   constructor(options: RedisSlotRegistryOptions) {
     this.keys = new RedisKeys(options.keyPrefix);
+    this.address = redisAddress(options.url);
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
     this.redis = new Redis(options.url, {
-      // A few retries ride out a reconnect; beyond that the caller's heartbeat or retry policy
-      // should decide, rather than commands queueing for a long time against a dead server.
-      maxRetriesPerRequest: 3,
+      // Fail fast while Redis is down: a command is sent only on a ready connection (see
+      // whenReady), and one lost in a disconnect is not retried behind the caller's back.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: this.connectTimeoutMs,
+      commandTimeout: options.commandTimeoutMs ?? 5_000,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
       connectionName: CONNECTION_NAME,
       // disconnect() arms this timer even when the socket is already gone (closing while
       // reconnecting, ioredis #1247), and it then holds the process open for its full length.
       disconnectTimeout: 200,
     });
-    this.redis.on('error', (err: unknown) => this.log.warn({ err }, 'Redis connection error'));
+    this.redis.on('error', (err: Error) => this.onConnectionError(err));
+    this.redis.on('ready', () => {
+      if (this.lastError) this.log.info({ address: this.address }, 'Redis connection restored');
+      this.lastError = undefined;
+    });
     this.run = defineLuaCommands(this.redis, SCRIPTS);
+  }
+
+  /** Resolves when a command can be sent now; fails fast once a connection attempt has failed. */
+  async whenReady(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    if (this.closed) throw new CoordinationError('slot registry is closed');
+    if (this.lastError) throw new DependencyUnavailableError('Redis', this.address, this.lastError);
+    // The first connection (or a reconnect that has not failed yet): wait for its outcome.
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error): void => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        this.redis.off('error', onError);
+        if (err) reject(new DependencyUnavailableError('Redis', this.address, err));
+        else resolve();
+      };
+      const onReady = (): void => done();
+      const onError = (err: Error): void => done(err);
+      const timer = setTimeout(
+        () => done(new Error(`no connection within ${this.connectTimeoutMs} ms`)),
+        this.connectTimeoutMs,
+      );
+      this.redis.once('ready', onReady);
+      this.redis.once('error', onError);
+    });
+  }
+
+  /** Logged once per distinct cause, not on every reconnect attempt (one every 2 s while down). */
+  private onConnectionError(err: Error): void {
+    const repeated = this.lastError !== undefined && describeError(this.lastError) === describeError(err);
+    this.lastError = err;
+    if (repeated) this.log.debug({ err, address: this.address }, 'Redis still unreachable');
+    else this.log.warn({ err, address: this.address }, 'Redis connection error');
   }
 
   /** Replaces the record, drops its allocations and starts a lease of `leaseMs` (Redis clock). */
@@ -188,6 +245,11 @@ export class RedisSlotRegistry implements SlotRegistry {
     return reply;
   }
 
+  /** One PING round trip: the readiness probe of `/healthz`. */
+  async ping(): Promise<void> {
+    await this.call('ping', () => this.redis.ping());
+  }
+
   /** Quits the connection (pending replies are delivered first). Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -213,16 +275,31 @@ export class RedisSlotRegistry implements SlotRegistry {
     ];
   }
 
-  /** Runs one Redis operation, turning client and server failures into CoordinationError. */
+  /**
+   * Runs one Redis operation: a script error becomes a terminal CoordinationError, anything
+   * else is the connection and becomes DependencyUnavailableError.
+   */
   private async call<T>(what: string, operation: () => Promise<T>): Promise<T> {
     if (this.closed) throw new CoordinationError(`slot registry is closed (${what})`);
+    await this.whenReady();
     try {
       return await operation();
     } catch (err) {
       if (err instanceof CoordinationError) throw err;
-      // A script error is a bug that retrying will not fix; anything else is the connection.
-      const retryable = !(err instanceof ReplyError);
-      throw new CoordinationError(`Redis slot registry: ${what} failed`, { cause: err, retryable });
+      // A script error is a bug that retrying will not fix.
+      if (err instanceof ReplyError)
+        throw new CoordinationError(`Redis slot registry: ${what} failed`, { cause: err });
+      throw new DependencyUnavailableError('Redis', this.address, this.lastError ?? err);
     }
+  }
+}
+
+/** `host:port` of a Redis URL, without user or password. */
+export function redisAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname || '127.0.0.1'}:${parsed.port || '6379'}`;
+  } catch {
+    return '(invalid Redis URL)';
   }
 }

@@ -1,6 +1,7 @@
 import {
   BadRequestError,
   ConflictError,
+  DependencyUnavailableError,
   InvalidJobError,
   NotFoundError,
   RestApiError,
@@ -49,6 +50,8 @@ export function errorReply(err: unknown): ErrorReply {
     return known(400, err.code, err.message);
   if (err instanceof NotFoundError) return known(404, err.code, err.message);
   if (err instanceof ConflictError) return known(409, err.code, err.message);
+  // Redis or the blob store is down: the client learns which one and where, and may retry.
+  if (err instanceof DependencyUnavailableError) return known(503, err.code, err.message);
   if (err instanceof RestApiError && err.status < 500) return known(err.status, err.code, err.message);
   if (isFastifyClientError(err)) {
     return known(err.statusCode, FASTIFY_STATUS_CODES[err.statusCode] ?? 'SLUICE_BAD_REQUEST', err.message);

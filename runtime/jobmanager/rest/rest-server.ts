@@ -1,10 +1,12 @@
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import { LogController, fastify } from 'fastify';
+import type { HealthReport } from '../../services/dependency-health';
 import type { Logger } from '../../util/logger';
 import { createLogger } from '../../util/logger';
 import type { JobManagerGateway } from '../gateway';
 import { artifactRoutes } from './artifact-routes';
 import { registerBearerAuth } from './bearer-auth';
+import { answerClientError } from './client-errors';
 import { clusterRoutes } from './cluster-routes';
 import { metricsRoutes } from './metrics-routes';
 import { errorReply } from './error-reply';
@@ -22,6 +24,12 @@ export interface RestServerOptions {
   readonly maxBodyBytes: number;
   /** Largest job bundle accepted by `PUT /artifacts/:sha256` (default 64 MiB). */
   readonly maxArtifactBytes?: number;
+  /** Longest a client may take to send one whole request (`rest.request-timeout`, default 2 min). */
+  readonly requestTimeoutMs?: number;
+  /** A connection silent for this long is closed (`rest.idleness-timeout`, default 30 s). */
+  readonly idleTimeoutMs?: number;
+  /** Readiness of the job manager's dependencies for `GET /healthz`; without it, always UP. */
+  readonly health?: () => Promise<HealthReport>;
   readonly logger?: Logger;
 }
 
@@ -33,9 +41,33 @@ export interface RestServerOptions {
 export function createRestServer(options: RestServerOptions): FastifyInstance {
   // Typed as fastify's base logger so the instance is a plain `FastifyInstance`.
   const loggerInstance: FastifyBaseLogger = options.logger ?? createLogger('rest');
+  const requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
   const app = fastify({
     loggerInstance,
     bodyLimit: options.maxBodyBytes,
+    // A client that stops sending halfway must not hold a connection (and its buffers) forever.
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: options.idleTimeoutMs ?? 30_000,
+    // Node checks request deadlines on this period (default 30 s, longer than short timeouts).
+    http: { connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs) },
+    clientErrorHandler: answerClientError,
+    // A URL the router cannot decode (`/jobs/%zz`): the documented error body, without echoing it.
+    frameworkErrors: (err, _request, reply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      // The body, if any, is not read: the connection cannot be reused.
+      void (reply as FastifyReply)
+        .code(tooLong ? 414 : 400)
+        .header('connection', 'close')
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(
+          JSON.stringify({
+            code: 'SLUICE_BAD_REQUEST',
+            message: tooLong
+              ? 'a path parameter of the request URL is too long'
+              : 'the request URL is malformed (invalid percent-encoding)',
+          }),
+        );
+    },
     // Clients poll job output; one log line per request would drown everything else.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -49,6 +81,11 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
     } else {
       request.log.debug({ status, code: body.code, url: request.url }, 'REST request refused');
     }
+    // A HEAD answer has no body: the same code and message travel in headers.
+    if (request.method === 'HEAD') {
+      void reply.header('sluice-error-code', body.code);
+      void reply.header('sluice-error-message', encodeURIComponent(body.message));
+    }
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>
@@ -57,7 +94,7 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
       .send({ code: 'SLUICE_NOT_FOUND', message: `no route ${request.method} ${routePath(request.url)}` }),
   );
   registerBearerAuth(app, options.token);
-  void app.register(clusterRoutes, { gateway: options.gateway });
+  void app.register(clusterRoutes, { gateway: options.gateway, health: options.health });
   void app.register(jobRoutes, { gateway: options.gateway });
   void app.register(metricsRoutes, { gateway: options.gateway });
   void app.register(artifactRoutes, {

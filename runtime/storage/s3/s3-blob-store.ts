@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { BucketLocationConstraint, S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { SluiceError } from '../../errors';
 import { ConfigError, NotFoundError, StorageError } from '../../errors';
 import { createLogger } from '../../util/logger';
 import { assertValidBlobKey, assertValidPutOptions, normalizeBlobPrefix } from '../blob-key';
@@ -44,9 +45,9 @@ const log = createLogger('s3-blob-store');
 /**
  * Blob store on an S3 bucket (or any S3-compatible service). Keys live under `prefix` in the
  * bucket; metadata travels as S3 user metadata (`x-amz-meta-*`). The store owns its client and
- * releases it in `close()`. Failures: `NotFoundError` for a missing object on `get`, otherwise
- * `StorageError` with `retryable` set for throttling, 5xx and network errors (after the SDK's
- * own retries).
+ * releases it in `close()`. Failures: `NotFoundError` for a missing object on `get`,
+ * `DependencyUnavailableError` naming the endpoint when S3 does not answer at all, otherwise
+ * `StorageError` with `retryable` set for throttling and 5xx (after the SDK's own retries).
  */
 export class S3BlobStore implements BlobStore {
   readonly bucket: string;
@@ -54,6 +55,8 @@ export class S3BlobStore implements BlobStore {
   readonly prefix: string;
   private readonly client: S3Client;
   private readonly region: string | undefined;
+  /** What an unreachable-store error names: the custom endpoint, else the AWS region's S3. */
+  private readonly endpoint: string;
 
   constructor(options: S3BlobStoreOptions) {
     if (!BUCKET_NAME.test(options.bucket)) {
@@ -62,6 +65,7 @@ export class S3BlobStore implements BlobStore {
     this.bucket = options.bucket;
     this.prefix = normalizeBlobPrefix(options.prefix ?? '');
     this.region = options.region;
+    this.endpoint = options.endpoint ?? `S3 in ${options.region ?? process.env.AWS_REGION ?? 'us-east-1'}`;
     const config: S3ClientConfig = {
       endpoint: options.endpoint,
       region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
@@ -100,7 +104,7 @@ export class S3BlobStore implements BlobStore {
         await this.client.send(new PutObjectCommand({ ...params, ContentLength: bytes.byteLength }));
       }
     } catch (err) {
-      throw toS3StorageError(err, 'put', this.describe(key));
+      throw this.failure(err, 'put', this.describe(key));
     }
   }
 
@@ -115,7 +119,7 @@ export class S3BlobStore implements BlobStore {
       return await response.Body.transformToByteArray();
     } catch (err) {
       if (isS3NotFound(err)) throw new NotFoundError(`blob not found: ${this.describe(key)}`);
-      throw toS3StorageError(err, 'get', this.describe(key));
+      throw this.failure(err, 'get', this.describe(key));
     }
   }
 
@@ -126,7 +130,7 @@ export class S3BlobStore implements BlobStore {
       return true;
     } catch (err) {
       if (isS3NotFound(err)) return false;
-      throw toS3StorageError(err, 'exists', this.describe(key));
+      throw this.failure(err, 'exists', this.describe(key));
     }
   }
 
@@ -145,7 +149,7 @@ export class S3BlobStore implements BlobStore {
         }
       }
     } catch (err) {
-      throw toS3StorageError(err, 'list', this.describePrefix(normalized));
+      throw this.failure(err, 'list', this.describePrefix(normalized));
     }
     // S3 already returns UTF-8 byte order; sorting again keeps the contract independent of it.
     return keys.sort();
@@ -157,7 +161,7 @@ export class S3BlobStore implements BlobStore {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
     } catch (err) {
       if (isS3NotFound(err)) return;
-      throw toS3StorageError(err, 'delete', this.describe(key));
+      throw this.failure(err, 'delete', this.describe(key));
     }
   }
 
@@ -170,6 +174,10 @@ export class S3BlobStore implements BlobStore {
       deleted += await this.deleteBatch(keys.slice(start, start + DELETE_BATCH_SIZE), normalized);
     }
     return deleted;
+  }
+
+  private failure(err: unknown, operation: string, location: string): SluiceError {
+    return toS3StorageError(err, operation, location, this.endpoint);
   }
 
   describe(key: string): string {
@@ -190,7 +198,7 @@ export class S3BlobStore implements BlobStore {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
       return;
     } catch (err) {
-      if (!isS3NoSuchBucket(err)) throw toS3StorageError(err, 'head bucket', `s3://${this.bucket}`);
+      if (!isS3NoSuchBucket(err)) throw this.failure(err, 'head bucket', `s3://${this.bucket}`);
     }
     try {
       const region = this.region ?? 'us-east-1';
@@ -205,7 +213,7 @@ export class S3BlobStore implements BlobStore {
       const name = err instanceof Error ? err.name : undefined;
       // Someone else (another process of the same cluster) won the race: the bucket exists.
       if (name === 'BucketAlreadyOwnedByYou') return;
-      throw toS3StorageError(err, 'create bucket', `s3://${this.bucket}`);
+      throw this.failure(err, 'create bucket', `s3://${this.bucket}`);
     }
   }
 
@@ -229,7 +237,7 @@ export class S3BlobStore implements BlobStore {
       }
       return keys.length;
     } catch (err) {
-      throw toS3StorageError(err, 'deletePrefix', this.describePrefix(prefix));
+      throw this.failure(err, 'deletePrefix', this.describePrefix(prefix));
     }
   }
 

@@ -1,4 +1,4 @@
-import { SluiceError, StorageError } from '../../errors';
+import { DependencyUnavailableError, SluiceError, StorageError } from '../../errors';
 
 /** The fields of an AWS SDK v3 service or transport error we branch on (all optional). */
 interface AwsErrorShape {
@@ -77,9 +77,29 @@ export function isS3Retryable(err: unknown): boolean {
   return status === undefined && typeof shape.message === 'string' && NETWORK_MESSAGE.test(shape.message);
 }
 
-/** Wraps any failure as `StorageError` (unless it is already typed), naming the operation and location. */
-export function toS3StorageError(err: unknown, operation: string, location: string): SluiceError {
+/** No HTTP answer at all: the connection failed (refused, reset, timed out, name not found). */
+export function isS3Unreachable(err: unknown): boolean {
+  const shape = shapeOf(err);
+  if (httpStatusOf(err) !== undefined) return false;
+  if (shape.code !== undefined && NETWORK_CODES.has(shape.code)) return true;
+  if (shape.name !== undefined && NETWORK_NAMES.has(shape.name)) return true;
+  return typeof shape.message === 'string' && NETWORK_MESSAGE.test(shape.message);
+}
+
+/**
+ * Wraps any failure (unless it is already typed), naming the operation and location: a
+ * `DependencyUnavailableError` naming `endpoint` when S3 did not answer at all, else a
+ * `StorageError`.
+ */
+export function toS3StorageError(
+  err: unknown,
+  operation: string,
+  location: string,
+  endpoint?: string,
+): SluiceError {
   if (err instanceof SluiceError) return err;
+  if (endpoint !== undefined && isS3Unreachable(err))
+    return new DependencyUnavailableError('blob store', endpoint, err);
   const shape = shapeOf(err);
   const status = httpStatusOf(err);
   const detail = [shape.name ?? shape.code, status === undefined ? undefined : `HTTP ${status}`]

@@ -225,6 +225,27 @@ describe('startLocalCluster (embedded cloud, fake sluice)', () => {
     expect(exits).toHaveLength(1);
   });
 
+  test('reports a cloud process (redis-server, fauxqs) that dies while the cluster runs', async () => {
+    const exits: ProcessExitEvent[] = [];
+    const cluster = await start({
+      taskManagers: 1,
+      cloud: 'processes',
+      onUnexpectedExit: (e) => exits.push(e),
+    });
+    const redisPid = cluster.info.pids.cloud.redis!;
+    process.kill(redisPid, 'SIGKILL');
+    await waitFor(() => exits.length > 0, { what: 'the exit report' });
+    expect(exits[0]).toMatchObject({
+      name: 'redis-server',
+      pid: redisPid,
+      status: { code: null, signal: 'SIGKILL' },
+    });
+    expect(exits[0]!.logFile).toMatch(/redis\.log$/);
+    expect(exits[0]!.tail).toMatch(/Ready to accept connections/);
+    await cluster.stop();
+    expect(exits).toHaveLength(1);
+  });
+
   test('refuses a second cluster in the same directory while the first runs', async () => {
     const first = await start({ taskManagers: 1 });
     await expect(startLocalCluster(options({ taskManagers: 1 }))).rejects.toThrow(ConflictError);

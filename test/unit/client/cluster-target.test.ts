@@ -28,7 +28,7 @@ async function healthyServer(): Promise<{ url: string; probes: () => number }> {
     if (req.url === '/healthz') probes++;
     res.writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'application/json' });
     res.end(
-      JSON.stringify(req.url === '/healthz' ? { status: 'ok' } : { code: 'SLUICE_NOT_FOUND', message: 'no' }),
+      JSON.stringify(req.url === '/healthz' ? { status: 'UP' } : { code: 'SLUICE_NOT_FOUND', message: 'no' }),
     );
   });
   return { url, probes: () => probes };

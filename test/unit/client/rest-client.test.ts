@@ -59,7 +59,7 @@ async function submitted(): Promise<string> {
 }
 
 test('every method round-trips through the server to the gateway', async () => {
-  expect(await client.health()).toEqual({ status: 'ok' });
+  expect(await client.health()).toEqual({ status: 'UP', role: 'jobmanager', checks: {} });
   expect(await client.overview()).toMatchObject({ version: '0.0.0-testing', taskManagers: 0 });
   expect(await client.listTaskManagers()).toEqual([]);
 
@@ -127,7 +127,7 @@ test('a missing token and a wrong token say so, with the hint', async () => {
   expect((missing as Error).message).toBe(
     `the job manager at ${url} requires a token: pass --token or set SLUICE_TOKEN`,
   );
-  expect(await anonymous.health()).toEqual({ status: 'ok' });
+  expect(await anonymous.health()).toEqual({ status: 'UP', role: 'jobmanager', checks: {} });
 
   const wrong = await new RestClient({ url, token: 'nope' })
     .hasArtifact('a'.repeat(64))

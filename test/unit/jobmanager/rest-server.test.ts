@@ -52,7 +52,7 @@ describe('authentication', () => {
   test('/healthz needs no token', async () => {
     const { status, json } = await call({ method: 'GET', url: '/healthz', auth: false });
     expect(status).toBe(200);
-    expect(json()).toEqual({ status: 'ok' });
+    expect(json()).toEqual({ status: 'UP', role: 'jobmanager', checks: {} });
   });
 
   test.each([
@@ -464,7 +464,7 @@ test('over a real socket: health, auth and a submission round trip', async () =>
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   const health = await fetch(`${url}/healthz`);
   expect(health.status).toBe(200);
-  expect(await health.json()).toEqual({ status: 'ok' });
+  expect(await health.json()).toEqual({ status: 'UP', role: 'jobmanager', checks: {} });
 
   const refused = await fetch(`${url}/jobs`);
   expect(refused.status).toBe(401);
