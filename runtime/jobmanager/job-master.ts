@@ -16,6 +16,8 @@ import type {
   TaskOutputMessage,
   TaskStateMessage,
 } from './control-messages';
+import type { FailureLocation, JobExceptions } from './exception-history';
+import { ExceptionHistory } from './exception-history';
 import { ExecutionTracker } from './execution-tracker';
 import type { JobDetails, JobOutputPage, JobStatus, JobSubmission, JobSummary } from './gateway';
 import { TERMINAL_JOB_STATUSES } from './gateway';
@@ -43,7 +45,10 @@ export interface JobMasterContext {
 
 /** Why the running attempt ended, if not by finishing. */
 class AttemptFailure extends Error {
-  constructor(readonly serialized: SerializedError) {
+  constructor(
+    readonly serialized: SerializedError,
+    readonly location: FailureLocation = {},
+  ) {
     super(serialized.message);
   }
 }
@@ -61,6 +66,7 @@ export class JobMaster {
   endTime: number | undefined;
   failure: (SerializedError & { timestamp: number }) | undefined;
   readonly output = new JobOutput();
+  private readonly exceptions = new ExceptionHistory();
   private readonly tracker: ExecutionTracker;
   private slots: SlotAssignment[] = [];
   private settleAttempt: ((failure?: AttemptFailure) => void) | undefined;
@@ -101,11 +107,18 @@ export class JobMaster {
       return;
     if (m.state === 'FAILED') {
       const error = m.error ?? { name: 'Error', message: 'task failed' };
+      const taskName = this.taskName(m.vertexId, m.subtaskIndex);
+      const taskManagerId = this.tracker.taskManagerOf(m.vertexId, m.subtaskIndex);
       this.settleAttempt?.(
-        new AttemptFailure({
-          ...error,
-          message: `task ${this.taskName(m.vertexId, m.subtaskIndex)} failed: ${error.message}`,
-        }),
+        new AttemptFailure(
+          { ...error, message: `task ${taskName} failed: ${error.message}` },
+          {
+            vertexId: m.vertexId,
+            taskName: taskName.slice(1, -1),
+            subtask: m.subtaskIndex,
+            ...(taskManagerId ? { taskManagerId } : {}),
+          },
+        ),
       );
     } else if (m.state === 'FINISHED' && this.tracker.count('FINISHED') === this.tracker.size) {
       this.settleAttempt?.();
@@ -125,16 +138,21 @@ export class JobMaster {
   onTaskManagerLost(taskManagerId: string, reason: string): void {
     if (this.settleAttempt && this.tracker.unfinishedOn(taskManagerId) > 0) {
       this.settleAttempt(
-        new AttemptFailure({
-          name: 'TaskManagerLostError',
-          message: `TaskManager ${taskManagerId} was lost: ${reason}`,
-        }),
+        new AttemptFailure(
+          { name: 'TaskManagerLostError', message: `TaskManager ${taskManagerId} was lost: ${reason}` },
+          { taskManagerId },
+        ),
       );
     }
   }
 
   outputPage(fromLine: number, fromResult: number): JobOutputPage {
     return this.output.page(fromLine, fromResult, this.status);
+  }
+
+  /** The failures of this job's attempts, newest first (bounded). */
+  exceptionHistory(): JobExceptions {
+    return this.exceptions.view();
   }
 
   summary(): JobSummary {
@@ -170,6 +188,7 @@ export class JobMaster {
       if (!failure) return this.end('FINISHED');
       if (this.canceled) return this.end('CANCELED');
       this.failure = { ...failure.serialized, timestamp: Date.now() };
+      this.exceptions.add(failure.serialized, this.attempt, failure.location, this.failure.timestamp);
       // Missing slots already waited for slot.request.timeout: restarting would only wait again.
       const delay =
         failure.serialized.code === 'SLUICE_NO_RESOURCES'

@@ -9,6 +9,8 @@ import { CONTROL } from '../jobmanager/control-messages';
 import type {
   CancelJobRequest,
   DeployTaskRequest,
+  LogTailReply,
+  LogTailRequest,
   RegisterReply,
   TaskRef,
 } from '../jobmanager/control-messages';
@@ -21,6 +23,8 @@ import type { RuntimeServices } from '../services/runtime-services';
 import { createRuntimeServices } from '../services/runtime-services';
 import { ExchangeTransports } from '../services/exchange-transports';
 import type { Logger } from '../util/logger';
+import type { LogTail } from '../util/log-tail';
+import { captureProcessLog } from '../util/log-tail';
 import { createLogger } from '../util/logger';
 import { sleep } from '../util/wait';
 import { ArtifactCache } from './artifact-cache';
@@ -67,6 +71,8 @@ export class TaskManagerService {
   private timers: NodeJS.Timeout[] = [];
   private transports!: ExchangeTransports;
   private artifacts: ArtifactCache;
+  /** This process's recent log lines, served to the job manager (and the dashboard). */
+  private readonly logTail: LogTail = captureProcessLog();
   /** Called when the TaskManager gave up and shut itself down (the process should exit). */
   onFatal: ((error: Error) => void) | undefined;
 
@@ -220,6 +226,9 @@ export class TaskManagerService {
     connection.once('close', () => clearInterval(heartbeat));
     connection.handle(CONTROL.deployTask, (body) => this.deploy(body as DeployTaskRequest));
     connection.handle(CONTROL.cancelJob, (body) => this.cancelJob(body as CancelJobRequest));
+    connection.handle(CONTROL.logTail, (body): LogTailReply =>
+      this.logTail.tail(Math.max(0, Math.floor((body as LogTailRequest).lines))),
+    );
   }
 
   private checkFencing(token: number): void {

@@ -6,6 +6,9 @@ import type { JobManagerGateway } from '../gateway';
 import { artifactRoutes } from './artifact-routes';
 import { registerBearerAuth } from './bearer-auth';
 import { clusterRoutes } from './cluster-routes';
+import { dashboardRoutes } from './dashboard-routes';
+import type { InsightRoutesOptions } from './insight-routes';
+import { insightRoutes } from './insight-routes';
 import { metricsRoutes } from './metrics-routes';
 import { errorReply } from './error-reply';
 import { jobRoutes } from './job-routes';
@@ -23,6 +26,8 @@ export interface RestServerOptions {
   /** Largest job bundle accepted by `PUT /artifacts/:sha256` (default 64 MiB). */
   readonly maxArtifactBytes?: number;
   readonly logger?: Logger;
+  /** The read-only routes the dashboard needs (plans, failure history, logs, config); off when absent. */
+  readonly insight?: Omit<InsightRoutesOptions, 'gateway'>;
 }
 
 /**
@@ -60,6 +65,8 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
   void app.register(clusterRoutes, { gateway: options.gateway });
   void app.register(jobRoutes, { gateway: options.gateway });
   void app.register(metricsRoutes, { gateway: options.gateway });
+  if (options.insight) void app.register(insightRoutes, { gateway: options.gateway, ...options.insight });
+  void app.register(dashboardRoutes);
   void app.register(artifactRoutes, {
     gateway: options.gateway,
     maxArtifactBytes: options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
