@@ -236,3 +236,58 @@ async function expectText(locator: ReturnType<Page['locator']>, text: string): P
     what: `'${text}'`,
   });
 }
+
+test('cancel asks for confirmation, then cancels the job', async () => {
+  await page.click('nav >> text=Jobs');
+  const row = page.locator(`tr[data-job-id="${jobId}"]`);
+  await row.locator('button', { hasText: 'Cancel' }).click();
+  expect(await row.textContent()).toContain('Cancel job “dashboard-demo”?');
+  expect((await rest<JobDetails>(`/jobs/${jobId}`)).body.status).toBe('RUNNING');
+  await row.locator('button', { hasText: 'Yes, cancel' }).click();
+  await waitFor(async () => (await rest<JobDetails>(`/jobs/${jobId}`)).body.status === 'CANCELED', {
+    timeoutMs: 20_000,
+    what: 'the job to be canceled',
+  });
+  await page
+    .locator(`tr[data-job-id="${jobId}"] .badge`, { hasText: /^CANCELED$/ })
+    .waitFor({ timeout: 15_000 });
+});
+
+test('back pressure: the source behind a slow operator turns red', async () => {
+  const run = await promisify(execFile)(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'bin', 'sluice.js'),
+      'run',
+      fixtureJob('slow-consumer-job'),
+      '--arg',
+      'count=3000000',
+      '-p',
+      '1',
+      '--detached',
+    ],
+    {
+      env: {
+        ...process.env,
+        SLUICE_REST_URL: cluster.restUrl,
+        SLUICE_TOKEN: cluster.token,
+        SLUICE_LOG_LEVEL: 'warn',
+      },
+    },
+  );
+  const slowJob = /[0-9a-f]{32}/.exec(run.stdout)![0];
+  await page.goto(`${cluster.restUrl}/#/jobs/${slowJob}`);
+  const source = page.getByTestId('vertex').filter({ hasText: 'fast-source' });
+  await source.waitFor();
+  await waitFor(async () => (await source.getAttribute('class'))?.includes('bp-high'), {
+    timeoutMs: 30_000,
+    what: 'the source box to show high back pressure',
+  });
+  await source.click();
+  expect(await page.getByTestId('subtask-table').locator('.bp-cell.bp-high').count()).toBeGreaterThan(0);
+  await shot('job-backpressure');
+  await fetch(`${cluster.restUrl}/jobs/${slowJob}?mode=cancel`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${cluster.token}` },
+  });
+});

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { Polled } from './poll';
 import { formatDuration } from './format';
 
@@ -53,4 +54,30 @@ export function PollState<T>({ polled, what }: { polled: Polled<T>; what: string
   }
   if (polled.data === undefined) return <div class="muted">Loading {what}…</div>;
   return null;
+}
+
+/**
+ * A scrolling text block that shows its end, as a tail should: it follows new lines while the
+ * reader is at the bottom, and stays put once they scroll up to read.
+ */
+export function TailBlock({ children, testId }: { children: ComponentChildren; testId: string }) {
+  const ref = useRef<HTMLPreElement>(null);
+  const atBottom = useRef(true);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
+  });
+  return (
+    <pre
+      class="log"
+      data-testid={testId}
+      ref={ref}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+      }}
+    >
+      {children}
+    </pre>
+  );
 }

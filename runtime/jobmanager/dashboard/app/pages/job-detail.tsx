@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
-import { Card, PollState, StatusBadge, TaskCounts } from '../components';
+import { Card, PollState, StatusBadge, TailBlock, TaskCounts } from '../components';
 import { formatCount, formatDuration, formatPercent, formatRate, formatTime } from '../format';
 import { usePoll } from '../poll';
 import { RateTracker } from '../rates';
@@ -328,9 +328,7 @@ function OutputTab({ jobId, refreshMs }: { jobId: string; refreshMs: number }) {
           <div class="muted small">
             attempt {polled.data.attempt}, last {polled.data.lines.length} lines
           </div>
-          <pre class="log" data-testid="job-output">
-            {polled.data.lines.join('\n') || '(nothing printed yet)'}
-          </pre>
+          <TailBlock testId="job-output">{polled.data.lines.join('\n') || '(nothing printed yet)'}</TailBlock>
         </>
       )}
     </Card>

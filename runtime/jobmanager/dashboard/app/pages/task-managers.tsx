@@ -1,5 +1,5 @@
 import { api } from '../api';
-import { Card, PollState, Stat } from '../components';
+import { Card, PollState, Stat, TailBlock } from '../components';
 import { formatDuration, formatLogLine, formatMb } from '../format';
 import { usePoll } from '../poll';
 import { href } from '../router';
@@ -178,7 +178,7 @@ function LogTail({ taskManagerId, refreshMs }: { taskManagerId: string; refreshM
           {polled.data.droppedLines > 0 && (
             <div class="muted small">{polled.data.droppedLines} earlier lines not shown</div>
           )}
-          <pre class="log" data-testid="tm-log">
+          <TailBlock testId="tm-log">
             {polled.data.lines.length === 0 && '(no log lines yet)'}
             {polled.data.lines.map((line, i) => {
               const { text, level } = formatLogLine(line);
@@ -188,7 +188,7 @@ function LogTail({ taskManagerId, refreshMs }: { taskManagerId: string; refreshM
                 </div>
               );
             })}
-          </pre>
+          </TailBlock>
         </>
       )}
     </Card>
