@@ -90,7 +90,8 @@ export function JobGraph({
                 in {formatCount(v?.recordsIn ?? 0)} · out {formatCount(v?.recordsOut ?? 0)}
               </span>
               <span>
-                {formatRate(r?.out ?? r?.in)} · bp {formatPercent(v?.backPressure.ratio ?? 0)}
+                {formatRate(r?.in)} in · {formatRate(r?.out)} out · bp{' '}
+                {formatPercent(v?.backPressure.ratio ?? 0)}
               </span>
             </div>
           </div>
