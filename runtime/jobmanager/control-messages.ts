@@ -16,6 +16,8 @@ export const CONTROL = {
   // job manager -> TaskManager (fenced)
   deployTask: 'deployTask',
   cancelJob: 'cancelJob',
+  /** Read-only, so not fenced: the tail of the TaskManager's own log. */
+  logTail: 'logTail',
 } as const;
 
 export interface RegisterRequest {
@@ -68,4 +70,15 @@ export interface CancelJobRequest {
   readonly jobId: string;
   /** Cancels this attempt and every earlier one. */
   readonly attempt: number;
+}
+
+export interface LogTailRequest {
+  /** Most lines wanted, newest last. */
+  readonly lines: number;
+}
+
+export interface LogTailReply {
+  readonly lines: string[];
+  /** Lines the TaskManager logged before these that it no longer keeps (or were not asked for). */
+  readonly droppedLines: number;
 }

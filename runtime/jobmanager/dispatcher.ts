@@ -4,7 +4,14 @@ import type { RpcConnection } from '../rpc/rpc-connection';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
 import { CONTROL } from './control-messages';
-import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from './control-messages';
+import type {
+  LogTailReply,
+  LogTailRequest,
+  TaskMetricsMessage,
+  TaskOutputMessage,
+  TaskStateMessage,
+} from './control-messages';
+import type { JobExceptions } from './exception-history';
 import type {
   ClusterOverview,
   JobDetails,
@@ -15,6 +22,8 @@ import type {
   TaskManagerInfo,
 } from './gateway';
 import { TERMINAL_JOB_STATUSES } from './gateway';
+import type { InsightGateway, JobPlan, TaskManagerLogs } from './insight-gateway';
+import { jobPlan } from './job-plan';
 import type { JobMasterContext } from './job-master';
 import { JobMaster } from './job-master';
 import type { ResourceManager } from './resource-manager';
@@ -23,6 +32,9 @@ import type { ResolvedConfig } from '../config';
 
 export const SLUICE_VERSION = '0.1.0';
 
+/** How long `GET /taskmanagers/:id/logs` waits for the TaskManager. */
+const LOG_TAIL_TIMEOUT_MS = 5_000;
+
 /** Blob key of a job bundle. */
 export const artifactKey = (sha256: string): string => `artifacts/${sha256}.js`;
 
@@ -30,7 +42,7 @@ export const artifactKey = (sha256: string): string => `artifacts/${sha256}.js`;
  * Accepts jobs and answers for them (Flink's Dispatcher): one job master per job, job bundles
  * in the blob store, task reports routed to their job.
  */
-export class Dispatcher implements JobManagerGateway {
+export class Dispatcher implements JobManagerGateway, InsightGateway {
   private readonly jobs = new Map<string, JobMaster>();
 
   constructor(
@@ -126,6 +138,31 @@ export class Dispatcher implements JobManagerGateway {
       jobsFailed: count('FAILED'),
       version: SLUICE_VERSION,
     };
+  }
+
+  async jobPlan(jobId: string): Promise<JobPlan> {
+    return jobPlan(jobId, this.job(jobId).submission.jobGraph);
+  }
+
+  async jobExceptions(jobId: string): Promise<JobExceptions> {
+    return this.job(jobId).exceptionHistory();
+  }
+
+  async taskManagerLogs(taskManagerId: string, lines: number): Promise<TaskManagerLogs> {
+    const known = (await this.resourceManager.taskManagerInfo()).some((tm) => tm.id === taskManagerId);
+    const connection = this.resourceManager.connection(taskManagerId);
+    if (!connection) {
+      if (!known) throw new NotFoundError(`no TaskManager with id ${taskManagerId}`);
+      throw new ConflictError(`TaskManager ${taskManagerId} is not connected: its log cannot be read`);
+    }
+    const request: LogTailRequest = { lines };
+    try {
+      const reply = await connection.call<LogTailReply>(CONTROL.logTail, request, LOG_TAIL_TIMEOUT_MS);
+      return { taskManagerId, lines: reply.lines, droppedLines: reply.droppedLines };
+    } catch (err) {
+      this.logger.warn({ taskManagerId, err }, 'reading a TaskManager log tail failed');
+      throw new ConflictError(`TaskManager ${taskManagerId} did not send its log: ${(err as Error).message}`);
+    }
   }
 
   async putArtifact(sha256: string, body: Uint8Array): Promise<void> {

@@ -97,6 +97,11 @@ export class ExecutionTracker {
     entry.rateBase = metrics;
   }
 
+  /** The TaskManager a subtask of the current attempt was placed on, if it was. */
+  taskManagerOf(vertexId: string, subtask: number): string | undefined {
+    return this.subtasks.get(key(vertexId, subtask))?.taskManagerId;
+  }
+
   count(state: ExecutionState): number {
     let n = 0;
     for (const e of this.subtasks.values()) if (e.state === state) n++;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from '../config';
+import { SLUICE_VERSION } from './dispatcher';
 import { JobManagerService } from './job-manager';
 import { createRestServer } from './rest/rest-server';
 
@@ -21,6 +22,7 @@ export async function startJobManagerProcess(config: ResolvedConfig): Promise<Jo
     idleTimeoutMs: config['rest.idleness-timeout'],
     health: () => service.health.report(),
     logger: service.logger,
+    insight: { insight: service.dispatcher, config, version: SLUICE_VERSION, startedAt: service.startedAt },
   });
   try {
     await rest.listen({ host: config['rest.address'], port: config['rest.port'] });

@@ -25,6 +25,8 @@ const SINGLE_LEADER_TOKEN = 1;
  * dispatcher with one job master per job. The REST API is served on top of `dispatcher`.
  */
 export class JobManagerService {
+  /** When this job manager started (epoch ms). */
+  readonly startedAt = Date.now();
   private constructor(
     readonly config: ResolvedConfig,
     readonly dispatcher: Dispatcher,

@@ -11,6 +11,8 @@ import { createDeploymentDescriptor } from '../taskmanager/task-deployment';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
 import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from './control-messages';
+import type { FailureLocation, JobExceptions } from './exception-history';
+import { ExceptionHistory } from './exception-history';
 import { ExecutionTracker } from './execution-tracker';
 import type { JobDetails, JobOutputPage, JobStatus, JobSubmission, JobSummary } from './gateway';
 import { TERMINAL_JOB_STATUSES } from './gateway';
@@ -55,7 +57,10 @@ const CANCEL_WAIT_MS = 10_000;
 
 /** Why the running attempt ended, if not by finishing. */
 class AttemptFailure extends Error {
-  constructor(readonly serialized: SerializedError) {
+  constructor(
+    readonly serialized: SerializedError,
+    readonly location: FailureLocation = {},
+  ) {
     super(serialized.message);
   }
 }
@@ -73,6 +78,7 @@ export class JobMaster {
   endTime: number | undefined;
   failure: (SerializedError & { timestamp: number }) | undefined;
   readonly output: JobOutput;
+  private readonly exceptions = new ExceptionHistory();
   private readonly tracker: ExecutionTracker;
   private slots: SlotAssignment[] = [];
   private slotWait: SlotWait | undefined;
@@ -149,11 +155,18 @@ export class JobMaster {
       return;
     if (m.state === 'FAILED') {
       const error = m.error ?? { name: 'Error', message: 'task failed' };
+      const taskName = this.taskName(m.vertexId, m.subtaskIndex);
+      const taskManagerId = this.tracker.taskManagerOf(m.vertexId, m.subtaskIndex);
       this.settleAttempt?.(
-        new AttemptFailure({
-          ...error,
-          message: `task ${this.taskName(m.vertexId, m.subtaskIndex)} failed: ${error.message}`,
-        }),
+        new AttemptFailure(
+          { ...error, message: `task ${taskName} failed: ${error.message}` },
+          {
+            vertexId: m.vertexId,
+            taskName: taskName.slice(1, -1),
+            subtask: m.subtaskIndex,
+            ...(taskManagerId ? { taskManagerId } : {}),
+          },
+        ),
       );
     } else if (m.state === 'FINISHED' && this.tracker.count('FINISHED') === this.tracker.size) {
       this.settleAttempt?.();
@@ -172,16 +185,21 @@ export class JobMaster {
   onTaskManagerLost(taskManagerId: string, reason: string): void {
     if (this.settleAttempt && this.tracker.unfinishedOn(taskManagerId) > 0) {
       this.settleAttempt(
-        new AttemptFailure({
-          name: 'TaskManagerLostError',
-          message: `TaskManager ${taskManagerId} was lost: ${reason}`,
-        }),
+        new AttemptFailure(
+          { name: 'TaskManagerLostError', message: `TaskManager ${taskManagerId} was lost: ${reason}` },
+          { taskManagerId },
+        ),
       );
     }
   }
 
   outputPage(fromLine: number, fromResult: number): Promise<JobOutputPage> {
     return this.output.page(fromLine, fromResult, this.status);
+  }
+
+  /** The failures of this job's attempts, newest first (bounded). */
+  exceptionHistory(): JobExceptions {
+    return this.exceptions.view();
   }
 
   summary(): JobSummary {
@@ -231,6 +249,7 @@ export class JobMaster {
   private onAttemptFailed(failure: AttemptFailure): number | undefined {
     // Clients see messages and the job's own frames; server stacks stay in the log below.
     this.failure = { ...withoutServerStacks(failure.serialized), timestamp: Date.now() };
+    this.exceptions.add(this.failure, this.attempt, failure.location, this.failure.timestamp);
     const code = failure.serialized.code;
     const delay =
       code !== undefined && NO_RESTART_CODES.has(code)

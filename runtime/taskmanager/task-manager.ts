@@ -9,6 +9,8 @@ import { CONTROL } from '../jobmanager/control-messages';
 import type {
   CancelJobRequest,
   DeployTaskRequest,
+  LogTailReply,
+  LogTailRequest,
   RegisterReply,
   TaskRef,
 } from '../jobmanager/control-messages';
@@ -23,6 +25,8 @@ import { ExchangeTransports } from '../services/exchange-transports';
 import type { StateSettings } from '../state/state-backend-factory';
 import { stateSettingsFrom } from '../state/state-backend-factory';
 import type { Logger } from '../util/logger';
+import type { LogTail } from '../util/log-tail';
+import { captureProcessLog } from '../util/log-tail';
 import { createLogger } from '../util/logger';
 import { sleep } from '../util/wait';
 import { ArtifactCache } from './artifact-cache';
@@ -61,6 +65,8 @@ export class TaskManagerService {
   /** Task reports to the job manager, in order; job output acknowledged and windowed. */
   private readonly outbox: ReportOutbox;
   private readonly stateSettings: StateSettings;
+  /** This process's recent log lines, served to the job manager (and the dashboard). */
+  private readonly logTail: LogTail = captureProcessLog();
   /** Called when the TaskManager gave up and shut itself down (the process should exit). */
   onFatal: ((error: Error) => void) | undefined;
 
@@ -253,6 +259,9 @@ export class TaskManagerService {
     connection.once('close', () => clearInterval(heartbeat));
     connection.handle(CONTROL.deployTask, (body) => this.deploy(body as DeployTaskRequest));
     connection.handle(CONTROL.cancelJob, (body) => this.cancelJob(body as CancelJobRequest));
+    connection.handle(CONTROL.logTail, (body): LogTailReply =>
+      this.logTail.tail(Math.max(0, Math.floor((body as LogTailRequest).lines))),
+    );
   }
 
   private checkFencing(token: number): void {

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import pretty from 'pino-pretty';
+import { logTailStream } from './log-tail';
 
 export type Logger = pino.Logger;
 
@@ -14,8 +15,19 @@ export function createLogger(name: string, bindings: Record<string, unknown> = {
   if (process.stderr.isTTY && process.env.SLUICE_LOG_FORMAT !== 'json') {
     return pino(
       options,
-      pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }),
+      withLogTail(
+        pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }),
+      ),
     );
   }
-  return pino(options, pino.destination(2));
+  return pino(options, withLogTail(pino.destination(2)));
+}
+
+/** Also hands every line to the process's log tail, once one is captured (`captureProcessLog`). */
+function withLogTail(destination: pino.DestinationStream): pino.MultiStreamRes {
+  // 'trace' on both: the logger's own level filters first.
+  return pino.multistream([
+    { stream: destination, level: 'trace' },
+    { stream: logTailStream, level: 'trace' },
+  ]);
 }

@@ -8,6 +8,9 @@ import { artifactRoutes } from './artifact-routes';
 import { registerBearerAuth } from './bearer-auth';
 import { answerClientError } from './client-errors';
 import { clusterRoutes } from './cluster-routes';
+import { dashboardRoutes } from './dashboard-routes';
+import type { InsightRoutesOptions } from './insight-routes';
+import { insightRoutes } from './insight-routes';
 import { metricsRoutes } from './metrics-routes';
 import { errorReply } from './error-reply';
 import { jobRoutes } from './job-routes';
@@ -31,6 +34,8 @@ export interface RestServerOptions {
   /** Readiness of the job manager's dependencies for `GET /healthz`; without it, always UP. */
   readonly health?: () => Promise<HealthReport>;
   readonly logger?: Logger;
+  /** The read-only routes the dashboard needs (plans, failure history, logs, config); off when absent. */
+  readonly insight?: Omit<InsightRoutesOptions, 'gateway'>;
 }
 
 /**
@@ -97,6 +102,8 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
   void app.register(clusterRoutes, { gateway: options.gateway, health: options.health });
   void app.register(jobRoutes, { gateway: options.gateway });
   void app.register(metricsRoutes, { gateway: options.gateway });
+  if (options.insight) void app.register(insightRoutes, { gateway: options.gateway, ...options.insight });
+  void app.register(dashboardRoutes);
   void app.register(artifactRoutes, {
     gateway: options.gateway,
     maxArtifactBytes: options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,

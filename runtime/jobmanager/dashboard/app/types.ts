@@ -1,0 +1,157 @@
+/**
+ * The REST shapes the dashboard reads. The dashboard is a client of the REST API: it declares
+ * what it uses and tolerates fields it does not know (newer job managers add some).
+ */
+
+export type JobStatus =
+  'CREATED' | 'RUNNING' | 'RESTARTING' | 'FAILING' | 'FAILED' | 'CANCELLING' | 'CANCELED' | 'FINISHED';
+
+export const TERMINAL_JOB_STATUSES: readonly string[] = ['FAILED', 'CANCELED', 'FINISHED'];
+
+export interface DashboardConfig {
+  readonly 'refresh-interval': number;
+  readonly 'sluice-version': string;
+  readonly 'uptime-ms': number;
+  readonly features: Readonly<Record<string, boolean>>;
+}
+
+export interface ClusterOverview {
+  readonly taskManagers: number;
+  readonly slotsTotal: number;
+  readonly slotsAvailable: number;
+  readonly jobsRunning: number;
+  readonly jobsFinished: number;
+  readonly jobsCanceled: number;
+  readonly jobsFailed: number;
+  readonly version: string;
+}
+
+export interface JobSummary {
+  readonly jobId: string;
+  readonly name: string;
+  readonly status: JobStatus;
+  readonly startTime: number;
+  readonly endTime?: number;
+  readonly durationMs: number;
+  readonly tasks: Readonly<Record<string, number>>;
+}
+
+export interface SubtaskDetails {
+  readonly subtask: number;
+  readonly state: string;
+  readonly attempt: number;
+  readonly taskManagerId?: string;
+  readonly host?: string;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  readonly backPressureRatio: number;
+  readonly backPressuredMs: number;
+  readonly [more: string]: unknown;
+}
+
+export interface VertexDetails {
+  readonly id: string;
+  readonly name: string;
+  readonly parallelism: number;
+  readonly slotSharingGroup: string;
+  readonly status: string;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  readonly backPressure: { readonly ratio: number; readonly level: 'ok' | 'low' | 'high' };
+  readonly subtasks: readonly SubtaskDetails[];
+  readonly [more: string]: unknown;
+}
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly code?: string;
+}
+
+export interface JobDetails extends JobSummary {
+  readonly attempt: number;
+  readonly restarts: number;
+  readonly vertices: readonly VertexDetails[];
+  readonly failure?: SerializedError & { readonly timestamp: number };
+  readonly [more: string]: unknown;
+}
+
+export interface PlanOperator {
+  readonly id: string;
+  readonly uid?: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly inputCount: number;
+  readonly keyed: boolean;
+}
+
+export interface PlanNode {
+  readonly id: string;
+  readonly description: string;
+  readonly parallelism: number;
+  readonly slotSharingGroup: string;
+  readonly inputs: readonly { readonly id: string; readonly num: number; readonly ship_strategy: string }[];
+  readonly operators: readonly PlanOperator[];
+}
+
+export interface JobPlan {
+  readonly plan: { readonly jid: string; readonly name: string; readonly nodes: readonly PlanNode[] };
+}
+
+export interface ExceptionEntry {
+  readonly exceptionName: string;
+  readonly message: string;
+  readonly stacktrace?: string;
+  readonly timestamp: number;
+  readonly attempt: number;
+  readonly taskName?: string;
+  readonly subtask?: number;
+  readonly taskManagerId?: string;
+  readonly operatorName?: string;
+}
+
+export interface JobExceptions {
+  readonly exceptionHistory: { readonly entries: readonly ExceptionEntry[]; readonly truncated: boolean };
+}
+
+export interface JobOutputPage {
+  readonly lines: readonly string[];
+  readonly nextLine: number;
+  readonly attempt: number;
+  readonly droppedLines: number;
+}
+
+export interface ResourceProfile {
+  readonly cpuCores: number;
+  readonly heapMb: number;
+  readonly directMb: number;
+  readonly nativeMb: number;
+  readonly networkMb: number;
+  readonly managedMb: number;
+}
+
+export interface TaskManagerInfo {
+  readonly id: string;
+  readonly dataHost: string;
+  readonly dataPort: number;
+  readonly slotsTotal: number;
+  readonly slotsFree: number;
+  readonly totalResources: ResourceProfile;
+  readonly freeResources: ResourceProfile;
+  readonly slots: readonly {
+    readonly index: number;
+    readonly allocationId?: string;
+    readonly jobId?: string;
+    readonly profile?: ResourceProfile;
+  }[];
+  readonly lastHeartbeat: number;
+  readonly connected: boolean;
+  /** Server time of the answer (`GET /taskmanagers/:id`), so ages do not depend on the browser's clock. */
+  readonly now?: number;
+}
+
+export interface TaskManagerLogs {
+  readonly lines: readonly string[];
+  readonly droppedLines: number;
+}
