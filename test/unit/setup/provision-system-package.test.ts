@@ -1,7 +1,18 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureRedisServer, planRedisProvisioning, probeMachine } from '../../setup/provision-redis';
+import {
+  CHROMIUM,
+  REDIS_SERVER,
+  ensureSystemPackage,
+  planProvisioning,
+  probeMachine,
+} from '../../setup/provision-system-package';
+
+const planRedisProvisioning = (facts: Parameters<typeof planProvisioning>[1]) =>
+  planProvisioning(REDIS_SERVER, facts);
+const ensureRedisServer = (env: NodeJS.ProcessEnv, log: (line: string) => void) =>
+  ensureSystemPackage(REDIS_SERVER, env, log);
 
 function script(dir: string, name: string, body: string): void {
   const file = join(dir, name);
@@ -13,7 +24,7 @@ describe('planRedisProvisioning', () => {
   const none = { aptGet: false, isRoot: false, passwordlessSudo: false };
 
   it('uses a redis-server already on PATH', () => {
-    expect(planRedisProvisioning({ ...none, redisServer: '/usr/bin/redis-server' })).toEqual({
+    expect(planRedisProvisioning({ ...none, installed: '/usr/bin/redis-server' })).toEqual({
       kind: 'present',
       path: '/usr/bin/redis-server',
     });
@@ -52,8 +63,8 @@ describe('probing and provisioning through PATH', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('finds the real redis-server on the PATH npm test runs with', async () => {
-    const facts = await probeMachine(process.env);
-    expect(facts.redisServer).toMatch(/redis-server$/);
+    const facts = await probeMachine(REDIS_SERVER, process.env);
+    expect(facts.installed).toMatch(/redis-server$/);
   });
 
   it('fails with one message naming the fix when PATH has neither redis-server nor apt-get', async () => {
@@ -74,6 +85,27 @@ describe('probing and provisioning through PATH', () => {
     const path = await ensureRedisServer({ PATH: dir }, (line) => log.push(line));
     expect(path).toBe(join(dir, 'redis-server'));
     expect(log.some((l) => l.includes('apt-get install -y -qq redis-server'))).toBe(true);
+  });
+
+  it('installs chromium the same way, by its own package name', async () => {
+    script(
+      dir,
+      'apt-get',
+      `[ "$1" = install ] && [ "$4" = chromium ] && printf '#!/bin/sh\\n' > ${dir}/chromium && /bin/chmod 755 ${dir}/chromium\nexit 0`,
+    );
+    const log: string[] = [];
+    const plan = planProvisioning(CHROMIUM, { aptGet: true, isRoot: true, passwordlessSudo: false });
+    expect(plan.kind === 'install' && plan.commands[1]).toEqual([
+      'apt-get',
+      'install',
+      '-y',
+      '-qq',
+      'chromium',
+    ]);
+    if (process.getuid?.() !== 0) script(dir, 'sudo', '[ "$1" = -n ] && shift\nexec "$@"');
+    const path = await ensureSystemPackage(CHROMIUM, { PATH: dir }, (line) => log.push(line));
+    expect(path).toBe(join(dir, 'chromium'));
+    expect(log[0]).toContain('chromium is missing');
   });
 
   it('reports a failing install with the command and its error output', async () => {
