@@ -1,7 +1,7 @@
 import { ConfigError } from '../runtime/errors';
 
 /**
- * Deployment settings for the Sluice CDK app (DESIGN §12). `infra/app.ts` is the only place
+ * Deployment settings for the Sluice CDK app (docs/architecture.md §12). `infra/app.ts` is the only place
  * that reads CDK context or the environment; it turns them into this typed object, and the
  * stacks only ever see typed props derived from it. Tests build the same object directly.
  */

@@ -99,7 +99,7 @@ interface Layout {
 }
 
 /**
- * `npm run local` (DESIGN §12): picks and starts a local cloud (`selectCloudMode`), then a job
+ * `npm run local` (docs/architecture.md §12): picks and starts a local cloud (`selectCloudMode`), then a job
  * manager and `taskManagers` TaskManagers as child processes of `sluice`, each logging to
  * `<logDir>/<name>.log`. Resolves once `GET /healthz` answers and `GET /taskmanagers` lists
  * every TaskManager, after writing `.sluice/local-cluster.json` (mode 0600).

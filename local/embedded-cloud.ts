@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
- * The `embedded` local cloud (DESIGN §12): nothing to start. The job manager coordinates in
+ * The `embedded` local cloud (docs/architecture.md §12): nothing to start. The job manager coordinates in
  * memory (high-availability.type none) and blobs — artifacts, checkpoints, savepoints — are
  * files under `<rootDir>/.sluice/storage` (storage.type fs), kept across runs so savepoints
  * survive a restart of the local cluster.

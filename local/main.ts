@@ -1,6 +1,6 @@
 /**
  * `npm run local`: a local cloud and a Sluice cluster (one job manager, N TaskManagers) as
- * separate processes, up until Ctrl-C or SIGTERM (DESIGN §12).
+ * separate processes, up until Ctrl-C or SIGTERM (docs/architecture.md §12).
  */
 import { relative } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';

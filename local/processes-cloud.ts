@@ -7,7 +7,7 @@ import type { ManagedProcess } from './process/managed-process';
 import { startRedisServer } from './cloud/redis-server-process';
 
 /**
- * The `processes` local cloud (DESIGN §12): `redis-server` and the fauxqs S3/SQS emulator as
+ * The `processes` local cloud (docs/architecture.md §12): `redis-server` and the fauxqs S3/SQS emulator as
  * child processes on free loopback ports, with the bucket created.
  */
 export interface ProcessesCloud {

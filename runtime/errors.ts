@@ -225,7 +225,7 @@ export class NoResourcesError extends SluiceError {
 }
 
 /**
- * A resource driver (DESIGN §4, per-job mode) could not start or stop TaskManagers. `reasons`
+ * A resource driver (docs/architecture.md §4, per-job mode) could not start or stop TaskManagers. `reasons`
  * lists what the backend said per failed worker (e.g. ECS `RESOURCE:MEMORY`, capacity).
  */
 export class ResourceDriverError extends SluiceError {

@@ -10,7 +10,7 @@ export interface ExchangeQueuesProps {
 }
 
 /**
- * SQS side of the exchange (DESIGN §5): the runtime creates one FIFO queue per consumer
+ * SQS side of the exchange (docs/architecture.md §5): the runtime creates one FIFO queue per consumer
  * subtask and job, named under `queueNamePrefix`, so CloudFormation does not own those.
  * This construct owns what is shared: the FIFO dead-letter queue, and a template queue whose
  * attributes (encryption, redrive, FIFO throughput mode) the runtime copies onto the queues it

@@ -19,7 +19,7 @@ export interface JobManagerServiceProps {
   namespace: servicediscovery.IPrivateDnsNamespace;
   namePrefix: string;
   size: FargateSize;
-  /** Leader plus standbys (DESIGN §9); 2 by default. */
+  /** Leader plus standbys (docs/architecture.md §9); 2 by default. */
   desiredCount?: number;
   environment: Record<string, string>;
   secrets: Record<string, ecs.Secret>;
@@ -30,7 +30,7 @@ export interface JobManagerServiceProps {
 }
 
 /**
- * The JobManager (DESIGN §1, §9): a Fargate service with a leader and a standby, registered in
+ * The JobManager (docs/architecture.md §1, §9): a Fargate service with a leader and a standby, registered in
  * Cloud Map as `jobmanager.<namespace>` (RPC port for TaskManagers), behind an internal ALB
  * for REST whose target group checks `/livez`. Its role may launch and stop TaskManagers
  * of one task-definition family in this cluster, for the ECS resource driver.

@@ -13,7 +13,7 @@ export interface RedisClusterProps {
 }
 
 /**
- * ElastiCache Redis for leases, the slot registry and checkpoint pointers (DESIGN §9): a
+ * ElastiCache Redis for leases, the slot registry and checkpoint pointers (docs/architecture.md §9): a
  * replication group with a replica in another AZ and automatic failover, TLS in transit,
  * encryption at rest, and an AUTH token generated into Secrets Manager so it never appears
  * in a template or in a container definition.
@@ -58,7 +58,7 @@ export class RedisCluster extends Construct {
       cacheSubnetGroupName: subnetGroup.ref, // the Ref also orders creation
       securityGroupIds: [this.securityGroup.securityGroupId],
       autoMinorVersionUpgrade: true,
-      // Everything in Redis can be rebuilt from S3 (DESIGN §9), so one daily snapshot is plenty.
+      // Everything in Redis can be rebuilt from S3 (docs/architecture.md §9), so one daily snapshot is plenty.
       snapshotRetentionLimit: 1,
     });
   }

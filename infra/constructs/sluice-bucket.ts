@@ -3,7 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 export interface SluiceBucketProps {
-  /** Key prefix Sluice writes under (DESIGN §7); '' for the bucket root. */
+  /** Key prefix Sluice writes under (docs/architecture.md §7); '' for the bucket root. */
   s3Prefix: string;
   /** Checkpoints older than this many days expire; a running job keeps writing fresh ones. */
   checkpointExpirationDays: number;
@@ -14,7 +14,7 @@ export interface SluiceBucketProps {
 }
 
 /**
- * The bucket for artifacts, job graphs, checkpoints and savepoints (DESIGN §7): encrypted,
+ * The bucket for artifacts, job graphs, checkpoints and savepoints (docs/architecture.md §7): encrypted,
  * private, TLS-only and versioned. Only `checkpoints/` has a lifecycle rule: savepoints are
  * the user's and are never deleted automatically, so no rule may match `savepoints/`.
  */

@@ -1,4 +1,4 @@
-/** The ports a Sluice container listens on (DESIGN §1, §11). */
+/** The ports a Sluice container listens on (docs/architecture.md §1, §11). */
 export const SLUICE_PORTS = Object.freeze({
   /** JobManager REST API and dashboard; `/livez` and `/healthz` answer without a token. */
   rest: 8081,

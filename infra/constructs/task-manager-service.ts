@@ -23,7 +23,7 @@ export interface TaskManagerServiceProps {
 }
 
 /**
- * Session-mode TaskManagers (DESIGN §4): a Fargate service scaled on CPU between min and max,
+ * Session-mode TaskManagers (docs/architecture.md §4): a Fargate service scaled on CPU between min and max,
  * registered in Cloud Map as `taskmanager.<namespace>` so peers reach the data port. Its task
  * definition is also what the JobManager's ECS resource driver launches with RunTask for
  * per-job TaskManagers.

@@ -29,7 +29,7 @@ export interface ComputeStackProps extends StackProps {
 }
 
 /**
- * Everything that runs (DESIGN §12): ECS cluster, JobManager (leader + standby) behind an
+ * Everything that runs (docs/architecture.md §12): ECS cluster, JobManager (leader + standby) behind an
  * internal ALB, autoscaled TaskManagers, Cloud Map names, and security groups that open only
  * the Sluice ports inside the VPC. Egress is limited to HTTPS (AWS APIs) and the peers' ports.
  */

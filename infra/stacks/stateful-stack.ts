@@ -16,7 +16,7 @@ export interface StatefulStackProps extends StackProps {
 }
 
 /**
- * Everything that holds data (DESIGN §12): the bucket, Redis and the shared SQS queues. Kept
+ * Everything that holds data (docs/architecture.md §12): the bucket, Redis and the shared SQS queues. Kept
  * apart from compute so services can be replaced or destroyed without touching state.
  */
 export class StatefulStack extends Stack {

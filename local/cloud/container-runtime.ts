@@ -6,7 +6,7 @@ import * as path from 'node:path';
 
 /**
  * Whether a container runtime (Docker, Podman, Colima…) answers, for the `containers` local
- * cloud mode (DESIGN §12). A `docker` binary on PATH proves nothing (the client is often
+ * cloud mode (docs/architecture.md §12). A `docker` binary on PATH proves nothing (the client is often
  * installed without a daemon), so this looks for the daemon's endpoint and asks it `/_ping`.
  */
 export type ContainerRuntimeStatus =

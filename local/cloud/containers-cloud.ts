@@ -2,7 +2,7 @@ import { LocalstackContainer, type StartedLocalStackContainer } from '@testconta
 import { RedisContainer, type StartedRedisContainer } from '@testcontainers/redis';
 
 /**
- * The `containers` local cloud (DESIGN §12): LocalStack serving S3 and SQS, and Redis, each
+ * The `containers` local cloud (docs/architecture.md §12): LocalStack serving S3 and SQS, and Redis, each
  * in a container started by testcontainers. Needs a container runtime (see
  * `detectContainerRuntime`); on a machine without one testcontainers fails at once, so call
  * `selectCloudMode` first. Import this module lazily: testcontainers is heavy to load.

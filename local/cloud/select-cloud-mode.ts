@@ -3,7 +3,7 @@ import { detectContainerRuntime, type ContainerRuntimeStatus } from './container
 import { findExecutable, type ExecutableStatus } from './find-executable';
 
 /**
- * Local cloud modes (DESIGN §12):
+ * Local cloud modes (docs/architecture.md §12):
  * - `containers`: LocalStack (S3 + SQS) and Redis in containers, via testcontainers;
  * - `processes`: `redis-server` and the fauxqs emulator as child processes on free ports;
  * - `embedded`: in-memory coordination and filesystem blobs; one JobManager, no HA.

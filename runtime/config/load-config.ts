@@ -9,7 +9,7 @@ import { formatProblems, resolveLayers } from './resolve-config';
 import { buildEnvIndex } from './schema';
 
 /**
- * Loading the configuration at a process's edge (DESIGN §11). Precedence, lowest first:
+ * Loading the configuration at a process's edge (docs/architecture.md §11). Precedence, lowest first:
  * defaults < YAML file < `SLUICE_*` environment variables < explicit overrides (CLI flags and
  * `-D key=value`). The result is validated once and frozen; pass it down, never re-read env.
  */

@@ -1,7 +1,7 @@
 import { durationType, enumType, intType, optionalType, stringType } from './option-types';
 import { defineOption } from './schema';
 
-/** Checkpointing (DESIGN §6), with Flink's defaults, and the state backend. */
+/** Checkpointing (docs/architecture.md §6), with Flink's defaults, and the state backend. */
 export const CHECKPOINTING_OPTIONS = {
   'execution.checkpointing.interval': defineOption({
     type: optionalType(durationType({ min: 1 })),

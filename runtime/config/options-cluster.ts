@@ -10,7 +10,7 @@ import {
 import { redisKeyPrefixProblem } from './option-validators';
 import { defineOption } from './schema';
 
-/** Job manager addresses, REST, heartbeats, slot requests and high availability (DESIGN §9, §11). */
+/** Job manager addresses, REST, heartbeats, slot requests and high availability (docs/architecture.md §9, §11). */
 export const CLUSTER_OPTIONS = {
   'heartbeat.interval': defineOption({
     type: durationType({ min: 1 }),

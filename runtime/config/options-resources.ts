@@ -1,7 +1,7 @@
 import { booleanType, enumType, optionalType, stringType } from './option-types';
 import { defineOption } from './schema';
 
-/** How the job manager starts TaskManagers in per-job mode (DESIGN §4). */
+/** How the job manager starts TaskManagers in per-job mode (docs/architecture.md §4). */
 export const RESOURCE_OPTIONS = {
   'resourcemanager.driver': defineOption({
     type: enumType(['local', 'ecs']),

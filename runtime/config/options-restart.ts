@@ -1,7 +1,7 @@
 import { durationType, enumType, intType, numberType } from './option-types';
 import { defineOption } from './schema';
 
-/** How a failed job restarts (DESIGN §6), named and defaulted as in Flink. */
+/** How a failed job restarts (docs/architecture.md §6), named and defaulted as in Flink. */
 export const RESTART_OPTIONS = {
   'restart-strategy.type': defineOption({
     type: enumType(['none', 'fixed-delay', 'exponential-delay', 'failure-rate']),

@@ -2,7 +2,7 @@ import { booleanType, durationType, enumType, optionalType, stringType, urlType 
 import { namePrefixProblem, s3BucketNameProblem, s3PrefixProblem } from './option-validators';
 import { defineOption } from './schema';
 
-/** Blob storage (checkpoints, savepoints, artifacts) and the AWS endpoints (DESIGN §7). */
+/** Blob storage (checkpoints, savepoints, artifacts) and the AWS endpoints (docs/architecture.md §7). */
 export const STORAGE_OPTIONS = {
   'storage.type': defineOption({
     type: enumType(['fs', 's3']),

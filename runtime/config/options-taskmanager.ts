@@ -11,7 +11,7 @@ import {
 } from './option-types';
 import { defineOption } from './schema';
 
-/** A TaskManager's slots, resource profile and network stack (DESIGN §4, §5). */
+/** A TaskManager's slots, resource profile and network stack (docs/architecture.md §4, §5). */
 export const TASKMANAGER_OPTIONS = {
   'taskmanager.numberOfTaskSlots': defineOption({
     type: intType({ min: 1 }),

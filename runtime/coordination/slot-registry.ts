@@ -1,7 +1,7 @@
 import type { ResourceProfile } from '../taskmanager/resource-profile';
 
 /**
- * Slot registry port (DESIGN §4): the resource manager's view of TaskManagers and their slots.
+ * Slot registry port (docs/architecture.md §4): the resource manager's view of TaskManagers and their slots.
  * Real adapter: Redis (records with a heartbeat lease, allocations changed atomically in Lua).
  * Embedded adapter: in-memory, same semantics, for one-process clusters and tests.
  */

@@ -2,7 +2,7 @@ import type { JobSettings } from '../api/job-settings';
 import type { StreamEdge, StreamNode } from './stream-graph';
 
 /**
- * Operator chaining (DESIGN §3). An edge may be chained — the two operators run in one task
+ * Operator chaining (docs/architecture.md §3). An edge may be chained — the two operators run in one task
  * with plain function calls — when it is a forward edge, both sides have the same parallelism
  * and slot sharing group, chaining is enabled for the job and neither side opts out
  * (`disableChaining` on either, `startNewChain` on the downstream side), and the downstream

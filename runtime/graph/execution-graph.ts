@@ -2,7 +2,7 @@ import { channelId } from '../network/channel-protocol';
 import type { JobEdge, JobGraph, JobVertex } from './job-graph';
 
 /**
- * The execution graph (DESIGN §3): every vertex expanded to `parallelism` subtasks and every
+ * The execution graph (docs/architecture.md §3): every vertex expanded to `parallelism` subtasks and every
  * job edge to channels between producer and consumer subtasks. Forward edges connect subtask i
  * to subtask i; the other partitioners connect every producer to every consumer.
  */

@@ -6,7 +6,7 @@ import { graphHash } from './graph-hash';
 import type { StreamGraph, StreamNode } from './stream-graph';
 
 /**
- * The JobGraph: the serializable plan of a job (DESIGN §3). Operators are fused into vertices
+ * The JobGraph: the serializable plan of a job (docs/architecture.md §3). Operators are fused into vertices
  * (chains); edges between vertices are network exchanges. It carries no code: each task
  * rebuilds the stream graph from the job module and checks `graphHash`.
  */

@@ -2,7 +2,7 @@ import { Packr } from 'msgpackr';
 import { murmur3, murmur3Ascii } from './murmur3';
 
 /**
- * Keys map to key groups, key groups to subtasks (DESIGN §3, Flink's KeyGroupRangeAssignment):
+ * Keys map to key groups, key groups to subtasks (docs/architecture.md §3, Flink's KeyGroupRangeAssignment):
  *   keyGroup = murmur3(serialized key) % maxParallelism
  *   subtask  = floor(keyGroup * parallelism / maxParallelism)
  * A string key serializes to its UTF-8 bytes; any other key to its msgpack bytes, with object

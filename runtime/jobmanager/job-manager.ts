@@ -21,7 +21,7 @@ import { TaskManagerPool } from './task-manager-pool';
 const SINGLE_LEADER_TOKEN = 1;
 
 /**
- * The job manager process (DESIGN §1): control server for TaskManagers, resource manager,
+ * The job manager process (docs/architecture.md §1): control server for TaskManagers, resource manager,
  * dispatcher with one job master per job. The REST API is served on top of `dispatcher`.
  */
 export class JobManagerService {

@@ -30,7 +30,7 @@ export interface SlotAssignment extends SlotRequest {
 }
 
 /**
- * Slot sharing (DESIGN §4): subtask k of every vertex of a sharing group runs in the group's
+ * Slot sharing (docs/architecture.md §4): subtask k of every vertex of a sharing group runs in the group's
  * k-th slot, so a group needs as many slots as its highest parallelism, and one slot can hold
  * a whole pipeline.
  */

@@ -3,7 +3,7 @@ import type { ResourceDriver } from './resources/resource-driver';
 import type { ResourceProfile } from '../taskmanager/resource-profile';
 
 /**
- * Per-job mode (DESIGN §4): TaskManagers started for one job through the resource driver and
+ * Per-job mode (docs/architecture.md §4): TaskManagers started for one job through the resource driver and
  * stopped when it ends. Started TaskManagers carry the job id in their id, so the scheduler
  * gives each job only its own.
  */

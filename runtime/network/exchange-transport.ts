@@ -9,7 +9,7 @@ export interface PeerAddress {
 }
 
 /**
- * Exchange transport port (DESIGN §5): relays the messages of channels whose two ends are in
+ * Exchange transport port (docs/architecture.md §5): relays the messages of channels whose two ends are in
  * different TaskManagers. Each side hands the transport the far end of its task's MessagePort;
  * the transport moves every message to the peer unchanged and in order per channel (see
  * `channel-protocol.ts`), upstream and downstream. Adapters: `tcp/` (default), `sqs/`.

@@ -7,7 +7,7 @@ import { createBlobStore } from '../storage/create-blob-store';
 import type { DependencyProbe } from './dependency-health';
 
 /**
- * The adapters a process uses, chosen once from the resolved config (STYLE habit 2, Flink's
+ * The adapters a process uses, chosen once from the resolved config (docs/architecture.md §10, Flink's
  * HighAvailabilityServices): Redis or in-memory coordination, S3 or filesystem blobs.
  */
 export interface RuntimeServices {

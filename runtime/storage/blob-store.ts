@@ -1,5 +1,5 @@
 /**
- * Blob store port: checkpoints, savepoints and job artifacts (DESIGN §7).
+ * Blob store port: checkpoints, savepoints and job artifacts (docs/architecture.md §7).
  *
  * Keys are relative to the store's root (an S3 bucket + prefix, or a directory), use `/` as
  * separator, and are validated by `assertValidBlobKey` before any adapter touches them, so

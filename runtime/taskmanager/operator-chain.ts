@@ -91,7 +91,7 @@ export interface ChainRuntime {
 }
 
 /**
- * The operators of one subtask of a chain, wired with plain function calls (DESIGN §3).
+ * The operators of one subtask of a chain, wired with plain function calls (docs/architecture.md §3).
  * Tracks end of input through the chain: an operator finishes when all its inputs ended, and
  * its finishing ends the inputs it feeds.
  */

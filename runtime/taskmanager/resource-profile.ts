@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config';
 
 /**
- * A resource profile (DESIGN §4): cpu cores and memory in MB. In Node terms heap bounds the
+ * A resource profile (docs/architecture.md §4): cpu cores and memory in MB. In Node terms heap bounds the
  * task threads (`resourceLimits`), network sets the exchange buffers, managed sizes state caches.
  */
 export interface ResourceProfile {

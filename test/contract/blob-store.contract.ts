@@ -3,7 +3,7 @@ import { BadRequestError, InvalidBlobKeyError, NotFoundError, SluiceError } from
 import type { BlobStore } from '../../runtime/storage/blob-store';
 
 /**
- * The behaviour every `BlobStore` adapter must share (DESIGN §10: one contract suite per port).
+ * The behaviour every `BlobStore` adapter must share (docs/architecture.md §10: one contract suite per port).
  * `factory` returns a fresh, empty store for each test (a new directory, a new bucket prefix);
  * the suite closes it afterwards.
  */

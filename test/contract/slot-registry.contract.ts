@@ -27,7 +27,7 @@ export interface SlotRegistryContractContext {
 }
 
 /**
- * The behaviour every SlotRegistry adapter must show (DESIGN §4, §10). Leases are judged by
+ * The behaviour every SlotRegistry adapter must show (docs/architecture.md §4, §10). Leases are judged by
  * the adapter's clock (Redis server time or the process clock), so expiry is observed by
  * polling with `waitFor`, never by sleeping a fixed time.
  */

@@ -1,5 +1,5 @@
 /**
- * Compute stack (DESIGN §12): ECS services, load balancer, autoscaling, service discovery,
+ * Compute stack (docs/architecture.md §12): ECS services, load balancer, autoscaling, service discovery,
  * security groups, logs, container environment and outputs. Synthesized once in beforeAll.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';

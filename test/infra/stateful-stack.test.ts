@@ -1,5 +1,5 @@
 /**
- * Stateful stack (DESIGN §12): bucket, Redis, SQS. CDK Template assertions on a synthesized
+ * Stateful stack (docs/architecture.md §12): bucket, Redis, SQS. CDK Template assertions on a synthesized
  * app; synthesis takes seconds, so it happens once per file in beforeAll.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';

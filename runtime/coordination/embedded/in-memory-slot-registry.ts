@@ -18,7 +18,7 @@ interface Entry {
 }
 
 /**
- * Embedded slot registry (DESIGN §10): one process, no Redis, the same semantics as
+ * Embedded slot registry (docs/architecture.md §10): one process, no Redis, the same semantics as
  * RedisSlotRegistry (the contract suite runs against both). Every method body runs without
  * awaiting, so each operation is atomic with respect to concurrent callers in this process.
  *

@@ -4,7 +4,7 @@ import { ConfigError } from '../../errors';
 export const DEFAULT_REDIS_KEY_PREFIX = 'sluice';
 
 /**
- * The one place that names Redis keys (STYLE habit 6). Every key Sluice writes lives under a
+ * The one place that names Redis keys (docs/architecture.md §4). Every key Sluice writes lives under a
  * configurable prefix, so several clusters (or several tests) can share one Redis server.
  *
  * | key                               | type       | owner                                      |

@@ -50,7 +50,7 @@ const OUTCOMES = [
 const listReplySchema = z.array(z.tuple([z.string(), z.string(), z.array(z.string()), z.array(z.string())]));
 
 /**
- * Slot registry in Redis (DESIGN §4). Layout: see RedisKeys. Every change that reads before it
+ * Slot registry in Redis (docs/architecture.md §4). Layout: see RedisKeys. Every change that reads before it
  * writes is one Lua script, so concurrent JobManagers and TaskManagers cannot interleave.
  *
  * Time: leases are stamped and checked with the Redis server's clock (`TIME` inside the

@@ -1,7 +1,7 @@
 import type { ResourceProfile } from '../../taskmanager/resource-profile';
 
 /**
- * Resource driver port (DESIGN §4, per-job mode): starts TaskManagers sized for a job and
+ * Resource driver port (docs/architecture.md §4, per-job mode): starts TaskManagers sized for a job and
  * stops them when it ends. Local adapter: child processes. AWS adapter: ECS RunTask/StopTask.
  */
 export interface ResourceDriver {

@@ -39,7 +39,7 @@ export interface RestServerOptions {
 }
 
 /**
- * The job manager's REST API (Flink-style paths, DESIGN §11). Returns the instance without
+ * The job manager's REST API (Flink-style paths, docs/architecture.md §11). Returns the instance without
  * listening: the caller chooses address and port with `listen`, tests use `inject`.
  * Errors are always JSON `{ code, message }`.
  */

@@ -25,7 +25,7 @@ export type { SqsExchangeOptions } from './sqs-exchange-config';
 type LostListener = (channelIds: string[], error: SluiceError) => void;
 
 /**
- * The SQS exchange transport of one TaskManager (DESIGN §5): relays channel messages between
+ * The SQS exchange transport of one TaskManager (docs/architecture.md §5): relays channel messages between
  * local task ports and FIFO queues, for workers that cannot reach each other or an exchange
  * that must be durable.
  *

@@ -63,7 +63,7 @@ export type PeerLostListener = (peerTaskManagerId: string, channelIds: string[])
 export type ChannelFailureListener = (channelId: string, error: SluiceError) => void;
 
 /**
- * The TCP exchange transport of one TaskManager process (DESIGN §5): one listening socket and
+ * The TCP exchange transport of one TaskManager process (docs/architecture.md §5): one listening socket and
  * one multiplexed, authenticated connection per peer TaskManager, shared by all channels of all
  * jobs. It relays channel messages between local MessagePorts (the far ends of task channels)
  * and peers, unchanged and in order per channel. Credits are end to end (tasks handle them);

@@ -57,7 +57,7 @@ const RETRYABLE_SDK_ERRORS = new Set([
 ]);
 
 /**
- * Per-job mode on AWS (DESIGN §4): starts TaskManagers as Fargate tasks with ECS RunTask,
+ * Per-job mode on AWS (docs/architecture.md §4): starts TaskManagers as Fargate tasks with ECS RunTask,
  * sized for the request's slot profile, tagged and `startedBy` with the job id, and stops
  * them with StopTask. Worker ids are task ARNs. Tracks what it started so close() stops all.
  */
