@@ -80,8 +80,9 @@ test('a missing input file fails the job with its absolute path and the TaskMana
     'input=./no-such-file.txt',
   ]);
   expect(run.code).toBe(1);
+  // Embedded runs name the MiniCluster's in-process TaskManager.
   expect(run.stderr).toContain(
-    `cannot read ${join(process.cwd(), 'no-such-file.txt')} on TaskManager embedded`,
+    `cannot read ${join(process.cwd(), 'no-such-file.txt')} on TaskManager minicluster-tm-0`,
   );
 });
 
