@@ -109,6 +109,9 @@ function buildSettings(options: RunOptions): Partial<JobSettings> {
 async function runEmbedded(jobPath: string, args: JobArgs, settings: Partial<JobSettings>): Promise<void> {
   // The restart strategy and the other job manager settings, from SLUICE_CONFIG and SLUICE_* variables.
   const config = loadConfig();
+  // The in-process job master is this command's business: its progress lines would bury the
+  // job's output on a terminal. Warnings and errors still show; SLUICE_LOG_LEVEL overrides.
+  process.env.SLUICE_LOG_LEVEL ??= 'warn';
   const { jobGraph, code } = prepareJob(jobPath, args, settings);
   // Ctrl-C cancels the job: every task thread is stopped before the command exits.
   const controller = new AbortController();
