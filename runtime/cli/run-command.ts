@@ -48,7 +48,7 @@ export function registerRunCommand(program: Command): void {
     )
     .option(
       '-c, --config <file>',
-      'YAML file of job-level config keys (parallelism.default, pipeline.*, execution.buffer-timeout, execution.exchange)',
+      'YAML file of job-level config keys (parallelism.default, pipeline.*, execution.buffer-timeout, execution.exchange, state.backend, restart-strategy.*)',
     )
     .option(
       '-D, --define <key=value>',

@@ -23,6 +23,7 @@ export const JOB_LEVEL_KEYS = {
   'pipeline.two-input-chaining': 'twoInputChaining',
   'execution.buffer-timeout': 'bufferTimeoutMs',
   'execution.exchange': 'exchange',
+  'state.backend': 'stateBackend',
 } as const satisfies Partial<Record<ConfigKey, keyof JobSettings>>;
 
 type JobLevelKey = keyof typeof JOB_LEVEL_KEYS;

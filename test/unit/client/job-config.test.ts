@@ -18,6 +18,7 @@ test('-D pairs become typed job settings', () => {
         'pipeline.two-input-chaining=FALSE',
         'execution.buffer-timeout=1 s',
         'execution.exchange=sqs',
+        'state.backend=kv',
       ],
     }),
   ).toEqual({
@@ -27,6 +28,7 @@ test('-D pairs become typed job settings', () => {
     twoInputChaining: false,
     bufferTimeoutMs: 1000,
     exchange: 'sqs',
+    stateBackend: 'kv',
   });
 });
 
