@@ -1,5 +1,5 @@
 import { InvalidJobError } from '../errors';
-import type { ResourceProfile } from '../taskmanager/resource-profile';
+import type { ResourceProfile } from '../deployment/resource-profile';
 import { collectSink, printSink } from './connectors/client-sinks';
 import { fileSink } from './connectors/file-sink';
 import { ConnectedStreams } from './connected-streams';

@@ -1,4 +1,4 @@
-import type { ResourceProfile } from '../taskmanager/resource-profile';
+import type { ResourceProfile } from '../deployment/resource-profile';
 import type { KeySelector } from './functions';
 import type { StreamOperator } from './operators/stream-operator';
 

@@ -5,7 +5,7 @@ import { loadJobModule } from '../api/load-job-module';
 import type { JobGraph } from '../graph/job-graph';
 import { createJobGraph } from '../graph/job-graph';
 import { buildStreamGraph } from '../graph/stream-graph';
-import type { JobCode } from '../taskmanager/task-deployment';
+import type { JobCode } from '../deployment/task-deployment';
 
 /** A job ready to submit: its graph plus what tasks need to rebuild it. */
 export interface PreparedJob {

@@ -1,4 +1,4 @@
-import type { ResourceProfile } from '../taskmanager/resource-profile';
+import type { ResourceProfile } from '../deployment/resource-profile';
 
 /**
  * Slot registry port (docs/architecture.md §4): the resource manager's view of TaskManagers and their slots.

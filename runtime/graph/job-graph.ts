@@ -1,6 +1,6 @@
 import type { JobSettings } from '../api/job-settings';
 import type { OperatorKind, PartitionerKind } from '../api/transformation';
-import type { ResourceProfile } from '../taskmanager/resource-profile';
+import type { ResourceProfile } from '../deployment/resource-profile';
 import { assignChains, chainedEdges } from './chaining';
 import { graphHash } from './graph-hash';
 import type { StreamGraph, StreamNode } from './stream-graph';

@@ -5,7 +5,7 @@ import type { KeySelector } from '../api/functions';
 import type { JobSettings } from '../api/job-settings';
 import type { ChainingStrategy, OperatorKind, PartitionerKind, Transformation } from '../api/transformation';
 import { InvalidJobError } from '../errors';
-import type { ResourceProfile } from '../taskmanager/resource-profile';
+import type { ResourceProfile } from '../deployment/resource-profile';
 
 export const DEFAULT_SLOT_SHARING_GROUP = 'default';
 

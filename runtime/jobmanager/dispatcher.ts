@@ -3,14 +3,14 @@ import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import type { RpcConnection } from '../rpc/rpc-connection';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
-import { CONTROL } from './control-messages';
+import { CONTROL } from '../rpc/control-protocol';
 import type {
   LogTailReply,
   LogTailRequest,
   TaskMetricsMessage,
   TaskOutputMessage,
   TaskStateMessage,
-} from './control-messages';
+} from '../rpc/control-protocol';
 import type { JobExceptions } from './exception-history';
 import type {
   ClusterOverview,

@@ -1,7 +1,7 @@
 import type { SerializedError } from '../errors';
 import type { JobGraph } from '../graph/job-graph';
-import type { ExecutionState, OperatorMetrics, TaskMetrics } from '../taskmanager/task-reporter';
-import { TERMINAL_STATES } from '../taskmanager/task-reporter';
+import type { ExecutionState, OperatorMetrics, TaskMetrics } from '../deployment/execution-state';
+import { TERMINAL_STATES } from '../deployment/execution-state';
 import type { SubtaskDetails, VertexDetails } from './gateway';
 
 interface SubtaskEntry {

@@ -2,8 +2,8 @@ import type { JobArgs } from '../api/job';
 import type { JobSettings } from '../api/job-settings';
 import type { SerializedError } from '../errors';
 import type { JobGraph } from '../graph/job-graph';
-import type { ResourceProfile } from '../taskmanager/resource-profile';
-import type { ExecutionState, OperatorMetrics } from '../taskmanager/task-reporter';
+import type { ResourceProfile } from '../deployment/resource-profile';
+import type { ExecutionState, OperatorMetrics } from '../deployment/execution-state';
 
 /**
  * What the REST API (and tests) may ask of the job manager. The REST layer validates input and

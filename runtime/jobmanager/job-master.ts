@@ -6,11 +6,11 @@ import { IllegalStateTransitionError, JobFailedError, serializeError, withoutSer
 import type { ExecutionVertex } from '../graph/execution-graph';
 import { buildExecutionGraph } from '../graph/execution-graph';
 import type { PeerAddress } from '../network/exchange-transport';
-import type { NetworkSettings } from '../taskmanager/task-deployment';
-import { createDeploymentDescriptor } from '../taskmanager/task-deployment';
+import type { NetworkSettings } from '../deployment/task-deployment';
+import { createDeploymentDescriptor } from '../deployment/task-deployment';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
-import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from './control-messages';
+import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from '../rpc/control-protocol';
 import type { FailureLocation, JobExceptions } from './exception-history';
 import { ExceptionHistory } from './exception-history';
 import { ExecutionTracker } from './execution-tracker';

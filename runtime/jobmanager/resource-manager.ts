@@ -1,12 +1,12 @@
 import { NetworkError } from '../errors';
 import type { SlotRegistry, TaskManagerRecord, TaskManagerView } from '../coordination/slot-registry';
 import type { RpcConnection } from '../rpc/rpc-connection';
-import type { ResourceProfile } from '../taskmanager/resource-profile';
-import { ZERO_PROFILE, addProfiles, subtractProfiles } from '../taskmanager/resource-profile';
+import type { ResourceProfile } from '../deployment/resource-profile';
+import { ZERO_PROFILE, addProfiles, subtractProfiles } from '../deployment/resource-profile';
 import type { Logger } from '../util/logger';
 import type { TaskManagerInfo } from './gateway';
-import { CONTROL } from './control-messages';
-import type { RegisterRequest, RegisterReply } from './control-messages';
+import { CONTROL } from '../rpc/control-protocol';
+import type { RegisterRequest, RegisterReply } from '../rpc/control-protocol';
 import { RpcTaskExecutorGateway } from './rpc-task-executor-gateway';
 import type { ResourceManagerGateway, TaskExecutorGateway } from './task-executor-gateway';
 

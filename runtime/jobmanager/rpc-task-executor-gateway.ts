@@ -1,6 +1,6 @@
 import type { RpcConnection } from '../rpc/rpc-connection';
-import { CONTROL } from './control-messages';
-import type { CancelJobRequest, DeployTaskRequest } from './control-messages';
+import { CONTROL } from '../rpc/control-protocol';
+import type { CancelJobRequest, DeployTaskRequest } from '../rpc/control-protocol';
 import type { TaskDeployment, TaskExecutorGateway } from './task-executor-gateway';
 
 /**

@@ -1,14 +1,14 @@
 import type { SlotRegistry, TaskManagerView } from '../coordination/slot-registry';
 import { NoResourcesError } from '../errors';
 import type { JobGraph } from '../graph/job-graph';
-import type { ResourceProfile } from '../taskmanager/resource-profile';
+import type { ResourceProfile } from '../deployment/resource-profile';
 import {
   describeProfile,
   profileFits,
   subtractProfiles,
   addProfiles,
   ZERO_PROFILE,
-} from '../taskmanager/resource-profile';
+} from '../deployment/resource-profile';
 import { sleep } from '../util/wait';
 
 /** One slot requested by a job: the k-th shared slot of a slot sharing group. */

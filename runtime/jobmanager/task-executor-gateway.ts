@@ -1,5 +1,5 @@
 import type { TaskManagerView } from '../coordination/slot-registry';
-import type { DeployTaskRequest } from './control-messages';
+import type { DeployTaskRequest } from '../rpc/control-protocol';
 
 /** A task to start: its descriptor, where its code is and how its channels reach other TaskManagers. */
 export type TaskDeployment = Omit<DeployTaskRequest, 'fencingToken'>;

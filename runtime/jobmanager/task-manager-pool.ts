@@ -1,6 +1,6 @@
 import type { SlotRequest } from './slot-scheduler';
 import type { ResourceDriver } from './resources/resource-driver';
-import type { ResourceProfile } from '../taskmanager/resource-profile';
+import type { ResourceProfile } from '../deployment/resource-profile';
 
 /**
  * Per-job mode (docs/architecture.md §4): TaskManagers started for one job through the resource driver and

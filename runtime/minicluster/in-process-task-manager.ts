@@ -1,13 +1,13 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
-import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from '../jobmanager/control-messages';
+import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from '../rpc/control-protocol';
 import type { TaskDeployment, TaskExecutorGateway } from '../jobmanager/task-executor-gateway';
 import type { ChannelProvider } from '../network/channel-provider';
 import type { StateSettings } from '../state/state-backend-factory';
 import type { TaskEvents, TaskKey } from '../taskmanager/task-executor';
 import { TaskExecutor } from '../taskmanager/task-executor';
-import type { ExecutionState, TaskMetrics } from '../taskmanager/task-reporter';
+import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
 
 /** A job master's task callbacks: what a control server calls for reports off the wire. */
 export interface TaskReportSink {

@@ -15,12 +15,12 @@ import { createRestartStrategy, withJobRestartStrategy } from '../jobmanager/res
 import { slotRequests } from '../jobmanager/slot-scheduler';
 import type { ResourceManagerGateway } from '../jobmanager/task-executor-gateway';
 import { LocalChannelProvider } from '../network/channel-provider';
-import type { ResourceProfile } from '../taskmanager/resource-profile';
-import { addProfiles, taskManagerResources } from '../taskmanager/resource-profile';
-import type { JobCode, NetworkSettings } from '../taskmanager/task-deployment';
-import { networkSettingsFrom, taskName } from '../taskmanager/task-deployment';
+import type { ResourceProfile } from '../deployment/resource-profile';
+import { addProfiles, taskManagerResources } from '../deployment/resource-profile';
+import type { JobCode, NetworkSettings } from '../deployment/task-deployment';
+import { networkSettingsFrom, taskName } from '../deployment/task-deployment';
 import type { TaskEvents, TaskKey } from '../taskmanager/task-executor';
-import type { TaskMetrics } from '../taskmanager/task-reporter';
+import type { TaskMetrics } from '../deployment/execution-state';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
 import { InProcessTaskManager } from './in-process-task-manager';

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { MessageChannel } from 'node:worker_threads';
-import type { TaskDeploymentDescriptor } from '../taskmanager/task-deployment';
+import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import type { ChannelProvider } from './channel-provider';
 import { LocalChannelProvider } from './channel-provider';
 import type { ExchangeTransport, PeerAddress } from './exchange-transport';

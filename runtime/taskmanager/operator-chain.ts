@@ -7,7 +7,7 @@ import { keyGroupRangeForSubtask } from '../graph/key-groups';
 import type { JobVertex } from '../graph/job-graph';
 import type { StreamGraph, StreamNode } from '../graph/stream-graph';
 import type { RecordWriter } from '../network/record-writer';
-import type { OperatorMetrics } from './task-reporter';
+import type { OperatorMetrics } from '../deployment/execution-state';
 import type { KeyedStateBackend } from '../state/keyed-state-backend';
 import { OperatorStateBackend } from '../state/operator-state-backend';
 import type { TaskStateSettings } from '../state/state-backend-factory';

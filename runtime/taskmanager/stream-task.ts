@@ -9,8 +9,9 @@ import { RecordWriter } from '../network/record-writer';
 import type { TaskStateSettings } from '../state/state-backend-factory';
 import type { ChainMember, OperatorInput } from './operator-chain';
 import { OperatorChain, attributeError } from './operator-chain';
-import type { TaskDeploymentDescriptor } from './task-deployment';
-import type { TaskMetrics, TaskReporter } from './task-reporter';
+import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
+import type { TaskReporter } from './task-reporter';
+import type { TaskMetrics } from '../deployment/execution-state';
 
 interface InputChannelState {
   readonly port: MessagePort;

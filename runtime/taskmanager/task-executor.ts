@@ -9,10 +9,11 @@ import type { StateSettings } from '../state/state-backend-factory';
 import { stateSettingsFrom, taskStateSettings } from '../state/state-backend-factory';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
-import type { TaskDeploymentDescriptor } from './task-deployment';
-import { taskName } from './task-deployment';
-import type { ExecutionState, TaskControlMessage, TaskMetrics, TaskThreadMessage } from './task-reporter';
-import { TERMINAL_STATES } from './task-reporter';
+import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
+import { taskName } from '../deployment/task-deployment';
+import type { TaskControlMessage, TaskThreadMessage } from './task-reporter';
+import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
+import { TERMINAL_STATES } from '../deployment/execution-state';
 import { taskThreadEnvironment } from './task-thread-env';
 
 const BOOTSTRAP = join(__dirname, 'task-thread-bootstrap.js');

@@ -5,7 +5,7 @@ import type { ResolvedConfig } from '../config';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
 import { ConfigError, SluiceError, serializeError } from '../errors';
 import type { SerializedError } from '../errors';
-import { CONTROL } from '../jobmanager/control-messages';
+import { CONTROL } from '../rpc/control-protocol';
 import type {
   CancelJobRequest,
   DeployTaskRequest,
@@ -13,7 +13,7 @@ import type {
   LogTailRequest,
   RegisterReply,
   TaskRef,
-} from '../jobmanager/control-messages';
+} from '../rpc/control-protocol';
 import { ClusterChannelProvider } from '../network/cluster-channel-provider';
 import { TcpExchange } from '../network/tcp/tcp-exchange';
 import { TcpExchangeTransport } from '../network/tcp/tcp-exchange-transport';
@@ -31,7 +31,7 @@ import { createLogger } from '../util/logger';
 import { sleep } from '../util/wait';
 import { ArtifactCache } from './artifact-cache';
 import { ReportOutbox } from './report-outbox';
-import { taskManagerResources } from './resource-profile';
+import { taskManagerResources } from '../deployment/resource-profile';
 import type { TaskCancellation, TaskKey } from './task-executor';
 import { TaskExecutor } from './task-executor';
 

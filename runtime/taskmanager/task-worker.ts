@@ -11,7 +11,7 @@ import { buildStreamGraph } from '../graph/stream-graph';
 import { jobStackOf } from './job-stack';
 import type { TaskStateSettings } from '../state/state-backend-factory';
 import { StreamTask } from './stream-task';
-import type { TaskDeploymentDescriptor } from './task-deployment';
+import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import type { TaskControlMessage, TaskReporter, TaskThreadMessage } from './task-reporter';
 import { approxBytes } from '../util/approx-bytes';
 

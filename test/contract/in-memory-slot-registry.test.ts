@@ -1,6 +1,6 @@
 import { InMemorySlotRegistry } from '../../runtime/coordination/embedded/in-memory-slot-registry';
 import type { TaskManagerRecord } from '../../runtime/coordination/slot-registry';
-import { ZERO_PROFILE } from '../../runtime/taskmanager/resource-profile';
+import { ZERO_PROFILE } from '../../runtime/deployment/resource-profile';
 import { describeSlotRegistryContract } from './slot-registry.contract';
 
 // One process shares one embedded registry, so every handle in a test is the same instance.

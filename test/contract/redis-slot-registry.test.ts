@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { CONNECTION_NAME, RedisSlotRegistry } from '../../runtime/coordination/redis/redis-slot-registry';
 import type { TaskManagerRecord } from '../../runtime/coordination/slot-registry';
 import { CoordinationError, DependencyUnavailableError } from '../../runtime/errors';
-import { ZERO_PROFILE } from '../../runtime/taskmanager/resource-profile';
+import { ZERO_PROFILE } from '../../runtime/deployment/resource-profile';
 import { waitFor } from '../../runtime/util/wait';
 import type { RedisServer } from '../helpers/redis-server';
 import { startRedis } from '../helpers/redis-server';

@@ -1,6 +1,6 @@
 import type { SlotAllocation } from '../../runtime/coordination/slot-registry';
-import type { ResourceProfile } from '../../runtime/taskmanager/resource-profile';
-import { addProfiles, profileFits, ZERO_PROFILE } from '../../runtime/taskmanager/resource-profile';
+import type { ResourceProfile } from '../../runtime/deployment/resource-profile';
+import { addProfiles, profileFits, ZERO_PROFILE } from '../../runtime/deployment/resource-profile';
 import type { ContractHarness } from './slot-registry-fixtures';
 import { alloc, LONG_LEASE_MS, profile, tmRecord, TOTAL, usedResources } from './slot-registry-fixtures';
 

@@ -4,8 +4,8 @@ import type {
   TaskManagerRecord,
   TaskManagerView,
 } from '../../runtime/coordination/slot-registry';
-import type { ResourceProfile } from '../../runtime/taskmanager/resource-profile';
-import { addProfiles, ZERO_PROFILE } from '../../runtime/taskmanager/resource-profile';
+import type { ResourceProfile } from '../../runtime/deployment/resource-profile';
+import { addProfiles, ZERO_PROFILE } from '../../runtime/deployment/resource-profile';
 
 /** Test data and handles shared by the slot registry contract suites. */
 export interface ContractHarness {

@@ -1,6 +1,6 @@
 import type { SlotRegistry } from '../../runtime/coordination/slot-registry';
 import { CoordinationError } from '../../runtime/errors';
-import { RESOURCE_FIELDS, ZERO_PROFILE } from '../../runtime/taskmanager/resource-profile';
+import { RESOURCE_FIELDS, ZERO_PROFILE } from '../../runtime/deployment/resource-profile';
 import { waitFor } from '../../runtime/util/wait';
 import { describeConcurrencyContract } from './slot-registry-concurrency.contract';
 import type { ContractHarness } from './slot-registry-fixtures';

@@ -13,7 +13,7 @@ import type {
   VertexDetails,
 } from '../../runtime/jobmanager/gateway';
 import { TERMINAL_JOB_STATUSES } from '../../runtime/jobmanager/gateway';
-import type { ExecutionState } from '../../runtime/taskmanager/task-reporter';
+import type { ExecutionState } from '../../runtime/deployment/execution-state';
 
 /** What the testing gateway keeps per job; tests drive it with the `set…`/`emit` methods. */
 export interface TestingJob {

@@ -3,7 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ChannelProvider } from '../../runtime/network/channel-provider';
 import { LocalChannelProvider } from '../../runtime/network/channel-provider';
 import type { ExchangeTransport, PeerAddress } from '../../runtime/network/exchange-transport';
-import type { TaskDeploymentDescriptor } from '../../runtime/taskmanager/task-deployment';
+import type { TaskDeploymentDescriptor } from '../../runtime/deployment/task-deployment';
 
 /** Which TaskManager holds the producer and the consumer subtask of a channel. */
 export type ChannelPlacement = (channelId: string) => { producer: PeerAddress; consumer: PeerAddress };

@@ -1,5 +1,5 @@
-import type { ResourceProfile } from '../../taskmanager/resource-profile';
-import { addProfiles, profileFits, ZERO_PROFILE } from '../../taskmanager/resource-profile';
+import type { ResourceProfile } from '../../deployment/resource-profile';
+import { addProfiles, profileFits, ZERO_PROFILE } from '../../deployment/resource-profile';
 import { createLogger } from '../../util/logger';
 import type { SlotAllocationOutcome } from '../slot-allocation-outcome';
 import { isAllocationSuccess } from '../slot-allocation-outcome';

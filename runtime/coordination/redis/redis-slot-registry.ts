@@ -1,7 +1,7 @@
 import { Redis, ReplyError } from 'ioredis';
 import { z } from 'zod';
 import { CoordinationError, DependencyUnavailableError, describeError } from '../../errors';
-import { RESOURCE_FIELDS } from '../../taskmanager/resource-profile';
+import { RESOURCE_FIELDS } from '../../deployment/resource-profile';
 import { createLogger } from '../../util/logger';
 import type { SlotAllocationOutcome } from '../slot-allocation-outcome';
 import { isAllocationSuccess } from '../slot-allocation-outcome';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CoordinationError } from '../../errors';
-import type { ResourceProfile } from '../../taskmanager/resource-profile';
+import type { ResourceProfile } from '../../deployment/resource-profile';
 import type { SlotAllocation, TaskManagerRecord } from '../slot-registry';
 
 /**

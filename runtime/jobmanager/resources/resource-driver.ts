@@ -1,4 +1,4 @@
-import type { ResourceProfile } from '../../taskmanager/resource-profile';
+import type { ResourceProfile } from '../../deployment/resource-profile';
 
 /**
  * Resource driver port (docs/architecture.md §4, per-job mode): starts TaskManagers sized for a job and

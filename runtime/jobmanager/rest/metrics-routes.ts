@@ -1,6 +1,6 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { OperatorMetrics } from '../../taskmanager/task-reporter';
+import type { OperatorMetrics } from '../../deployment/execution-state';
 import type { JobManagerGateway, SubtaskDetails } from '../gateway';
 import { TERMINAL_JOB_STATUSES } from '../gateway';
 

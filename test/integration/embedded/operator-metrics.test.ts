@@ -1,4 +1,4 @@
-import type { OperatorMetrics } from '../../../runtime/taskmanager/task-reporter';
+import type { OperatorMetrics } from '../../../runtime/deployment/execution-state';
 import { fixtureJob, runEmbedded } from '../../helpers/embedded';
 
 /** Sums per-operator counts over tasks, by operator name. */

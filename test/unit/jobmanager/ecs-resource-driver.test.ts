@@ -26,7 +26,7 @@ import {
 } from '../../../runtime/jobmanager/resources/ecs/ecs-resource-driver';
 import { fargateSizeFor, isValidFargateSize } from '../../../runtime/jobmanager/resources/ecs/fargate-sizes';
 import type { TaskManagerLaunchRequest } from '../../../runtime/jobmanager/resources/resource-driver';
-import { ZERO_PROFILE, type ResourceProfile } from '../../../runtime/taskmanager/resource-profile';
+import { ZERO_PROFILE, type ResourceProfile } from '../../../runtime/deployment/resource-profile';
 
 type Command = RunTaskCommand | StopTaskCommand | DescribeTasksCommand;
 type RunAnswer = { tasks?: Array<{ taskArn: string }>; failures?: Failure[] } | Error;

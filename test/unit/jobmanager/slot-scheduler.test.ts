@@ -6,7 +6,7 @@ import { streamGraphFromEnvironment } from '../../../runtime/graph/stream-graph'
 import type { SlotWait } from '../../../runtime/jobmanager/slot-scheduler';
 import { allocateSlots, describeSlotWait, slotRequests } from '../../../runtime/jobmanager/slot-scheduler';
 import { waitFor } from '../../../runtime/util/wait';
-import type { ResourceProfile } from '../../../runtime/taskmanager/resource-profile';
+import type { ResourceProfile } from '../../../runtime/deployment/resource-profile';
 
 const profile = (cpuCores: number, heapMb: number): ResourceProfile => ({
   cpuCores,

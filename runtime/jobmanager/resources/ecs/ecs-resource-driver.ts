@@ -9,7 +9,7 @@ import {
   type RunTaskCommandInput,
 } from '@aws-sdk/client-ecs';
 import { ConfigError, describeError, ResourceDriverError } from '../../../errors';
-import { RESOURCE_FIELDS, type ResourceProfile } from '../../../taskmanager/resource-profile';
+import { RESOURCE_FIELDS, type ResourceProfile } from '../../../deployment/resource-profile';
 import { createLogger, type Logger } from '../../../util/logger';
 import { perJobTaskManagerEnvironment } from '../per-job-taskmanager';
 import type { ResourceDriver, TaskManagerLaunchRequest } from '../resource-driver';

@@ -1,8 +1,8 @@
 import type { TaskManagerRecord } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
 import type { PeerAddress } from '../network/exchange-transport';
-import type { TaskDeploymentDescriptor } from '../taskmanager/task-deployment';
-import type { ExecutionState, TaskMetrics } from '../taskmanager/task-reporter';
+import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
+import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
 
 /** Method names of the control channel between the job manager and TaskManagers. */
 export const CONTROL = {
