@@ -255,13 +255,17 @@ export interface SerializedError {
    */
   jobStack?: string;
   operatorName?: string;
+  retryable?: boolean;
   cause?: SerializedError;
 }
 
 export function serializeError(err: unknown, depth = 0): SerializedError {
   if (!(err instanceof Error)) return { name: 'Error', message: describeError(err) };
   const out: SerializedError = { name: err.name, message: err.message, stack: err.stack };
-  if (err instanceof SluiceError) out.code = err.code;
+  if (err instanceof SluiceError) {
+    out.code = err.code;
+    out.retryable = err.retryable;
+  }
   if (err instanceof UserFunctionError) out.operatorName = err.operatorName;
   if (err.cause !== undefined && depth < 4) out.cause = serializeError(err.cause, depth + 1);
   return out;
@@ -273,15 +277,61 @@ export function withoutServerStacks(serialized: SerializedError): SerializedErro
   return { ...rest, ...(cause ? { cause: withoutServerStacks(cause) } : {}) };
 }
 
-/** Rebuilds an Error from its serialized form (the stack and cause are kept as text/objects). */
+/**
+ * The error classes that cross process boundaries (control channel, task threads, REST), by
+ * name: `deserializeError` revives them, so callers branch on `instanceof` on either side.
+ */
+function wireErrorClasses(): ReadonlyMap<string, { prototype: SluiceError }> {
+  const classes = [
+    InvalidJobError,
+    GraphMismatchError,
+    UserFunctionError,
+    JobFailedError,
+    JobCanceledError,
+    IllegalStateTransitionError,
+    ConfigError,
+    ConflictError,
+    NotFoundError,
+    UnauthorizedError,
+    StorageError,
+    StateError,
+    BadRequestError,
+    InvalidBlobKeyError,
+    CoordinationError,
+    DependencyUnavailableError,
+    NetworkError,
+    NoResourcesError,
+    ResourceDriverError,
+  ];
+  return new Map(classes.map((c) => [c.name, c]));
+}
+
+/**
+ * Rebuilds an error from its serialized form as its own class when it is one of ours (by name,
+ * else `SluiceError` for any code), keeping code, retryable, operator, stack and cause. The
+ * constructor is not run: its message was built already on the side that threw.
+ */
 export function deserializeError(
   serialized: SerializedError,
-): Error & { code?: string; operatorName?: string } {
-  const err = new Error(serialized.message) as Error & { code?: string; operatorName?: string };
-  err.name = serialized.name;
-  if (serialized.code) err.code = serialized.code;
-  if (serialized.operatorName) err.operatorName = serialized.operatorName;
-  if (serialized.stack) err.stack = serialized.stack;
-  if (serialized.cause) err.cause = deserializeError(serialized.cause);
+): Error & { code?: string; operatorName?: string; retryable?: boolean } {
+  const known = wireErrorClasses().get(serialized.name);
+  const prototype = known?.prototype ?? (serialized.code ? SluiceError.prototype : Error.prototype);
+  const err = Object.create(prototype) as Error & {
+    code?: string;
+    operatorName?: string;
+    retryable?: boolean;
+    jobStack?: string;
+  };
+  const own = (key: string, value: unknown): void => {
+    if (value !== undefined) Object.defineProperty(err, key, { value, writable: true, configurable: true });
+  };
+  own('message', serialized.message);
+  own('name', serialized.name);
+  own('code', serialized.code);
+  own('retryable', serialized.code ? (serialized.retryable ?? false) : undefined);
+  own('operatorName', serialized.operatorName);
+  own('jobStack', serialized.jobStack);
+  own('stack', serialized.stack ?? `${serialized.name}: ${serialized.message}`);
+  if (serialized.cause) own('cause', deserializeError(serialized.cause));
   return err;
 }

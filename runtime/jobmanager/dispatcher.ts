@@ -1,16 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors';
-import type { RpcConnection } from '../rpc/rpc-connection';
+import type { ControlConnection } from '../rpc/control-protocol';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
 import { CONTROL } from '../rpc/control-protocol';
-import type {
-  LogTailReply,
-  LogTailRequest,
-  TaskMetricsMessage,
-  TaskOutputMessage,
-  TaskStateMessage,
-} from '../rpc/control-protocol';
+import type { LogTailRequest } from '../rpc/control-protocol';
 import type { JobExceptions } from './exception-history';
 import type {
   ClusterOverview,
@@ -60,19 +54,11 @@ export class Dispatcher implements JobManagerGateway, InsightGateway {
   }
 
   /** Routes task reports arriving on a TaskManager's control connection. */
-  attach(connection: RpcConnection): void {
-    connection.handle(CONTROL.taskState, (m) =>
-      this.jobs.get((m as TaskStateMessage).jobId)?.onTaskState(m as TaskStateMessage),
-    );
-    connection.handle(CONTROL.taskOutput, (m) =>
-      this.jobs.get((m as TaskOutputMessage).jobId)?.onTaskOutput(m as TaskOutputMessage),
-    );
-    connection.handle(CONTROL.taskResults, (m) =>
-      this.jobs.get((m as TaskOutputMessage).jobId)?.onTaskOutput(m as TaskOutputMessage),
-    );
-    connection.handle(CONTROL.taskMetrics, (m) =>
-      this.jobs.get((m as TaskMetricsMessage).jobId)?.onTaskMetrics(m as TaskMetricsMessage),
-    );
+  attach(connection: ControlConnection): void {
+    connection.handle(CONTROL.taskState, (m) => this.jobs.get(m.jobId)?.onTaskState(m));
+    connection.handle(CONTROL.taskOutput, (m) => this.jobs.get(m.jobId)?.onTaskOutput(m));
+    connection.handle(CONTROL.taskResults, (m) => this.jobs.get(m.jobId)?.onTaskOutput(m));
+    connection.handle(CONTROL.taskMetrics, (m) => this.jobs.get(m.jobId)?.onTaskMetrics(m));
   }
 
   async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
@@ -157,7 +143,7 @@ export class Dispatcher implements JobManagerGateway, InsightGateway {
     }
     const request: LogTailRequest = { lines };
     try {
-      const reply = await connection.call<LogTailReply>(CONTROL.logTail, request, LOG_TAIL_TIMEOUT_MS);
+      const reply = await connection.call(CONTROL.logTail, request, LOG_TAIL_TIMEOUT_MS);
       return { taskManagerId, lines: reply.lines, droppedLines: reply.droppedLines };
     } catch (err) {
       this.logger.warn({ taskManagerId, err }, 'reading a TaskManager log tail failed');

@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../config';
 import { ConfigError } from '../errors';
 import type { RpcServer } from '../rpc/rpc-auth';
 import { startRpcServer } from '../rpc/rpc-auth';
+import type { ControlProtocol } from '../rpc/control-protocol';
 import type { RuntimeServices } from '../services/runtime-services';
 import { createRuntimeServices } from '../services/runtime-services';
 import { DependencyHealth } from '../services/dependency-health';
@@ -82,7 +83,7 @@ export class JobManagerService {
       () => health.assertReady(),
     );
     let rpcPort = config['jobmanager.rpc.port'];
-    const rpc = await startRpcServer({
+    const rpc = await startRpcServer<ControlProtocol>({
       host: config['jobmanager.rpc.bind-address'] ?? config['jobmanager.rpc.address'],
       port: config['jobmanager.rpc.port'],
       secret: token,

@@ -1,6 +1,6 @@
 import { NetworkError } from '../errors';
 import type { SlotRegistry, TaskManagerRecord, TaskManagerView } from '../coordination/slot-registry';
-import type { RpcConnection } from '../rpc/rpc-connection';
+import type { ControlConnection } from '../rpc/control-protocol';
 import type { ResourceProfile } from '../deployment/resource-profile';
 import { ZERO_PROFILE, addProfiles, subtractProfiles } from '../deployment/resource-profile';
 import type { Logger } from '../util/logger';
@@ -11,7 +11,7 @@ import { RpcTaskExecutorGateway } from './rpc-task-executor-gateway';
 import type { ResourceManagerGateway, TaskExecutorGateway } from './task-executor-gateway';
 
 interface Connected {
-  readonly connection: RpcConnection;
+  readonly connection: ControlConnection;
   readonly record: TaskManagerRecord;
   lastHeartbeat: number;
 }
@@ -45,8 +45,8 @@ export class ResourceManager implements ResourceManagerGateway {
   }
 
   /** Serves the registration and heartbeat messages of a new control connection. */
-  attach(connection: RpcConnection): void {
-    connection.handle(CONTROL.register, async (body) => this.register(connection, body as RegisterRequest));
+  attach(connection: ControlConnection): void {
+    connection.handle(CONTROL.register, async (body) => this.register(connection, body));
     connection.handle(CONTROL.heartbeat, () => this.onHeartbeat(connection.peerId));
     connection.once('close', (cause?: Error) =>
       this.lose(
@@ -66,7 +66,7 @@ export class ResourceManager implements ResourceManagerGateway {
     return this.connected.has(taskManagerId);
   }
 
-  connection(taskManagerId: string): RpcConnection | undefined {
+  connection(taskManagerId: string): ControlConnection | undefined {
     return this.connected.get(taskManagerId)?.connection;
   }
 
@@ -118,7 +118,7 @@ export class ResourceManager implements ResourceManagerGateway {
     this.connected.clear();
   }
 
-  private async register(connection: RpcConnection, request: RegisterRequest): Promise<RegisterReply> {
+  private async register(connection: ControlConnection, request: RegisterRequest): Promise<RegisterReply> {
     const record = request.record;
     if (record.id !== connection.peerId)
       throw new Error(`TaskManager ${connection.peerId} tried to register as ${record.id}`);
@@ -155,7 +155,7 @@ export class ResourceManager implements ResourceManagerGateway {
     }
   }
 
-  private lose(taskManagerId: string, connection: RpcConnection, reason: string): void {
+  private lose(taskManagerId: string, connection: ControlConnection, reason: string): void {
     const entry = this.connected.get(taskManagerId);
     if (!entry || entry.connection !== connection) return;
     this.connected.delete(taskManagerId);

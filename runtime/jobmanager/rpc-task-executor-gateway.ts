@@ -1,4 +1,4 @@
-import type { RpcConnection } from '../rpc/rpc-connection';
+import type { ControlConnection } from '../rpc/control-protocol';
 import { CONTROL } from '../rpc/control-protocol';
 import type { CancelJobRequest, DeployTaskRequest } from '../rpc/control-protocol';
 import type { TaskDeployment, TaskExecutorGateway } from './task-executor-gateway';
@@ -14,7 +14,7 @@ const CANCEL_CONFIRM_TIMEOUT_MS = 10 * 60_000;
 /** A TaskManager in another process, reached over its control connection; every call carries the fencing token. */
 export class RpcTaskExecutorGateway implements TaskExecutorGateway {
   constructor(
-    private readonly connection: RpcConnection,
+    private readonly connection: ControlConnection,
     private readonly fencingToken: () => number,
   ) {}
 

@@ -1,3 +1,4 @@
+import type { RpcConnection } from './rpc-connection';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
 import type { PeerAddress } from '../network/exchange-transport';
@@ -82,3 +83,29 @@ export interface LogTailReply {
   /** Lines the TaskManager logged before these that it no longer keeps (or were not asked for). */
   readonly droppedLines: number;
 }
+
+/**
+ * The control protocol: each method's request (or one-way message) body and its reply, the one
+ * place both sides take their types from. Handlers and calls on a `ControlConnection` are
+ * checked against it, so no handler casts an `unknown` body. Errors cross the wire serialized
+ * and come back as their typed classes (`deserializeError`, by name and code).
+ */
+export interface ControlProtocol {
+  [method: string]: { request: unknown; reply: unknown };
+  // TaskManager -> job manager
+  register: { request: RegisterRequest; reply: RegisterReply };
+  heartbeat: { request: Record<string, never>; reply: void };
+  taskState: { request: TaskStateMessage; reply: void };
+  /** Acknowledged: the reply is the job manager's back pressure on job output. */
+  taskOutput: { request: TaskOutputMessage; reply: void };
+  taskResults: { request: TaskOutputMessage; reply: void };
+  taskMetrics: { request: TaskMetricsMessage; reply: void };
+  // job manager -> TaskManager
+  deployTask: { request: DeployTaskRequest; reply: void };
+  /** Replies once the job's task threads are gone. */
+  cancelJob: { request: CancelJobRequest; reply: void };
+  logTail: { request: LogTailRequest; reply: LogTailReply };
+}
+
+/** The control connection between the job manager and one TaskManager. */
+export type ControlConnection = RpcConnection<ControlProtocol>;

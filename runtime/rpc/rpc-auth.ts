@@ -7,6 +7,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frame-codec';
 import type { ConnectionHandlers, FrameConnectionOptions } from '../wire/frame-connection';
 import { FrameConnection } from '../wire/frame-connection';
 import { RejectionLog } from '../wire/rejection-log';
+import type { RpcProtocol } from './rpc-connection';
 import { RpcConnection } from './rpc-connection';
 
 /**
@@ -37,12 +38,12 @@ export interface RpcEndpointOptions {
 }
 
 /** Listens for authenticated control connections; `onConnection` gets each one after the handshake. */
-export async function startRpcServer(
+export async function startRpcServer<P extends RpcProtocol = RpcProtocol>(
   options: RpcEndpointOptions & {
     host: string;
     port: number;
     serverId: string;
-    onConnection: (connection: RpcConnection) => void;
+    onConnection: (connection: RpcConnection<P>) => void;
   },
 ): Promise<RpcServer> {
   const logger = options.logger ?? createLogger('rpc-server');
@@ -93,16 +94,16 @@ export async function startRpcServer(
 }
 
 /** Connects and authenticates as `id`. Rejects with a `NetworkError` that says why. */
-export function connectRpc(
+export function connectRpc<P extends RpcProtocol = RpcProtocol>(
   options: RpcEndpointOptions & { host: string; port: number; id: string; timeoutMs?: number },
-): Promise<RpcConnection> {
+): Promise<RpcConnection<P>> {
   const logger = options.logger ?? createLogger('rpc-client');
   const where = `${options.host}:${options.port}`;
   return new Promise((resolve, reject) => {
     const socket = connect(options.port, options.host);
     let connected = false;
     new FrameConnection(
-      frameOptions(
+      frameOptions<P>(
         socket,
         'dialer',
         options.id,
@@ -123,21 +124,21 @@ export function connectRpc(
 }
 
 /** Options of one control FrameConnection whose frames feed an RpcConnection once authenticated. */
-function frameOptions(
+function frameOptions<P extends RpcProtocol>(
   socket: Socket,
   role: 'acceptor' | 'dialer',
   localId: string,
   options: RpcEndpointOptions,
   logger: Logger,
-  onOpen: (rpc: RpcConnection) => void,
+  onOpen: (rpc: RpcConnection<P>) => void,
   onClosed: (cause: Error | undefined) => void,
 ): FrameConnectionOptions {
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  let rpc: RpcConnection | undefined;
+  let rpc: RpcConnection<P> | undefined;
   const handlers: ConnectionHandlers = {
     admit: () => 'accept',
     active: (conn) => {
-      rpc = new RpcConnection(conn, conn.peerId as string, maxFrameBytes);
+      rpc = new RpcConnection<P>(conn, conn.peerId as string, maxFrameBytes);
       rpc.on('handler-error', (err: unknown, method: string) =>
         logger.error({ err, method, peer: conn.peerId }, 'control message handler failed'),
       );

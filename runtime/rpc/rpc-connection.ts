@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { NetworkError, SluiceError, describeError, serializeError, deserializeError } from '../errors';
+import { BadRequestError, NetworkError, describeError, serializeError, deserializeError } from '../errors';
 import type { SerializedError } from '../errors';
 import { FrameType, encodeMessageFrame, unpackPayload } from '../wire/frame-codec';
 import type { Frame } from '../wire/frame-codec';
@@ -15,6 +15,17 @@ type Wire =
 export type RpcHandler = (body: unknown) => unknown;
 
 /**
+ * A protocol spoken over an RpcConnection: each method's request (or one-way message) body and
+ * its reply. The control channel's is `ControlProtocol` (control-protocol.ts); the default
+ * leaves bodies untyped (tests, tools).
+ */
+export type RpcProtocol = Record<string, { request: unknown; reply: unknown }>;
+
+type Method<P> = keyof P & string;
+type RequestOf<P extends RpcProtocol, M extends keyof P> = P[M]['request'];
+type ReplyOf<P extends RpcProtocol, M extends keyof P> = P[M]['reply'];
+
+/**
  * One authenticated control connection (job manager <-> TaskManager) over a FrameConnection:
  * requests with replies, and one-way messages, in order, one CONTROL frame each. Handlers are
  * registered per method; a request for a method without a handler is answered with an error.
@@ -26,7 +37,7 @@ export type RpcHandler = (body: unknown) => unknown;
  * output) keep their messages far below the maximum and a bounded number in flight, so
  * heartbeats and deployments are never queued behind more than that.
  */
-export class RpcConnection extends EventEmitter {
+export class RpcConnection<P extends RpcProtocol = RpcProtocol> extends EventEmitter {
   private readonly handlers = new Map<string, RpcHandler>();
   private readonly waiting = new Map<
     number,
@@ -43,17 +54,20 @@ export class RpcConnection extends EventEmitter {
     super();
   }
 
-  handle(method: string, handler: RpcHandler): this {
-    this.handlers.set(method, handler);
+  handle<M extends Method<P>>(
+    method: M,
+    handler: (body: RequestOf<P, M>) => ReplyOf<P, M> | Promise<ReplyOf<P, M>>,
+  ): this {
+    this.handlers.set(method, handler as RpcHandler);
     return this;
   }
 
   /** Sends a request and resolves with the peer's reply; rejects on error, timeout or close. */
-  call<T = unknown>(method: string, body: unknown, timeoutMs = 30_000): Promise<T> {
+  call<M extends Method<P>>(method: M, body: RequestOf<P, M>, timeoutMs = 30_000): Promise<ReplyOf<P, M>> {
     if (this.closed)
       return Promise.reject(new NetworkError(`control connection to ${this.peerId} is closed`));
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<ReplyOf<P, M>>((resolve, reject) => {
       try {
         this.write({ t: 'req', id, method, body });
       } catch (err) {
@@ -71,7 +85,7 @@ export class RpcConnection extends EventEmitter {
    * Sends a one-way message. Dropped silently once the connection is closed; throws
    * FrameTooLargeError (sending nothing) when the message exceeds the frame maximum.
    */
-  notify(method: string, body: unknown): void {
+  notify<M extends Method<P>>(method: M, body: RequestOf<P, M>): void {
     if (!this.closed) this.write({ t: 'msg', method, body });
   }
 
@@ -142,7 +156,7 @@ export class RpcConnection extends EventEmitter {
   private async answer(id: number | undefined, method: string, body: unknown): Promise<void> {
     const handler = this.handlers.get(method);
     try {
-      if (!handler) throw new SluiceError('SLUICE_BAD_REQUEST', `no handler for control message '${method}'`);
+      if (!handler) throw new BadRequestError(`no handler for control message '${method}'`);
       const result = await handler(body);
       if (id !== undefined && !this.closed) this.reply({ t: 'res', id, ok: true, body: result ?? null });
     } catch (err) {

@@ -6,19 +6,12 @@ import type { TaskManagerRecord } from '../coordination/slot-registry';
 import { ConfigError, SluiceError, serializeError } from '../errors';
 import type { SerializedError } from '../errors';
 import { CONTROL } from '../rpc/control-protocol';
-import type {
-  CancelJobRequest,
-  DeployTaskRequest,
-  LogTailReply,
-  LogTailRequest,
-  RegisterReply,
-  TaskRef,
-} from '../rpc/control-protocol';
+import type { CancelJobRequest, DeployTaskRequest, LogTailReply, TaskRef } from '../rpc/control-protocol';
 import { ClusterChannelProvider } from '../network/cluster-channel-provider';
 import { TcpExchange } from '../network/tcp/tcp-exchange';
 import { TcpExchangeTransport } from '../network/tcp/tcp-exchange-transport';
 import { connectRpc } from '../rpc/rpc-auth';
-import type { RpcConnection } from '../rpc/rpc-connection';
+import type { ControlConnection, ControlProtocol } from '../rpc/control-protocol';
 import type { RuntimeServices } from '../services/runtime-services';
 import { createRuntimeServices } from '../services/runtime-services';
 import { ExchangeTransports } from '../services/exchange-transports';
@@ -56,7 +49,7 @@ export class TaskManagerService {
   private readonly channels = new ClusterChannelProvider();
   private readonly taskOfChannel = new Map<string, TaskKey>();
   private record!: TaskManagerRecord;
-  private connection: RpcConnection | undefined;
+  private connection: ControlConnection | undefined;
   private fencingToken = 0;
   private closed = false;
   private timers: NodeJS.Timeout[] = [];
@@ -221,7 +214,7 @@ export class TaskManagerService {
         return;
       }
       try {
-        const connection = await connectRpc({
+        const connection = await connectRpc<ControlProtocol>({
           host: this.config['jobmanager.rpc.address'],
           port: this.config['jobmanager.rpc.port'],
           secret: this.secret,
@@ -229,7 +222,7 @@ export class TaskManagerService {
           logger: this.logger,
         });
         this.serve(connection);
-        const reply = await connection.call<RegisterReply>(CONTROL.register, { record: this.record });
+        const reply = await connection.call(CONTROL.register, { record: this.record });
         this.fencingToken = Math.max(this.fencingToken, reply.fencingToken);
         this.connection = connection;
         this.outbox.setChannel(connection);
@@ -251,16 +244,16 @@ export class TaskManagerService {
     }
   }
 
-  private serve(connection: RpcConnection): void {
+  private serve(connection: ControlConnection): void {
     const heartbeat = setInterval(
       () => connection.notify(CONTROL.heartbeat, {}),
       this.config['heartbeat.interval'],
     );
     connection.once('close', () => clearInterval(heartbeat));
-    connection.handle(CONTROL.deployTask, (body) => this.deploy(body as DeployTaskRequest));
-    connection.handle(CONTROL.cancelJob, (body) => this.cancelJob(body as CancelJobRequest));
+    connection.handle(CONTROL.deployTask, (body) => this.deploy(body));
+    connection.handle(CONTROL.cancelJob, (body) => this.cancelJob(body));
     connection.handle(CONTROL.logTail, (body): LogTailReply =>
-      this.logTail.tail(Math.max(0, Math.floor((body as LogTailRequest).lines))),
+      this.logTail.tail(Math.max(0, Math.floor(body.lines))),
     );
   }
 

@@ -7,6 +7,7 @@ import { connectRpc, startRpcServer } from '../../../runtime/rpc/rpc-auth';
 import type { RpcServer } from '../../../runtime/rpc/rpc-auth';
 import type { RpcConnection } from '../../../runtime/rpc/rpc-connection';
 import { waitFor } from '../../../runtime/util/wait';
+import { BadRequestError, NotFoundError } from '../../../runtime/errors';
 import { FrameDecoder, FrameType, encodeMessageFrame } from '../../../runtime/wire/frame-codec';
 import { PROTOCOL_VERSION, acceptorProof, newNonce, parseHello } from '../../../runtime/wire/handshake';
 import { FrameTooLargeError } from '../../../runtime/wire/wire-errors';
@@ -48,6 +49,9 @@ async function server(
       c.handle('fail', () => {
         throw new Error('no such thing');
       });
+      c.handle('lookup', () => {
+        throw new NotFoundError('no job with id 42');
+      });
     },
   });
   servers.push(s);
@@ -68,6 +72,11 @@ describe('control channel', () => {
     expect(await client.call('add', [1, 2, 3])).toBe(6);
     await expect(client.call('fail', null)).rejects.toThrow('no such thing');
     await expect(client.call('missing', null)).rejects.toThrow(/no handler for control message 'missing'/);
+    // Typed errors cross the wire as their own classes.
+    const lookup = await client.call('lookup', null).catch((err: unknown) => err);
+    expect(lookup).toBeInstanceOf(NotFoundError);
+    expect((lookup as NotFoundError).code).toBe('SLUICE_NOT_FOUND');
+    await expect(client.call('missing', null)).rejects.toBeInstanceOf(BadRequestError);
     const got: unknown[] = [];
     client.handle('hello', (b) => void got.push(b));
     await waitFor(() => accepted.length === 1);
@@ -86,7 +95,7 @@ describe('control channel', () => {
     try {
       for (const size of [4097, 64 * 1024, 3 * 1024 * 1024]) {
         const lines = Array.from({ length: size / 64 }, (_, i) => `${i}`.padEnd(64, '.'));
-        const echoed = await client.call<string[]>('echo', lines);
+        const echoed = (await client.call('echo', lines)) as string[];
         expect(echoed).toEqual(lines);
       }
     } finally {
