@@ -9,7 +9,7 @@ import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import pino from 'pino';
 import type { DownstreamMessage, UpstreamMessage } from '../runtime/network/channel-protocol';
-import { channelId } from '../runtime/network/channel-protocol';
+import { channelId } from '../runtime/graph/channel-id';
 import { TcpExchange } from '../runtime/network/tcp/tcp-exchange';
 
 export interface TcpExchangeBenchOptions {

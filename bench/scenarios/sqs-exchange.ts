@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DEFAULT_NETWORK_SETTINGS } from '../../runtime/minicluster/mini-cluster';
 import type { DownstreamMessage, UpstreamMessage } from '../../runtime/network/channel-protocol';
-import { channelId } from '../../runtime/network/channel-protocol';
+import { channelId } from '../../runtime/graph/channel-id';
 import { decodeBatch, encodeBatch } from '../../runtime/network/record-batch-codec';
 import { SqsExchange } from '../../runtime/network/sqs/sqs-exchange';
 import { FAUXQS_CREDENTIALS, FAUXQS_REGION, startFauxqs } from '../../test/helpers/fauxqs';

@@ -1,4 +1,4 @@
-import { channelId } from '../network/channel-protocol';
+import { channelId } from './channel-id';
 import type { JobEdge, JobGraph, JobVertex } from './job-graph';
 
 /**

@@ -9,7 +9,7 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import type { SluiceError } from '../../../runtime/errors';
-import { channelId } from '../../../runtime/network/channel-protocol';
+import { channelId } from '../../../runtime/graph/channel-id';
 import type { PeerAddress } from '../../../runtime/network/exchange-transport';
 import { queueFor } from '../../../runtime/network/sqs/queue-names';
 import { SqsExchange } from '../../../runtime/network/sqs/sqs-exchange';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import pino from 'pino';
-import { channelId } from '../../../runtime/network/channel-protocol';
+import { channelId } from '../../../runtime/graph/channel-id';
 import { encodeDataFrame } from '../../../runtime/network/tcp/channel-frames';
 import { FrameDecoder, FrameType, encodeMessageFrame } from '../../../runtime/wire/frame-codec';
 import { PROTOCOL_VERSION, acceptorProof, newNonce, parseHello } from '../../../runtime/wire/handshake';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../../../runtime/errors';
-import { channelId } from '../../../../runtime/network/channel-protocol';
+import { channelId } from '../../../../runtime/graph/channel-id';
 import {
   assertQueuePrefix,
   deduplicationId,
