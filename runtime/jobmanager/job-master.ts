@@ -2,17 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RestorePoint } from '../checkpoint/restore-point';
 import type { SlotRegistry, TaskManagerView } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
-import { IllegalStateTransitionError, JobFailedError, serializeError, withoutServerStacks } from '../errors';
-import type { ExecutionVertex } from '../graph/execution-graph';
-import { buildExecutionGraph } from '../graph/execution-graph';
-import type { PeerAddress } from '../network/exchange-transport';
+import { IllegalStateTransitionError, serializeError, withoutServerStacks } from '../errors';
 import type { NetworkSettings } from '../deployment/task-deployment';
-import { createDeploymentDescriptor } from '../deployment/task-deployment';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
 import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from '../rpc/control-protocol';
 import type { FailureLocation, JobExceptions } from './exception-history';
 import { ExceptionHistory } from './exception-history';
+import type { AttemptOnSlots } from './attempt-deployment';
+import { deployAttempt, releaseAttempt } from './attempt-deployment';
 import { ExecutionTracker } from './execution-tracker';
 import type { JobDetails, JobOutputPage, JobStatus, JobSubmission, JobSummary } from './gateway';
 import { TERMINAL_JOB_STATUSES } from './gateway';
@@ -51,9 +49,6 @@ const NO_RESTART_CODES: ReadonlySet<string> = new Set([
   'SLUICE_GRAPH_MISMATCH',
   'SLUICE_INVALID_JOB',
 ]);
-
-/** How long a job waits for its TaskManagers to confirm a cancel before it moves on. */
-const CANCEL_WAIT_MS = 10_000;
 
 /** Why the running attempt ended, if not by finishing. */
 class AttemptFailure extends Error {
@@ -287,7 +282,7 @@ export class JobMaster {
     if (this.canceled)
       return new AttemptFailure({ name: 'JobCanceledError', message: 'canceled by the user' });
     this.lifecycle.transitionTo('RUNNING');
-    const deployment = this.deployAll().catch((err: unknown) =>
+    const deployment = deployAttempt(this.onSlots(this.slots)).catch((err: unknown) =>
       this.settleAttempt?.(new AttemptFailure(serializeError(err))),
     );
     const result = await settled;
@@ -306,112 +301,29 @@ export class JobMaster {
     return this.ctx.pool ? all.filter((tm) => this.ctx.pool!.owns(this.jobId, tm.id)) : all;
   }
 
-  private async deployAll(): Promise<void> {
-    const { jobGraph } = this.submission;
-    const vertices = buildExecutionGraph(jobGraph, this.jobId, this.attempt);
-    // Looked up once per channel end: index the slots instead of searching them.
-    const groupOf = new Map(jobGraph.vertices.map((v) => [v.id, v.slotSharingGroup]));
-    const slots = new Map(this.slots.map((s) => [`${s.group}/${s.index}`, s]));
-    const slotOf = (vertexId: string, subtask: number): SlotAssignment =>
-      slots.get(`${groupOf.get(vertexId)!}/${subtask}`)!;
-    await Promise.all(vertices.map((v) => this.deploy(v, slotOf)));
-  }
-
-  private async deploy(
-    vertex: ExecutionVertex,
-    slotOf: (vertexId: string, subtask: number) => SlotAssignment,
-  ): Promise<void> {
-    const slot = slotOf(vertex.vertexId, vertex.subtaskIndex);
-    const network: NetworkSettings = {
-      ...this.ctx.network,
-      bufferTimeoutMs: this.submission.jobGraph.settings.bufferTimeoutMs,
-    };
-    // modulePath is the TaskManager's business: it fills in where it cached the bundle.
-    const code = {
-      modulePath: '',
-      args: this.submission.args,
-      buildSettings: this.submission.buildSettings,
-      graphHash: this.submission.jobGraph.graphHash,
-    };
-    const tdd = createDeploymentDescriptor(
-      this.jobId,
-      this.attempt,
-      this.submission.jobGraph,
-      code,
-      vertex,
-      network,
-    );
-    const remotePeers: Record<string, PeerAddress> = {};
-    for (const channel of [...vertex.inputs, ...vertex.outputs].flatMap((g) => g.channels)) {
-      const peer = slotOf(channel.peerVertex, channel.peerSubtask);
-      if (peer.taskManagerId !== slot.taskManagerId) {
-        remotePeers[channel.id] = {
-          taskManagerId: peer.taskManagerId,
-          host: peer.dataHost,
-          port: peer.dataPort,
-        };
-      }
-    }
-    this.tracker.place(vertex.vertexId, vertex.subtaskIndex, slot.taskManagerId, slot.dataHost);
-    const taskExecutor = this.ctx.resourceManager.taskExecutor(slot.taskManagerId);
-    if (!taskExecutor) throw new JobFailedError(`TaskManager ${slot.taskManagerId} is not connected`);
-    this.tracker.transition(vertex.vertexId, vertex.subtaskIndex, 'DEPLOYING');
-    await taskExecutor.deployTask({
-      tdd,
-      artifact: this.submission.artifact,
-      remotePeers,
-      heapMb: slot.heapMb,
+  /** The running attempt on its slots, for deploying and releasing it. */
+  private onSlots(slots: readonly SlotAssignment[]): AttemptOnSlots {
+    const { registry, resourceManager, network, logger } = this.ctx;
+    return {
+      jobId: this.jobId,
+      attempt: this.attempt,
+      submission: this.submission,
+      slots,
       exchange: this.exchange,
-    });
+      network,
+      resourceManager,
+      registry,
+      tracker: this.tracker,
+      logger,
+    };
   }
 
-  /**
-   * Cancels the attempt's tasks and frees their slots. A TaskManager answers the cancel only
-   * once the task threads are gone, and only then are its slots freed: a slot whose thread is
-   * still stopping (`task.cancellation.*`) stays allocated, so no other task lands next to a
-   * thread that still burns its CPU. The job itself moves on after CANCEL_WAIT_MS at most.
-   */
   private async teardownAttempt(finalTaskState: 'CANCELED' | 'FINISHED'): Promise<void> {
     this.settleAttempt = undefined;
     const slots = this.slots;
     this.slots = [];
-    if (slots.length === 0) {
-      // No attempt was deployed: free what a failed allocation may have left behind.
-      await this.ctx.registry.freeJobSlots(this.jobId).catch(() => 0);
-      return;
-    }
-    const released = [...new Set(slots.map((s) => s.taskManagerId))].map((id) =>
-      this.cancelOn(id).then(() => this.freeSlotsOn(id, slots)),
-    );
-    await Promise.race([Promise.allSettled(released), sleep(CANCEL_WAIT_MS)]);
-    this.tracker.finishAll(finalTaskState);
-  }
-
-  /** Resolves when the TaskManager confirmed its tasks are gone, or it is gone itself. */
-  private async cancelOn(taskManagerId: string): Promise<void> {
-    try {
-      await this.ctx.resourceManager.taskExecutor(taskManagerId)?.cancelJob(this.jobId, this.attempt);
-    } catch (err) {
-      this.ctx.logger.warn(
-        { jobId: this.jobId, taskManagerId, err },
-        'TaskManager did not confirm the cancel; freeing its slots anyway',
-      );
-    }
-  }
-
-  private async freeSlotsOn(taskManagerId: string, slots: SlotAssignment[]): Promise<void> {
-    const held = new Map(
-      slots.filter((s) => s.taskManagerId === taskManagerId).map((s) => [s.allocationId, s.slotIndex]),
-    );
-    await Promise.all(
-      [...held].map(([allocationId, index]) =>
-        this.ctx.registry
-          .freeSlot(taskManagerId, index, allocationId)
-          .catch((err: unknown) =>
-            this.ctx.logger.warn({ jobId: this.jobId, taskManagerId, index, err }, 'freeing a slot failed'),
-          ),
-      ),
-    );
+    await releaseAttempt(this.onSlots(slots));
+    if (slots.length > 0) this.tracker.finishAll(finalTaskState);
   }
 
   private async end(status: 'FINISHED' | 'FAILED' | 'CANCELED'): Promise<void> {
