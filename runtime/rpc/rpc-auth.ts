@@ -4,7 +4,7 @@ import { NetworkError, describeError } from '../errors';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frame-codec';
-import type { ConnectionHandlers, FrameConnectionOptions } from '../wire/frame-connection';
+import type { ConnectionHandlers, FrameConnectionOptions } from '../wire/frame-connection-options';
 import { FrameConnection } from '../wire/frame-connection';
 import { RejectionLog } from '../wire/rejection-log';
 import type { RpcProtocol } from './rpc-connection';

@@ -1,7 +1,8 @@
 import { NetworkError, SluiceError } from '../../errors';
 import type { Logger } from '../../util/logger';
-import type { FrameConnection, TransportCounters } from '../../wire/frame-connection';
-import { newCounters } from '../../wire/frame-connection';
+import type { FrameConnection } from '../../wire/frame-connection';
+import type { TransportCounters } from '../../wire/frame-connection-options';
+import { newCounters } from '../../wire/frame-connection-options';
 import type { RejectReason } from '../../wire/handshake';
 
 export interface PeerAddress {

@@ -5,7 +5,7 @@ import { ConfigError, NetworkError, SluiceError } from '../../errors';
 import { createLogger } from '../../util/logger';
 import type { Logger } from '../../util/logger';
 import { ChannelRouter } from './channel-router';
-import type { ConnectionHandlers, FrameConnectionOptions } from '../../wire/frame-connection';
+import type { ConnectionHandlers, FrameConnectionOptions } from '../../wire/frame-connection-options';
 import { FrameConnection } from '../../wire/frame-connection';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frame-codec';
 import { RejectionLog } from '../../wire/rejection-log';
