@@ -36,8 +36,6 @@ export class OperatorInput implements Collector<unknown> {
     } catch (err) {
       throw attributeError(err, member.node);
     }
-    // A sink's output is what it wrote to the outside world.
-    if (member.isSink) member.recordsOut++;
   }
 }
 
@@ -61,7 +59,7 @@ export interface ChainMember {
   readonly openFeeders: number[];
   finished: boolean;
   readonly isSink: boolean;
-  /** Records the operator received (a source: records it read), and emitted (a sink: wrote). */
+  /** Records the operator received and emitted (a source reads what it emits; a sink writes what it receives). */
   recordsIn: number;
   recordsOut: number;
   keyedState?: KeyedStateBackend;
@@ -139,7 +137,8 @@ export class OperatorChain {
       name: m.node.name,
       // A source's input is what it read, which is what it emitted.
       recordsIn: m.operator instanceof SourceOperator ? m.recordsOut : m.recordsIn,
-      recordsOut: m.recordsOut,
+      // A sink's output is what it wrote to the outside world: every record it took.
+      recordsOut: m.isSink ? m.recordsIn : m.recordsOut,
     }));
   }
 

@@ -145,7 +145,7 @@ export class StreamTask {
     let recordsIn = this.recordsIn;
     let recordsOut = this.writers.reduce((sum, w) => sum + w.recordsOut, 0);
     for (const member of this.chain.members.values()) {
-      if (member.isSink) recordsOut += member.recordsOut;
+      if (member.isSink) recordsOut += member.recordsIn; // a sink writes every record it takes
     }
     for (const source of this.chain.sources) recordsIn += source.recordsOut;
     return {
