@@ -8,15 +8,32 @@ export interface SinkWriterContext {
   readonly parallelism: number;
   /** The TaskManager running this writer ('embedded' in the mini cluster), for error messages. */
   readonly taskManagerId: string;
+  /**
+   * True when the job checkpoints: a writer with side effects should then stage them and make
+   * them visible only in `commit` (two-phase commit), so a restart never shows them twice.
+   */
+  readonly checkpointing: boolean;
   /** Sends a line of text to the client that runs the job (what `print` uses). */
   emitOutput(line: string): void;
   /** Sends a value to the client that runs the job (what `collect` uses). */
   emitResult(value: unknown): void;
 }
 
+/**
+ * One subtask's writer. With checkpointing on, a two-phase-commit writer (Flink's
+ * TwoPhaseCommittingSink) implements `prepareCommit` and `commit`: at each checkpoint barrier
+ * it stages what it wrote since the last one and returns committables (serializable; they are
+ * kept in the checkpoint); once that checkpoint completes, `commit` makes them visible. On
+ * recovery, committables of the restored checkpoint are committed again: `commit` must be
+ * idempotent (committing what is already committed does nothing).
+ */
 export interface SinkWriter<T> {
   write(record: T): void;
   /** Called once after the last record of a bounded input. */
   finish?(): void;
   close?(): void;
+  /** Stages everything written before checkpoint `checkpointId`'s barrier; returns committables. */
+  prepareCommit?(checkpointId: number): unknown[];
+  /** Makes the committables of completed checkpoints visible. Idempotent. */
+  commit?(committables: unknown[]): void | Promise<void>;
 }

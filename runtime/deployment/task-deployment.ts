@@ -4,6 +4,8 @@ import type { JobSettings } from '../api/job-settings';
 import type { PartitionerKind } from '../api/transformation';
 import type { ExecutionVertex } from '../graph/execution-graph';
 import type { JobGraph } from '../graph/job-graph';
+import type { TaskCheckpointing } from '../checkpoint/checkpointing-mode';
+import type { TaskRestoreHandles } from '../checkpoint/state-handles';
 
 /** Where a task finds its job's code and how to rebuild the graph exactly as submitted. */
 export interface JobCode {
@@ -54,6 +56,10 @@ export interface TaskDeploymentDescriptor {
     readonly channels: readonly string[];
   }[];
   readonly network: NetworkSettings;
+  /** Present when the job checkpoints. */
+  readonly checkpointing?: TaskCheckpointing;
+  /** The state this subtask starts from (the TaskManager downloads it before the thread starts). */
+  readonly restore?: TaskRestoreHandles;
 }
 
 /** Readable task name, as Flink shows it: `<vertex name> (<subtask+1>/<parallelism>)`. */

@@ -1,7 +1,12 @@
 import type { ControlConnection } from '../rpc/control-protocol';
 import { CONTROL } from '../rpc/control-protocol';
 import type { CancelJobRequest, DeployTaskRequest } from '../rpc/control-protocol';
-import type { TaskDeployment, TaskExecutorGateway } from './task-executor-gateway';
+import type {
+  CheckpointNotice,
+  CheckpointTrigger,
+  TaskDeployment,
+  TaskExecutorGateway,
+} from './task-executor-gateway';
 
 /**
  * How long a TaskManager may take to confirm a cancel (its threads are gone). Longer than the
@@ -26,5 +31,20 @@ export class RpcTaskExecutorGateway implements TaskExecutorGateway {
   async cancelJob(jobId: string, attempt: number): Promise<void> {
     const request: CancelJobRequest = { fencingToken: this.fencingToken(), jobId, attempt };
     await this.connection.call(CONTROL.cancelJob, request, CANCEL_CONFIRM_TIMEOUT_MS);
+  }
+
+  async triggerCheckpoint(trigger: CheckpointTrigger): Promise<void> {
+    await this.connection.call(CONTROL.triggerCheckpoint, { fencingToken: this.fencingToken(), ...trigger });
+  }
+
+  async notifyCheckpointComplete(notice: CheckpointNotice): Promise<void> {
+    await this.connection.call(CONTROL.notifyCheckpointComplete, {
+      fencingToken: this.fencingToken(),
+      ...notice,
+    });
+  }
+
+  async abortCheckpoint(notice: CheckpointNotice): Promise<void> {
+    await this.connection.call(CONTROL.abortCheckpoint, { fencingToken: this.fencingToken(), ...notice });
   }
 }

@@ -1,5 +1,13 @@
 import type { TaskManagerView } from '../coordination/slot-registry';
-import type { DeployTaskRequest } from '../rpc/control-protocol';
+import type {
+  DeployTaskRequest,
+  TriggerCheckpointRequest,
+  CheckpointNoticeRequest,
+} from '../rpc/control-protocol';
+
+/** A checkpoint trigger without the fencing token (the gateway adds it). */
+export type CheckpointTrigger = Omit<TriggerCheckpointRequest, 'fencingToken'>;
+export type CheckpointNotice = Omit<CheckpointNoticeRequest, 'fencingToken'>;
 
 /** A task to start: its descriptor, where its code is and how its channels reach other TaskManagers. */
 export type TaskDeployment = Omit<DeployTaskRequest, 'fencingToken'>;
@@ -22,6 +30,12 @@ export interface TaskExecutorGateway {
    * Resolves when their threads have exited; idempotent.
    */
   cancelJob(jobId: string, attempt: number): Promise<void>;
+  /** Tells the named subtasks to start a checkpoint (sources inject its barrier). */
+  triggerCheckpoint(trigger: CheckpointTrigger): Promise<void>;
+  /** Tells every subtask of the attempt on this TaskManager that the checkpoint completed. */
+  notifyCheckpointComplete(notice: CheckpointNotice): Promise<void>;
+  /** Tells every subtask of the attempt on this TaskManager that the checkpoint was aborted. */
+  abortCheckpoint(notice: CheckpointNotice): Promise<void>;
 }
 
 /** What a job master asks of the resource manager: which TaskManagers to use and how to reach one. */

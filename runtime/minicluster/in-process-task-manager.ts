@@ -2,7 +2,12 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
 import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from '../rpc/control-protocol';
-import type { TaskDeployment, TaskExecutorGateway } from '../jobmanager/task-executor-gateway';
+import type {
+  CheckpointNotice,
+  CheckpointTrigger,
+  TaskDeployment,
+  TaskExecutorGateway,
+} from '../jobmanager/task-executor-gateway';
 import type { ChannelProvider } from '../network/channel-provider';
 import type { StateSettings } from '../state/state-backend-factory';
 import type { TaskEvents, TaskKey } from '../taskmanager/task-executor';
@@ -91,6 +96,25 @@ export class InProcessTaskManager implements TaskExecutorGateway {
 
   cancelJob(jobId: string, attempt: number): Promise<void> {
     return this.executor.cancelJob(jobId, attempt);
+  }
+
+  // Checkpoint state handling (upload of acknowledged snapshots, download for restore) arrives
+  // with the checkpoint coordinator; these relay the notices to the task threads.
+  triggerCheckpoint(trigger: CheckpointTrigger): Promise<void> {
+    const { jobId, attempt, checkpointId, timestamp } = trigger;
+    for (const task of trigger.tasks)
+      this.executor.triggerCheckpoint({ jobId, attempt, ...task }, checkpointId, timestamp);
+    return Promise.resolve();
+  }
+
+  notifyCheckpointComplete(notice: CheckpointNotice): Promise<void> {
+    this.executor.notifyCheckpoint(notice.jobId, notice.attempt, notice.checkpointId, 'complete');
+    return Promise.resolve();
+  }
+
+  abortCheckpoint(notice: CheckpointNotice): Promise<void> {
+    this.executor.notifyCheckpoint(notice.jobId, notice.attempt, notice.checkpointId, 'aborted');
+    return Promise.resolve();
   }
 
   /** Tasks whose threads have not exited yet. */

@@ -4,6 +4,16 @@ import type { SerializedError } from '../errors';
 import type { PeerAddress } from '../network/exchange-transport';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
+import type { OperatorSubtaskStateHandles } from '../checkpoint/state-handles';
+
+/** Per-phase timings of one subtask's part of a checkpoint. */
+export interface CheckpointAckTimings {
+  readonly alignmentMs: number;
+  readonly syncMs: number;
+  readonly asyncMs: number;
+  /** Uploading the snapshot to the blob store (by the TaskManager). */
+  readonly uploadMs: number;
+}
 
 /** Method names of the control channel between the job manager and TaskManagers. */
 export const CONTROL = {
@@ -14,9 +24,15 @@ export const CONTROL = {
   taskOutput: 'taskOutput',
   taskResults: 'taskResults',
   taskMetrics: 'taskMetrics',
+  taskEndOfInput: 'taskEndOfInput',
+  acknowledgeCheckpoint: 'acknowledgeCheckpoint',
+  declineCheckpoint: 'declineCheckpoint',
   // job manager -> TaskManager (fenced)
   deployTask: 'deployTask',
   cancelJob: 'cancelJob',
+  triggerCheckpoint: 'triggerCheckpoint',
+  notifyCheckpointComplete: 'notifyCheckpointComplete',
+  abortCheckpoint: 'abortCheckpoint',
   /** Read-only, so not fenced: the tail of the TaskManager's own log. */
   logTail: 'logTail',
 } as const;
@@ -73,6 +89,36 @@ export interface CancelJobRequest {
   readonly attempt: number;
 }
 
+/** Checkpoint messages to a TaskManager name the job attempt they are for. */
+export interface CheckpointRef {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly checkpointId: number;
+}
+
+export interface TriggerCheckpointRequest extends CheckpointRef {
+  readonly fencingToken: number;
+  readonly timestamp: number;
+  /** The subtasks on this TaskManager to trigger: sources, and tasks whose input ended. */
+  readonly tasks: readonly { readonly vertexId: string; readonly subtaskIndex: number }[];
+}
+
+export interface CheckpointNoticeRequest extends CheckpointRef {
+  readonly fencingToken: number;
+}
+
+export interface AcknowledgeCheckpointMessage extends TaskRef {
+  readonly checkpointId: number;
+  /** The uploaded state by operator id (operators without state are left out). */
+  readonly operators: Readonly<Record<string, OperatorSubtaskStateHandles>>;
+  readonly timings: CheckpointAckTimings;
+}
+
+export interface DeclineCheckpointMessage extends TaskRef {
+  readonly checkpointId: number;
+  readonly error: SerializedError;
+}
+
 export interface LogTailRequest {
   /** Most lines wanted, newest last. */
   readonly lines: number;
@@ -100,10 +146,18 @@ export interface ControlProtocol {
   taskOutput: { request: TaskOutputMessage; reply: void };
   taskResults: { request: TaskOutputMessage; reply: void };
   taskMetrics: { request: TaskMetricsMessage; reply: void };
+  /** With checkpointing on: the task ended its input and waits for the final checkpoint. */
+  taskEndOfInput: { request: TaskRef; reply: void };
+  acknowledgeCheckpoint: { request: AcknowledgeCheckpointMessage; reply: void };
+  declineCheckpoint: { request: DeclineCheckpointMessage; reply: void };
   // job manager -> TaskManager
   deployTask: { request: DeployTaskRequest; reply: void };
   /** Replies once the job's task threads are gone. */
   cancelJob: { request: CancelJobRequest; reply: void };
+  /** Replies once the named tasks were told (not when they finished their part). */
+  triggerCheckpoint: { request: TriggerCheckpointRequest; reply: void };
+  notifyCheckpointComplete: { request: CheckpointNoticeRequest; reply: void };
+  abortCheckpoint: { request: CheckpointNoticeRequest; reply: void };
   logTail: { request: LogTailRequest; reply: LogTailReply };
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import type { SerializedError } from '../errors';
+import { serializeError } from '../errors';
 import { defaultConfig } from '../config';
 import type { ChannelProvider } from '../network/channel-provider';
 import type { StateSettings } from '../state/state-backend-factory';
@@ -11,7 +12,8 @@ import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import { taskName } from '../deployment/task-deployment';
-import type { TaskControlMessage, TaskThreadMessage } from './task-reporter';
+import type { TaskRestoreState } from '../checkpoint/state-handles';
+import type { TaskBlobReply, TaskBlobRequest, TaskControlMessage, TaskThreadMessage } from './task-reporter';
 import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
 import { TERMINAL_STATES } from '../deployment/execution-state';
 import { taskThreadEnvironment } from './task-thread-env';
@@ -35,7 +37,17 @@ export interface TaskEvents {
   onOutput(task: TaskKey, lines: string[], bytes: number): void | Promise<void>;
   onResults(task: TaskKey, values: unknown[], bytes: number): void | Promise<void>;
   onMetrics?(task: TaskKey, metrics: TaskMetrics): void;
+  /** The task's snapshot for a checkpoint (bytes by operator id), to upload and acknowledge. */
+  onCheckpointAck?(task: TaskKey, ack: CheckpointAckFromTask): void;
+  onCheckpointDeclined?(task: TaskKey, checkpointId: number, error: SerializedError): void;
+  /** With checkpointing on: the task's input ended; it waits for the final checkpoint. */
+  onEndOfInput?(task: TaskKey): void;
+  /** A blob-store call from the task thread; the executor answers it with the reply. */
+  onBlobRequest?(task: TaskKey, request: TaskBlobRequest): Promise<TaskBlobReply>;
 }
+
+/** A task thread's `checkpoint-ack`, as the executor hands it on. */
+export type CheckpointAckFromTask = Omit<Extract<TaskThreadMessage, { type: 'checkpoint-ack' }>, 'type'>;
 
 interface RunningTask {
   readonly key: TaskKey;
@@ -85,6 +97,8 @@ export class TaskExecutor {
       taskManagerId?: string;
       /** The TaskManager's state settings; the default config's when not given. */
       state?: StateSettings;
+      /** The downloaded state of `tdd.restore`. */
+      restore?: TaskRestoreState;
     } = {},
   ): TaskKey {
     const key: TaskKey = {
@@ -101,6 +115,7 @@ export class TaskExecutor {
         ports: Object.fromEntries(ports),
         taskManagerId: options.taskManagerId ?? 'embedded',
         state,
+        ...(options.restore ? { restore: options.restore } : {}),
       },
       transferList: [...ports.values()],
       resourceLimits: options.resourceLimits,
@@ -182,6 +197,27 @@ export class TaskExecutor {
     await task.exited;
   }
 
+  /** Tells one task to start a checkpoint; false when it does not run here (any more). */
+  triggerCheckpoint(key: TaskKey, checkpointId: number, timestamp: number): boolean {
+    return this.post(key, { type: 'trigger-checkpoint', checkpointId, timestamp });
+  }
+
+  /** Tells every task of the job attempt that a checkpoint completed (or was aborted). */
+  notifyCheckpoint(
+    jobId: string,
+    attempt: number,
+    checkpointId: number,
+    outcome: 'complete' | 'aborted',
+  ): void {
+    for (const task of this.tasks.values()) {
+      if (task.key.jobId !== jobId || task.key.attempt !== attempt) continue;
+      this.post(task.key, {
+        type: outcome === 'complete' ? 'checkpoint-complete' : 'checkpoint-aborted',
+        checkpointId,
+      });
+    }
+  }
+
   runningTasks(): TaskKey[] {
     return [...this.tasks.values()].map((t) => t.key);
   }
@@ -208,7 +244,39 @@ export class TaskExecutor {
       case 'metrics':
         this.events.onMetrics?.(task.key, message.metrics);
         return;
+      case 'checkpoint-ack': {
+        const { type: _type, ...ack } = message;
+        this.events.onCheckpointAck?.(task.key, ack);
+        return;
+      }
+      case 'checkpoint-declined':
+        this.events.onCheckpointDeclined?.(task.key, message.checkpointId, message.error);
+        return;
+      case 'end-of-input':
+        this.events.onEndOfInput?.(task.key);
+        return;
+      case 'blob':
+        return this.answerBlobRequest(task, message.id, message.request);
     }
+  }
+
+  private answerBlobRequest(task: RunningTask, id: number, request: TaskBlobRequest): void {
+    const handler = this.events.onBlobRequest;
+    const reply: Promise<TaskBlobReply> = handler
+      ? handler(task.key, request).catch((err: unknown) => ({ ok: false, error: serializeError(err) }))
+      : Promise.resolve({
+          ok: false,
+          error: { name: 'Error', message: 'this TaskManager has no blob store for tasks' },
+        });
+    void reply.then((r) => this.post(task.key, { type: 'blob-reply', id, reply: r }));
+  }
+
+  /** Posts to a task thread; false when the task is not (or no longer) running here. */
+  private post(key: TaskKey, message: TaskControlMessage): boolean {
+    const task = this.tasks.get(taskId(key));
+    if (!task || TERMINAL_STATES.has(task.state)) return false;
+    task.worker.postMessage(message);
+    return true;
   }
 
   /** Runs `deliver`; once it (or its promise) is done, lets the task send `bytes` more output. */

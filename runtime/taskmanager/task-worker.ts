@@ -10,6 +10,7 @@ import { createJobGraph } from '../graph/job-graph';
 import { buildStreamGraph } from '../graph/stream-graph';
 import { jobStackOf } from './job-stack';
 import type { TaskStateSettings } from '../state/state-backend-factory';
+import type { TaskRestoreState } from '../checkpoint/state-handles';
 import { StreamTask } from './stream-task';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import type { TaskControlMessage, TaskReporter, TaskThreadMessage } from './task-reporter';
@@ -20,6 +21,8 @@ export interface TaskWorkerData {
   readonly ports: Record<string, MessagePort>;
   readonly taskManagerId: string;
   readonly state: TaskStateSettings;
+  /** The state to start from, when the job restores a checkpoint. */
+  readonly restore?: TaskRestoreState;
 }
 
 const OUTPUT_FLUSH_MS = 50;

@@ -45,6 +45,7 @@ export class SinkOperator<T> extends StreamOperator<never> {
       subtaskIndex: context.subtaskIndex,
       parallelism: context.parallelism,
       taskManagerId: context.taskManagerId,
+      checkpointing: context.checkpointing !== undefined,
       ...context.sinkContext,
     });
   }

@@ -1,3 +1,4 @@
+import type { TaskCheckpointing } from '../../checkpoint/checkpointing-mode';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend';
 import type { OperatorStateBackend } from '../../state/operator-state-backend';
 import type { Collector, RuntimeInfo } from '../functions';
@@ -12,6 +13,8 @@ export interface OperatorContext extends RuntimeInfo {
   readonly taskManagerId: string;
   readonly keyedState?: KeyedStateBackend;
   readonly sinkContext: Pick<SinkWriterContext, 'emitOutput' | 'emitResult'>;
+  /** Present when the job checkpoints. */
+  readonly checkpointing?: TaskCheckpointing;
 }
 
 /**
@@ -41,6 +44,10 @@ export abstract class StreamOperator<OUT = unknown> {
 
   initializeState(_context: StateInitializationContext): void | Promise<void> {}
   snapshotState(_checkpointId: number): void {}
+  /** Checkpoint `checkpointId` completed everywhere: the moment to commit side effects (2PC). */
+  notifyCheckpointComplete(_checkpointId: number): void | Promise<void> {}
+  /** Checkpoint `checkpointId` was aborted: what was staged for it stays pending for a later one. */
+  notifyCheckpointAborted(_checkpointId: number): void {}
   open(_context: OperatorContext): void | Promise<void> {}
   abstract processElement(record: unknown, input: number): void;
   endInput(_input: number): void {}
