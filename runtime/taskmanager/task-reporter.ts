@@ -21,8 +21,7 @@ export type TaskBlobRequest =
   | { op: 'delete'; key: string };
 
 export type TaskBlobReply =
-  | { ok: true; body?: Uint8Array; exists?: boolean; keys?: string[] }
-  | { ok: false; error: SerializedError };
+  { ok: true; body?: Uint8Array; exists?: boolean; keys?: string[] } | { ok: false; error: SerializedError };
 
 /** Messages a task thread sends to the TaskManager thread that owns it. */
 export type TaskThreadMessage =
