@@ -127,8 +127,14 @@ export class TaskExecutor {
     const task: RunningTask = { key, name: taskName(tdd), worker, state: 'DEPLOYING', exited };
     this.tasks.set(taskId(key), task);
     worker.on('message', (m: TaskThreadMessage) => this.onMessage(task, m));
-    worker.on('error', (err) =>
-      this.transition(task, 'FAILED', { name: err.name, message: err.message, stack: err.stack }),
+    worker.on('error', (err: Error & { code?: string }) =>
+      this.transition(
+        task,
+        'FAILED',
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? outOfMemory(task.name, options.resourceLimits)
+          : { name: err.name, message: err.message, stack: err.stack },
+      ),
     );
     worker.on('exit', (code) => {
       this.tasks.delete(taskId(key));
@@ -311,6 +317,21 @@ async function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A task thread past its heap limit: say which limit, and what helps. */
+function outOfMemory(name: string, limits: ResourceLimits | undefined): SerializedError {
+  const limit = limits?.maxOldGenerationSizeMb;
+  return {
+    name: 'TaskOutOfMemoryError',
+    code: 'SLUICE_TASK_OUT_OF_MEMORY',
+    message:
+      `task ${name} ran out of memory: ` +
+      (limit
+        ? `its slot's heap is ${limit} MB (the TaskManager's taskmanager.memory.heap.size shared by its slots). `
+        : "it shares this process's heap. ") +
+      'Keep large keyed state in the kv state backend (state.backend: kv) or give the slots more heap.',
+  };
 }
 
 function taskId(key: TaskKey): string {
