@@ -56,6 +56,8 @@ export type TaskControlMessage =
   | { type: 'trigger-checkpoint'; checkpointId: number; timestamp: number }
   | { type: 'checkpoint-complete'; checkpointId: number }
   | { type: 'checkpoint-aborted'; checkpointId: number }
+  /** Stop: the task frees its state (closing a kv store's files) before its thread exits. */
+  | { type: 'cancel' }
   | { type: 'blob-reply'; id: number; reply: TaskBlobReply };
 
 /** What a running task reports: client-bound output and results, batched by the implementation. */
@@ -67,4 +69,6 @@ export interface TaskReporter {
    * stop producing, as under network back pressure), `listener(false)` once it may go on.
    */
   onBacklogChange?(listener: (backlogged: boolean) => void): void;
+  /** Posts a message to the TaskManager thread; the buffers in `transfer` move instead of being copied. */
+  send(message: TaskThreadMessage, transfer?: ArrayBuffer[]): void;
 }
