@@ -48,6 +48,8 @@ export interface TaskHarnessOptions {
   readonly restore?: TaskRestoreState;
   readonly subtaskIndex?: number;
   readonly initialCredit?: number;
+  /** Credit each downstream consumer grants up front (then one per buffer received); default plenty. */
+  readonly outputCredit?: number;
 }
 
 /** What a downstream consumer received on one output channel, in order. */
@@ -182,7 +184,7 @@ export class TaskHarness {
         const id = `${edge.id}/out-0`;
         const { port1, port2 } = new MessageChannel();
         ports.set(id, port2);
-        this.outputs.push(new DownstreamChannel(id, port1, 1_000_000));
+        this.outputs.push(new DownstreamChannel(id, port1, options.outputCredit ?? 1_000_000));
         return {
           edgeId: edge.id,
           sourceOperator: edge.sourceOperator,
