@@ -3,9 +3,9 @@ import type { TaskRestoreState } from '../checkpoint/state-handles';
 import type { JobVertex } from '../graph/job-graph';
 import type { StreamGraph } from '../graph/stream-graph';
 import type { ChannelEvent, DownstreamMessage } from '../network/channel-protocol';
-import { OutputChannel } from '../network/output-channel';
+import type { OutputChannel } from '../network/output-channel';
 import { decodeBatch } from '../network/record-batch-codec';
-import { RecordWriter } from '../network/record-writer';
+import type { RecordWriter } from '../network/record-writer';
 import type { TaskStateSettings } from '../state/state-backend-factory';
 import { StateError } from '../errors';
 import type { CheckpointingMode } from '../checkpoint/checkpointing-mode';
@@ -20,6 +20,7 @@ import type { InputChannel, InputGroup } from './input-gate';
 import { InputGate } from './input-gate';
 import { SourceInputs } from './source-inputs';
 import { SubtaskCheckpointer } from './subtask-checkpointer';
+import { createTaskOutputs, portOf } from './task-outputs';
 
 const INPUT_BUFFERS_PER_TURN = 64;
 /** A turn of input ends after this long, so timers (metrics, flushes) run behind a slow operator. */
@@ -52,8 +53,8 @@ export interface StreamTaskOptions {
  */
 export class StreamTask {
   private readonly chain: OperatorChain;
-  private readonly outputs: OutputChannel[] = [];
-  private readonly writers: RecordWriter[] = [];
+  private readonly outputs: readonly OutputChannel[];
+  private readonly writers: readonly RecordWriter[];
   private readonly gate: InputGate;
   private readonly sources: SourceInputs | undefined;
   /** Present when the job checkpoints. Inputs: the gate's channels, then the sources. */
@@ -86,7 +87,11 @@ export class StreamTask {
     private readonly options: StreamTaskOptions = {},
   ) {
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
-    const writersByOperator = this.createOutputs(graph, ports);
+    const { channels, writers, writersByOperator } = createTaskOutputs(tdd, graph, ports, (b) =>
+      this.onBacklogChange(b),
+    );
+    this.outputs = channels;
+    this.writers = writers;
     const networkFeeders = new Map<string, number>();
     for (const gate of tdd.inputs) {
       const key = `${gate.targetOperator}#${gate.targetInput}`;
@@ -179,39 +184,6 @@ export class StreamTask {
 
   private get blocked(): boolean {
     return this.backlogged > 0 || this.state !== 'running';
-  }
-
-  private createOutputs(
-    graph: StreamGraph,
-    ports: ReadonlyMap<string, MessagePort>,
-  ): Map<string, RecordWriter[]> {
-    const keySelectors = new Map(graph.edges.map((e) => [e.id, e.keySelector]));
-    const writersByOperator = new Map<string, RecordWriter[]>();
-    const { network, subtaskIndex } = this.tdd;
-    for (const out of this.tdd.outputs) {
-      const channels = out.channels.map(
-        (id) =>
-          new OutputChannel(id, portOf(ports, id), {
-            bufferSizeBytes: network.bufferSizeBytes,
-            recordsPerBuffer: network.bufferTimeoutMs === 0 ? 1 : undefined,
-            onBacklogChange: (b) => this.onBacklogChange(b),
-          }),
-      );
-      this.outputs.push(...channels);
-      const writer = new RecordWriter(
-        channels,
-        out.partitioner,
-        keySelectors.get(out.edgeId),
-        out.targetMaxParallelism,
-        subtaskIndex,
-      );
-      this.writers.push(writer);
-      writersByOperator.set(out.sourceOperator, [
-        ...(writersByOperator.get(out.sourceOperator) ?? []),
-        writer,
-      ]);
-    }
-    return writersByOperator;
   }
 
   private createSourceInputs(): SourceInputs {
@@ -436,10 +408,4 @@ export class StreamTask {
     this.gate.close();
     for (const output of this.outputs) output.close();
   }
-}
-
-function portOf(ports: ReadonlyMap<string, MessagePort>, id: string): MessagePort {
-  const port = ports.get(id);
-  if (!port) throw new Error(`no port was provided for channel ${id}`);
-  return port;
 }
