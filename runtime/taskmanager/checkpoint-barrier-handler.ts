@@ -62,22 +62,33 @@ export class CheckpointBarrierHandler {
 
   onBarrier(input: number, checkpointId: number, timestamp: number): void {
     if (this.ended.has(input)) return;
-    if (checkpointId <= this.lastDone || this.aborted.has(checkpointId)) return;
+    const alignment = this.alignmentFor(checkpointId, timestamp);
+    if (!alignment) return;
+    alignment.arrived.add(input);
+    if (this.mode === 'exactly-once') this.actions.hold(input);
+    this.completeIfAligned();
+  }
+
+  /**
+   * The coordinator triggered `checkpointId` at this task although no source of it runs: its
+   * upstream tasks have ended. Each open input then aligns with its barrier or its end, which
+   * is on its way (Flink inserts the barrier before end-of-partition); with every input ended
+   * the snapshot is taken at once.
+   */
+  onTrigger(checkpointId: number, timestamp: number): void {
+    if (this.alignmentFor(checkpointId, timestamp)) this.completeIfAligned();
+  }
+
+  /** The alignment barrier `checkpointId` joins or starts; undefined when that one is stale. */
+  private alignmentFor(checkpointId: number, timestamp: number): Alignment | undefined {
+    if (checkpointId <= this.lastDone || this.aborted.has(checkpointId)) return undefined;
     const current = this.current;
-    if (current && checkpointId < current.checkpointId) return;
+    if (current && checkpointId < current.checkpointId) return undefined;
     if (current && checkpointId > current.checkpointId) {
       this.giveUp(current);
       this.actions.superseded(current.checkpointId, checkpointId);
     }
-    const alignment = (this.current ??= {
-      checkpointId,
-      timestamp,
-      startedAt: this.now(),
-      arrived: new Set(),
-    });
-    alignment.arrived.add(input);
-    if (this.mode === 'exactly-once') this.actions.hold(input);
-    this.completeIfAligned();
+    return (this.current ??= { checkpointId, timestamp, startedAt: this.now(), arrived: new Set() });
   }
 
   onEndOfInput(input: number): void {

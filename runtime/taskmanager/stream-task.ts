@@ -212,9 +212,7 @@ export class StreamTask {
         }
       },
       aligned: (checkpointId, timestamp, alignmentMs) =>
-        this.checkpointer.checkpoint(checkpointId, alignmentMs, () =>
-          this.broadcast({ kind: 'barrier', checkpointId, timestamp }),
-        ),
+        this.takeCheckpoint(checkpointId, timestamp, alignmentMs),
       superseded: (checkpointId, by) =>
         this.checkpointer.decline(
           checkpointId,
@@ -244,9 +242,9 @@ export class StreamTask {
   }
 
   /**
-   * The coordinator starts checkpoint `checkpointId` here: at the chain's sources (their
-   * "barrier", aligned with any network inputs), or directly when every input has ended.
-   * A task whose sources ended but whose network inputs go on gets the barrier through those.
+   * The coordinator starts checkpoint `checkpointId` here: at the chain's running sources
+   * (their "barrier", aligned with any network inputs), else at a task whose upstream ended
+   * (each open input aligns with its barrier or its end; see `CheckpointBarrierHandler.onTrigger`).
    */
   private triggerCheckpoint(checkpointId: number, timestamp: number): void {
     if (!this.barriers || (this.state !== 'running' && this.state !== 'awaiting-final-checkpoint')) {
@@ -259,11 +257,19 @@ export class StreamTask {
     }
     if (this.sources && !this.sources.allEnded) {
       this.barriers.onBarrier(this.gate.channels.length, checkpointId, timestamp);
-    } else if (this.barriers.allEnded) {
-      if (this.state === 'awaiting-final-checkpoint') this.finalCheckpointId ??= checkpointId;
-      // Every output already carries end-of-partition: no barrier follows it.
-      this.checkpointer.checkpoint(checkpointId, 0, () => undefined);
+    } else {
+      this.barriers.onTrigger(checkpointId, timestamp);
     }
+  }
+
+  /** Inputs aligned for `checkpointId`: snapshot, then the barrier follows the records before it. */
+  private takeCheckpoint(checkpointId: number, timestamp: number, alignmentMs: number): void {
+    // After end of input every output already carries end-of-partition: no barrier may follow it.
+    const outputsEnded = this.state === 'awaiting-final-checkpoint';
+    if (outputsEnded) this.finalCheckpointId ??= checkpointId;
+    this.checkpointer.checkpoint(checkpointId, alignmentMs, () => {
+      if (!outputsEnded) this.broadcast({ kind: 'barrier', checkpointId, timestamp });
+    });
   }
 
   private async checkpointComplete(checkpointId: number): Promise<void> {

@@ -188,14 +188,37 @@ describe('end of input with checkpointing', () => {
     expect(out.events.map((e) => e.kind)).toEqual(['end-of-partition']);
   });
 
-  it('ignores a trigger at a task whose only inputs are open network channels', async () => {
+  it('a trigger at a task with open network inputs aligns with their barriers', async () => {
     const h = track(harness('exactly-once', 1));
     h.trigger(1);
     h.inputs[0]!.send({ k: 'a' });
     await h.until(() => h.outputs[0]!.records.length === 1, 'a record');
-    // The barrier comes through the input, not the trigger.
     expect(h.acks()).toHaveLength(0);
     h.inputs[0]!.barrier(1);
-    await h.ack(1);
+    const ack = await h.ack(1);
+    expect(countsIn(ack.operators.counter?.keyed)).toEqual({ a: 1 });
+    expect(h.acks()).toHaveLength(1);
+  });
+
+  it('a trigger at a task whose upstream ended aligns with the end of its inputs, before the operators finish', async () => {
+    const h = track(harness('exactly-once', 2));
+    const out = h.outputs[0]!;
+    h.inputs[0]!.send({ k: 'a' });
+    h.inputs[0]!.endOfPartition();
+    h.trigger(3); // both upstream tasks ended: the coordinator triggers this task directly
+    h.inputs[1]!.send({ k: 'b' });
+    h.inputs[1]!.endOfPartition();
+    const ack = await h.ack(3);
+    expect(countsIn(ack.operators.counter?.keyed)).toEqual({ a: 1, b: 1 });
+    await h.until(() => h.messages.some((m) => m.type === 'end-of-input'), 'end-of-input');
+    await h.until(() => out.events.length === 2, 'barrier and end-of-partition downstream');
+    expect(out.events.map((e) => e.kind)).toEqual(['barrier', 'end-of-partition']);
+    // Checkpoint 3 was taken before the end of input: only a later one finishes the task.
+    h.control({ type: 'checkpoint-complete', checkpointId: 3 });
+    h.trigger(4);
+    await h.ack(4);
+    expect(h.outcome).toBeUndefined();
+    h.control({ type: 'checkpoint-complete', checkpointId: 4 });
+    await expect(h.ended()).resolves.toBe('finished');
   });
 });
