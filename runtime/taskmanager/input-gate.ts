@@ -19,6 +19,9 @@ export interface InputChannel {
   readonly queue: DownstreamMessage[];
   /** Held channels keep their messages queued (and so return no credit): barrier alignment. */
   held: boolean;
+  /** No more records come (end-of-data or end-of-partition arrived): the operators were told. */
+  dataEnded: boolean;
+  /** End-of-partition arrived: the channel is closed for good, barriers included. */
   ended: boolean;
   /** Whether the channel is in the gate's queue of channels with processable messages. */
   queued: boolean;
@@ -33,6 +36,7 @@ export interface InputChannel {
 export class InputGate {
   readonly channels: InputChannel[] = [];
   private readonly ready: InputChannel[] = [];
+  private allEndedWaiter: (() => void) | undefined;
 
   /** `onAvailable` is called whenever a message becomes processable. */
   constructor(private readonly onAvailable: () => void) {}
@@ -45,6 +49,7 @@ export class InputGate {
       group,
       queue: [],
       held: false,
+      dataEnded: false,
       ended: false,
       queued: false,
     };
@@ -101,10 +106,17 @@ export class InputGate {
   end(channel: InputChannel): void {
     channel.ended = true;
     send(channel.port, { t: 'eop-ack' });
+    if (this.allEnded) this.allEndedWaiter?.();
   }
 
   get allEnded(): boolean {
     return this.channels.every((c) => c.ended);
+  }
+
+  /** Resolves once end-of-partition arrived on every channel. */
+  whenAllEnded(): Promise<void> {
+    if (this.allEnded) return Promise.resolve();
+    return new Promise((resolve) => (this.allEndedWaiter = resolve));
   }
 
   close(): void {

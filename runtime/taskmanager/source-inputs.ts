@@ -12,8 +12,6 @@ export interface SourceInputsHost {
   /** True when control messages wait: a polling turn ends early for them. */
   hasPendingControl(): boolean;
   sourceEnded(member: ChainMember): void;
-  /** Every source of the chain ended (called just before the last `sourceEnded`). */
-  allSourcesEnded(): void;
   addBusyMs(ms: number): void;
   fail(err: unknown): void;
 }
@@ -82,8 +80,7 @@ export class SourceInputs {
     if (status === 'more') return;
     this.active.splice(this.active.indexOf(member), 1);
     if (status === 'end') {
-      // Alignment learns first that this input ended, then the chain finishes the source.
-      if (--this.live === 0) this.host.allSourcesEnded();
+      this.live--;
       this.host.sourceEnded(member);
       return;
     }

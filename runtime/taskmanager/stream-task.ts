@@ -29,8 +29,9 @@ const INPUT_SLICE_MS = 5;
 /**
  * - `running`: processing input and polling sources.
  * - `awaiting-final-checkpoint`: with checkpointing, every input ended and the operators
- *   finished; the task waits for a checkpoint taken after that to complete (so sinks commit).
- * - `finishing`: closing operators after the end of input; `done`: stopped for any reason.
+ *   finished; the task still passes barriers on and waits for a checkpoint taken after that
+ *   to complete (so sinks commit).
+ * - `finishing`: end-of-partition sent, closing operators; `done`: stopped for any reason.
  */
 type StreamTaskState = 'created' | 'running' | 'awaiting-final-checkpoint' | 'finishing' | 'done';
 
@@ -182,8 +183,12 @@ export class StreamTask {
     };
   }
 
+  /**
+   * Whether input and sources must wait. After the end of input (with checkpointing) input is
+   * still taken: barriers and end-of-partition keep coming.
+   */
   private get blocked(): boolean {
-    return this.backlogged > 0 || this.state !== 'running';
+    return this.backlogged > 0 || this.state === 'created' || this.state === 'done';
   }
 
   private createSourceInputs(): SourceInputs {
@@ -191,7 +196,6 @@ export class StreamTask {
       isBlocked: () => this.blocked,
       hasPendingControl: () => this.lane.pending,
       sourceEnded: (member: ChainMember) => this.chain.sourceEnded(member),
-      allSourcesEnded: () => this.barriers?.onEndOfInput(this.gate.channels.length),
       addBusyMs: (ms) => (this.busyMs += ms),
       fail: (err) => this.fail(err),
     });
@@ -242,34 +246,35 @@ export class StreamTask {
   }
 
   /**
-   * The coordinator starts checkpoint `checkpointId` here: at the chain's running sources
-   * (their "barrier", aligned with any network inputs), else at a task whose upstream ended
+   * The coordinator starts checkpoint `checkpointId` here: at the chain's sources, ended or
+   * not (their "barrier", aligned with any network inputs), or at a task whose upstream ended
    * (each open input aligns with its barrier or its end; see `CheckpointBarrierHandler.onTrigger`).
    */
   private triggerCheckpoint(checkpointId: number, timestamp: number): void {
-    if (!this.barriers || (this.state !== 'running' && this.state !== 'awaiting-final-checkpoint')) {
-      const why = this.barriers ? `the task is ${this.state}` : 'the job does not checkpoint';
+    // A finishing task acked its final state before; it takes no further checkpoints.
+    if (this.state === 'finishing' || this.state === 'done') return;
+    if (!this.barriers || this.state === 'created') {
+      const why = this.barriers ? 'the task is not running yet' : 'the job does not checkpoint';
       this.checkpointer.decline(
         checkpointId,
         new StateError(`cannot take checkpoint ${checkpointId}: ${why}`),
       );
       return;
     }
-    if (this.sources && !this.sources.allEnded) {
-      this.barriers.onBarrier(this.gate.channels.length, checkpointId, timestamp);
-    } else {
-      this.barriers.onTrigger(checkpointId, timestamp);
-    }
+    if (this.sources) this.barriers.onBarrier(this.gate.channels.length, checkpointId, timestamp);
+    else this.barriers.onTrigger(checkpointId, timestamp);
   }
 
   /** Inputs aligned for `checkpointId`: snapshot, then the barrier follows the records before it. */
   private takeCheckpoint(checkpointId: number, timestamp: number, alignmentMs: number): void {
-    // After end of input every output already carries end-of-partition: no barrier may follow it.
-    const outputsEnded = this.state === 'awaiting-final-checkpoint';
-    if (outputsEnded) this.finalCheckpointId ??= checkpointId;
-    this.checkpointer.checkpoint(checkpointId, alignmentMs, () => {
-      if (!outputsEnded) this.broadcast({ kind: 'barrier', checkpointId, timestamp });
-    });
+    const taskFinished = this.state === 'awaiting-final-checkpoint';
+    if (taskFinished) this.finalCheckpointId ??= checkpointId;
+    this.checkpointer.checkpoint(
+      checkpointId,
+      alignmentMs,
+      () => this.broadcast({ kind: 'barrier', checkpointId, timestamp }),
+      taskFinished,
+    );
   }
 
   private async checkpointComplete(checkpointId: number): Promise<void> {
@@ -322,16 +327,25 @@ export class StreamTask {
       return;
     }
     const event = message.e;
-    if (event.kind === 'end-of-partition') {
+    if (event.kind === 'end-of-data') {
+      this.dataEnded(channel);
+    } else if (event.kind === 'end-of-partition') {
       this.gate.end(channel);
       // Alignment first: a checkpoint waiting only for this channel is taken before the operators finish.
       this.barriers?.onEndOfInput(channel.index);
-      if (--channel.group.open === 0)
-        this.chain.feederEnded(channel.group.target.member, channel.group.target.input);
-    } else if (event.kind === 'barrier') {
+      this.dataEnded(channel);
+    } else if (event.kind === 'barrier' && this.state !== 'finishing') {
       this.barriers?.onBarrier(channel.index, event.checkpointId, event.timestamp);
     }
     // Watermarks arrive with event time.
+  }
+
+  /** No more records on the channel: once a whole gate is through, the operator input ends. */
+  private dataEnded(channel: InputChannel): void {
+    if (channel.dataEnded) return;
+    channel.dataEnded = true;
+    const { group } = channel;
+    if (--group.open === 0) this.chain.feederEnded(group.target.member, group.target.input);
   }
 
   private broadcast(event: ChannelEvent): void {
@@ -354,7 +368,11 @@ export class StreamTask {
     }
   }
 
-  /** Every operator finished. With checkpointing the task waits for a final checkpoint first. */
+  /**
+   * Every operator finished. Without checkpointing the task ends now. With checkpointing it
+   * sends end-of-data (its channels stay open for barriers) and waits for a checkpoint taken
+   * after this point to complete, so what its sinks staged last gets committed (FLIP-147).
+   */
   private endOfInput(): void {
     if (this.state !== 'running') return;
     if (!this.tdd.checkpointing) {
@@ -362,16 +380,20 @@ export class StreamTask {
       return;
     }
     this.state = 'awaiting-final-checkpoint';
-    this.broadcast({ kind: 'end-of-partition' });
+    this.broadcast({ kind: 'end-of-data' });
     this.reporter.send({ type: 'end-of-input' });
   }
 
+  /**
+   * Closes the task after the end of input: end-of-partition out, then waits until consumers
+   * acknowledged it and (with checkpointing, where end-of-data came first) every producer
+   * ended its channel too, so no peer is left waiting for an acknowledgement from this task.
+   */
   private async finish(): Promise<void> {
-    const wasAwaiting = this.state === 'awaiting-final-checkpoint';
     this.state = 'finishing';
     try {
-      if (!wasAwaiting) this.broadcast({ kind: 'end-of-partition' });
-      await Promise.all(this.outputs.map((o) => o.whenEndAcknowledged()));
+      this.broadcast({ kind: 'end-of-partition' });
+      await Promise.all([...this.outputs.map((o) => o.whenEndAcknowledged()), this.gate.whenAllEnded()]);
       await this.checkpointer.settled();
       await this.chain.close();
       this.cleanup();

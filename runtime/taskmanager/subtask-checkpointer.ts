@@ -22,9 +22,15 @@ export class SubtaskCheckpointer {
 
   /**
    * Snapshots the chain for `checkpointId`, then calls `forwardBarrier` (not called when the
-   * snapshot failed: the checkpoint is declined instead).
+   * snapshot failed: the checkpoint is declined instead). `taskFinished`: the task's input
+   * ended before this snapshot (see the `checkpoint-ack` message).
    */
-  checkpoint(checkpointId: number, alignmentMs: number, forwardBarrier: () => void): void {
+  checkpoint(
+    checkpointId: number,
+    alignmentMs: number,
+    forwardBarrier: () => void,
+    taskFinished = false,
+  ): void {
     const syncStart = this.now();
     let taken: OperatorSnapshotInProgress[];
     try {
@@ -35,7 +41,7 @@ export class SubtaskCheckpointer {
     }
     const syncMs = this.now() - syncStart;
     forwardBarrier();
-    const done = this.materialize(checkpointId, taken, alignmentMs, syncMs);
+    const done = this.materialize(checkpointId, taken, { alignmentMs, syncMs }, taskFinished);
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
   }
@@ -57,8 +63,8 @@ export class SubtaskCheckpointer {
   private async materialize(
     checkpointId: number,
     taken: OperatorSnapshotInProgress[],
-    alignmentMs: number,
-    syncMs: number,
+    { alignmentMs, syncMs }: { alignmentMs: number; syncMs: number },
+    taskFinished: boolean,
   ): Promise<void> {
     const asyncStart = this.now();
     const operators: Record<string, { keyed?: Uint8Array; operator?: Uint8Array }> = {};
@@ -83,7 +89,16 @@ export class SubtaskCheckpointer {
     const result: OperatorSnapshotBytes = operators;
     const timings = { alignmentMs, syncMs, asyncMs: this.now() - asyncStart };
     try {
-      this.reporter.send({ type: 'checkpoint-ack', checkpointId, operators: result, timings }, transfer);
+      this.reporter.send(
+        {
+          type: 'checkpoint-ack',
+          checkpointId,
+          operators: result,
+          timings,
+          ...(taskFinished ? { taskFinished } : {}),
+        },
+        transfer,
+      );
     } catch (err) {
       this.decline(checkpointId, err);
     }

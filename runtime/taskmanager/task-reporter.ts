@@ -35,6 +35,12 @@ export type TaskThreadMessage =
       checkpointId: number;
       operators: OperatorSnapshotBytes;
       timings: SubtaskCheckpointTimings;
+      /**
+       * Taken after the task's end of input (Flink's `isTaskFinished`): this state is final,
+       * and once this checkpoint completes the task reports FINISHED. Later checkpoints get no
+       * ack from it; its state in them is this one.
+       */
+      taskFinished?: boolean;
     }
   /** The subtask could not take its part of a checkpoint (the checkpoint fails, the task goes on). */
   | { type: 'checkpoint-declined'; checkpointId: number; error: SerializedError }

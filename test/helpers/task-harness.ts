@@ -82,6 +82,11 @@ export class UpstreamChannel {
     this.event({ kind: 'end-of-partition' });
   }
 
+  /** What a checkpointing producer sends when its input ended (barriers may still follow). */
+  endOfData(): void {
+    this.event({ kind: 'end-of-data' });
+  }
+
   private event(e: ChannelEvent): void {
     this.port.postMessage({ t: 'event', e } satisfies DownstreamMessage);
   }

@@ -170,22 +170,30 @@ describe('barrier alignment, at-least-once', () => {
 });
 
 describe('end of input with checkpointing', () => {
-  it('waits after end of input for a final checkpoint to complete, then finishes', async () => {
+  it('after end of input passes barriers on and finishes once a checkpoint taken after it completed', async () => {
     const h = track(harness('exactly-once', 1));
     const out = h.outputs[0]!;
+    const kinds = (): string[] => out.events.map((e) => e.kind);
     h.inputs[0]!.send({ k: 'a' });
-    h.inputs[0]!.endOfPartition();
+    h.inputs[0]!.endOfData();
     await h.until(() => h.messages.some((m) => m.type === 'end-of-input'), 'end-of-input');
-    expect(out.events.map((e) => e.kind)).toEqual(['end-of-partition']);
-    h.trigger(5);
+    await h.until(() => kinds().length === 1, 'end-of-data downstream');
+    expect(kinds()).toEqual(['end-of-data']);
+    h.inputs[0]!.barrier(5); // the channel stays open for barriers
     const ack = await h.ack(5);
+    expect(ack.taskFinished).toBe(true);
     expect(countsIn(ack.operators.counter?.keyed)).toEqual({ a: 1 });
-    expect(h.outcome).toBeUndefined();
     h.control({ type: 'checkpoint-complete', checkpointId: 4 }); // an older one does not end it
+    await h.until(() => kinds().length === 2, 'the barrier downstream');
+    expect(h.outcome).toBeUndefined();
     h.control({ type: 'checkpoint-complete', checkpointId: 5 });
+    await h.until(() => kinds().length === 3, 'end-of-partition downstream');
+    expect(kinds()).toEqual(['end-of-data', 'barrier', 'end-of-partition']);
+    // It waits for its producer's end-of-partition too, so no peer waits for an acknowledgement.
+    expect(h.outcome).toBeUndefined();
+    h.inputs[0]!.endOfPartition();
     await expect(h.ended()).resolves.toBe('finished');
-    // No barrier follows end-of-partition.
-    expect(out.events.map((e) => e.kind)).toEqual(['end-of-partition']);
+    await h.until(() => h.inputs[0]!.eopAcked, 'the acknowledgement of end-of-partition');
   });
 
   it('a trigger at a task with open network inputs aligns with their barriers', async () => {
@@ -210,15 +218,16 @@ describe('end of input with checkpointing', () => {
     h.inputs[1]!.endOfPartition();
     const ack = await h.ack(3);
     expect(countsIn(ack.operators.counter?.keyed)).toEqual({ a: 1, b: 1 });
+    expect(ack.taskFinished).toBeUndefined(); // taken before the operators finished
     await h.until(() => h.messages.some((m) => m.type === 'end-of-input'), 'end-of-input');
-    await h.until(() => out.events.length === 2, 'barrier and end-of-partition downstream');
-    expect(out.events.map((e) => e.kind)).toEqual(['barrier', 'end-of-partition']);
     // Checkpoint 3 was taken before the end of input: only a later one finishes the task.
     h.control({ type: 'checkpoint-complete', checkpointId: 3 });
     h.trigger(4);
-    await h.ack(4);
+    expect((await h.ack(4)).taskFinished).toBe(true);
     expect(h.outcome).toBeUndefined();
     h.control({ type: 'checkpoint-complete', checkpointId: 4 });
     await expect(h.ended()).resolves.toBe('finished');
+    const kinds = out.events.map((e) => (e.kind === 'barrier' ? `barrier ${e.checkpointId}` : e.kind));
+    expect(kinds).toEqual(['barrier 3', 'end-of-data', 'barrier 4', 'end-of-partition']);
   });
 });
