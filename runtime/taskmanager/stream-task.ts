@@ -356,8 +356,9 @@ export class StreamTask {
     if (backlogged && this.backlogged++ === 0) this.backlogSince = performance.now();
     if (!backlogged && --this.backlogged === 0) {
       this.backPressuredMs += performance.now() - this.backlogSince;
-      this.sources?.schedule();
+      // Input first: a source fills the outputs again in one poll, and would starve the network input.
       this.scheduleDrain();
+      this.sources?.schedule();
     }
   }
 
