@@ -6,7 +6,8 @@ import type { TaskControlMessage } from './task-reporter';
  * served one at a time, in arrival order, between two turns of input or source polling (the
  * task calls `serve` at the start of each turn, and a message arriving while the task is idle
  * is served on the next turn of the event loop). A handler that returns a promise holds the
- * following messages back until it settles, so notices and cancel never overtake each other.
+ * following messages back until it settles, so notices never overtake each other; only cancel
+ * overtakes them.
  */
 export class ControlLane {
   private readonly queue: TaskControlMessage[] = [];
@@ -19,6 +20,12 @@ export class ControlLane {
   ) {}
 
   post(message: TaskControlMessage): void {
+    if (message.type === 'cancel') {
+      // Cancel does not wait behind a notice still being handled (a commit that hangs, a
+      // finishing task waiting for its peers): it is served on the next turn, whatever is busy.
+      setImmediate(() => this.run(message));
+      return;
+    }
     this.queue.push(message);
     if (this.scheduled) return;
     this.scheduled = true;
@@ -36,23 +43,26 @@ export class ControlLane {
   /** Serves the waiting messages, stopping at one whose handling is still in progress. */
   serve(): void {
     while (!this.busy && this.queue.length > 0) {
-      const message = this.queue.shift()!;
-      let result: void | Promise<void>;
-      try {
-        result = this.handle(message);
-      } catch (err) {
-        this.onError(err);
-        continue;
-      }
-      if (result instanceof Promise) {
+      const result = this.run(this.queue.shift()!);
+      if (result) {
         this.busy = true;
-        result
-          .catch((err: unknown) => this.onError(err))
-          .finally(() => {
-            this.busy = false;
-            this.serve();
-          });
+        void result.finally(() => {
+          this.busy = false;
+          this.serve();
+        });
       }
     }
+  }
+
+  /** Handles one message; a promise when its handling goes on (it never rejects). */
+  private run(message: TaskControlMessage): Promise<void> | undefined {
+    let result: void | Promise<void>;
+    try {
+      result = this.handle(message);
+    } catch (err) {
+      this.onError(err);
+      return undefined;
+    }
+    return result instanceof Promise ? result.catch((err: unknown) => this.onError(err)) : undefined;
   }
 }

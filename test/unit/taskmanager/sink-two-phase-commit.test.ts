@@ -6,7 +6,7 @@ import { TaskHarness, restoreFrom } from '../../helpers/task-harness';
  * The sink side of a checkpoint, driven in-thread: a two-phase-commit writer that logs each
  * call. Committables are `<checkpointId>:<records>`.
  */
-function loggingSink(log: string[]): Sink<string> {
+function loggingSink(log: string[], commitHangs = false): Sink<string> {
   return {
     createWriter(context) {
       let staged: string[] = [];
@@ -19,7 +19,10 @@ function loggingSink(log: string[]): Sink<string> {
           staged = [];
           return committables;
         },
-        commit: (committables) => void log.push(`commit ${committables.join(' ')}`),
+        commit: (committables) => {
+          log.push(`commit ${committables.join(' ')}`);
+          return commitHangs ? new Promise<void>(() => undefined) : undefined;
+        },
         finish: () => void log.push('finish'),
         close: () => void log.push('close'),
       };
@@ -27,12 +30,12 @@ function loggingSink(log: string[]): Sink<string> {
   };
 }
 
-function sinkJob(log: string[]) {
+function sinkJob(log: string[], commitHangs = false) {
   return {
     checkpointing: { mode: 'exactly-once' as const },
     vertex: (v: { operators: readonly { uid?: string }[] }) => v.operators.some((o) => o.uid === 'sink'),
     build: (env: StreamExecutionEnvironment): void =>
-      void env.fromCollection<string>([]).rebalance().sinkTo(loggingSink(log)).uid('sink'),
+      void env.fromCollection<string>([]).rebalance().sinkTo(loggingSink(log, commitHangs)).uid('sink'),
   };
 }
 
@@ -103,5 +106,18 @@ describe('two-phase-commit sink in a task', () => {
     await expect(h.ended()).resolves.toBe('finished');
     expect(log).toEqual(['open checkpointing=false', 'finish', 'close']);
     expect(h.messages.some((m) => m.type === 'end-of-input')).toBe(false);
+  });
+
+  it('a cancel overtakes a commit that hangs', async () => {
+    const log: string[] = [];
+    const h = new TaskHarness(sinkJob(log, true)).start();
+    open.push(h);
+    h.inputs[0]!.send('r1');
+    h.inputs[0]!.barrier(1);
+    await h.ack(1);
+    h.control({ type: 'checkpoint-complete', checkpointId: 1 });
+    await h.until(() => log.includes('commit 1:r1'), 'the commit');
+    h.control({ type: 'cancel' });
+    await expect(h.ended()).resolves.toBe('canceled');
   });
 });
