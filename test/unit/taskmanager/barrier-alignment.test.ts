@@ -71,6 +71,7 @@ describe('barrier alignment, exactly-once', () => {
     await h.until(() => out.records.includes('b:2'), 'the second record of the open channel');
     expect(out.records).not.toContain('a:2');
     // The held channel's producer got credit back only for what was processed (after the initial 8).
+    await h.until(() => ch0.creditsReturned === 8 + 1, 'the credit for the first record');
     expect(ch0.creditsReturned).toBe(8 + 1);
     expect(h.acks()).toHaveLength(0);
 
@@ -81,7 +82,7 @@ describe('barrier alignment, exactly-once', () => {
     expect(out.recordsBeforeBarrier(1)?.sort()).toEqual(['a:1', 'b:1', 'b:2']);
     expect(out.records.at(-1)).toBe('a:2');
     expect(ack.timings.alignmentMs).toBeGreaterThanOrEqual(0);
-    expect(ch0.creditsReturned).toBe(8 + 2);
+    await h.until(() => ch0.creditsReturned === 8 + 2, 'the credit for the held record');
   });
 
   it('forwards each barrier once and in checkpoint order', async () => {
@@ -144,7 +145,7 @@ describe('barrier alignment, exactly-once', () => {
     h.inputs[1]!.endOfPartition();
     const ack = await h.ack(1);
     expect(countsIn(ack.operators.counter?.keyed)).toEqual({ a: 1, b: 1 });
-    expect(h.inputs[1]!.eopAcked).toBe(true);
+    await h.until(() => h.inputs[1]!.eopAcked, 'the acknowledgement of end-of-partition');
     h.inputs[0]!.send({ k: 'a' });
     await h.until(() => h.outputs[0]!.records.includes('a:2'), 'the released channel');
   });
@@ -165,6 +166,7 @@ describe('barrier alignment, at-least-once', () => {
     const ack = await h.ack(1);
     // The record after ch0's barrier is in the snapshot: replayed after a restore (at least once).
     expect(countsIn(ack.operators.counter?.keyed)).toEqual({ a: 2, b: 1 });
+    await h.until(() => out.recordsBeforeBarrier(1) !== undefined, 'the barrier downstream');
     expect(out.recordsBeforeBarrier(1)?.sort()).toEqual(['a:1', 'a:2', 'b:1']);
   });
 });
