@@ -22,5 +22,11 @@ export type UpstreamMessage =
 
 export type ChannelEvent =
   | { kind: 'end-of-partition' }
+  /**
+   * With checkpointing: the producer's input ended and its operators finished (Flink's
+   * EndOfData), but the channel stays open so checkpoint barriers still flow until the
+   * producer's final checkpoint completed; end-of-partition follows then.
+   */
+  | { kind: 'end-of-data' }
   | { kind: 'barrier'; checkpointId: number; timestamp: number; savepoint?: boolean }
   | { kind: 'watermark'; timestamp: number };

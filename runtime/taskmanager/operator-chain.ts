@@ -2,7 +2,7 @@ import type { Collector } from '../api/functions';
 import type { OperatorContext } from '../api/operators/stream-operator';
 import type { StreamOperator } from '../api/operators/stream-operator';
 import { SinkOperator, SourceOperator } from '../api/operators/source-sink-operators';
-import { UserFunctionError } from '../errors';
+import { StateError, UserFunctionError } from '../errors';
 import { keyGroupRangeForSubtask } from '../graph/key-groups';
 import type { JobVertex } from '../graph/job-graph';
 import type { StreamGraph, StreamNode } from '../graph/stream-graph';
@@ -12,6 +12,9 @@ import type { KeyedStateBackend } from '../state/keyed-state-backend';
 import { OperatorStateBackend } from '../state/operator-state-backend';
 import type { TaskStateSettings } from '../state/state-backend-factory';
 import { createKeyedStateBackend } from '../state/state-backend-factory';
+import type { StateSnapshot } from '../state/keyed-state-backend';
+import type { TaskCheckpointing } from '../checkpoint/checkpointing-mode';
+import type { TaskRestoreState } from '../checkpoint/state-handles';
 
 /** An error from an operator, attributed to it (unless an inner operator already was). */
 export function attributeError(err: unknown, node: Pick<StreamNode, 'name' | 'id'>): Error {
@@ -86,6 +89,15 @@ export interface ChainRuntime {
   readonly networkFeeders: ReadonlyMap<string, number>;
   /** Where this task's operators keep state; the job's `stateBackend` setting picks the backend. */
   readonly state: TaskStateSettings;
+  /** Present when the job checkpoints. */
+  readonly checkpointing?: TaskCheckpointing;
+}
+
+/** The synchronous part of one operator's snapshot (see `OperatorChain.snapshotState`). */
+export interface OperatorSnapshotInProgress {
+  readonly operatorId: string;
+  readonly keyed?: StateSnapshot;
+  readonly operator?: StateSnapshot;
 }
 
 /**
@@ -147,11 +159,11 @@ export class OperatorChain {
   }
 
   /**
-   * Creates each operator's state backends and initializes its state (nothing restored yet:
-   * recovery will pass snapshots here), then opens operators from the end of the chain
-   * backwards, so receivers are ready first.
+   * Creates each operator's state backends, restores them from `restore` (a checkpoint's
+   * bytes by operator id) and initializes the operator's state, then opens operators from the
+   * end of the chain backwards, so receivers are ready first.
    */
-  async open(): Promise<void> {
+  async open(restore?: TaskRestoreState): Promise<void> {
     for (const member of [...this.members.values()].reverse()) {
       const { node } = member;
       const context: OperatorContext = {
@@ -162,18 +174,63 @@ export class OperatorChain {
         taskManagerId: this.runtime.taskManagerId,
         sinkContext: this.runtime.sinkContext,
         keyedState: node.keyed ? (member.keyedState = this.keyedStateBackend(node)) : undefined,
+        ...(this.runtime.checkpointing ? { checkpointing: this.runtime.checkpointing } : {}),
       };
       member.operatorState = new OperatorStateBackend(node.name);
       try {
+        const isRestored = this.restoreState(member, restore);
         await member.operator.initializeState({
           keyedStateBackend: member.keyedState,
           operatorStateBackend: member.operatorState,
-          isRestored: false,
+          isRestored,
         });
         await member.operator.open(context);
       } catch (err) {
         throw attributeError(err, node);
       }
+    }
+  }
+
+  /**
+   * The synchronous part of a checkpoint, in chain order: each operator moves what it holds
+   * outside its backends into state (`snapshotState`), then its backends are snapshotted.
+   * Operator state is left out for operators that registered none.
+   */
+  snapshotState(checkpointId: number): OperatorSnapshotInProgress[] {
+    const taken: OperatorSnapshotInProgress[] = [];
+    try {
+      for (const member of this.members.values()) {
+        this.call(member, () => member.operator.snapshotState(checkpointId));
+        const operatorState = member.operatorState;
+        taken.push({
+          operatorId: member.node.id,
+          ...(member.keyedState ? { keyed: member.keyedState.snapshot(checkpointId) } : {}),
+          ...(operatorState && operatorState.stateNames().length > 0
+            ? { operator: operatorState.snapshot(checkpointId) }
+            : {}),
+        });
+      }
+    } catch (err) {
+      releaseSnapshots(taken);
+      throw err;
+    }
+    return taken;
+  }
+
+  /** Checkpoint `checkpointId` completed: every operator commits what it staged for it, in chain order. */
+  async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    for (const member of this.members.values()) {
+      try {
+        await member.operator.notifyCheckpointComplete(checkpointId);
+      } catch (err) {
+        throw attributeError(err, member.node);
+      }
+    }
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    for (const member of this.members.values()) {
+      this.call(member, () => member.operator.notifyCheckpointAborted(checkpointId));
     }
   }
 
@@ -210,6 +267,30 @@ export class OperatorChain {
     const results = await Promise.allSettled(backends.map((b) => b.dispose()));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /**
+   * Loads the operator's part of `restore` into its backends. True whenever the task restores
+   * a checkpoint (Flink's `isRestored`), even if this operator had no state in it.
+   */
+  private restoreState(member: ChainMember, restore: TaskRestoreState | undefined): boolean {
+    if (!restore) return false;
+    const saved = restore.operators[member.node.id];
+    if (!saved) return true;
+    if (saved.keyed.length > 0) {
+      if (!member.keyedState)
+        throw new StateError(
+          `checkpoint ${restore.checkpointId} holds keyed state for operator '${member.node.name}', ` +
+            'whose input is not keyed in this job',
+        );
+      member.keyedState.restore(saved.keyed);
+    }
+    if (saved.operator.length > 0) {
+      // The backend compares the number of old subtasks with the new parallelism: the same
+      // parallelism gives each subtask its own lists back, another one redistributes them.
+      member.operatorState!.restore(saved.operator, this.runtime.subtaskIndex, this.runtime.parallelism);
+    }
+    return true;
   }
 
   private keyedStateBackend(node: StreamNode): KeyedStateBackend {
@@ -253,5 +334,13 @@ export class OperatorChain {
     outputs.push(...writers);
     if (outputs.length === 0) return DISCARD;
     return new CountingOutput(member, outputs.length === 1 ? outputs[0]! : new BroadcastingOutput(outputs));
+  }
+}
+
+/** Frees the synchronous parts of snapshots that will not be materialized. */
+export function releaseSnapshots(snapshots: readonly OperatorSnapshotInProgress[]): void {
+  for (const s of snapshots) {
+    s.keyed?.release();
+    s.operator?.release();
   }
 }

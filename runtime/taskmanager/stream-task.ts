@@ -1,41 +1,67 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { SourceOperator } from '../api/operators/source-sink-operators';
+import type { TaskRestoreState } from '../checkpoint/state-handles';
 import type { JobVertex } from '../graph/job-graph';
 import type { StreamGraph } from '../graph/stream-graph';
-import type { DownstreamMessage, UpstreamMessage } from '../network/channel-protocol';
-import { OutputChannel } from '../network/output-channel';
+import type { ChannelEvent, DownstreamMessage } from '../network/channel-protocol';
+import type { OutputChannel } from '../network/output-channel';
 import { decodeBatch } from '../network/record-batch-codec';
-import { RecordWriter } from '../network/record-writer';
+import type { RecordWriter } from '../network/record-writer';
 import type { TaskStateSettings } from '../state/state-backend-factory';
-import type { ChainMember, OperatorInput } from './operator-chain';
-import { OperatorChain, attributeError } from './operator-chain';
+import { StateError } from '../errors';
+import type { CheckpointingMode } from '../checkpoint/checkpointing-mode';
+import type { ChainMember } from './operator-chain';
+import { OperatorChain } from './operator-chain';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
-import type { TaskReporter } from './task-reporter';
+import type { TaskControlMessage, TaskReporter } from './task-reporter';
 import type { TaskMetrics } from '../deployment/execution-state';
+import { CheckpointBarrierHandler } from './checkpoint-barrier-handler';
+import { ControlLane } from './control-lane';
+import type { InputChannel, InputGroup } from './input-gate';
+import { InputGate } from './input-gate';
+import { SourceInputs } from './source-inputs';
+import { SubtaskCheckpointer } from './subtask-checkpointer';
+import { createTaskOutputs, portOf } from './task-outputs';
 
-interface InputChannelState {
-  readonly port: MessagePort;
-  readonly gate: { readonly target: OperatorInput; open: number };
-}
-
-const SOURCE_SLICE_MS = 5;
 const INPUT_BUFFERS_PER_TURN = 64;
 /** A turn of input ends after this long, so timers (metrics, flushes) run behind a slow operator. */
 const INPUT_SLICE_MS = 5;
 
 /**
+ * - `running`: processing input and polling sources.
+ * - `awaiting-final-checkpoint`: with checkpointing, every input ended and the operators
+ *   finished; the task still passes barriers on and waits for a checkpoint taken after that
+ *   to complete (so sinks commit).
+ * - `finishing`: end-of-partition sent, closing operators; `done`: stopped for any reason.
+ */
+type StreamTaskState = 'created' | 'running' | 'awaiting-final-checkpoint' | 'finishing' | 'done';
+
+/** How `StreamTask.run` ended when it did not fail. */
+export type StreamTaskOutcome = 'finished' | 'canceled';
+
+export interface StreamTaskOptions {
+  /** The TaskManager running this task, named in connectors' error messages. */
+  readonly taskManagerId?: string;
+  /** The checkpoint's state to start from. */
+  readonly restore?: TaskRestoreState;
+}
+
+/**
  * Runs one subtask of a chain inside a task thread, mailbox style: everything happens on the
- * thread's event loop — input buffers arriving, sources being polled, credits returning — and
- * nothing runs concurrently. While any output channel has a backlog (no credit), the task pulls
- * no input and polls no source: that is how backpressure reaches the sources.
+ * thread's event loop — input buffers arriving, sources being polled, credits returning,
+ * control messages (checkpoints, cancel) served between two turns — and nothing runs
+ * concurrently. While any output channel has a backlog (no credit), the task pulls no input
+ * and polls no source: that is how backpressure reaches the sources.
  */
 export class StreamTask {
   private readonly chain: OperatorChain;
-  private readonly outputs: OutputChannel[] = [];
-  private readonly writers: RecordWriter[] = [];
-  private readonly inputs: InputChannelState[] = [];
-  private readonly pending: [InputChannelState, DownstreamMessage][] = [];
-  private readonly activeSources: ChainMember[];
+  private readonly outputs: readonly OutputChannel[];
+  private readonly writers: readonly RecordWriter[];
+  private readonly gate: InputGate;
+  private readonly sources: SourceInputs | undefined;
+  /** Present when the job checkpoints. Inputs: the gate's channels, then the sources. */
+  private readonly barriers: CheckpointBarrierHandler | undefined;
+  private readonly checkpointer: SubtaskCheckpointer;
+  private readonly lane: ControlLane;
   private backlogged = 0;
   private backlogSince = 0;
   private backPressuredMs = 0;
@@ -43,11 +69,14 @@ export class StreamTask {
   private busyMs = 0;
   private runningSince = 0;
   private recordsIn = 0;
-  private state: 'created' | 'running' | 'finishing' | 'done' = 'created';
+  private state: StreamTaskState = 'created';
   private drainScheduled = false;
-  private pollScheduled = false;
   private timers: NodeJS.Timeout[] = [];
-  private settle!: { resolve: () => void; reject: (err: unknown) => void };
+  private opened: Promise<void> | undefined;
+  /** The first checkpoint taken after the end of input: its completion lets the task finish. */
+  private finalCheckpointId: number | undefined;
+  private readonly done: Promise<StreamTaskOutcome>;
+  private settle!: { resolve: (outcome: StreamTaskOutcome) => void; reject: (err: unknown) => void };
 
   constructor(
     private readonly tdd: TaskDeploymentDescriptor,
@@ -56,35 +85,14 @@ export class StreamTask {
     ports: ReadonlyMap<string, MessagePort>,
     private readonly reporter: TaskReporter,
     state: TaskStateSettings,
-    /** The TaskManager running this task, named in connectors' error messages. */
-    taskManagerId = 'embedded',
+    private readonly options: StreamTaskOptions = {},
   ) {
-    const keySelectors = new Map(graph.edges.map((e) => [e.id, e.keySelector]));
-    const writersByOperator = new Map<string, RecordWriter[]>();
-    const perRecord = tdd.network.bufferTimeoutMs === 0;
-    for (const out of tdd.outputs) {
-      const channels = out.channels.map(
-        (id) =>
-          new OutputChannel(id, portOf(ports, id), {
-            bufferSizeBytes: tdd.network.bufferSizeBytes,
-            recordsPerBuffer: perRecord ? 1 : undefined,
-            onBacklogChange: (b) => this.onBacklogChange(b),
-          }),
-      );
-      this.outputs.push(...channels);
-      const writer = new RecordWriter(
-        channels,
-        out.partitioner,
-        keySelectors.get(out.edgeId),
-        out.targetMaxParallelism,
-        tdd.subtaskIndex,
-      );
-      this.writers.push(writer);
-      writersByOperator.set(out.sourceOperator, [
-        ...(writersByOperator.get(out.sourceOperator) ?? []),
-        writer,
-      ]);
-    }
+    this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    const { channels, writers, writersByOperator } = createTaskOutputs(tdd, graph, ports, (b) =>
+      this.onBacklogChange(b),
+    );
+    this.outputs = channels;
+    this.writers = writers;
     const networkFeeders = new Map<string, number>();
     for (const gate of tdd.inputs) {
       const key = `${gate.targetOperator}#${gate.targetInput}`;
@@ -93,7 +101,7 @@ export class StreamTask {
     const runtime = {
       subtaskIndex: tdd.subtaskIndex,
       parallelism: tdd.parallelism,
-      taskManagerId,
+      taskManagerId: options.taskManagerId ?? 'embedded',
       sinkContext: {
         emitOutput: (line: string) => reporter.output(line),
         emitResult: (v: unknown) => reporter.result(v),
@@ -101,39 +109,55 @@ export class StreamTask {
       writersByOperator,
       networkFeeders,
       state,
+      ...(tdd.checkpointing ? { checkpointing: tdd.checkpointing } : {}),
     };
-    this.chain = new OperatorChain(graph, vertex, runtime, () => void this.finishTask());
+    this.chain = new OperatorChain(graph, vertex, runtime, () => this.endOfInput());
+    this.gate = new InputGate(() => this.scheduleDrain());
     for (const gate of tdd.inputs) {
-      const gateState = {
+      const group: InputGroup = {
         target: this.chain.input(gate.targetOperator, gate.targetInput),
         open: gate.channels.length,
       };
-      for (const id of gate.channels) this.inputs.push({ port: portOf(ports, id), gate: gateState });
+      for (const id of gate.channels) this.gate.add(id, portOf(ports, id), group);
     }
-    this.activeSources = [...this.chain.sources];
+    this.sources = this.chain.sources.length > 0 ? this.createSourceInputs() : undefined;
+    this.checkpointer = new SubtaskCheckpointer(this.chain, reporter);
+    this.barriers = tdd.checkpointing ? this.createBarrierHandler(tdd.checkpointing.mode) : undefined;
+    this.lane = new ControlLane(
+      (m) => this.onControl(m),
+      (err) => this.fail(err),
+    );
     // Output to the client is bounded too: while it is backlogged the task pauses like under network back pressure.
     reporter.onBacklogChange?.((backlogged) => this.onBacklogChange(backlogged));
   }
 
-  /** Runs the task to its end. Rejects with the failure, attributed to an operator where possible. */
-  async run(): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+  /**
+   * Runs the task to its end: 'finished' after the end of input (and, with checkpointing, the
+   * final checkpoint), 'canceled' after a cancel. Rejects with the failure, attributed to an
+   * operator where possible.
+   */
+  async run(): Promise<StreamTaskOutcome> {
+    if (this.state !== 'created') return this.done; // canceled before it ran
+    this.opened = this.chain.open(this.options.restore);
     try {
-      await this.chain.open();
+      await this.opened;
     } catch (err) {
       // The open failure is the one to report; the executor removes the state directory anyway.
       await this.chain.disposeState().catch(() => undefined);
       throw err;
     }
+    if (this.state !== 'created') return this.done; // canceled while opening
     this.state = 'running';
     this.runningSince = performance.now();
     this.startTimers();
-    for (const input of this.inputs) {
-      input.port.on('message', (m: DownstreamMessage) => this.onInput(input, m));
-      send(input.port, { t: 'credit', n: this.tdd.network.initialCredit });
-    }
-    this.schedulePoll();
-    return done;
+    this.gate.start(this.tdd.network.initialCredit);
+    this.sources?.schedule();
+    return this.done;
+  }
+
+  /** A message from the TaskManager thread: served between two turns of input (the control lane). */
+  control(message: TaskControlMessage): void {
+    this.lane.post(message);
   }
 
   /** Counters for metrics; the idle time is what is neither busy nor back-pressured. */
@@ -159,20 +183,114 @@ export class StreamTask {
     };
   }
 
+  /**
+   * Whether input and sources must wait. After the end of input (with checkpointing) input is
+   * still taken: barriers and end-of-partition keep coming.
+   */
   private get blocked(): boolean {
-    return this.backlogged > 0 || this.state !== 'running';
+    return this.backlogged > 0 || this.state === 'created' || this.state === 'done';
   }
 
-  private onInput(input: InputChannelState, message: DownstreamMessage): void {
-    this.pending.push([input, message]);
-    // Processed in a turn of its own, never inside the port's delivery loop: Node delivers up to
-    // 1000 queued messages in one go, which behind a slow operator would starve every timer.
-    this.scheduleDrain();
+  private createSourceInputs(): SourceInputs {
+    return new SourceInputs(this.chain.sources, {
+      isBlocked: () => this.blocked,
+      hasPendingControl: () => this.lane.pending,
+      sourceEnded: (member: ChainMember) => this.chain.sourceEnded(member),
+      addBusyMs: (ms) => (this.busyMs += ms),
+      fail: (err) => this.fail(err),
+    });
+  }
+
+  private createBarrierHandler(mode: CheckpointingMode): CheckpointBarrierHandler {
+    const sourceInput = this.gate.channels.length;
+    return new CheckpointBarrierHandler(mode, sourceInput + (this.sources ? 1 : 0), {
+      hold: (input) => {
+        if (input === sourceInput) this.sources!.held = true;
+        else this.gate.hold(this.gate.channels[input]!);
+      },
+      releaseAll: () => {
+        this.gate.releaseAll();
+        if (this.sources?.held) {
+          this.sources.held = false;
+          this.sources.schedule();
+        }
+      },
+      aligned: (checkpointId, timestamp, alignmentMs) =>
+        this.takeCheckpoint(checkpointId, timestamp, alignmentMs),
+      superseded: (checkpointId, by) =>
+        this.checkpointer.decline(
+          checkpointId,
+          new StateError(
+            `checkpoint ${checkpointId} was superseded by checkpoint ${by} before its barriers aligned`,
+          ),
+        ),
+    });
+  }
+
+  private onControl(message: TaskControlMessage): void | Promise<void> {
+    switch (message.type) {
+      case 'trigger-checkpoint':
+        return this.triggerCheckpoint(message.checkpointId, message.timestamp);
+      case 'checkpoint-complete':
+        return this.checkpointComplete(message.checkpointId);
+      case 'checkpoint-aborted':
+        if (this.state !== 'running' && this.state !== 'awaiting-final-checkpoint') return;
+        this.barriers?.abort(message.checkpointId);
+        return this.chain.notifyCheckpointAborted(message.checkpointId);
+      case 'cancel':
+        return this.cancel();
+      default:
+        // Output acknowledgements and blob replies are the worker's (see task-worker.ts).
+        return;
+    }
+  }
+
+  /**
+   * The coordinator starts checkpoint `checkpointId` here: at the chain's sources, ended or
+   * not (their "barrier", aligned with any network inputs), or at a task whose upstream ended
+   * (each open input aligns with its barrier or its end; see `CheckpointBarrierHandler.onTrigger`).
+   */
+  private triggerCheckpoint(checkpointId: number, timestamp: number): void {
+    // A finishing task acked its final state before; it takes no further checkpoints.
+    if (this.state === 'finishing' || this.state === 'done') return;
+    if (!this.barriers || this.state === 'created') {
+      const why = this.barriers ? 'the task is not running yet' : 'the job does not checkpoint';
+      this.checkpointer.decline(
+        checkpointId,
+        new StateError(`cannot take checkpoint ${checkpointId}: ${why}`),
+      );
+      return;
+    }
+    if (this.sources) this.barriers.onBarrier(this.gate.channels.length, checkpointId, timestamp);
+    else this.barriers.onTrigger(checkpointId, timestamp);
+  }
+
+  /** Inputs aligned for `checkpointId`: snapshot, then the barrier follows the records before it. */
+  private takeCheckpoint(checkpointId: number, timestamp: number, alignmentMs: number): void {
+    const taskFinished = this.state === 'awaiting-final-checkpoint';
+    if (taskFinished) this.finalCheckpointId ??= checkpointId;
+    this.checkpointer.checkpoint(
+      checkpointId,
+      alignmentMs,
+      () => this.broadcast({ kind: 'barrier', checkpointId, timestamp }),
+      taskFinished,
+    );
+  }
+
+  private async checkpointComplete(checkpointId: number): Promise<void> {
+    if (this.state !== 'running' && this.state !== 'awaiting-final-checkpoint') return;
+    await this.chain.notifyCheckpointComplete(checkpointId);
+    const final = this.finalCheckpointId;
+    if (this.state === 'awaiting-final-checkpoint' && final !== undefined && checkpointId >= final) {
+      await this.finish();
+    }
   }
 
   private scheduleDrain(): void {
-    if (this.drainScheduled || this.blocked) return;
+    if (this.drainScheduled || this.blocked || !this.gate.hasInput) return;
     this.drainScheduled = true;
+    // Processed in a turn of its own, never inside the port's delivery loop: Node delivers up to
+    // 1000 queued messages in one go, which behind a slow operator would starve every timer.
     setImmediate(() => this.drainInputs());
   }
 
@@ -183,14 +301,12 @@ export class StreamTask {
     try {
       for (
         let turn = 0;
-        turn < INPUT_BUFFERS_PER_TURN &&
-        this.pending.length > 0 &&
-        !this.blocked &&
-        performance.now() < deadline;
+        turn < INPUT_BUFFERS_PER_TURN && !this.blocked && !this.lane.pending && performance.now() < deadline;
         turn++
       ) {
-        const [input, message] = this.pending.shift()!;
-        this.process(input, message);
+        const next = this.gate.next();
+        if (!next) break;
+        this.process(next[0], next[1]);
       }
     } catch (err) {
       this.fail(err);
@@ -198,76 +314,51 @@ export class StreamTask {
     } finally {
       this.busyMs += performance.now() - started;
     }
-    if (this.pending.length > 0) this.scheduleDrain();
+    this.scheduleDrain();
   }
 
-  private process(input: InputChannelState, message: DownstreamMessage): void {
+  private process(channel: InputChannel, message: DownstreamMessage): void {
     if (message.t === 'data') {
       const records = decodeBatch(message.buf);
       this.recordsIn += records.length;
-      const target = input.gate.target;
+      const target = channel.group.target;
       for (let i = 0; i < records.length; i++) target.collect(records[i]);
-      send(input.port, { t: 'credit', n: 1 });
-    } else if (message.e.kind === 'end-of-partition') {
-      send(input.port, { t: 'eop-ack' });
-      if (--input.gate.open === 0) this.chain.feederEnded(input.gate.target.member, input.gate.target.input);
-    }
-    // Barriers and watermarks arrive with checkpointing and event time.
-  }
-
-  private schedulePoll(): void {
-    if (this.pollScheduled || this.activeSources.length === 0) return;
-    this.pollScheduled = true;
-    setImmediate(() => this.pollSources());
-  }
-
-  private pollSources(): void {
-    this.pollScheduled = false;
-    const started = performance.now();
-    const deadline = started + SOURCE_SLICE_MS;
-    try {
-      while (!this.blocked && this.activeSources.length > 0 && performance.now() < deadline) {
-        for (const member of [...this.activeSources]) this.pollOnce(member);
-      }
-    } catch (err) {
-      this.fail(err);
+      this.gate.returnCredit(channel);
       return;
-    } finally {
-      this.busyMs += performance.now() - started;
     }
-    if (!this.blocked) this.schedulePoll();
+    const event = message.e;
+    if (event.kind === 'end-of-data') {
+      this.dataEnded(channel);
+    } else if (event.kind === 'end-of-partition') {
+      this.gate.end(channel);
+      // Alignment first: a checkpoint waiting only for this channel is taken before the operators finish.
+      this.barriers?.onEndOfInput(channel.index);
+      this.dataEnded(channel);
+    } else if (event.kind === 'barrier' && this.state !== 'finishing') {
+      this.barriers?.onBarrier(channel.index, event.checkpointId, event.timestamp);
+    }
+    // Watermarks arrive with event time.
   }
 
-  private pollOnce(member: ChainMember): void {
-    const source = member.operator as SourceOperator<unknown>;
-    let status;
-    try {
-      status = source.poll();
-    } catch (err) {
-      throw attributeError(err, member.node);
-    }
-    if (status === 'more') return;
-    this.activeSources.splice(this.activeSources.indexOf(member), 1);
-    if (status === 'end') {
-      this.chain.sourceEnded(member);
-    } else {
-      const available = source.reader.isAvailable?.() ?? new Promise<void>((r) => setTimeout(r, 10));
-      available.then(
-        () => {
-          this.activeSources.push(member);
-          this.schedulePoll();
-        },
-        (err: unknown) => this.fail(attributeError(err, member.node)),
-      );
-    }
+  /** No more records on the channel: once a whole gate is through, the operator input ends. */
+  private dataEnded(channel: InputChannel): void {
+    if (channel.dataEnded) return;
+    channel.dataEnded = true;
+    const { group } = channel;
+    if (--group.open === 0) this.chain.feederEnded(group.target.member, group.target.input);
+  }
+
+  private broadcast(event: ChannelEvent): void {
+    for (const output of this.outputs) output.sendEvent(event);
   }
 
   private onBacklogChange(backlogged: boolean): void {
     if (backlogged && this.backlogged++ === 0) this.backlogSince = performance.now();
     if (!backlogged && --this.backlogged === 0) {
       this.backPressuredMs += performance.now() - this.backlogSince;
-      this.schedulePoll();
+      // Input first: a source fills the outputs again in one poll, and would starve the network input.
       this.scheduleDrain();
+      this.sources?.schedule();
     }
   }
 
@@ -278,17 +369,53 @@ export class StreamTask {
     }
   }
 
-  private async finishTask(): Promise<void> {
+  /**
+   * Every operator finished. Without checkpointing the task ends now. With checkpointing it
+   * sends end-of-data (its channels stay open for barriers) and waits for a checkpoint taken
+   * after this point to complete, so what its sinks staged last gets committed (FLIP-147).
+   */
+  private endOfInput(): void {
     if (this.state !== 'running') return;
+    if (!this.tdd.checkpointing) {
+      void this.finish();
+      return;
+    }
+    this.state = 'awaiting-final-checkpoint';
+    this.broadcast({ kind: 'end-of-data' });
+    this.reporter.send({ type: 'end-of-input' });
+  }
+
+  /**
+   * Closes the task after the end of input: end-of-partition out, then waits until consumers
+   * acknowledged it and (with checkpointing, where end-of-data came first) every producer
+   * ended its channel too, so no peer is left waiting for an acknowledgement from this task.
+   */
+  private async finish(): Promise<void> {
     this.state = 'finishing';
     try {
-      for (const output of this.outputs) output.sendEvent({ kind: 'end-of-partition' });
-      await Promise.all(this.outputs.map((o) => o.whenEndAcknowledged()));
+      this.broadcast({ kind: 'end-of-partition' });
+      await Promise.all([...this.outputs.map((o) => o.whenEndAcknowledged()), this.gate.whenAllEnded()]);
+      await this.checkpointer.settled();
       await this.chain.close();
       this.cleanup();
-      this.settle.resolve();
+      this.settle.resolve('finished');
     } catch (err) {
       this.fail(err);
+    }
+  }
+
+  /**
+   * Stops the task and frees its state before the thread exits: a kv store being opened is
+   * first allowed to finish opening, since closing it underneath could abort the process.
+   */
+  private async cancel(): Promise<void> {
+    if (this.state === 'done') return;
+    this.cleanup();
+    await this.opened?.catch(() => undefined);
+    try {
+      await this.chain.disposeState();
+    } finally {
+      this.settle.resolve('canceled');
     }
   }
 
@@ -307,17 +434,7 @@ export class StreamTask {
     this.state = 'done';
     this.timers.forEach(clearInterval);
     this.timers = [];
-    for (const input of this.inputs) input.port.close();
+    this.gate.close();
     for (const output of this.outputs) output.close();
   }
-}
-
-function portOf(ports: ReadonlyMap<string, MessagePort>, id: string): MessagePort {
-  const port = ports.get(id);
-  if (!port) throw new Error(`no port was provided for channel ${id}`);
-  return port;
-}
-
-function send(port: MessagePort, message: UpstreamMessage): void {
-  port.postMessage(message);
 }

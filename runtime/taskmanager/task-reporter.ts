@@ -35,6 +35,12 @@ export type TaskThreadMessage =
       checkpointId: number;
       operators: OperatorSnapshotBytes;
       timings: SubtaskCheckpointTimings;
+      /**
+       * Taken after the task's end of input (Flink's `isTaskFinished`): this state is final,
+       * and once this checkpoint completes the task reports FINISHED. Later checkpoints get no
+       * ack from it; its state in them is this one.
+       */
+      taskFinished?: boolean;
     }
   /** The subtask could not take its part of a checkpoint (the checkpoint fails, the task goes on). */
   | { type: 'checkpoint-declined'; checkpointId: number; error: SerializedError }
@@ -56,6 +62,8 @@ export type TaskControlMessage =
   | { type: 'trigger-checkpoint'; checkpointId: number; timestamp: number }
   | { type: 'checkpoint-complete'; checkpointId: number }
   | { type: 'checkpoint-aborted'; checkpointId: number }
+  /** Stop: the task frees its state (closing a kv store's files) before its thread exits. */
+  | { type: 'cancel' }
   | { type: 'blob-reply'; id: number; reply: TaskBlobReply };
 
 /** What a running task reports: client-bound output and results, batched by the implementation. */
@@ -67,4 +75,6 @@ export interface TaskReporter {
    * stop producing, as under network back pressure), `listener(false)` once it may go on.
    */
   onBacklogChange?(listener: (backlogged: boolean) => void): void;
+  /** Posts a message to the TaskManager thread; the buffers in `transfer` move instead of being copied. */
+  send(message: TaskThreadMessage, transfer?: ArrayBuffer[]): void;
 }

@@ -50,13 +50,7 @@ class ThreadReporter implements TaskReporter {
   private listener: ((backlogged: boolean) => void) | undefined;
   private readonly timer = setInterval(() => this.flush(), OUTPUT_FLUSH_MS);
 
-  constructor(private readonly port: MessagePort) {
-    port.on('message', (m: TaskControlMessage) => {
-      if (m.type === 'output-ack') this.acknowledged(m.bytes);
-    });
-    // Acknowledgements must not keep a finished thread alive.
-    port.unref();
-  }
+  constructor(private readonly port: MessagePort) {}
 
   output(line: string): void {
     this.lineBytes += checkSize(line.length + 8, 'printed line');
@@ -74,8 +68,8 @@ class ThreadReporter implements TaskReporter {
     this.listener = listener;
   }
 
-  send(message: TaskThreadMessage): void {
-    this.port.postMessage(message);
+  send(message: TaskThreadMessage, transfer?: ArrayBuffer[]): void {
+    this.port.postMessage(message, transfer);
   }
 
   flush(): void {
@@ -94,7 +88,7 @@ class ThreadReporter implements TaskReporter {
     this.flush();
   }
 
-  private acknowledged(bytes: number): void {
+  acknowledged(bytes: number): void {
     this.unacked -= bytes;
     this.updateBacklog();
   }
@@ -117,9 +111,13 @@ function checkSize(bytes: number, what: string): number {
   return bytes;
 }
 
+/** The task of this thread, once built: control messages go to its control lane. */
+let task: StreamTask | undefined;
+let reporter: ThreadReporter | undefined;
+
 async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {
   const { tdd } = data;
-  const reporter = new ThreadReporter(port);
+  const threadReporter = (reporter = new ThreadReporter(port));
   let metricsTimer: NodeJS.Timeout | undefined;
   try {
     const job = loadJobModule(tdd.code.modulePath);
@@ -134,30 +132,32 @@ async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {
     }
     const vertex = jobGraph.vertices.find((v) => v.id === tdd.vertexId);
     if (!vertex) throw new GraphMismatchError(`vertex ${tdd.vertexId} is not in the rebuilt job graph`);
-    const task = new StreamTask(
+    const running = (task = new StreamTask(
       tdd,
       graph,
       vertex,
       new Map(Object.entries(data.ports)),
-      reporter,
+      threadReporter,
       data.state,
-      data.taskManagerId,
-    );
+      { taskManagerId: data.taskManagerId, ...(data.restore ? { restore: data.restore } : {}) },
+    ));
     metricsTimer = setInterval(
-      () => reporter.send({ type: 'metrics', metrics: task.metrics() }),
+      () => threadReporter.send({ type: 'metrics', metrics: running.metrics() }),
       METRICS_INTERVAL_MS,
     );
-    reporter.send({ type: 'state', state: 'RUNNING' });
-    await task.run();
+    threadReporter.send({ type: 'state', state: 'RUNNING' });
+    const outcome = await running.run();
     clearInterval(metricsTimer);
-    reporter.stop();
-    reporter.send({ type: 'metrics', metrics: task.metrics() });
-    reporter.send({ type: 'state', state: 'FINISHED' });
+    // A canceled task's state is freed: the thread ends, and the executor reports CANCELED.
+    if (outcome === 'canceled') process.exit(0);
+    threadReporter.stop();
+    threadReporter.send({ type: 'metrics', metrics: running.metrics() });
+    threadReporter.send({ type: 'state', state: 'FINISHED' });
   } catch (err) {
     clearInterval(metricsTimer);
-    reporter.stop();
+    threadReporter.stop();
     const jobStack = jobStackOf(err, tdd.code.modulePath);
-    reporter.send({
+    threadReporter.send({
       type: 'state',
       state: 'FAILED',
       error: { ...serializeError(err), ...(jobStack ? { jobStack } : {}) },
@@ -165,12 +165,21 @@ async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {
   }
 }
 
+/**
+ * Control messages from the TaskManager thread. Output acknowledgements are bookkeeping and
+ * apply at once; everything else goes through the task's control lane. A cancel that comes
+ * before the task was built (its job module still loading) ends the thread at once: no state
+ * exists yet. A task stuck in a synchronous call never reads any of this, and the executor
+ * terminates the thread instead.
+ */
+function onControl(message: TaskControlMessage): void {
+  if (message.type === 'output-ack') reporter?.acknowledged(message.bytes);
+  else if (task) task.control(message);
+  else if (message.type === 'cancel') process.exit(0);
+}
+
 if (parentPort) {
-  // Cancel (see TaskExecutor.cancelTask): the thread ends at once. A task stuck in a
-  // synchronous call never reads this message, and the executor terminates the thread instead.
-  parentPort.on('message', (message: { type?: string }) => {
-    if (message.type === 'cancel') process.exit(0);
-  });
+  parentPort.on('message', onControl);
   // The listener must not keep a finished task's thread alive.
   parentPort.unref();
   void runTask(parentPort, workerData as TaskWorkerData);
