@@ -124,7 +124,7 @@ export class TestingCheckpointGateway implements CheckpointGateway {
     const triggerTimestamp = checkpoint.triggerTimestamp ?? Date.now();
     const done = checkpoint.status !== 'IN_PROGRESS';
     const subtaskCount = vertices.reduce((n, v) => n + v.parallelism, 0);
-    const stateSize = checkpoint.stateSize ?? (done ? 1024 * subtaskCount : 0);
+    const stateSize = checkpoint.stateSize ?? (checkpoint.status === 'COMPLETED' ? 1024 * subtaskCount : 0);
     const subtasks: SubtaskCheckpointStats[] = vertices.flatMap((v) =>
       Array.from({ length: v.parallelism }, (_, subtask) => ({
         vertexId: v.id,
