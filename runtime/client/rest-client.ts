@@ -55,7 +55,7 @@ export interface TriggerCheckpointOptions extends RequestOptions {
  * A manual checkpoint that ended FAILED. `code` is the job manager's code for the cause
  * (`SLUICE_TIMEOUT` for an expired checkpoint…), `failureCause` its answer as sent.
  */
-export class CheckpointFailedError extends SluiceError {
+export class CheckpointTriggerFailedError extends SluiceError {
   constructor(
     readonly jobId: string,
     readonly failureCause: { readonly code: string; readonly message: string },
@@ -207,7 +207,7 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
 
   /**
    * Triggers a checkpoint and waits until it ended (polling its request). Resolves with its id
-   * and location; `CheckpointFailedError` with the job manager's cause when it failed,
+   * and location; `CheckpointTriggerFailedError` with the job manager's cause when it failed,
    * `ConflictError` when the job is not running or does not checkpoint.
    */
   async triggerCheckpoint(
@@ -221,7 +221,7 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
       if (status.status === 'COMPLETED') {
         return { checkpointId: status.checkpointId, externalPath: status.externalPath };
       }
-      if (status.status === 'FAILED') throw new CheckpointFailedError(jobId, status.failureCause);
+      if (status.status === 'FAILED') throw new CheckpointTriggerFailedError(jobId, status.failureCause);
       options.onProgress?.(status, Date.now() - started);
       await sleep(options.pollIntervalMs ?? 250, undefined, { signal: options.signal });
     }

@@ -1,5 +1,5 @@
 import type { FastifyPluginCallback } from 'fastify';
-import { ConflictError } from '../../errors';
+import { ConflictError, NotFoundError } from '../../errors';
 import type { CheckpointGateway } from '../checkpoint-gateway';
 import type { JobManagerGateway } from '../gateway';
 import type { CheckpointDetailsParams, CheckpointRequestParams } from './checkpoint-schemas';
@@ -57,8 +57,8 @@ export const checkpointRoutes: FastifyPluginCallback<CheckpointRoutesOptions> = 
     { schema: { params: jobParamsSchema, body: checkpointTriggerBodySchema } },
     async (request, reply) => {
       const jobId = request.params.id;
-      const [job, config] = await Promise.all([gateway.getJob(jobId), checkpoints.checkpointConfig(jobId)]);
-      if (!config.enabled) {
+      const job = await gateway.getJob(jobId);
+      if (!(await checkpointsEnabled(checkpoints, jobId))) {
         throw new ConflictError(
           `job ${jobId} does not checkpoint: enable it with env.enableCheckpointing(intervalMs) or execution.checkpointing.interval`,
         );
@@ -80,9 +80,22 @@ export const checkpointRoutes: FastifyPluginCallback<CheckpointRoutesOptions> = 
     { schema: { params: checkpointRequestParamsSchema } },
     async (request) => {
       // An unknown job is a 404 naming the job, not the request.
-      await checkpoints.checkpointConfig(request.params.id);
+      await gateway.getJob(request.params.id);
       return triggers.status(request.params.id, request.params.requestId);
     },
   );
   done();
 };
+
+/**
+ * Whether a job (known to exist) checkpoints. A gateway may answer a job without checkpoint
+ * settings with `NotFoundError` instead of `enabled: false`; both mean no.
+ */
+async function checkpointsEnabled(checkpoints: CheckpointGateway, jobId: string): Promise<boolean> {
+  try {
+    return (await checkpoints.checkpointConfig(jobId)).enabled;
+  } catch (err) {
+    if (err instanceof NotFoundError) return false;
+    throw err;
+  }
+}

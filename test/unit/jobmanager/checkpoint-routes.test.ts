@@ -6,7 +6,7 @@
  * (409), the bearer token, and the trigger records' bound and expiry.
  */
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { ConflictError, SluiceError } from '../../../runtime/errors';
+import { ConflictError, NotFoundError, SluiceError } from '../../../runtime/errors';
 import { CheckpointTriggers } from '../../../runtime/jobmanager/rest/checkpoint-triggers';
 import {
   TEST_TOKEN,
@@ -240,6 +240,22 @@ describe('manual trigger', () => {
       `job ${jobId} is FINISHED: only a RUNNING job can take a checkpoint`,
     );
     expect(gateway.checkpoints.pendingTriggers(jobId)).toBe(0);
+  });
+
+  test('a gateway answering a job without checkpoint settings with 404 still gets a 409', async () => {
+    gateway.setStatus(jobId, 'RUNNING');
+    gateway.checkpoints.checkpointConfig = () =>
+      Promise.reject(new NotFoundError(`job ${jobId} has no checkpoint storage`));
+    const refused = await trigger();
+    expect(refused.status).toBe(409);
+    expect(refused.json().message).toMatch(new RegExp(`^job ${jobId} does not checkpoint`));
+    // The request status route still tells an unknown job from an unknown request.
+    const unknown = await call({
+      method: 'GET',
+      url: `/jobs/${jobId}/checkpoints/1b4e28ba-2fa1-41d2-883f-0016d3cca427`,
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json().message).toContain(`job ${jobId} has no checkpoint request`);
   });
 
   test('a body other than an empty object is refused; a request id of another job is a 404', async () => {

@@ -28,7 +28,9 @@ export function CheckpointsTab({ job, refreshMs }: { job: JobDetails; refreshMs:
   );
   const stats = usePoll(() => api<JobCheckpointStats>(base), refreshMs, `ckpt-stats-${job.jobId}`);
   const [selected, setSelected] = useState<number | undefined>();
-  if (config.data && !config.data.enabled) {
+  // A job manager may answer a job without checkpoint settings with 404 rather than `enabled: false`.
+  const disabled = config.data ? !config.data.enabled : config.error?.status === 404;
+  if (disabled) {
     return (
       <Card title="Checkpoints">
         <div class="muted" data-testid="checkpoints-disabled">
