@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { SluiceError } from '../../../runtime/errors';
 import { createRestServer } from '../../../runtime/jobmanager/rest/rest-server';
 import { waitFor } from '../../../runtime/util/wait';
-import { runCli, startCli } from '../../helpers/cli-runner';
+import { runCli, spawnCli, startCli } from '../../helpers/cli-runner';
 import {
   TEST_TOKEN,
   listenOnLoopback,
@@ -101,6 +101,26 @@ describe('sluice checkpoint', () => {
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toContain("'abc' is not a job id (32 lowercase hex characters)");
   });
+});
+
+test('Ctrl-C stops waiting, says where to look, exit 130; the checkpoint goes on', async () => {
+  gateway.setStatus(jobId, 'RUNNING');
+  gateway.checkpoints.enable(jobId);
+  const [, url, , token] = cluster;
+  const child = spawnCli(['checkpoint', jobId], { SLUICE_REST_URL: url!, SLUICE_TOKEN: token! });
+  await waitFor(() => child.stderr().includes('waiting for it'), {
+    what: 'the progress line',
+    timeoutMs: 30_000,
+  });
+  child.signal('SIGINT');
+  expect(await child.done).toBe(130);
+  expect(child.stderr()).toMatch(
+    new RegExp(
+      `\\nstopped waiting: the checkpoint of job ${jobId} goes on; its status: GET /jobs/${jobId}/checkpoints/[0-9a-f-]{36}\\n$`,
+    ),
+  );
+  expect(child.stdout()).toBe('');
+  expect(gateway.checkpoints.pendingTriggers(jobId)).toBe(1);
 });
 
 describe('sluice info: checkpoints', () => {
