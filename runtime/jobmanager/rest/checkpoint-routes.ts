@@ -30,8 +30,10 @@ export const checkpointRoutes: FastifyPluginCallback<CheckpointRoutesOptions> = 
   const triggers =
     options.triggers ??
     new CheckpointTriggers({
-      onUnexpectedFailure: (jobId, err) =>
-        app.log.error({ err, jobId }, 'manual checkpoint failed unexpectedly'),
+      onFailure: ({ jobId, requestId, err, unexpected }) =>
+        unexpected
+          ? app.log.error({ err, jobId, requestId }, 'manual checkpoint failed unexpectedly')
+          : app.log.warn({ err, jobId, requestId }, 'manual checkpoint failed'),
     });
 
   app.get<{ Params: JobParams }>(
@@ -66,7 +68,7 @@ export const checkpointRoutes: FastifyPluginCallback<CheckpointRoutesOptions> = 
       if (job.status !== 'RUNNING') {
         throw new ConflictError(`job ${jobId} is ${job.status}: only a RUNNING job can take a checkpoint`);
       }
-      const requestId = triggers.track(jobId, checkpoints.triggerCheckpoint(jobId));
+      const requestId = triggers.track(jobId, () => checkpoints.triggerCheckpoint(jobId));
       request.log.info({ jobId, requestId }, 'manual checkpoint triggered');
       return reply
         .code(202)

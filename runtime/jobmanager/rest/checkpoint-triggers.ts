@@ -22,8 +22,16 @@ export interface CheckpointTriggersOptions {
   /** Most triggers kept at once; past it finished ones are dropped oldest first. */
   readonly maxRecords?: number;
   readonly now?: () => number;
-  /** Told about a trigger that failed with an error that is not one of Sluice's (a bug). */
-  readonly onUnexpectedFailure?: (jobId: string, err: unknown) => void;
+  /**
+   * Told about every trigger that failed, for the log; `unexpected` when the error is not one
+   * of Sluice's (a bug: its message is not shown to the client).
+   */
+  readonly onFailure?: (failure: {
+    jobId: string;
+    requestId: string;
+    err: unknown;
+    unexpected: boolean;
+  }) => void;
 }
 
 interface TriggerRecord {
@@ -55,10 +63,10 @@ export class CheckpointTriggers {
   }
 
   /**
-   * Records a trigger of `jobId` whose outcome `completion` brings; returns its request id.
-   * `ConflictError` when `maxRecords` triggers are still in progress.
+   * Starts a trigger of `jobId` with `start` and records its outcome; returns the request id.
+   * `ConflictError` (and `start` is not called) when `maxRecords` triggers are in progress.
    */
-  track(jobId: string, completion: Promise<{ checkpointId: number; externalPath: string }>): string {
+  track(jobId: string, start: () => Promise<{ checkpointId: number; externalPath: string }>): string {
     this.expire();
     this.makeRoom();
     if (this.records.size >= this.maxRecords) {
@@ -69,13 +77,19 @@ export class CheckpointTriggers {
     const requestId = randomUUID();
     const record: TriggerRecord = { jobId, status: { requestId, status: 'IN_PROGRESS' } };
     this.records.set(requestId, record);
-    completion.then(
+    // A start that throws instead of rejecting fails the record the same way.
+    new Promise<{ checkpointId: number; externalPath: string }>((resolve) => resolve(start())).then(
       ({ checkpointId, externalPath }) => {
         record.status = { requestId, status: 'COMPLETED', checkpointId, externalPath };
         record.finishedAt = this.now();
       },
       (err: unknown) => {
-        record.status = { requestId, status: 'FAILED', failureCause: this.cause(jobId, err) };
+        const expected = err instanceof SluiceError && err.code !== 'SLUICE_INTERNAL';
+        this.options.onFailure?.({ jobId, requestId, err, unexpected: !expected });
+        const failureCause = expected
+          ? { code: err.code, message: err.message }
+          : { code: 'SLUICE_INTERNAL', message: 'the checkpoint failed inside the job manager; see its log' };
+        record.status = { requestId, status: 'FAILED', failureCause };
         record.finishedAt = this.now();
       },
     );
@@ -118,13 +132,5 @@ export class CheckpointTriggers {
       if (this.records.size < this.maxRecords) break;
       this.records.delete(id);
     }
-  }
-
-  /** Sluice's own errors keep their code and message; anything else says only that it is a bug. */
-  private cause(jobId: string, err: unknown): { code: string; message: string } {
-    if (err instanceof SluiceError && err.code !== 'SLUICE_INTERNAL')
-      return { code: err.code, message: err.message };
-    this.options.onUnexpectedFailure?.(jobId, err);
-    return { code: 'SLUICE_INTERNAL', message: 'the checkpoint failed inside the job manager; see its log' };
   }
 }

@@ -285,7 +285,9 @@ describe('trigger records', () => {
   test('finished records expire after the retention; unknown ids are a NotFoundError', async () => {
     let now = 1_000;
     const triggers = new CheckpointTriggers({ retentionMs: 60_000, now: () => now });
-    const id = triggers.track('job', Promise.resolve({ checkpointId: 3, externalPath: 'file:///x/chk-3' }));
+    const id = triggers.track('job', () =>
+      Promise.resolve({ checkpointId: 3, externalPath: 'file:///x/chk-3' }),
+    );
     expect(triggers.status('job', id)).toEqual({ requestId: id, status: 'IN_PROGRESS' });
     await new Promise(setImmediate);
     expect(triggers.status('job', id)).toMatchObject({ status: 'COMPLETED', checkpointId: 3 });
@@ -300,16 +302,18 @@ describe('trigger records', () => {
     let now = 0;
     const triggers = new CheckpointTriggers({ maxRecords: 3, now: () => now++ });
     const done = [1, 2].map((n) =>
-      triggers.track('job', Promise.resolve({ checkpointId: n, externalPath: `p${n}` })),
+      triggers.track('job', () => Promise.resolve({ checkpointId: n, externalPath: `p${n}` })),
     );
     await new Promise(setImmediate);
-    const running = triggers.track('job', never());
-    const fourth = triggers.track('job', never());
+    const running = triggers.track('job', never);
+    const fourth = triggers.track('job', never);
     expect(triggers.size).toBe(3);
     expect(() => triggers.status('job', done[0]!)).toThrow(/no checkpoint request/);
     expect(triggers.status('job', done[1]!)).toMatchObject({ status: 'COMPLETED', checkpointId: 2 });
-    triggers.track('job', never());
-    expect(() => triggers.track('job', never())).toThrow(ConflictError);
+    triggers.track('job', never);
+    const start = jest.fn(never);
+    expect(() => triggers.track('job', start)).toThrow(ConflictError);
+    expect(start).not.toHaveBeenCalled();
     expect(triggers.status('job', running).status).toBe('IN_PROGRESS');
     expect(triggers.status('job', fourth).status).toBe('IN_PROGRESS');
   });
