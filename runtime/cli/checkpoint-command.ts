@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { RestClient } from '../client/rest-client';
+import { NotFoundError } from '../errors';
 import { CliExit } from './cli-exit';
 import { connectToCluster } from './cluster-client';
 import { formatDuration } from './format';
@@ -21,7 +22,8 @@ export function registerCheckpointCommand(program: Command): void {
     .option('--json', 'print { jobId, checkpointId, externalPath } as JSON');
   addClusterOptions(command).action(async (jobId: string, options: CheckpointOptions) => {
     const client = await connectToCluster(options);
-    const { checkpointId, externalPath } = await waitForCheckpoint(client, jobId);
+    const requestId = await requestCheckpoint(client, jobId);
+    const { checkpointId, externalPath } = await waitForCheckpoint(client, jobId, requestId);
     process.stdout.write(
       options.json
         ? `${JSON.stringify({ jobId, checkpointId, externalPath }, null, 2)}\n`
@@ -30,32 +32,43 @@ export function registerCheckpointCommand(program: Command): void {
   });
 }
 
+/** `POST /jobs/:id/checkpoints`, with a clear error from a job manager that has no such route. */
+async function requestCheckpoint(client: RestClient, jobId: string): Promise<string> {
+  // An unknown job is a 404 naming it; a 404 after that means the route is missing.
+  await client.getJob(jobId);
+  try {
+    return (await client.requestCheckpoint(jobId)).requestId;
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    throw new NotFoundError(
+      `the job manager at ${client.url} has no checkpoint API (POST /jobs/:id/checkpoints): it predates checkpoints`,
+    );
+  }
+}
+
 /**
- * Triggers and waits, telling progress on stderr: a line rewritten in place on a terminal,
+ * Waits for a triggered checkpoint, telling progress on stderr: a line rewritten in place on a terminal,
  * one plain line otherwise. Ctrl-C stops waiting (the checkpoint goes on): exit 130.
  */
 async function waitForCheckpoint(
   client: RestClient,
   jobId: string,
+  requestId: string,
 ): Promise<{ checkpointId: number; externalPath: string }> {
   const tty = process.stderr.isTTY === true;
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
-  let requestId: string | undefined;
   let progressShown = false;
   const clearProgress = (): void => {
     if (tty && progressShown) process.stderr.write('\r\x1b[K');
     progressShown = false;
   };
   try {
-    return await client.triggerCheckpoint(jobId, {
+    if (!tty) console.error(`checkpoint of job ${jobId} triggered (request ${requestId}), waiting for it`);
+    return await client.awaitCheckpoint(jobId, requestId, {
       signal: controller.signal,
-      onProgress: (status, elapsedMs) => {
-        if (requestId === undefined && !tty) {
-          console.error(`checkpoint of job ${jobId} triggered (request ${status.requestId}), waiting for it`);
-        }
-        requestId = status.requestId;
+      onProgress: (_status, elapsedMs) => {
         if (tty)
           process.stderr.write(
             `\r\x1b[Kcheckpoint of job ${jobId} in progress… ${formatDuration(elapsedMs)}`,
@@ -65,9 +78,15 @@ async function waitForCheckpoint(
     });
   } catch (err) {
     clearProgress();
+    if (err instanceof NotFoundError) {
+      throw new NotFoundError(
+        `the job manager no longer knows checkpoint request ${requestId} of job ${jobId} (did it restart?): see sluice info ${jobId}`,
+      );
+    }
     if (!controller.signal.aborted) throw err;
-    const where = requestId ? `; its status: GET /jobs/${jobId}/checkpoints/${requestId}` : '';
-    console.error(`stopped waiting: the checkpoint of job ${jobId} goes on${where}`);
+    console.error(
+      `stopped waiting: the checkpoint of job ${jobId} goes on; its status: GET /jobs/${jobId}/checkpoints/${requestId}`,
+    );
     throw new CliExit(DETACHED_BY_SIGINT_EXIT_CODE);
   } finally {
     clearProgress();

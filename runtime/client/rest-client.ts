@@ -214,8 +214,20 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
     jobId: string,
     options: TriggerCheckpointOptions = {},
   ): Promise<{ checkpointId: number; externalPath: string }> {
-    const started = Date.now();
     const { requestId } = await this.requestCheckpoint(jobId, options);
+    return this.awaitCheckpoint(jobId, requestId, options);
+  }
+
+  /**
+   * Polls a triggered checkpoint's request until it ended. `NotFoundError` when the job manager
+   * no longer knows the request (it restarted, or the record expired).
+   */
+  async awaitCheckpoint(
+    jobId: string,
+    requestId: string,
+    options: TriggerCheckpointOptions = {},
+  ): Promise<{ checkpointId: number; externalPath: string }> {
+    const started = Date.now();
     for (;;) {
       const status = await this.checkpointRequestStatus(jobId, requestId, options);
       if (status.status === 'COMPLETED') {

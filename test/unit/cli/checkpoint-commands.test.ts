@@ -103,6 +103,20 @@ describe('sluice checkpoint', () => {
   });
 });
 
+test('a job manager without checkpoint routes: one line saying so', async () => {
+  const bare = createRestServer({ gateway, token: TEST_TOKEN, maxBodyBytes: 1024 * 1024 });
+  try {
+    const url = await listenOnLoopback(bare);
+    const { code, stderr } = await runCli(['checkpoint', jobId, '--rest-url', url, '--token', TEST_TOKEN]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `error: the job manager at ${url} has no checkpoint API (POST /jobs/:id/checkpoints): it predates checkpoints\n`,
+    );
+  } finally {
+    await bare.close();
+  }
+});
+
 test('Ctrl-C stops waiting, says where to look, exit 130; the checkpoint goes on', async () => {
   gateway.setStatus(jobId, 'RUNNING');
   gateway.checkpoints.enable(jobId);
