@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { JobDetails, VertexDetails } from '../jobmanager/gateway';
+import type { JobCheckpointInfo } from './checkpoint-info';
+import { fetchCheckpointInfo, formatCheckpointInfo } from './checkpoint-info';
 import { connectToCluster } from './cluster-client';
 import { formatDuration, formatStateCounts, formatTable, formatTime, truncate } from './format';
 import type { ClusterFlags } from './options';
@@ -13,20 +15,27 @@ export function registerInfoCommand(program: Command): void {
   const command = program
     .command('info')
     .description(
-      'Show a job: status, restarts, failure, per vertex its parallelism, task states, records, busy time and back pressure, and per operator its records',
+      'Show a job: status, restarts, failure, checkpoints (counts, latest completed, failed and restored), per vertex its parallelism, task states, records, busy time and back pressure, and per operator its records',
     )
     .argument('<jobId>', 'id of the job (see sluice list)', jobIdArgument)
-    .option('--json', 'print the job details as JSON');
+    .option('--json', 'print the job details (with `checkpoints: { config, stats }`) as JSON');
   addClusterOptions(command).action(async (jobId: string, options: InfoOptions) => {
-    const details = await (await connectToCluster(options)).getJob(jobId);
+    const client = await connectToCluster(options);
+    const details = await client.getJob(jobId);
+    const checkpoints = await fetchCheckpointInfo(client, jobId);
     process.stdout.write(
-      options.json ? `${JSON.stringify(details, null, 2)}\n` : `${formatJobInfo(details)}\n`,
+      options.json
+        ? `${JSON.stringify({ ...details, ...(checkpoints ? { checkpoints } : {}) }, null, 2)}\n`
+        : `${formatJobInfo(details, checkpoints)}\n`,
     );
   });
 }
 
-/** The `sluice info` text: a header of job facts, then one table row per vertex. */
-export function formatJobInfo(job: JobDetails): string {
+/**
+ * The `sluice info` text: a header of job facts, the job's checkpoints (when the job manager
+ * has them), then one table row per vertex and one per operator.
+ */
+export function formatJobInfo(job: JobDetails, checkpoints?: JobCheckpointInfo): string {
   const ended = job.endTime !== undefined ? `, ended ${formatTime(job.endTime)}` : '';
   const header = [
     `job       ${job.name} (${job.jobId})`,
@@ -51,7 +60,13 @@ export function formatJobInfo(job: JobDetails): string {
       ]),
     ),
   );
-  return `${header.join('\n')}\n\n${table}\n\n${operators}`;
+  const sections = [
+    header.join('\n'),
+    ...(checkpoints ? [formatCheckpointInfo(checkpoints)] : []),
+    table,
+    operators,
+  ];
+  return sections.join('\n\n');
 }
 
 function vertexRow(vertex: VertexDetails): string[] {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { JobFailedError, SluiceError } from '../errors';
 import { registerCancelCommand } from './cancel-command';
+import { registerCheckpointCommand } from './checkpoint-command';
 import { CliExit } from './cli-exit';
 import { registerInfoCommand } from './info-command';
 import { registerListCommand } from './list-command';
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   registerInfoCommand(program);
   registerOutputCommand(program);
   registerCancelCommand(program);
+  registerCheckpointCommand(program);
   registerServiceCommands(program);
   try {
     await program.parseAsync(argv);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BadRequestError,
   ConfigError,
@@ -5,9 +6,17 @@ import {
   NetworkError,
   NotFoundError,
   RestApiError,
+  SluiceError,
   UnauthorizedError,
   type SluiceErrorCode,
 } from '../errors';
+import type {
+  CheckpointDetails,
+  JobCheckpointConfig,
+  JobCheckpointStats,
+} from '../checkpoint/checkpoint-stats';
+import type { CheckpointGateway } from '../jobmanager/checkpoint-gateway';
+import type { CheckpointTriggerStatus } from '../jobmanager/rest/checkpoint-triggers';
 import type {
   ClusterOverview,
   JobDetails,
@@ -35,6 +44,29 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface TriggerCheckpointOptions extends RequestOptions {
+  /** How often the request's status is asked for (default 250 ms). */
+  readonly pollIntervalMs?: number;
+  /** Told each status while the checkpoint is in progress (for progress output). */
+  readonly onProgress?: (status: CheckpointTriggerStatus, elapsedMs: number) => void;
+}
+
+/**
+ * A manual checkpoint that ended FAILED. `code` is the job manager's code for the cause
+ * (`SLUICE_TIMEOUT` for an expired checkpoint…), `failureCause` its answer as sent.
+ */
+export class CheckpointTriggerFailedError extends SluiceError {
+  constructor(
+    readonly jobId: string,
+    readonly failureCause: { readonly code: string; readonly message: string },
+  ) {
+    super(
+      /^SLUICE_[A-Z_]+$/.test(failureCause.code) ? (failureCause.code as SluiceErrorCode) : 'SLUICE_INTERNAL',
+      `checkpoint of job ${jobId} failed: ${failureCause.message}`,
+    );
+  }
+}
+
 interface Call extends RequestOptions {
   readonly body?: Uint8Array | string;
   readonly contentType?: string;
@@ -60,7 +92,7 @@ const REST_CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
  * `UnauthorizedError` when the token is missing or rejected, `BadRequestError`,
  * `NotFoundError`, `ConflictError` by the server's code, `RestApiError` for anything else.
  */
-export class RestClient implements JobManagerGateway {
+export class RestClient implements JobManagerGateway, CheckpointGateway {
   readonly url: string;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
@@ -140,6 +172,73 @@ export class RestClient implements JobManagerGateway {
     return response.ok;
   }
 
+  async checkpointStats(jobId: string, options: RequestOptions = {}): Promise<JobCheckpointStats> {
+    return (await this.json('GET', `${checkpointsPath(jobId)}`, options)) as JobCheckpointStats;
+  }
+
+  async checkpointConfig(jobId: string, options: RequestOptions = {}): Promise<JobCheckpointConfig> {
+    return (await this.json('GET', `${checkpointsPath(jobId)}/config`, options)) as JobCheckpointConfig;
+  }
+
+  async checkpointDetails(
+    jobId: string,
+    checkpointId: number,
+    options: RequestOptions = {},
+  ): Promise<CheckpointDetails> {
+    const path = `${checkpointsPath(jobId)}/details/${encodeURIComponent(String(checkpointId))}`;
+    return (await this.json('GET', path, options)) as CheckpointDetails;
+  }
+
+  /** `POST /jobs/:id/checkpoints`: starts a checkpoint and answers at once with its request id. */
+  async requestCheckpoint(jobId: string, options: RequestOptions = {}): Promise<{ requestId: string }> {
+    const { requestId } = (await this.json('POST', checkpointsPath(jobId), options)) as { requestId: string };
+    return { requestId };
+  }
+
+  /** `GET /jobs/:id/checkpoints/:requestId`: IN_PROGRESS, COMPLETED or FAILED. */
+  async checkpointRequestStatus(
+    jobId: string,
+    requestId: string,
+    options: RequestOptions = {},
+  ): Promise<CheckpointTriggerStatus> {
+    const path = `${checkpointsPath(jobId)}/${encodeURIComponent(requestId)}`;
+    return (await this.json('GET', path, options)) as CheckpointTriggerStatus;
+  }
+
+  /**
+   * Triggers a checkpoint and waits until it ended (polling its request). Resolves with its id
+   * and location; `CheckpointTriggerFailedError` with the job manager's cause when it failed,
+   * `ConflictError` when the job is not running or does not checkpoint.
+   */
+  async triggerCheckpoint(
+    jobId: string,
+    options: TriggerCheckpointOptions = {},
+  ): Promise<{ checkpointId: number; externalPath: string }> {
+    const { requestId } = await this.requestCheckpoint(jobId, options);
+    return this.awaitCheckpoint(jobId, requestId, options);
+  }
+
+  /**
+   * Polls a triggered checkpoint's request until it ended. `NotFoundError` when the job manager
+   * no longer knows the request (it restarted, or the record expired).
+   */
+  async awaitCheckpoint(
+    jobId: string,
+    requestId: string,
+    options: TriggerCheckpointOptions = {},
+  ): Promise<{ checkpointId: number; externalPath: string }> {
+    const started = Date.now();
+    for (;;) {
+      const status = await this.checkpointRequestStatus(jobId, requestId, options);
+      if (status.status === 'COMPLETED') {
+        return { checkpointId: status.checkpointId, externalPath: status.externalPath };
+      }
+      if (status.status === 'FAILED') throw new CheckpointTriggerFailedError(jobId, status.failureCause);
+      options.onProgress?.(status, Date.now() - started);
+      await sleep(options.pollIntervalMs ?? 250, undefined, { signal: options.signal });
+    }
+  }
+
   /** Sends a request and parses its JSON answer (undefined for an empty body). */
   private async json(method: string, path: string, call: Call): Promise<unknown> {
     const response = await this.send(method, path, call);
@@ -212,6 +311,10 @@ export class RestClient implements JobManagerGateway {
       return new ConflictError(message);
     return new RestApiError(code ?? codeForStatus(response.status), response.status, message);
   }
+}
+
+function checkpointsPath(jobId: string): string {
+  return `/jobs/${encodeURIComponent(jobId)}/checkpoints`;
 }
 
 /** Checks and normalizes a REST base URL (http or https, no trailing slash). */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { prepareJob } from '../../runtime/client/prepare-job';
+import { defaultConfig, withOverrides } from '../../runtime/config/load-config';
 import type { JobSubmission } from '../../runtime/jobmanager/gateway';
 import { createRestServer } from '../../runtime/jobmanager/rest/rest-server';
 import { functionJob } from './embedded';
@@ -24,8 +25,13 @@ export function wordCountSubmission(artifact: string): JobSubmission {
   return { jobGraph, artifact, args: code.args, buildSettings: code.buildSettings };
 }
 
-/** A REST server over a fresh testing gateway; `close` it after the test. */
-export function restServerWithGateway(options: { maxBodyBytes?: number; maxArtifactBytes?: number } = {}): {
+/**
+ * A REST server over a fresh testing gateway (its checkpoint side included); `close` it after
+ * the test. `insight` adds the dashboard's read-only routes and `/config`.
+ */
+export function restServerWithGateway(
+  options: { maxBodyBytes?: number; maxArtifactBytes?: number; insight?: boolean } = {},
+): {
   app: FastifyInstance;
   gateway: TestingJobManagerGateway;
 } {
@@ -35,6 +41,17 @@ export function restServerWithGateway(options: { maxBodyBytes?: number; maxArtif
     token: TEST_TOKEN,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     ...(options.maxArtifactBytes !== undefined ? { maxArtifactBytes: options.maxArtifactBytes } : {}),
+    checkpoints: gateway.checkpoints,
+    ...(options.insight
+      ? {
+          insight: {
+            insight: gateway,
+            config: withOverrides(defaultConfig(), { 'rest.token': TEST_TOKEN }),
+            version: '0.0.0-testing',
+            startedAt: Date.now(),
+          },
+        }
+      : {}),
   });
   return { app, gateway };
 }

@@ -14,6 +14,10 @@ import type {
 } from '../../runtime/jobmanager/gateway';
 import { TERMINAL_JOB_STATUSES } from '../../runtime/jobmanager/gateway';
 import type { ExecutionState } from '../../runtime/deployment/execution-state';
+import type { JobExceptions } from '../../runtime/jobmanager/exception-history';
+import type { InsightGateway, JobPlan, TaskManagerLogs } from '../../runtime/jobmanager/insight-gateway';
+import { jobPlan } from '../../runtime/jobmanager/job-plan';
+import { TestingCheckpointGateway } from './testing-checkpoint-gateway';
 
 /** What the testing gateway keeps per job; tests drive it with the `set…`/`emit` methods. */
 export interface TestingJob {
@@ -39,7 +43,9 @@ export interface TestingJob {
  * semantics (NotFoundError, ConflictError, hash-checked artifacts) and no scheduling at all.
  * Jobs stay CREATED until a test moves them with `setStatus`; output appears with `emit`.
  */
-export class TestingJobManagerGateway implements JobManagerGateway {
+export class TestingJobManagerGateway implements JobManagerGateway, InsightGateway {
+  /** The checkpoint side of the same jobs (scripted statistics, manual triggers). */
+  readonly checkpoints = new TestingCheckpointGateway(this);
   readonly artifacts = new Map<string, Uint8Array>();
   readonly submissions: JobSubmission[] = [];
   readonly taskManagers: TaskManagerInfo[] = [];
@@ -147,6 +153,32 @@ export class TestingJobManagerGateway implements JobManagerGateway {
   async hasArtifact(sha256: string): Promise<boolean> {
     this.enter('hasArtifact');
     return this.artifacts.has(sha256);
+  }
+
+  async jobPlan(jobId: string): Promise<JobPlan> {
+    this.enter('jobPlan');
+    return jobPlan(jobId, this.job(jobId).submission.jobGraph);
+  }
+
+  async jobExceptions(jobId: string): Promise<JobExceptions> {
+    this.enter('jobExceptions');
+    const { failure } = this.job(jobId);
+    const entries = failure
+      ? [
+          {
+            exceptionName: 'JobFailedError',
+            message: failure.message,
+            timestamp: failure.timestamp,
+            attempt: 0,
+          },
+        ]
+      : [];
+    return { exceptionHistory: { entries, truncated: false } };
+  }
+
+  async taskManagerLogs(taskManagerId: string): Promise<TaskManagerLogs> {
+    this.enter('taskManagerLogs');
+    throw new NotFoundError(`no TaskManager with id ${taskManagerId}`);
   }
 
   // ---- driving the double from tests ----

@@ -20,6 +20,8 @@ export interface InsightRoutesOptions {
   readonly version: string;
   /** When the job manager started (epoch ms), for its uptime. */
   readonly startedAt: number;
+  /** Which optional route groups this server has (the dashboard shows their views only then). */
+  readonly features?: { readonly checkpoints?: boolean };
 }
 
 /**
@@ -36,11 +38,11 @@ export const insightRoutes: FastifyPluginCallback<InsightRoutesOptions> = (app, 
     'started-at': options.startedAt,
     'uptime-ms': Date.now() - options.startedAt,
     now: Date.now(),
-    // What the dashboard may show; checkpoints, savepoints and watermarks arrive with their issues.
+    // What the dashboard may show; savepoints and watermarks arrive with their issues.
     features: {
       'web-cancel': true,
       'web-submit': false,
-      checkpoints: false,
+      checkpoints: options.features?.checkpoints ?? false,
       savepoints: false,
       watermarks: false,
     },

@@ -1,6 +1,9 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { JobCheckpointStats } from '../../checkpoint/checkpoint-stats';
 import type { OperatorMetrics } from '../../deployment/execution-state';
+import { NotFoundError } from '../../errors';
+import type { CheckpointGateway } from '../checkpoint-gateway';
 import type { JobManagerGateway, SubtaskDetails } from '../gateway';
 import { TERMINAL_JOB_STATUSES } from '../gateway';
 
@@ -8,14 +11,15 @@ import { TERMINAL_JOB_STATUSES } from '../gateway';
  * `GET /metrics` in the Prometheus text format (bearer token like every route but health):
  * cluster slots, jobs by status, per running subtask its records, back pressure and time split
  * (Flink's busy / idle / back-pressured ms per second), per operator its records, plus
- * the job manager process's own metrics. Values are read from the gateway at scrape time.
+ * per running job its checkpoints (Flink's job metric names, when the checkpoint gateway is
+ * there), plus the job manager process's own metrics. Values are read from the gateways at
+ * scrape time.
  */
-export const metricsRoutes: FastifyPluginCallback<{ gateway: JobManagerGateway }> = (
-  app,
-  { gateway },
-  done,
-) => {
-  const metrics = createMetrics(gateway);
+export const metricsRoutes: FastifyPluginCallback<{
+  gateway: JobManagerGateway;
+  checkpoints?: CheckpointGateway;
+}> = (app, { gateway, checkpoints }, done) => {
+  const metrics = createMetrics(gateway, checkpoints);
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.contentType);
     return metrics.scrape();
@@ -23,7 +27,8 @@ export const metricsRoutes: FastifyPluginCallback<{ gateway: JobManagerGateway }
   done();
 };
 
-const SUBTASK_LABELS = ['job_id', 'job_name', 'vertex', 'subtask'] as const;
+const JOB_LABELS = ['job_id', 'job_name'] as const;
+const SUBTASK_LABELS = [...JOB_LABELS, 'vertex', 'subtask'] as const;
 const OPERATOR_LABELS = [...SUBTASK_LABELS, 'operator', 'operator_id'] as const;
 
 /** What one scrape reads from the gateway, once, for every gauge. */
@@ -31,20 +36,52 @@ interface Snapshot {
   overview: Awaited<ReturnType<JobManagerGateway['overview']>>;
   jobs: Awaited<ReturnType<JobManagerGateway['listJobs']>>;
   running: Awaited<ReturnType<JobManagerGateway['getJob']>>[];
+  /** Checkpoint statistics of the running jobs, by job id. */
+  checkpoints: Map<string, JobCheckpointStats>;
 }
 
-async function snapshot(gateway: JobManagerGateway): Promise<Snapshot> {
+async function snapshot(gateway: JobManagerGateway, checkpoints?: CheckpointGateway): Promise<Snapshot> {
   const [overview, jobs] = await Promise.all([gateway.overview(), gateway.listJobs()]);
   const live = jobs.filter((j) => !TERMINAL_JOB_STATUSES.has(j.status));
-  return { overview, jobs, running: await Promise.all(live.map((j) => gateway.getJob(j.jobId))) };
+  const [running, stats] = await Promise.all([
+    Promise.all(live.map((j) => gateway.getJob(j.jobId))),
+    checkpoints ? Promise.all(live.map((j) => checkpointStatsOf(checkpoints, j.jobId))) : [],
+  ]);
+  const byJob = new Map<string, JobCheckpointStats>();
+  live.forEach((j, i) => {
+    const s = stats[i];
+    if (s) byJob.set(j.jobId, s);
+  });
+  return { overview, jobs, running, checkpoints: byJob };
 }
 
-export function createMetrics(gateway: JobManagerGateway): {
+/** A job may end and be forgotten between listing and asking: it then has no series. */
+async function checkpointStatsOf(
+  checkpoints: CheckpointGateway,
+  jobId: string,
+): Promise<JobCheckpointStats | undefined> {
+  try {
+    return await checkpoints.checkpointStats(jobId);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+export function createMetrics(
+  gateway: JobManagerGateway,
+  checkpoints?: CheckpointGateway,
+): {
   contentType: string;
   scrape(): Promise<string>;
 } {
   const registry = new Registry();
-  let current: Promise<Snapshot> = Promise.resolve({ overview: undefined as never, jobs: [], running: [] });
+  let current: Promise<Snapshot> = Promise.resolve({
+    overview: undefined as never,
+    jobs: [],
+    running: [],
+    checkpoints: new Map(),
+  });
   collectDefaultMetrics({ register: registry, prefix: 'sluice_jobmanager_' });
   const gauge = <L extends string>(
     name: string,
@@ -73,6 +110,10 @@ export function createMetrics(gateway: JobManagerGateway): {
   gauge('sluice_job_restarts', 'Restarts of a running job.', ['job_id', 'job_name'], (g, s) => {
     for (const job of s.running) g.set({ job_id: job.jobId, job_name: job.name }, job.restarts);
   });
+  gauge('sluice_job_numRestarts', "Restarts of a running job (Flink's numRestarts).", JOB_LABELS, (g, s) => {
+    for (const job of s.running) g.set({ job_id: job.jobId, job_name: job.name }, job.restarts);
+  });
+  if (checkpoints) registerCheckpointGauges(gauge);
   const perSubtask = (name: string, help: string, value: (t: SubtaskDetails) => number) =>
     gauge(name, help, SUBTASK_LABELS, (g, s) => {
       for (const job of s.running) {
@@ -147,8 +188,68 @@ export function createMetrics(gateway: JobManagerGateway): {
   return {
     contentType: registry.contentType,
     scrape() {
-      current = snapshot(gateway);
+      current = snapshot(gateway, checkpoints);
       return registry.metrics();
     },
   };
+}
+
+type GaugeFactory = <L extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  collect: (g: Gauge<L>, s: Snapshot) => void,
+) => Gauge<L>;
+
+/**
+ * Per running job, Flink's checkpoint metrics under their Flink names. A "last …" series is
+ * absent until there is such a checkpoint (Flink reports -1 there; an absent series keeps
+ * graphs and `max()` honest).
+ */
+function registerCheckpointGauges(gauge: GaugeFactory): void {
+  const perJob = (name: string, help: string, value: (stats: JobCheckpointStats) => number | undefined) =>
+    gauge(`sluice_job_${name}`, help, JOB_LABELS, (g, s) => {
+      for (const job of s.running) {
+        const stats = s.checkpoints.get(job.jobId);
+        const v = stats === undefined ? undefined : value(stats);
+        if (v !== undefined) g.set({ job_id: job.jobId, job_name: job.name }, v);
+      }
+    });
+  perJob('totalNumberOfCheckpoints', 'Checkpoints triggered for a running job.', (c) => c.counts.total);
+  perJob(
+    'numberOfCompletedCheckpoints',
+    'Checkpoints of a running job that completed.',
+    (c) => c.counts.completed,
+  );
+  perJob('numberOfFailedCheckpoints', 'Checkpoints of a running job that failed.', (c) => c.counts.failed);
+  perJob(
+    'numberOfInProgressCheckpoints',
+    'Checkpoints of a running job in progress.',
+    (c) => c.counts.inProgress,
+  );
+  perJob(
+    'lastCompletedCheckpointId',
+    'Id of the latest completed checkpoint.',
+    (c) => c.latest.completed?.id,
+  );
+  perJob(
+    'lastCheckpointDuration',
+    'Milliseconds the latest completed checkpoint took.',
+    (c) => c.latest.completed?.durationMs,
+  );
+  perJob(
+    'lastCheckpointSize',
+    'Bytes of state of the latest completed checkpoint.',
+    (c) => c.latest.completed?.stateSize,
+  );
+  perJob(
+    'lastCheckpointRestoreTimestamp',
+    'When the job last restored from a checkpoint (epoch ms).',
+    (c) => c.latest.restored?.restoreTimestamp,
+  );
+  perJob(
+    'lastRestoredCheckpointId',
+    'Id of the checkpoint the job last restored from.',
+    (c) => c.latest.restored?.id,
+  );
 }

@@ -3,9 +3,11 @@ import { LogController, fastify } from 'fastify';
 import type { HealthReport } from '../../services/dependency-health';
 import type { Logger } from '../../util/logger';
 import { createLogger } from '../../util/logger';
+import type { CheckpointGateway } from '../checkpoint-gateway';
 import type { JobManagerGateway } from '../gateway';
 import { artifactRoutes } from './artifact-routes';
 import { registerBearerAuth } from './bearer-auth';
+import { checkpointRoutes } from './checkpoint-routes';
 import { answerClientError } from './client-errors';
 import { clusterRoutes } from './cluster-routes';
 import { dashboardRoutes } from './dashboard-routes';
@@ -35,7 +37,9 @@ export interface RestServerOptions {
   readonly health?: () => Promise<HealthReport>;
   readonly logger?: Logger;
   /** The read-only routes the dashboard needs (plans, failure history, logs, config); off when absent. */
-  readonly insight?: Omit<InsightRoutesOptions, 'gateway'>;
+  readonly insight?: Omit<InsightRoutesOptions, 'gateway' | 'features'>;
+  /** Checkpoint statistics and the manual trigger (`/jobs/:id/checkpoints*`); off when absent. */
+  readonly checkpoints?: CheckpointGateway;
 }
 
 /**
@@ -101,8 +105,17 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
   registerBearerAuth(app, options.token);
   void app.register(clusterRoutes, { gateway: options.gateway, health: options.health });
   void app.register(jobRoutes, { gateway: options.gateway });
-  void app.register(metricsRoutes, { gateway: options.gateway });
-  if (options.insight) void app.register(insightRoutes, { gateway: options.gateway, ...options.insight });
+  void app.register(metricsRoutes, {
+    gateway: options.gateway,
+    ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}),
+  });
+  if (options.checkpoints) {
+    void app.register(checkpointRoutes, { gateway: options.gateway, checkpoints: options.checkpoints });
+  }
+  if (options.insight) {
+    const features = { checkpoints: options.checkpoints !== undefined };
+    void app.register(insightRoutes, { gateway: options.gateway, ...options.insight, features });
+  }
   void app.register(dashboardRoutes);
   void app.register(artifactRoutes, {
     gateway: options.gateway,

@@ -241,11 +241,12 @@ describe('info', () => {
     expect(lines[0]).toBe(`job       word-count (${jobId})`);
     expect(lines[1]).toBe('status    RUNNING (attempt 0, 0 restarts)');
     expect(lines[2]).toMatch(/^started   \d{4}-.+Z, duration /);
-    expect(lines[4]).toMatch(
+    expect(lines[4]).toBe('checkpoints  disabled');
+    expect(lines[6]).toMatch(
       /^VERTEX\s+PARALLELISM\s+STATUS\s+TASKS\s+RECORDS IN\s+RECORDS OUT\s+BUSY\s+BACK PRESSURE$/,
     );
     const operatorCount = vertices.reduce((n, v) => n + v.operators.length, 0);
-    expect(lines).toHaveLength(5 + vertices.length + 2 + operatorCount);
+    expect(lines).toHaveLength(7 + vertices.length + 2 + operatorCount);
     const row = lines.find((l) => l.startsWith(vertices[1]!.name.slice(0, 20)))!;
     expect(row).toMatch(
       new RegExp(
@@ -253,7 +254,7 @@ describe('info', () => {
       ),
     );
     // Then per operator of each chain: its records in and out.
-    expect(lines[5 + vertices.length + 1]).toMatch(/^VERTEX\s+OPERATOR\s+RECORDS IN\s+RECORDS OUT$/);
+    expect(lines[7 + vertices.length + 1]).toMatch(/^VERTEX\s+OPERATOR\s+RECORDS IN\s+RECORDS OUT$/);
     const operatorRow = lines.find((l) => l.includes(` ${vertices[1]!.operators[0]!.name} `))!;
     expect(operatorRow).toMatch(/\s1200\s+800$/);
   });
@@ -300,7 +301,7 @@ describe('cancel', () => {
   });
 });
 
-test.each(['list', 'info', 'cancel', 'run'])(
+test.each(['list', 'info', 'cancel', 'run', 'checkpoint'])(
   '%s --help documents --rest-url and --token',
   async (command) => {
     const { code, stdout } = await runCli([command, '--help']);

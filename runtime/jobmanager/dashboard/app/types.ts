@@ -155,3 +155,74 @@ export interface TaskManagerLogs {
   readonly lines: readonly string[];
   readonly droppedLines: number;
 }
+
+export type CheckpointStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+export interface CheckpointSummary {
+  readonly id: number;
+  readonly status: CheckpointStatus;
+  readonly kind: string;
+  readonly trigger: string;
+  readonly triggerTimestamp: number;
+  readonly latestAckTimestamp?: number;
+  readonly durationMs: number;
+  readonly stateSize: number;
+  readonly acknowledgedSubtasks: number;
+  readonly totalSubtasks: number;
+  readonly externalPath?: string;
+  readonly failureMessage?: string;
+}
+
+export interface SubtaskCheckpoint {
+  readonly vertexId: string;
+  readonly subtask: number;
+  readonly ackTimestamp?: number;
+  readonly stateSize: number;
+  readonly alignmentMs: number;
+  readonly syncMs: number;
+  readonly asyncMs: number;
+  readonly uploadMs: number;
+}
+
+export interface CheckpointDetails extends CheckpointSummary {
+  readonly subtasks: readonly SubtaskCheckpoint[];
+}
+
+export interface RestoredCheckpoint {
+  readonly id: number;
+  readonly restoreTimestamp: number;
+  readonly externalPath: string;
+  readonly isSavepoint: boolean;
+}
+
+/** `GET /jobs/:id/checkpoints`. */
+export interface JobCheckpointStats {
+  readonly counts: {
+    readonly restored: number;
+    readonly total: number;
+    readonly inProgress: number;
+    readonly completed: number;
+    readonly failed: number;
+  };
+  readonly latest: {
+    readonly completed?: CheckpointSummary;
+    readonly failed?: CheckpointSummary;
+    readonly restored?: RestoredCheckpoint;
+  };
+  readonly history: readonly CheckpointSummary[];
+}
+
+/** `GET /jobs/:id/checkpoints/config`. */
+export interface JobCheckpointConfig {
+  readonly enabled: boolean;
+  readonly mode: string;
+  readonly intervalMs?: number;
+  readonly timeoutMs: number;
+  readonly minPauseMs: number;
+  readonly maxConcurrent: number;
+  readonly tolerableFailures: number;
+  readonly retainedCheckpoints: number;
+  readonly externalization: string;
+  readonly stateBackend: string;
+  readonly checkpointStorage: string;
+}

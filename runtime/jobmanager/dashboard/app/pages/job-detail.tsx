@@ -6,6 +6,7 @@ import { usePoll } from '../poll';
 import { RateTracker } from '../rates';
 import { href } from '../router';
 import type { JobDetails, JobExceptions, JobOutputPage, JobPlan, VertexDetails } from '../types';
+import { CheckpointsTab } from './job-checkpoints';
 import { CancelButton } from './jobs';
 import { JobGraph } from './job-graph';
 
@@ -13,11 +14,12 @@ import { JobGraph } from './job-graph';
 const PLAN_REFRESH_MS = 60_000;
 
 /**
- * Tabs of a job. Checkpoints (issue 8), savepoints (issue 9) and watermarks join here as those
- * features land, each shown only when `/config` lists its feature.
+ * Tabs of a job. Savepoints (issue 9) and watermarks join here as those features land, each
+ * shown only when `/config` lists its feature.
  */
 const TABS: readonly { id: string; label: string; feature?: string }[] = [
   { id: 'graph', label: 'Graph' },
+  { id: 'checkpoints', label: 'Checkpoints', feature: 'checkpoints' },
   { id: 'exceptions', label: 'Exceptions' },
   { id: 'output', label: 'Output' },
 ];
@@ -55,6 +57,7 @@ export function JobDetailPage(props: {
         ))}
       </nav>
       {tab === 'graph' && job && <GraphTab job={job} updatedAt={details.updatedAt ?? 0} />}
+      {tab === 'checkpoints' && job && <CheckpointsTab job={job} refreshMs={refreshMs} />}
       {tab === 'exceptions' && <ExceptionsTab jobId={jobId} refreshMs={refreshMs} />}
       {tab === 'output' && <OutputTab jobId={jobId} refreshMs={refreshMs} />}
     </div>
