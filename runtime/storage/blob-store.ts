@@ -10,6 +10,14 @@ export interface BlobStore {
   put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
   /** Reads the whole object. Throws `NotFoundError` when it does not exist. */
   get(key: string): Promise<Uint8Array>;
+  /**
+   * Reads at most `length` bytes starting at byte `offset` (fewer at the end of the object, none
+   * at or past it). Throws `NotFoundError` when the object does not exist. For readers that
+   * split an object by byte ranges (`readTextFile` on `s3://`).
+   */
+  getRange(key: string, offset: number, length: number): Promise<Uint8Array>;
+  /** The object's size in bytes. Throws `NotFoundError` when it does not exist. */
+  size(key: string): Promise<number>;
   /** True when the object exists. */
   exists(key: string): Promise<boolean>;
   /**

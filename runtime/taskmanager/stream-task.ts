@@ -7,6 +7,7 @@ import { OutputChannel } from '../network/output-channel';
 import { decodeBatch } from '../network/record-batch-codec';
 import { RecordWriter } from '../network/record-writer';
 import type { TaskStateSettings } from '../state/state-backend-factory';
+import type { S3PathAccess } from '../storage/s3-path';
 import type { ChainMember, OperatorInput } from './operator-chain';
 import { OperatorChain, attributeError } from './operator-chain';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
@@ -58,6 +59,8 @@ export class StreamTask {
     state: TaskStateSettings,
     /** The TaskManager running this task, named in connectors' error messages. */
     taskManagerId = 'embedded',
+    /** `s3://` access for connectors, through the TaskManager. */
+    s3?: S3PathAccess,
   ) {
     const keySelectors = new Map(graph.edges.map((e) => [e.id, e.keySelector]));
     const writersByOperator = new Map<string, RecordWriter[]>();
@@ -98,6 +101,7 @@ export class StreamTask {
         emitOutput: (line: string) => reporter.output(line),
         emitResult: (v: unknown) => reporter.result(v),
       },
+      connector: { jobId: tdd.jobId, ...(s3 ? { s3 } : {}) },
       writersByOperator,
       networkFeeders,
       state,

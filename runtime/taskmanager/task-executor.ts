@@ -13,6 +13,7 @@ import { createLogger } from '../util/logger';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import { taskName } from '../deployment/task-deployment';
 import type { TaskRestoreState } from '../checkpoint/state-handles';
+import type { S3PathScope } from '../storage/s3-path';
 import type { TaskBlobReply, TaskBlobRequest, TaskControlMessage, TaskThreadMessage } from './task-reporter';
 import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
 import { TERMINAL_STATES } from '../deployment/execution-state';
@@ -99,6 +100,8 @@ export class TaskExecutor {
       state?: StateSettings;
       /** The downloaded state of `tdd.restore`. */
       restore?: TaskRestoreState;
+      /** The bucket and prefix the task's `s3://` paths may name (see `TaskBlobAccess`). */
+      s3Scope?: S3PathScope;
     } = {},
   ): TaskKey {
     const key: TaskKey = {
@@ -116,6 +119,7 @@ export class TaskExecutor {
         taskManagerId: options.taskManagerId ?? 'embedded',
         state,
         ...(options.restore ? { restore: options.restore } : {}),
+        ...(options.s3Scope ? { s3Scope: options.s3Scope } : {}),
       },
       transferList: [...ports.values()],
       resourceLimits: options.resourceLimits,

@@ -16,6 +16,7 @@ export class SourceOperator<T> extends StreamOperator<T> {
       subtaskIndex: context.subtaskIndex,
       parallelism: context.parallelism,
       taskManagerId: context.taskManagerId,
+      ...context.connector,
     });
     await this.reader.start?.();
   }
@@ -47,6 +48,7 @@ export class SinkOperator<T> extends StreamOperator<never> {
       taskManagerId: context.taskManagerId,
       checkpointing: context.checkpointing !== undefined,
       ...context.sinkContext,
+      ...context.connector,
     });
   }
 
@@ -58,7 +60,7 @@ export class SinkOperator<T> extends StreamOperator<never> {
     this.writer.finish?.();
   }
 
-  override close(): void {
-    this.writer?.close?.();
+  override close(): void | Promise<void> {
+    return this.writer?.close?.();
   }
 }
