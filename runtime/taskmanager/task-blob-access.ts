@@ -24,8 +24,6 @@ export function taskBlobScope(config: ResolvedConfig): S3PathScope | undefined {
  * configured bucket and prefix, so no key can leave them.
  */
 export class TaskBlobAccess {
-  private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
-
   constructor(
     private readonly store: BlobStore | undefined,
     /** What tasks are told; undefined when the store is not on S3 (then every request is refused). */
@@ -45,18 +43,7 @@ export class TaskBlobAccess {
         return { ok: false, error: serializeError(err) };
       },
     );
-    this.track(taskId(task), reply);
     return reply;
-  }
-
-  /**
-   * Resolves once every request `task` made so far has been answered: a TaskManager awaits it
-   * before acknowledging the task's checkpoint, so objects a sink staged for that checkpoint are
-   * stored before the checkpoint can complete.
-   */
-  async settled(task: TaskKey): Promise<void> {
-    const pending = this.inFlight.get(taskId(task));
-    if (pending) await Promise.allSettled([...pending]);
   }
 
   private async perform(request: TaskBlobRequest): Promise<Omit<Extract<TaskBlobReply, { ok: true }>, 'ok'>> {
@@ -96,18 +83,4 @@ export class TaskBlobAccess {
       }
     }
   }
-
-  private track(id: string, reply: Promise<unknown>): void {
-    let pending = this.inFlight.get(id);
-    if (!pending) this.inFlight.set(id, (pending = new Set()));
-    pending.add(reply);
-    void reply.finally(() => {
-      pending.delete(reply);
-      if (pending.size === 0 && this.inFlight.get(id) === pending) this.inFlight.delete(id);
-    });
-  }
-}
-
-function taskId(key: TaskKey): string {
-  return `${key.jobId}/${key.attempt}/${key.vertexId}/${key.subtaskIndex}`;
 }

@@ -57,6 +57,8 @@ interface RunningTask {
   state: ExecutionState;
   /** Resolves when the thread has exited. */
   readonly exited: Promise<void>;
+  /** Blob puts of the task not answered yet (a checkpoint ack waits for them). */
+  readonly blobPuts: Set<Promise<TaskBlobReply>>;
 }
 
 /** How a canceled task is stopped (`task.cancellation.*`, Flink's names). */
@@ -128,7 +130,14 @@ export class TaskExecutor {
       env: taskThreadEnvironment(),
     });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    const task: RunningTask = { key, name: taskName(tdd), worker, state: 'DEPLOYING', exited };
+    const task: RunningTask = {
+      key,
+      name: taskName(tdd),
+      worker,
+      state: 'DEPLOYING',
+      exited,
+      blobPuts: new Set(),
+    };
     this.tasks.set(taskId(key), task);
     worker.on('message', (m: TaskThreadMessage) => this.onMessage(task, m));
     worker.on('error', (err) =>
@@ -250,7 +259,10 @@ export class TaskExecutor {
         return;
       case 'checkpoint-ack': {
         const { type: _type, ...ack } = message;
-        this.events.onCheckpointAck?.(task.key, ack);
+        // What a sink staged through the blob store for this checkpoint was put before the ack:
+        // it must be stored before the checkpoint can complete (its commit needs it).
+        if (task.blobPuts.size === 0) this.events.onCheckpointAck?.(task.key, ack);
+        else void this.ackAfterPuts(task, ack);
         return;
       }
       case 'checkpoint-declined':
@@ -272,7 +284,19 @@ export class TaskExecutor {
           ok: false,
           error: { name: 'Error', message: 'this TaskManager has no blob store for tasks' },
         });
-    void reply.then((r) => this.post(task.key, { type: 'blob-reply', id, reply: r }));
+    if (request.op === 'put') task.blobPuts.add(reply);
+    void reply.then((r) => {
+      task.blobPuts.delete(reply);
+      this.post(task.key, { type: 'blob-reply', id, reply: r });
+    });
+  }
+
+  /** Acknowledges once the task's pending puts are stored; declines when one of them failed. */
+  private async ackAfterPuts(task: RunningTask, ack: CheckpointAckFromTask): Promise<void> {
+    const replies = await Promise.all([...task.blobPuts]);
+    const failed = replies.find((r) => !r.ok);
+    if (failed && !failed.ok) this.events.onCheckpointDeclined?.(task.key, ack.checkpointId, failed.error);
+    else this.events.onCheckpointAck?.(task.key, ack);
   }
 
   /** Posts to a task thread; false when the task is not (or no longer) running here. */

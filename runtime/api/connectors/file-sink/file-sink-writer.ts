@@ -62,9 +62,17 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.checkpointing || !this.finished) {
-      const abandoned = this.checkpointing ? [] : this.stagedParts.map((p) => p.staged);
-      await this.target.discard(this.names.inProgress, abandoned);
+    if (this.checkpointing) {
+      // Staged parts belong to checkpoints: they wait, stored, for a commit or for recovery.
+      await this.target.discard(this.names.inProgress, []);
+      await this.target.flush();
+      return;
+    }
+    if (!this.finished) {
+      await this.target.discard(
+        this.names.inProgress,
+        this.stagedParts.map((p) => p.staged),
+      );
       return;
     }
     await this.target.flush();
