@@ -18,7 +18,13 @@ export interface S3PathScope {
  * Folders under the store root that hold the cluster's own objects. Job code can neither read
  * nor write them through a connector: a job must not read another job's bundle or checkpoint.
  */
-export const SYSTEM_BLOB_FOLDERS: readonly string[] = ['artifacts', 'checkpoints', 'savepoints', 'health'];
+export const SYSTEM_BLOB_FOLDERS: readonly string[] = [
+  'artifacts',
+  'checkpoints',
+  'savepoints',
+  'jobs',
+  'health',
+];
 
 const SCHEME = 's3://';
 

@@ -62,6 +62,7 @@ describe('s3:// paths of connectors', () => {
     );
     expect(refusal('s3://data-bucket/team/sluice/artifacts/x.js')).toMatch(/artifacts\//);
     expect(() => assertTaskBlobKey('savepoints/x')).toThrow(/belong to the cluster/);
+    expect(() => assertTaskBlobKey('jobs/other-job/output/0/lines/0')).toThrow(/belong to the cluster/);
     expect(() => assertTaskBlobKey('out/checkpoints/x')).not.toThrow();
     expect(() => s3PathToBlobKey('s3://data-bucket/team/sluice/x', undefined)).toThrow(
       /storage\.type: s3 with s3\.bucket/,
