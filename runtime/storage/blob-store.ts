@@ -18,6 +18,12 @@ export interface BlobStore {
   getRange(key: string, offset: number, length: number): Promise<Uint8Array>;
   /** The object's size in bytes. Throws `NotFoundError` when it does not exist. */
   size(key: string): Promise<number>;
+  /**
+   * Copies the body of `from` to `to`, replacing any object there, without the bytes passing
+   * through the caller (S3 copies server-side). Content type and metadata are not copied.
+   * Throws `NotFoundError` when `from` does not exist.
+   */
+  copy(from: string, to: string): Promise<void>;
   /** True when the object exists. */
   exists(key: string): Promise<boolean>;
   /**

@@ -67,6 +67,11 @@ export class TaskBlobAccess {
       case 'size':
         assertTaskBlobKey(request.key);
         return { size: await store.size(request.key) };
+      case 'copy':
+        assertTaskBlobKey(request.from);
+        assertTaskBlobKey(request.to);
+        await store.copy(request.from, request.to);
+        return {};
       case 'exists':
         assertTaskBlobKey(request.key);
         return { exists: await store.exists(request.key) };

@@ -47,6 +47,10 @@ export class TaskBlobClient implements BlobStore {
     return (await this.call({ op: 'size', key })).size ?? 0;
   }
 
+  async copy(from: string, to: string): Promise<void> {
+    await this.call({ op: 'copy', from, to });
+  }
+
   async exists(key: string): Promise<boolean> {
     return (await this.call({ op: 'exists', key })).exists === true;
   }

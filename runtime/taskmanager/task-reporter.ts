@@ -18,6 +18,7 @@ export type TaskBlobRequest =
   | { op: 'get'; key: string }
   | { op: 'get-range'; key: string; offset: number; length: number }
   | { op: 'size'; key: string }
+  | { op: 'copy'; from: string; to: string }
   | { op: 'exists'; key: string }
   | { op: 'list'; prefix: string }
   | { op: 'delete'; key: string };

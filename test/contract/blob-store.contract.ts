@@ -112,6 +112,20 @@ export function describeBlobStoreContract(name: string, factory: () => BlobStore
         expect((await store.getRange('range/obj', 3, 0)).byteLength).toBe(0);
       });
 
+      it('copies a body to another key, replacing what is there', async () => {
+        const body = new Uint8Array(300).map((_, i) => (i * 7) % 256);
+        await store.put('copy/from', body);
+        await store.put('copy/to', 'old');
+        await store.copy('copy/from', 'copy/to');
+        await store.copy('copy/from', 'copy/new/nested');
+        expectSameBytes(await store.get('copy/to'), body);
+        expectSameBytes(await store.get('copy/new/nested'), body);
+        expectSameBytes(await store.get('copy/from'), body);
+        await expect(store.copy('copy/absent', 'copy/x')).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.exists('copy/x')).toBe(false);
+        await expect(store.copy('copy/from', '../x')).rejects.toBeInstanceOf(InvalidBlobKeyError);
+      });
+
       it('throws NotFoundError for a missing object and BadRequestError for a negative range', async () => {
         await expect(store.getRange('range/absent', 0, 10)).rejects.toBeInstanceOf(NotFoundError);
         await expect(store.size('range/absent')).rejects.toBeInstanceOf(NotFoundError);

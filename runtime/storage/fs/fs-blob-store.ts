@@ -103,6 +103,12 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  async copy(from: string, to: string): Promise<void> {
+    assertValidBlobKey(to);
+    // A disk has no server-side copy; the atomic put keeps readers from seeing a torn object.
+    await this.put(to, await this.get(from));
+  }
+
   async size(key: string): Promise<number> {
     assertValidBlobKey(key);
     try {

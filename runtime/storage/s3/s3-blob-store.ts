@@ -1,4 +1,5 @@
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -148,6 +149,24 @@ export class S3BlobStore implements BlobStore {
       // A range that starts at or past the end is 416 on S3, not an empty body.
       if (isS3RangeNotSatisfiable(err)) return new Uint8Array(0);
       throw this.failure(err, 'getRange', this.describe(key));
+    }
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    assertValidBlobKey(from);
+    assertValidBlobKey(to);
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(to),
+          CopySource: `${this.bucket}/${encodeURIComponent(this.objectKey(from)).replaceAll('%2F', '/')}`,
+          MetadataDirective: 'REPLACE',
+        }),
+      );
+    } catch (err) {
+      if (isS3NotFound(err)) throw new NotFoundError(`blob not found: ${this.describe(from)}`);
+      throw this.failure(err, 'copy', `${this.describe(from)} to ${this.describe(to)}`);
     }
   }
 

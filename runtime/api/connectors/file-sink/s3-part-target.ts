@@ -8,8 +8,8 @@ export const S3_PART_ROLL_BYTES = 64 * 1024 * 1024;
 /**
  * Parts in an `s3://` folder, through the blob store the task was given (in a task thread: the
  * TaskManager's store, reached over the worker port). The in-progress part is kept in memory and
- * uploaded when staged, under its hidden staged name; commit copies it to the final name and
- * deletes the staged object.
+ * uploaded when staged, under its hidden staged name; commit copies it (server-side) to the final
+ * name and deletes the staged object.
  */
 export class S3PartTarget implements PartTarget {
   readonly rollBytes = S3_PART_ROLL_BYTES;
@@ -51,9 +51,8 @@ export class S3PartTarget implements PartTarget {
   async commit(staged: string, final: string): Promise<void> {
     await this.uploads.get(staged);
     this.uploads.delete(staged);
-    let body: Uint8Array;
     try {
-      body = await this.store.get(this.keyOf(staged));
+      await this.store.copy(this.keyOf(staged), this.keyOf(final));
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
       if (await this.store.exists(this.keyOf(final))) return; // committed before
@@ -61,7 +60,6 @@ export class S3PartTarget implements PartTarget {
         `file sink: cannot commit ${this.describe(final)}: neither it nor its staged object ${this.describe(staged)} exists (the staged output was lost)`,
       );
     }
-    await this.store.put(this.keyOf(final), body);
     await this.store.delete(this.keyOf(staged));
   }
 
