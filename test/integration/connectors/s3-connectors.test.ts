@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { MessageChannel } from 'node:worker_threads';
 import { BlobLinesReader } from '../../../runtime/api/connectors/blob-lines-reader';
 import { fileSink } from '../../../runtime/api/connectors/file-sink';
+import { FileSinkWriter } from '../../../runtime/api/connectors/file-sink/file-sink-writer';
+import { partNames } from '../../../runtime/api/connectors/file-sink/part-names';
+import { S3PartTarget } from '../../../runtime/api/connectors/file-sink/s3-part-target';
 import type { SinkWriter } from '../../../runtime/api/sink';
 import { loadConfig } from '../../../runtime/config';
 import type { ResolvedConfig } from '../../../runtime/config';
@@ -95,6 +98,26 @@ describe('file sink on s3:// (writer level)', () => {
     await aborted.close!();
     expect(await store.list('out-plain')).toEqual(['out-plain/part-runA-0-0.txt']);
     expect((await text('out-plain/part-runA-0-0.txt')).split('\n')).toHaveLength(1001);
+  });
+
+  it('without checkpointing rolls parts by size, commits them all at the end or removes them all', async () => {
+    const rolling = (runId: string): FileSinkWriter<string> =>
+      new FileSinkWriter<string>(new S3PartTarget(store, 'out-roll', 4096), partNames(runId, 0), false);
+    const ok = rolling('runA');
+    const aborted = rolling('runB');
+    const lines = Array.from({ length: 20_000 }, (_, i) => `rolled line ${i}`);
+    for (const line of lines) {
+      ok.write(line);
+      aborted.write(line);
+    }
+    ok.finish!();
+    await ok.close();
+    await aborted.close(); // no finish: a failed attempt
+    const keys = await store.list('out-roll');
+    expect(keys.length).toBeGreaterThan(3);
+    expect(keys).toEqual(keys.map((_, i) => `out-roll/part-runA-0-${i}.txt`).sort());
+    const bodies = await Promise.all(keys.map((k) => text(k)));
+    expect(bodies.flatMap((b) => b.split('\n').filter((l) => l !== '')).sort()).toEqual([...lines].sort());
   });
 
   it('refuses paths outside the configured bucket and prefix when the writer is created', () => {

@@ -12,7 +12,6 @@ export const S3_PART_ROLL_BYTES = 64 * 1024 * 1024;
  * name and deletes the staged object.
  */
 export class S3PartTarget implements PartTarget {
-  readonly rollBytes = S3_PART_ROLL_BYTES;
   private inProgress: { name: string; chunks: Buffer[]; bytes: number } | undefined;
   /** Uploads started by `stage`, by staged name. */
   private readonly uploads = new Map<string, Promise<void>>();
@@ -21,6 +20,7 @@ export class S3PartTarget implements PartTarget {
     private readonly store: BlobStore,
     /** Blob key of the sink's folder. */
     private readonly folder: string,
+    readonly rollBytes = S3_PART_ROLL_BYTES,
   ) {}
 
   describe(name: string): string {
