@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../config';
+import type { SerializedError } from '../errors';
 import { BadRequestError, serializeError } from '../errors';
 import { normalizeBlobPrefix } from '../storage/blob-key';
 import type { BlobStore } from '../storage/blob-store';
@@ -87,5 +88,30 @@ export class TaskBlobAccess {
         throw new BadRequestError(`unknown blob request ${JSON.stringify((unknown as { op?: unknown }).op)}`);
       }
     }
+  }
+}
+
+/**
+ * One task's blob puts not answered yet. A sink stages its output for checkpoint n with a put
+ * before the task acknowledges n, so the TaskManager holds the acknowledgement until the put is
+ * stored (`TaskExecutor`): a completed checkpoint never names a staged object that is missing.
+ */
+export class PendingBlobPuts {
+  private readonly pending = new Set<Promise<TaskBlobReply>>();
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  track(reply: Promise<TaskBlobReply>): void {
+    this.pending.add(reply);
+    void reply.finally(() => this.pending.delete(reply));
+  }
+
+  /** Resolves once every put tracked so far is answered: with the first failure, else undefined. */
+  async settled(): Promise<SerializedError | undefined> {
+    const replies = await Promise.all([...this.pending]);
+    for (const reply of replies) if (!reply.ok) return reply.error;
+    return undefined;
   }
 }

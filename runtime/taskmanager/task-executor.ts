@@ -18,6 +18,7 @@ import type { TaskBlobReply, TaskBlobRequest, TaskControlMessage, TaskThreadMess
 import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
 import { TERMINAL_STATES } from '../deployment/execution-state';
 import { taskThreadEnvironment } from './task-thread-env';
+import { PendingBlobPuts } from './task-blob-access';
 
 const BOOTSTRAP = join(__dirname, 'task-thread-bootstrap.js');
 
@@ -58,7 +59,7 @@ interface RunningTask {
   /** Resolves when the thread has exited. */
   readonly exited: Promise<void>;
   /** Blob puts of the task not answered yet (a checkpoint ack waits for them). */
-  readonly blobPuts: Set<Promise<TaskBlobReply>>;
+  readonly blobPuts: PendingBlobPuts;
 }
 
 /** How a canceled task is stopped (`task.cancellation.*`, Flink's names). */
@@ -136,7 +137,7 @@ export class TaskExecutor {
       worker,
       state: 'DEPLOYING',
       exited,
-      blobPuts: new Set(),
+      blobPuts: new PendingBlobPuts(),
     };
     this.tasks.set(taskId(key), task);
     worker.on('message', (m: TaskThreadMessage) => this.onMessage(task, m));
@@ -284,18 +285,14 @@ export class TaskExecutor {
           ok: false,
           error: { name: 'Error', message: 'this TaskManager has no blob store for tasks' },
         });
-    if (request.op === 'put') task.blobPuts.add(reply);
-    void reply.then((r) => {
-      task.blobPuts.delete(reply);
-      this.post(task.key, { type: 'blob-reply', id, reply: r });
-    });
+    if (request.op === 'put') task.blobPuts.track(reply);
+    void reply.then((r) => this.post(task.key, { type: 'blob-reply', id, reply: r }));
   }
 
   /** Acknowledges once the task's pending puts are stored; declines when one of them failed. */
   private async ackAfterPuts(task: RunningTask, ack: CheckpointAckFromTask): Promise<void> {
-    const replies = await Promise.all([...task.blobPuts]);
-    const failed = replies.find((r) => !r.ok);
-    if (failed && !failed.ok) this.events.onCheckpointDeclined?.(task.key, ack.checkpointId, failed.error);
+    const failure = await task.blobPuts.settled();
+    if (failure) this.events.onCheckpointDeclined?.(task.key, ack.checkpointId, failure);
     else this.events.onCheckpointAck?.(task.key, ack);
   }
 
