@@ -27,6 +27,8 @@ export class TaskBlobClient implements BlobStore {
     port.on('message', (m: TaskControlMessage) => {
       if (m.type === 'blob-reply') this.answered(m.id, m.reply);
     });
+    // Listening must not keep a finished task's thread alive; a pending call refs the port.
+    port.unref();
   }
 
   async put(key: string, body: Uint8Array | string, _options?: PutOptions): Promise<void> {

@@ -15,8 +15,8 @@ const FLUSH_CHARS = 64 * 1024;
  *   `part-…-<n>.txt` once checkpoint n completed (and again, idempotently, after a restore).
  *   Closing without a final checkpoint drops what was not staged; staged parts wait for recovery.
  * - Without checkpointing: parts are staged as they roll and at `finish`, and committed in
- *   `close` after `finish`; a failed or canceled attempt (close without finish) removes them, so
- *   a partial output never matches `<dir>/part-*`.
+ *   `close` after `finish`; a subtask that fails (close without finish) removes them, so its
+ *   partial output never matches `<dir>/part-*`.
  */
 export class FileSinkWriter<T> implements SinkWriter<T> {
   private pending: string[] = [];
