@@ -159,7 +159,7 @@ export class DataStream<T> {
     return this.sinkTo(collectSink<T>(), name);
   }
 
-  /** Writes records as text lines, one part file per subtask, into a local directory. */
+  /** Writes records as text lines into part files in a local directory or `s3://` folder (see `fileSink`). */
   writeAsText(dir: string, name = `File: ${dir}`): DataStream<never> {
     return this.sinkTo(fileSink<T>(dir), name);
   }

@@ -90,7 +90,7 @@ export class StreamExecutionEnvironment {
     return this.fromSource(collectionSource(items), 'collection');
   }
 
-  /** Lines of a local text file, split into byte ranges across subtasks. */
+  /** Lines of a local text file or an `s3://` object, split into byte ranges across subtasks. */
   readTextFile(path: string): DataStream<string> {
     return this.fromSource(fileLinesSource(path), `file:${path}`);
   }

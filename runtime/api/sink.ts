@@ -1,9 +1,11 @@
+import type { ConnectorContext } from './connector-context';
+
 /** Sink interface: one writer per subtask, created in the task thread. */
 export interface Sink<T> {
   createWriter(context: SinkWriterContext): SinkWriter<T>;
 }
 
-export interface SinkWriterContext {
+export interface SinkWriterContext extends ConnectorContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
   /** The TaskManager running this writer ('embedded' in the mini cluster), for error messages. */
@@ -31,7 +33,11 @@ export interface SinkWriter<T> {
   write(record: T): void;
   /** Called once after the last record of a bounded input. */
   finish?(): void;
-  close?(): void;
+  /**
+   * Releases the writer; may finish asynchronously (an upload). Called after `finish` when the
+   * input ended, and also when the task fails or is canceled (then without `finish`).
+   */
+  close?(): void | Promise<void>;
   /** Stages everything written before checkpoint `checkpointId`'s barrier; returns committables. */
   prepareCommit?(checkpointId: number): unknown[];
   /** Makes the committables of completed checkpoints visible. Idempotent. */

@@ -1,3 +1,5 @@
+import type { ConnectorContext } from './connector-context';
+
 /**
  * Source interface, shaped after Flink's FLIP-27 SourceReader so a source can later take part
  * in checkpoints: a reader reports its position with `snapshotState` and resumes from it with
@@ -9,7 +11,7 @@ export interface Source<T> {
   createReader(context: SourceReaderContext): SourceReader<T>;
 }
 
-export interface SourceReaderContext {
+export interface SourceReaderContext extends ConnectorContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
   /** The TaskManager running this reader ('embedded' in the mini cluster), for error messages. */

@@ -12,6 +12,7 @@ import type { ChannelProvider } from '../network/channel-provider';
 import type { StateSettings } from '../state/state-backend-factory';
 import type { TaskEvents, TaskKey } from '../taskmanager/task-executor';
 import { TaskExecutor } from '../taskmanager/task-executor';
+import type { TaskBlobAccess } from '../taskmanager/task-blob-access';
 import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
 
 /** A job master's task callbacks: what a control server calls for reports off the wire. */
@@ -41,6 +42,8 @@ export interface InProcessTaskManagerOptions {
   readonly resourceLimits?: ResourceLimits;
   /** Where tasks keep state. */
   readonly state: StateSettings;
+  /** Answers the tasks' blob requests (`s3://` paths); without it they are refused. */
+  readonly blobAccess?: TaskBlobAccess;
 }
 
 /**
@@ -73,6 +76,7 @@ export class InProcessTaskManager implements TaskExecutorGateway {
         listener.onMetrics?.(task, metrics);
         report(task.jobId)?.onTaskMetrics({ ...task, metrics });
       },
+      ...(options.blobAccess ? { onBlobRequest: options.blobAccess.handle.bind(options.blobAccess) } : {}),
     });
   }
 
@@ -89,6 +93,7 @@ export class InProcessTaskManager implements TaskExecutorGateway {
       {
         taskManagerId: this.options.record.id,
         state: this.options.state,
+        ...(this.options.blobAccess?.scope ? { s3Scope: this.options.blobAccess.scope } : {}),
         ...(limits ? { resourceLimits: limits } : {}),
       },
     );

@@ -23,6 +23,10 @@ import type { TaskEvents, TaskKey } from '../taskmanager/task-executor';
 import type { TaskMetrics } from '../deployment/execution-state';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
+import type { BlobStore } from '../storage/blob-store';
+import { createBlobStore } from '../storage/create-blob-store';
+import { blobStoreOptions } from '../services/runtime-services';
+import { TaskBlobAccess, taskBlobScope } from '../taskmanager/task-blob-access';
 import { InProcessTaskManager } from './in-process-task-manager';
 
 export interface EmbeddedRunOptions {
@@ -97,6 +101,8 @@ export class MiniCluster implements ResourceManagerGateway {
   /** Job module paths by the artifact name their submissions carry. */
   private readonly modules = new Map<string, string>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** The blob store tasks reach for `s3://` paths; only built when the config's store is on S3. */
+  private blobStore: BlobStore | undefined;
 
   constructor(private readonly options: MiniClusterOptions) {
     this.config = options.config ?? defaultConfig();
@@ -106,6 +112,9 @@ export class MiniCluster implements ResourceManagerGateway {
   /** Registers the TaskManagers and their slots; keeps their leases renewed until `close()`. */
   async start(): Promise<void> {
     const leaseMs = this.config['heartbeat.timeout'];
+    const scope = taskBlobScope(this.config);
+    if (scope) this.blobStore = createBlobStore(blobStoreOptions(this.config));
+    const blobAccess = new TaskBlobAccess(this.blobStore, scope, this.logger);
     for (let i = 0; i < (this.options.taskManagers ?? 1); i++) {
       const taskManager = new InProcessTaskManager({
         record: {
@@ -123,6 +132,7 @@ export class MiniCluster implements ResourceManagerGateway {
         ...(this.options.listener ? { listener: this.options.listener } : {}),
         ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
         state: this.options.state ?? stateSettingsFrom(this.config),
+        blobAccess,
       });
       await this.registry.registerTaskManager(taskManager.record, leaseMs);
       this.taskManagers.set(taskManager.record.id, taskManager);
@@ -184,6 +194,7 @@ export class MiniCluster implements ResourceManagerGateway {
     clearInterval(this.heartbeat);
     await Promise.all([...this.taskManagers.values()].map((tm) => tm.close()));
     await this.registry.close();
+    await this.blobStore?.close();
   }
 
   private modulePath(artifact: string): string {

@@ -121,3 +121,10 @@ function checkPath(path: string, reported: string = path): void {
     }
   }
 }
+
+/** Throws `BadRequestError` unless `offset` and `length` are safe integers >= 0 (a byte range of `getRange`). */
+export function assertValidByteRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new BadRequestError(`invalid byte range: offset ${offset}, length ${length} (need integers >= 0)`);
+  }
+}

@@ -10,6 +10,20 @@ export interface BlobStore {
   put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
   /** Reads the whole object. Throws `NotFoundError` when it does not exist. */
   get(key: string): Promise<Uint8Array>;
+  /**
+   * Reads at most `length` bytes starting at byte `offset` (fewer at the end of the object, none
+   * at or past it). Throws `NotFoundError` when the object does not exist. For readers that
+   * split an object by byte ranges (`readTextFile` on `s3://`).
+   */
+  getRange(key: string, offset: number, length: number): Promise<Uint8Array>;
+  /** The object's size in bytes. Throws `NotFoundError` when it does not exist. */
+  size(key: string): Promise<number>;
+  /**
+   * Copies the body of `from` to `to`, replacing any object there, without the bytes passing
+   * through the caller (S3 copies server-side). Content type and metadata are not copied.
+   * Throws `NotFoundError` when `from` does not exist.
+   */
+  copy(from: string, to: string): Promise<void>;
   /** True when the object exists. */
   exists(key: string): Promise<boolean>;
   /**

@@ -83,6 +83,7 @@ export interface ChainRuntime {
   readonly parallelism: number;
   readonly taskManagerId: string;
   readonly sinkContext: OperatorContext['sinkContext'];
+  readonly connector: OperatorContext['connector'];
   /** Record writers of this task's outgoing job edges, by source operator id. */
   readonly writersByOperator: ReadonlyMap<string, readonly RecordWriter[]>;
   /** Network gates feeding each operator input: `${operatorId}#${input}` -> count. */
@@ -173,6 +174,7 @@ export class OperatorChain {
         parallelism: this.runtime.parallelism,
         taskManagerId: this.runtime.taskManagerId,
         sinkContext: this.runtime.sinkContext,
+        connector: this.runtime.connector,
         keyedState: node.keyed ? (member.keyedState = this.keyedStateBackend(node)) : undefined,
         ...(this.runtime.checkpointing ? { checkpointing: this.runtime.checkpointing } : {}),
       };

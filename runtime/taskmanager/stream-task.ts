@@ -9,6 +9,7 @@ import type { RecordWriter } from '../network/record-writer';
 import type { TaskStateSettings } from '../state/state-backend-factory';
 import { StateError } from '../errors';
 import type { CheckpointingMode } from '../checkpoint/checkpointing-mode';
+import type { S3PathAccess } from '../storage/s3-path';
 import type { ChainMember } from './operator-chain';
 import { OperatorChain } from './operator-chain';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
@@ -43,6 +44,8 @@ export interface StreamTaskOptions {
   readonly taskManagerId?: string;
   /** The checkpoint's state to start from. */
   readonly restore?: TaskRestoreState;
+  /** `s3://` access for connectors, through the TaskManager. */
+  readonly s3?: S3PathAccess;
 }
 
 /**
@@ -106,6 +109,7 @@ export class StreamTask {
         emitOutput: (line: string) => reporter.output(line),
         emitResult: (v: unknown) => reporter.result(v),
       },
+      connector: { jobId: tdd.jobId, ...(options.s3 ? { s3: options.s3 } : {}) },
       writersByOperator,
       networkFeeders,
       state,

@@ -13,10 +13,12 @@ import { createLogger } from '../util/logger';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import { taskName } from '../deployment/task-deployment';
 import type { TaskRestoreState } from '../checkpoint/state-handles';
+import type { S3PathScope } from '../storage/s3-path';
 import type { TaskBlobReply, TaskBlobRequest, TaskControlMessage, TaskThreadMessage } from './task-reporter';
 import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
 import { TERMINAL_STATES } from '../deployment/execution-state';
 import { taskThreadEnvironment } from './task-thread-env';
+import { PendingBlobPuts } from './task-blob-access';
 
 const BOOTSTRAP = join(__dirname, 'task-thread-bootstrap.js');
 
@@ -56,6 +58,8 @@ interface RunningTask {
   state: ExecutionState;
   /** Resolves when the thread has exited. */
   readonly exited: Promise<void>;
+  /** Blob puts of the task not answered yet (a checkpoint ack waits for them). */
+  readonly blobPuts: PendingBlobPuts;
 }
 
 /** How a canceled task is stopped (`task.cancellation.*`, Flink's names). */
@@ -99,6 +103,8 @@ export class TaskExecutor {
       state?: StateSettings;
       /** The downloaded state of `tdd.restore`. */
       restore?: TaskRestoreState;
+      /** The bucket and prefix the task's `s3://` paths may name (see `TaskBlobAccess`). */
+      s3Scope?: S3PathScope;
     } = {},
   ): TaskKey {
     const key: TaskKey = {
@@ -116,6 +122,7 @@ export class TaskExecutor {
         taskManagerId: options.taskManagerId ?? 'embedded',
         state,
         ...(options.restore ? { restore: options.restore } : {}),
+        ...(options.s3Scope ? { s3Scope: options.s3Scope } : {}),
       },
       transferList: [...ports.values()],
       resourceLimits: options.resourceLimits,
@@ -124,7 +131,14 @@ export class TaskExecutor {
       env: taskThreadEnvironment(),
     });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    const task: RunningTask = { key, name: taskName(tdd), worker, state: 'DEPLOYING', exited };
+    const task: RunningTask = {
+      key,
+      name: taskName(tdd),
+      worker,
+      state: 'DEPLOYING',
+      exited,
+      blobPuts: new PendingBlobPuts(),
+    };
     this.tasks.set(taskId(key), task);
     worker.on('message', (m: TaskThreadMessage) => this.onMessage(task, m));
     worker.on('error', (err: Error & { code?: string }) =>
@@ -252,7 +266,10 @@ export class TaskExecutor {
         return;
       case 'checkpoint-ack': {
         const { type: _type, ...ack } = message;
-        this.events.onCheckpointAck?.(task.key, ack);
+        // What a sink staged through the blob store for this checkpoint was put before the ack:
+        // it must be stored before the checkpoint can complete (its commit needs it).
+        if (task.blobPuts.size === 0) this.events.onCheckpointAck?.(task.key, ack);
+        else void this.ackAfterPuts(task, ack);
         return;
       }
       case 'checkpoint-declined':
@@ -274,7 +291,15 @@ export class TaskExecutor {
           ok: false,
           error: { name: 'Error', message: 'this TaskManager has no blob store for tasks' },
         });
+    if (request.op === 'put') task.blobPuts.track(reply);
     void reply.then((r) => this.post(task.key, { type: 'blob-reply', id, reply: r }));
+  }
+
+  /** Acknowledges once the task's pending puts are stored; declines when one of them failed. */
+  private async ackAfterPuts(task: RunningTask, ack: CheckpointAckFromTask): Promise<void> {
+    const failure = await task.blobPuts.settled();
+    if (failure) this.events.onCheckpointDeclined?.(task.key, ack.checkpointId, failure);
+    else this.events.onCheckpointAck?.(task.key, ack);
   }
 
   /** Posts to a task thread; false when the task is not (or no longer) running here. */

@@ -26,6 +26,7 @@ import { ArtifactCache } from './artifact-cache';
 import { ReportOutbox } from './report-outbox';
 import { taskManagerResources } from '../deployment/resource-profile';
 import type { TaskCancellation, TaskKey } from './task-executor';
+import { TaskBlobAccess, taskBlobScope } from './task-blob-access';
 import { TaskExecutor } from './task-executor';
 
 /** The data address to advertise: as configured, or with 'auto' this machine's first non-loopback IPv4 address. */
@@ -58,6 +59,8 @@ export class TaskManagerService {
   /** Task reports to the job manager, in order; job output acknowledged and windowed. */
   private readonly outbox: ReportOutbox;
   private readonly stateSettings: StateSettings;
+  /** Answers tasks' blob requests (`s3://` paths of connectors) with this process's store. */
+  private readonly blobAccess: TaskBlobAccess;
   /** This process's recent log lines, served to the job manager (and the dashboard). */
   private readonly logTail: LogTail = captureProcessLog();
   /** Called when the TaskManager gave up and shut itself down (the process should exit). */
@@ -76,6 +79,7 @@ export class TaskManagerService {
     this.stateSettings = stateSettingsFrom(config);
     this.artifacts = new ArtifactCache(services.blobStore, join(tmpdir(), 'sluice-artifacts'));
     this.outbox = new ReportOutbox({ logger: this.logger });
+    this.blobAccess = new TaskBlobAccess(services.blobStore, taskBlobScope(config), this.logger);
     const outputOf =
       (method: string, field: 'lines' | 'results') =>
       (task: TaskKey, items: unknown[], bytes: number): Promise<void> =>
@@ -88,6 +92,7 @@ export class TaskManagerService {
         onOutput: outputOf(CONTROL.taskOutput, 'lines'),
         onResults: outputOf(CONTROL.taskResults, 'results'),
         onMetrics: (task, metrics) => this.connection?.notify(CONTROL.taskMetrics, { ...task, metrics }),
+        onBlobRequest: (task, request) => this.blobAccess.handle(task, request),
       },
       this.taskCancellation(),
       this.logger,
@@ -277,6 +282,7 @@ export class TaskManagerService {
       ports,
       taskManagerId: this.id,
       state: this.stateSettings,
+      ...(this.blobAccess.scope ? { s3Scope: this.blobAccess.scope } : {}),
       ...(request.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: request.heapMb } } : {}),
     });
     for (const id of Object.keys(request.remotePeers)) this.taskOfChannel.set(id, key);

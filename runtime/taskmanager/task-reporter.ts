@@ -16,12 +16,16 @@ export interface SubtaskCheckpointTimings {
 export type TaskBlobRequest =
   | { op: 'put'; key: string; body: Uint8Array }
   | { op: 'get'; key: string }
+  | { op: 'get-range'; key: string; offset: number; length: number }
+  | { op: 'size'; key: string }
+  | { op: 'copy'; from: string; to: string }
   | { op: 'exists'; key: string }
   | { op: 'list'; prefix: string }
   | { op: 'delete'; key: string };
 
 export type TaskBlobReply =
-  { ok: true; body?: Uint8Array; exists?: boolean; keys?: string[] } | { ok: false; error: SerializedError };
+  | { ok: true; body?: Uint8Array; exists?: boolean; keys?: string[]; size?: number }
+  | { ok: false; error: SerializedError };
 
 /** Messages a task thread sends to the TaskManager thread that owns it. */
 export type TaskThreadMessage =

@@ -15,6 +15,8 @@ import { StreamTask } from './stream-task';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import type { TaskControlMessage, TaskReporter, TaskThreadMessage } from './task-reporter';
 import { approxBytes } from '../util/approx-bytes';
+import type { S3PathScope } from '../storage/s3-path';
+import { TaskBlobClient } from './task-blob-client';
 
 export interface TaskWorkerData {
   readonly tdd: TaskDeploymentDescriptor;
@@ -23,6 +25,8 @@ export interface TaskWorkerData {
   readonly state: TaskStateSettings;
   /** The state to start from, when the job restores a checkpoint. */
   readonly restore?: TaskRestoreState;
+  /** The bucket and prefix `s3://` paths may name; absent when the cluster's store is not on S3. */
+  readonly s3Scope?: S3PathScope;
 }
 
 const OUTPUT_FLUSH_MS = 50;
@@ -139,7 +143,11 @@ async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {
       new Map(Object.entries(data.ports)),
       threadReporter,
       data.state,
-      { taskManagerId: data.taskManagerId, ...(data.restore ? { restore: data.restore } : {}) },
+      {
+        taskManagerId: data.taskManagerId,
+        ...(data.restore ? { restore: data.restore } : {}),
+        s3: { store: new TaskBlobClient(port, data.s3Scope), scope: data.s3Scope },
+      },
     ));
     metricsTimer = setInterval(
       () => threadReporter.send({ type: 'metrics', metrics: running.metrics() }),

@@ -99,6 +99,42 @@ export function describeBlobStoreContract(name: string, factory: () => BlobStore
       });
     });
 
+    describe('getRange and size', () => {
+      it('reads byte ranges, shorter at the end and empty past it', async () => {
+        const body = new Uint8Array(1000).map((_, i) => i % 251);
+        await store.put('range/obj', body);
+        expect(await store.size('range/obj')).toBe(1000);
+        expectSameBytes(await store.getRange('range/obj', 0, 10), body.subarray(0, 10));
+        expectSameBytes(await store.getRange('range/obj', 500, 300), body.subarray(500, 800));
+        expectSameBytes(await store.getRange('range/obj', 990, 100), body.subarray(990));
+        expect((await store.getRange('range/obj', 1000, 10)).byteLength).toBe(0);
+        expect((await store.getRange('range/obj', 5000, 10)).byteLength).toBe(0);
+        expect((await store.getRange('range/obj', 3, 0)).byteLength).toBe(0);
+      });
+
+      it('copies a body to another key, replacing what is there', async () => {
+        const body = new Uint8Array(300).map((_, i) => (i * 7) % 256);
+        await store.put('copy/from', body);
+        await store.put('copy/to', 'old');
+        await store.copy('copy/from', 'copy/to');
+        await store.copy('copy/from', 'copy/new/nested');
+        expectSameBytes(await store.get('copy/to'), body);
+        expectSameBytes(await store.get('copy/new/nested'), body);
+        expectSameBytes(await store.get('copy/from'), body);
+        await expect(store.copy('copy/absent', 'copy/x')).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.exists('copy/x')).toBe(false);
+        await expect(store.copy('copy/from', '../x')).rejects.toBeInstanceOf(InvalidBlobKeyError);
+      });
+
+      it('throws NotFoundError for a missing object and BadRequestError for a negative range', async () => {
+        await expect(store.getRange('range/absent', 0, 10)).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.size('range/absent')).rejects.toBeInstanceOf(NotFoundError);
+        await store.put('range/here', 'abc');
+        await expect(store.getRange('range/here', -1, 2)).rejects.toBeInstanceOf(BadRequestError);
+        await expect(store.getRange('range/here', 0, 1.5)).rejects.toBeInstanceOf(BadRequestError);
+      });
+    });
+
     describe('exists', () => {
       it('is true for objects and false for missing keys and folders', async () => {
         await store.put('dir/file', 'x');

@@ -1,20 +1,28 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { InputStatus, ReaderOutput, Source, SourceReader } from '../source';
+import { isS3Path, s3PathToBlobKey } from '../../storage/s3-path';
+import { BlobLinesReader, subtaskByteRange } from './blob-lines-reader';
 import { fileError } from './file-error';
 
 const CHUNK_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
 
 /**
- * Lines of a text file. Subtask i reads the lines that start in the i-th byte range of the
- * file, so each line is read exactly once at any parallelism. Position = byte offset.
+ * Lines of a text file: a local path (resolved on each TaskManager) or an `s3://bucket/key`
+ * object of the cluster's bucket (read through the TaskManager, see `BlobLinesReader`). Subtask
+ * i reads the lines that start in the i-th byte range of the file, so each line is read exactly
+ * once at any parallelism. Position = byte offset.
  */
 export function fileLinesSource(path: string): Source<string> {
   return {
     boundedness: 'bounded',
-    createReader: ({ subtaskIndex, parallelism, taskManagerId }) =>
-      new FileLinesReader(path, subtaskIndex, parallelism, taskManagerId),
+    createReader: ({ subtaskIndex, parallelism, taskManagerId, s3 }) => {
+      if (!isS3Path(path)) return new FileLinesReader(path, subtaskIndex, parallelism, taskManagerId);
+      const key = s3PathToBlobKey(path, s3?.scope);
+      if (s3 === undefined) throw new Error(`cannot read ${path}: this task has no blob access`);
+      return new BlobLinesReader(s3.store, key, subtaskIndex, parallelism);
+    },
   };
 }
 
@@ -39,8 +47,8 @@ class FileLinesReader implements SourceReader<string, { offset: number }> {
       throw fileError('read', absolute, this.taskManagerId, err);
     }
     const size = fstatSync(this.fd).size;
-    const start = Math.floor((this.subtaskIndex * size) / this.parallelism);
-    this.end = Math.floor(((this.subtaskIndex + 1) * size) / this.parallelism);
+    const [start, end] = subtaskByteRange(size, this.subtaskIndex, this.parallelism);
+    this.end = end;
     this.offset = this.restored ?? this.firstLineAtOrAfter(start);
   }
 

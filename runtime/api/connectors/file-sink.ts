@@ -1,47 +1,34 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileError } from './file-error';
-import type { Sink, SinkWriter } from '../sink';
-import { formatRecord } from './client-sinks';
+import { isS3Path, s3PathToBlobKey } from '../../storage/s3-path';
+import type { Sink, SinkWriter, SinkWriterContext } from '../sink';
+import { FileSinkWriter } from './file-sink/file-sink-writer';
+import { LocalPartTarget } from './file-sink/local-part-target';
+import { partNames } from './file-sink/part-names';
+import type { PartTarget } from './file-sink/part-target';
+import { S3PartTarget } from './file-sink/s3-part-target';
 
-const FLUSH_CHARS = 64 * 1024;
-
-/** Text lines into `<dir>/part-<subtask>.txt`, one file per subtask, replaced on each run. */
+/**
+ * Text lines into part files in `dir`, a local directory (resolved on each TaskManager) or an
+ * `s3://bucket/prefix/folder` of the cluster's bucket. Committed parts are named
+ * `part-<jobId>-<subtask>-<n>.txt` and are the only files matching `<dir>/part-*`; in-progress
+ * and staged parts are hidden (leading `.`). With checkpointing the sink commits exactly once
+ * per completed checkpoint (two-phase commit); without, it commits when the job finishes. See
+ * `FileSinkWriter` and docs/connectors.md.
+ */
 export function fileSink<T>(dir: string): Sink<T> {
   return {
-    createWriter({ subtaskIndex, taskManagerId }): SinkWriter<T> {
-      const file = join(resolve(dir), `part-${subtaskIndex}.txt`);
-      let fd: number;
-      try {
-        mkdirSync(resolve(dir), { recursive: true });
-        fd = openSync(file, 'w');
-      } catch (err) {
-        throw fileError('write', file, taskManagerId, err);
-      }
-      let pending: string[] = [];
-      let pendingChars = 0;
-      const flush = (): void => {
-        if (pending.length === 0) return;
-        writeSync(fd, pending.join(''));
-        pending = [];
-        pendingChars = 0;
-      };
-      let closed = false;
-      return {
-        write(record) {
-          const line = formatRecord(record) + '\n';
-          pending.push(line);
-          pendingChars += line.length;
-          if (pendingChars >= FLUSH_CHARS) flush();
-        },
-        finish: flush,
-        close() {
-          if (closed) return;
-          closed = true;
-          flush();
-          closeSync(fd);
-        },
-      };
+    createWriter(context): SinkWriter<T> {
+      return new FileSinkWriter<T>(
+        targetFor(dir, context),
+        partNames(context.jobId, context.subtaskIndex),
+        context.checkpointing,
+      );
     },
   };
+}
+
+function targetFor(dir: string, context: SinkWriterContext): PartTarget {
+  if (!isS3Path(dir)) return new LocalPartTarget(dir, context.taskManagerId);
+  const folder = s3PathToBlobKey(dir, context.s3?.scope, true);
+  if (context.s3 === undefined) throw new Error(`cannot write ${dir}: this task has no blob access`);
+  return new S3PartTarget(context.s3.store, folder);
 }

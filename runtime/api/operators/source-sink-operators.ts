@@ -36,6 +36,7 @@ export class SourceOperator<T> extends StreamOperator<T> {
       subtaskIndex: context.subtaskIndex,
       parallelism: context.parallelism,
       taskManagerId: context.taskManagerId,
+      ...context.connector,
     });
     if (this.restored) {
       if (!this.reader.restoreState)
@@ -94,6 +95,7 @@ export class SinkOperator<T> extends StreamOperator<never> {
       taskManagerId: context.taskManagerId,
       checkpointing: context.checkpointing !== undefined,
       ...context.sinkContext,
+      ...context.connector,
     });
     this.twoPhase = context.checkpointing !== undefined && this.writer.prepareCommit !== undefined;
     const restored = this.pending.get();
@@ -118,8 +120,8 @@ export class SinkOperator<T> extends StreamOperator<never> {
     this.writer.finish?.();
   }
 
-  override close(): void {
-    this.writer?.close?.();
+  override close(): void | Promise<void> {
+    return this.writer?.close?.();
   }
 
   /** Commits the committables of checkpoints up to `checkpointId`, then forgets them. */

@@ -2,6 +2,7 @@ import type { TaskCheckpointing } from '../../checkpoint/checkpointing-mode';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend';
 import type { OperatorStateBackend } from '../../state/operator-state-backend';
 import type { Collector, RuntimeInfo } from '../functions';
+import type { ConnectorContext } from '../connector-context';
 import type { SinkWriterContext } from '../sink';
 
 /**
@@ -13,6 +14,8 @@ export interface OperatorContext extends RuntimeInfo {
   readonly taskManagerId: string;
   readonly keyedState?: KeyedStateBackend;
   readonly sinkContext: Pick<SinkWriterContext, 'emitOutput' | 'emitResult'>;
+  /** The job id and `s3://` access that sources and sinks get. */
+  readonly connector: ConnectorContext;
   /** Present when the job checkpoints. */
   readonly checkpointing?: TaskCheckpointing;
 }

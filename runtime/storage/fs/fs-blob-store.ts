@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { NotFoundError, SluiceError, StorageError } from '../../errors';
 import {
   assertValidBlobKey,
+  assertValidByteRange,
   assertValidPutOptions,
   isUnderBlobPrefix,
   normalizeBlobPrefix,
@@ -77,6 +78,47 @@ export class FsBlobStore implements BlobStore {
     } catch (err) {
       if (isMissing(err)) throw new NotFoundError(`blob not found: ${this.describe(key)}`);
       throw toStorageError(err, 'get', key);
+    }
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    assertValidBlobKey(key);
+    assertValidByteRange(offset, length);
+    let handle: Awaited<ReturnType<typeof open>> | undefined;
+    try {
+      handle = await open(this.pathOf(key), 'r');
+      const buf = Buffer.alloc(length);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await handle.read(buf, filled, length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return new Uint8Array(buf.buffer, buf.byteOffset, filled);
+    } catch (err) {
+      if (isMissing(err)) throw new NotFoundError(`blob not found: ${this.describe(key)}`);
+      throw toStorageError(err, 'getRange', key);
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    assertValidBlobKey(to);
+    // A disk has no server-side copy; the atomic put keeps readers from seeing a torn object.
+    await this.put(to, await this.get(from));
+  }
+
+  async size(key: string): Promise<number> {
+    assertValidBlobKey(key);
+    try {
+      const info = await stat(this.pathOf(key));
+      if (!info.isFile()) throw new NotFoundError(`blob not found: ${this.describe(key)}`);
+      return info.size;
+    } catch (err) {
+      if (err instanceof NotFoundError) throw err;
+      if (isMissing(err)) throw new NotFoundError(`blob not found: ${this.describe(key)}`);
+      throw toStorageError(err, 'size', key);
     }
   }
 

@@ -1,4 +1,5 @@
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -14,9 +15,14 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { SluiceError } from '../../errors';
 import { ConfigError, NotFoundError, StorageError } from '../../errors';
 import { createLogger } from '../../util/logger';
-import { assertValidBlobKey, assertValidPutOptions, normalizeBlobPrefix } from '../blob-key';
+import {
+  assertValidBlobKey,
+  assertValidByteRange,
+  assertValidPutOptions,
+  normalizeBlobPrefix,
+} from '../blob-key';
 import type { BlobStore, PutOptions } from '../blob-store';
-import { isS3NoSuchBucket, isS3NotFound, toS3StorageError } from './s3-errors';
+import { isS3NoSuchBucket, isS3NotFound, isS3RangeNotSatisfiable, toS3StorageError } from './s3-errors';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -120,6 +126,60 @@ export class S3BlobStore implements BlobStore {
     } catch (err) {
       if (isS3NotFound(err)) throw new NotFoundError(`blob not found: ${this.describe(key)}`);
       throw this.failure(err, 'get', this.describe(key));
+    }
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    assertValidBlobKey(key);
+    assertValidByteRange(offset, length);
+    if (length === 0) return new Uint8Array(0);
+    try {
+      const response = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          Range: `bytes=${offset}-${offset + length - 1}`,
+        }),
+      );
+      if (response.Body === undefined)
+        throw new StorageError(`S3 getRange ${this.describe(key)} returned no body`);
+      return await response.Body.transformToByteArray();
+    } catch (err) {
+      if (isS3NotFound(err)) throw new NotFoundError(`blob not found: ${this.describe(key)}`);
+      // A range that starts at or past the end is 416 on S3, not an empty body.
+      if (isS3RangeNotSatisfiable(err)) return new Uint8Array(0);
+      throw this.failure(err, 'getRange', this.describe(key));
+    }
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    assertValidBlobKey(from);
+    assertValidBlobKey(to);
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(to),
+          CopySource: `${this.bucket}/${encodeURIComponent(this.objectKey(from)).replaceAll('%2F', '/')}`,
+          MetadataDirective: 'REPLACE',
+        }),
+      );
+    } catch (err) {
+      if (isS3NotFound(err)) throw new NotFoundError(`blob not found: ${this.describe(from)}`);
+      throw this.failure(err, 'copy', `${this.describe(from)} to ${this.describe(to)}`);
+    }
+  }
+
+  async size(key: string): Promise<number> {
+    assertValidBlobKey(key);
+    try {
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
+      );
+      return head.ContentLength ?? 0;
+    } catch (err) {
+      if (isS3NotFound(err)) throw new NotFoundError(`blob not found: ${this.describe(key)}`);
+      throw this.failure(err, 'size', this.describe(key));
     }
   }
 

@@ -54,6 +54,11 @@ export function isS3NotFound(err: unknown): boolean {
   return (name !== undefined && NOT_FOUND_NAMES.has(name)) || httpStatusOf(err) === 404;
 }
 
+/** A ranged get that starts at or past the end of the object (HTTP 416). */
+export function isS3RangeNotSatisfiable(err: unknown): boolean {
+  return shapeOf(err).name === 'InvalidRange' || httpStatusOf(err) === 416;
+}
+
 export function isS3NoSuchBucket(err: unknown): boolean {
   const { name } = shapeOf(err);
   return name === 'NoSuchBucket' || (name === 'NotFound' && httpStatusOf(err) === 404);
