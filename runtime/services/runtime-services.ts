@@ -74,7 +74,8 @@ export function blobStoreAddress(config: ResolvedConfig): string {
   return config['s3.endpoint'] ?? `s3://${config['s3.bucket'] ?? ''}`;
 }
 
-function blobStoreOptions(config: ResolvedConfig): Parameters<typeof createBlobStore>[0] {
+/** The blob store the config names (`storage.type`). */
+export function blobStoreOptions(config: ResolvedConfig): Parameters<typeof createBlobStore>[0] {
   if (config['storage.type'] === 'fs') return { type: 'fs', dir: config['storage.fs.dir'] };
   const accessKeyId = config['s3.access-key'];
   const secretAccessKey = config['s3.secret-key'];
