@@ -47,14 +47,26 @@ export class CompletedCheckpointStore {
    * @throws CheckpointCorruptError naming the object; NotFoundError when it does not exist.
    */
   async read(checkpointId: number): Promise<CompletedCheckpoint> {
-    const key = metadataKey(this.jobId, checkpointId);
+    return this.readAt(metadataKey(this.jobId, checkpointId));
+  }
+
+  /**
+   * Reads and verifies the `_metadata` at `key`, which may belong to another job (a job
+   * started from an earlier job's checkpoint).
+   * @throws CheckpointCorruptError naming the object; NotFoundError when it does not exist.
+   */
+  async readAt(key: string): Promise<CompletedCheckpoint> {
     const metadata = decodeMetadata(key, await this.blobs.get(key));
-    if (metadata.checkpointId !== checkpointId || metadata.jobId !== this.jobId)
+    if (metadataKey(metadata.jobId, metadata.checkpointId) !== key)
       throw new CheckpointCorruptError(
         key,
         `it describes checkpoint ${metadata.checkpointId} of job ${metadata.jobId}`,
       );
-    return { metadata, metadataKey: key, externalPath: this.externalPath(checkpointId) };
+    return {
+      metadata,
+      metadataKey: key,
+      externalPath: this.blobs.describe(checkpointDir(metadata.jobId, metadata.checkpointId)),
+    };
   }
 
   /**

@@ -75,7 +75,7 @@ export class JobCheckpoints {
     this.earlyEnded = [];
     this.restored =
       attempt === 0 && restore
-        ? await this.store.read(restore.checkpointId)
+        ? await this.store.readAt(restore.metadataKey)
         : await this.store.latest(this.unusable, onCorrupt);
     if (this.restored) {
       const { checkpointId } = this.restored.metadata;
