@@ -1,5 +1,5 @@
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator';
-import type { CoordinatedTask } from '../checkpoint/checkpoint-coordinator';
+import type { CheckpointTaskManagerGateway, CoordinatedTask } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
 import type { CheckpointSettings } from '../checkpoint/checkpoint-settings';
 import type {
@@ -26,7 +26,6 @@ import type {
 } from '../rpc/control-protocol';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
-import type { TaskExecutorGateway } from './task-executor-gateway';
 
 export interface JobCheckpointsOptions {
   readonly jobId: string;
@@ -115,7 +114,7 @@ export class JobCheckpoints {
   async startCoordinator(
     attempt: number,
     tasks: readonly CoordinatedTask[],
-    taskExecutor: (taskManagerId: string) => TaskExecutorGateway | undefined,
+    taskExecutor: (taskManagerId: string) => CheckpointTaskManagerGateway | undefined,
     onFailure: (error: CheckpointFailedError) => void,
   ): Promise<void> {
     if (!this.o.settings.enabled || attempt !== this.attempt || this.coordinator) return;

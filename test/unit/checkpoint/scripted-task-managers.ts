@@ -90,7 +90,8 @@ export class ScriptedTaskManagers implements CheckpointTaskManagerGateway {
   readonly completed: Notice[] = [];
   readonly aborted: Notice[] = [];
   readonly transfer: CheckpointTransfer;
-  coordinator!: CheckpointCoordinator;
+  /** Where acknowledgements go: the coordinator, or the job master's side of it. */
+  coordinator!: Pick<CheckpointCoordinator, 'acknowledge' | 'decline'>;
   answer: (checkpointId: number) => Answer = () => 'ack';
 
   constructor(
