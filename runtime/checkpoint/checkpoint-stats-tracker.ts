@@ -21,6 +21,8 @@ interface Tracked {
  */
 export class CheckpointStatsTracker {
   private readonly history: Tracked[] = [];
+  /** In progress, also when already pushed out of the bounded history. */
+  private readonly inProgress = new Map<number, Tracked>();
   private readonly counts = { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 };
   private latestCompleted: Tracked | undefined;
   private latestFailed: Tracked | undefined;
@@ -36,7 +38,7 @@ export class CheckpointStatsTracker {
   ): void {
     this.counts.total++;
     this.counts.inProgress++;
-    this.history.unshift({
+    const tracked: Tracked = {
       summary: {
         id,
         status: 'IN_PROGRESS',
@@ -48,7 +50,9 @@ export class CheckpointStatsTracker {
         totalSubtasks,
       },
       subtasks: new Map(),
-    });
+    };
+    this.inProgress.set(id, tracked);
+    this.history.unshift(tracked);
     if (this.history.length > this.historySize) this.history.pop();
   }
 
@@ -60,8 +64,8 @@ export class CheckpointStatsTracker {
     stateSize: number,
     timings: CheckpointAckTimings,
   ): void {
-    const tracked = this.find(id);
-    if (!tracked || tracked.summary.status !== 'IN_PROGRESS') return;
+    const tracked = this.inProgress.get(id);
+    if (!tracked) return;
     const key = `${vertexId}/${subtask}`;
     if (tracked.subtasks.has(key)) return;
     tracked.subtasks.set(key, { vertexId, subtask, ackTimestamp, stateSize, ...timings });
@@ -121,8 +125,9 @@ export class CheckpointStatsTracker {
   }
 
   private end(id: number, status: 'COMPLETED' | 'FAILED', timestamp: number): Tracked | undefined {
-    const tracked = this.find(id);
-    if (!tracked || tracked.summary.status !== 'IN_PROGRESS') return undefined;
+    const tracked = this.inProgress.get(id);
+    if (!tracked) return undefined;
+    this.inProgress.delete(id);
     this.counts.inProgress--;
     tracked.summary = { ...tracked.summary, status, endTimestamp: timestamp };
     return tracked;
