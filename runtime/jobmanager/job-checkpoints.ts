@@ -72,10 +72,10 @@ export class JobCheckpoints {
   ): Promise<CompletedCheckpoint | undefined> {
     this.attempt = attempt;
     this.earlyEnded = [];
-    this.restored =
-      attempt === 0 && restore
-        ? await this.store.readAt(restore.metadataKey)
-        : await this.store.latest(this.unusable, onCorrupt);
+    // A job that does not checkpoint has none of its own: only a given restore point counts.
+    if (attempt === 0 && restore) this.restored = await this.store.readAt(restore.metadataKey);
+    else if (this.o.settings.enabled) this.restored = await this.store.latest(this.unusable, onCorrupt);
+    else this.restored = attempt === 0 ? undefined : this.restored;
     if (this.restored) {
       const { checkpointId } = this.restored.metadata;
       this.stats.onRestored({
@@ -205,6 +205,7 @@ export class JobCheckpoints {
    */
   async onJobEnded(status: 'FINISHED' | 'FAILED' | 'CANCELED'): Promise<void> {
     await this.stopCoordinator(`job ${status.toLowerCase()}`);
+    if (!this.o.settings.enabled) return;
     if (status !== 'FAILED' && this.o.settings.retention === 'delete-on-cancellation') {
       const deleted = await this.store.discardAll();
       this.o.logger.info({ jobId: this.o.jobId, status, deleted }, 'deleted the job checkpoints');
