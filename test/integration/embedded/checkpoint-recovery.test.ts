@@ -1,76 +1,16 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckpointMetadata } from '../../../runtime/checkpoint/checkpoint-metadata';
-import { encodeMetadata } from '../../../runtime/checkpoint/checkpoint-metadata';
-import { metadataKey, stateObjectPath } from '../../../runtime/checkpoint/checkpoint-storage-layout';
+import { metadataKey } from '../../../runtime/checkpoint/checkpoint-storage-layout';
 import { prepareJob } from '../../../runtime/client/prepare-job';
-import type { JobGraph } from '../../../runtime/graph/job-graph';
 import { MiniCluster } from '../../../runtime/minicluster/mini-cluster';
 import { FsBlobStore } from '../../../runtime/storage/fs/fs-blob-store';
 import { waitFor } from '../../../runtime/util/wait';
+import { writeCheckpoint } from '../../helpers/checkpoints';
 import { fixtureJob } from '../../helpers/embedded';
 
 const base = mkdtempSync(join(tmpdir(), 'sluice-ckpt-recovery-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
-
-/**
- * A completed checkpoint as the coordinator would have written it. Its state is empty except,
- * when `object` is given, an operator-state object of the first operator: restoring it is
- * checked by SHA-256 before any task sees it (so these tests hold whatever a task restores).
- */
-async function writeCheckpoint(
-  blobs: FsBlobStore,
-  jobId: string,
-  jobGraph: JobGraph,
-  checkpointId: number,
-  object?: { bytes: Buffer },
-): Promise<string | undefined> {
-  const first = jobGraph.vertices[0]!;
-  const op = first.operators[0]!;
-  const path = stateObjectPath(op.id, 0, 'operator');
-  const dir = `checkpoints/${jobId}/chk-${checkpointId}`;
-  if (object) await blobs.put(`${dir}/${path}`, object.bytes);
-  const fields: Omit<CheckpointMetadata, 'checksum'> = {
-    format: 'sluice-checkpoint',
-    version: 1,
-    jobId,
-    jobName: jobGraph.jobName,
-    checkpointId,
-    kind: 'checkpoint',
-    trigger: 'periodic',
-    triggerTimestamp: Date.now(),
-    completionTimestamp: Date.now(),
-    mode: 'exactly-once',
-    graphHash: jobGraph.graphHash,
-    operators: jobGraph.vertices.flatMap((v) =>
-      v.operators.map((o) => ({
-        id: o.id,
-        name: o.name,
-        vertexId: v.id,
-        parallelism: v.parallelism,
-        maxParallelism: o.maxParallelism,
-        subtasks:
-          object && o.id === op.id
-            ? [
-                {
-                  subtask: 0,
-                  operator: {
-                    path,
-                    bytes: object.bytes.length,
-                    sha256: createHash('sha256').update(object.bytes).digest('hex'),
-                  },
-                },
-              ]
-            : [],
-      })),
-    ),
-    stateSize: object?.bytes.length ?? 0,
-  };
-  await blobs.put(metadataKey(jobId, checkpointId), encodeMetadata(fields));
-  return object ? `${dir}/${path}` : undefined;
-}
 
 describe('recovery from checkpoints (MiniCluster, real job master and in-process TaskManagers)', () => {
   it('skips a corrupt _metadata and a checkpoint whose state fails its SHA-256, restoring an older one', async () => {
