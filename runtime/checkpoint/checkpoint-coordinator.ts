@@ -10,6 +10,8 @@ import type {
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
 import type { CheckpointIdCounter } from './checkpoint-id-counter';
+import type { CheckpointMetadata } from './checkpoint-metadata';
+import { carryFinishedState } from './finished-task-state';
 import type { CheckpointSettings } from './checkpoint-settings';
 import type { CheckpointStatsTracker } from './checkpoint-stats-tracker';
 import type { CompletedCheckpoint, CompletedCheckpointStore } from './completed-checkpoint-store';
@@ -48,6 +50,8 @@ export interface CheckpointCoordinatorOptions {
   readonly stats: CheckpointStatsTracker;
   /** The latest completed checkpoint id known (ids handed out stay above it). */
   readonly latestCompletedId: number;
+  /** The checkpoint the attempt restored: where finished subtasks' state is carried from at first. */
+  readonly restored?: CheckpointMetadata;
   /** Checkpoints failed more often in a row than tolerated: the job master fails the attempt. */
   readonly onFailure: (error: CheckpointFailedError) => void;
   readonly logger: Logger;
@@ -70,6 +74,9 @@ export class CheckpointCoordinator {
   private readonly pending = new Map<number, PendingCheckpoint>();
   private readonly waiters = new Map<number, Waiter>();
   private readonly ended = new Set<string>();
+  /** Subtasks that FINISHED (after a checkpoint that followed their end of input). */
+  private readonly finished = new Set<string>();
+  private latestCompleted: CheckpointMetadata | undefined;
   private readonly byKey: Map<string, CoordinatedTask>;
   private periodicTimer: NodeJS.Timeout | undefined;
   private periodicBlocked = false;
@@ -83,6 +90,7 @@ export class CheckpointCoordinator {
   constructor(private readonly o: CheckpointCoordinatorOptions) {
     this.byKey = new Map(o.tasks.map((t) => [subtaskKey(t.vertexId, t.subtaskIndex), t]));
     this.latestCompletedId = o.latestCompletedId;
+    this.latestCompleted = o.restored;
   }
 
   /** Starts periodic checkpoints (when an interval is set). */
@@ -107,7 +115,7 @@ export class CheckpointCoordinator {
     const id = await this.o.counter.next(this.o.jobId, this.latestCompletedId);
     if (this.stopped) throw new ConflictError(`job ${this.o.jobId} attempt ${this.o.attempt} ended`);
     const timestamp = Date.now();
-    const pending = new PendingCheckpoint(id, kind, timestamp, [...this.byKey.keys()]);
+    const pending = new PendingCheckpoint(id, kind, timestamp, [...this.byKey.keys()], this.finished);
     const done = new Promise<CompletedCheckpoint>((resolve, reject) =>
       this.waiters.set(id, { resolve, reject }),
     );
@@ -132,10 +140,12 @@ export class CheckpointCoordinator {
   acknowledge(ack: AcknowledgeCheckpointMessage): void {
     if (ack.attempt !== this.o.attempt) return;
     const pending = this.pending.get(ack.checkpointId);
-    if (!pending || pending.finalizing || !pending.acknowledge(ack)) {
+    if (!pending) {
       void this.discardLateAck(ack);
       return;
     }
+    // A duplicate, or a subtask no longer awaited: its objects are the ones already counted.
+    if (pending.finalizing || !pending.acknowledge(ack)) return;
     const size = Object.values(ack.operators).reduce(
       (n, o) => n + (o.keyed?.bytes ?? 0) + (o.operator?.bytes ?? 0),
       0,
@@ -157,6 +167,23 @@ export class CheckpointCoordinator {
     if (!pending || pending.finalizing) return;
     const task = `${message.vertexId} (${message.subtaskIndex + 1})`;
     void this.abort(pending, `declined by task ${task}: ${message.error.message}`, true);
+  }
+
+  /**
+   * A task FINISHED: with checkpointing it does so only after a checkpoint taken after its end of
+   * input completed, so its state is final. Checkpoints no longer wait for it (Flink, FLIP-147):
+   * they carry its state over from the latest completed one.
+   */
+  taskFinished(task: TaskRef): void {
+    if (task.attempt !== this.o.attempt) return;
+    const key = subtaskKey(task.vertexId, task.subtaskIndex);
+    if (!this.byKey.has(key) || this.finished.has(key)) return;
+    this.finished.add(key);
+    for (const pending of [...this.pending.values()]) {
+      if (!pending.finalizing && pending.markFinished(key) && pending.fullyAcknowledged)
+        void this.complete(pending);
+    }
+    this.endOfInput(task);
   }
 
   /** A task ended its input; once all did, the final checkpoint lets them finish. */
@@ -186,7 +213,7 @@ export class CheckpointCoordinator {
   private async sendTriggers(pending: PendingCheckpoint): Promise<void> {
     const byTaskManager = new Map<string, { vertexId: string; subtaskIndex: number }[]>();
     for (const [key, t] of this.byKey) {
-      if (!t.isSource && !this.ended.has(key)) continue;
+      if ((!t.isSource && !this.ended.has(key)) || this.finished.has(key)) continue;
       const list = byTaskManager.get(t.taskManagerId) ?? [];
       list.push({ vertexId: t.vertexId, subtaskIndex: t.subtaskIndex });
       byTaskManager.set(t.taskManagerId, list);
@@ -213,6 +240,7 @@ export class CheckpointCoordinator {
     let completed: CompletedCheckpoint;
     try {
       const others = new Set([...this.pending.keys()].filter((id) => id !== pending.id));
+      await this.carryFinished(pending);
       const metadata = pending.toMetadata({ jobId, jobGraph, mode: settings.mode }, Date.now());
       ({ checkpoint: completed } = await store.add(metadata, others));
     } catch (err) {
@@ -222,6 +250,7 @@ export class CheckpointCoordinator {
     }
     this.pending.delete(pending.id);
     this.latestCompletedId = Math.max(this.latestCompletedId, pending.id);
+    if (pending.id > (this.latestCompleted?.checkpointId ?? 0)) this.latestCompleted = completed.metadata;
     this.lastCompletion = Date.now();
     this.consecutiveFailures = 0;
     this.o.stats.onCompleted(pending.id, this.lastCompletion, completed.externalPath);
@@ -236,6 +265,29 @@ export class CheckpointCoordinator {
     this.waiters.get(pending.id)?.resolve(completed);
     this.waiters.delete(pending.id);
     this.afterCheckpointEnded();
+  }
+
+  private async carryFinished(pending: PendingCheckpoint): Promise<void> {
+    for (const key of pending.finished) {
+      const t = this.byKey.get(key)!;
+      const operators = await carryFinishedState(
+        this.o.blobStore,
+        this.latestCompleted,
+        this.o.jobId,
+        pending.id,
+        t.vertexId,
+        t.subtaskIndex,
+      );
+      pending.addCarried({
+        jobId: this.o.jobId,
+        attempt: this.o.attempt,
+        vertexId: t.vertexId,
+        subtaskIndex: t.subtaskIndex,
+        checkpointId: pending.id,
+        operators,
+        timings: { alignmentMs: 0, syncMs: 0, asyncMs: 0, uploadMs: 0 },
+      });
+    }
   }
 
   private async abort(pending: PendingCheckpoint, reason: string, countsAsFailure: boolean): Promise<void> {

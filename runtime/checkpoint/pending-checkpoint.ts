@@ -19,6 +19,8 @@ export const subtaskKey = (vertexId: string, subtask: number): string => `${vert
 export class PendingCheckpoint {
   private readonly acks = new Map<string, AcknowledgeCheckpointMessage>();
   private readonly awaiting: Set<string>;
+  /** Subtasks that FINISHED: their state is carried over from the latest completed checkpoint. */
+  readonly finished = new Set<string>();
   timeout: NodeJS.Timeout | undefined;
   /** Set once every subtask acknowledged and `_metadata` is being written. */
   finalizing = false;
@@ -28,12 +30,26 @@ export class PendingCheckpoint {
     readonly trigger: CheckpointTriggerKind,
     readonly timestamp: number,
     subtasks: readonly string[],
+    finished: Iterable<string> = [],
   ) {
     this.awaiting = new Set(subtasks);
+    for (const key of finished) this.markFinished(key);
   }
 
   get totalSubtasks(): number {
-    return this.awaiting.size + this.acks.size;
+    return this.awaiting.size + this.acks.size + this.finished.size;
+  }
+
+  /** A subtask FINISHED: no acknowledgement will come; false when it was not awaited. */
+  markFinished(key: string): boolean {
+    if (!this.awaiting.delete(key)) return false;
+    this.finished.add(key);
+    return true;
+  }
+
+  /** The state carried over for a finished subtask (see `carryFinishedState`). */
+  addCarried(ack: AcknowledgeCheckpointMessage): void {
+    this.acks.set(subtaskKey(ack.vertexId, ack.subtaskIndex), ack);
   }
 
   /** Records an acknowledgement; false when the subtask is not (or no longer) awaited. */

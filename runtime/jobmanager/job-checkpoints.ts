@@ -131,6 +131,7 @@ export class JobCheckpoints {
       counter: this.o.counter,
       stats: this.stats,
       latestCompletedId: Math.max(0, ...completed),
+      ...(this.restored ? { restored: this.restored.metadata } : {}),
       onFailure,
       logger: this.o.logger,
     });
@@ -152,6 +153,10 @@ export class JobCheckpoints {
 
   decline(m: DeclineCheckpointMessage): void {
     this.coordinator?.decline(m);
+  }
+
+  taskFinished(task: TaskRef): void {
+    if (task.attempt === this.attempt) this.coordinator?.taskFinished(task);
   }
 
   endOfInput(task: TaskRef): void {

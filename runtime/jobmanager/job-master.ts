@@ -206,8 +206,9 @@ export class JobMaster {
           },
         ),
       );
-    } else if (m.state === 'FINISHED' && this.tracker.count('FINISHED') === this.tracker.size) {
-      this.settleAttempt?.();
+    } else if (m.state === 'FINISHED') {
+      this.checkpoints?.taskFinished(m);
+      if (this.tracker.count('FINISHED') === this.tracker.size) this.settleAttempt?.();
     } else if (m.state === 'RUNNING' && this.tracker.count('RUNNING') === this.tracker.size) {
       this.startCheckpointCoordinator(m.attempt);
     }

@@ -236,6 +236,40 @@ describe('CheckpointCoordinator', () => {
     expect(stats.stats().latest.failed).toMatchObject({ id: 1, trigger: 'final' });
   });
 
+  it('a FINISHED task is no longer awaited: its state is carried over from the latest completed checkpoint', async () => {
+    const { jobId, coordinator, taskManagers, store, blobs } = setup({ retained: 1 });
+    await coordinator.trigger('manual');
+    taskManagers.answer = () => 'silent';
+    const pending = coordinator.trigger('manual');
+    await waitFor(() => taskManagers.triggers.length === 4);
+    taskManagers.finished.add('src/0'); // finishes instead of acknowledging
+    await taskManagers.ackAll(2);
+    expect(await store.completedIds()).toEqual([1]);
+    coordinator.taskFinished({ jobId, attempt: 0, vertexId: 'src', subtaskIndex: 0 });
+    const second = await pending;
+    // Checkpoint 1 was pruned: the finished subtask's state lives on, copied into chk-2.
+    expect(await store.completedIds()).toEqual([2]);
+    const src = second.metadata.operators.find((o) => o.id === 'src')!;
+    expect(src.subtasks.map((s) => s.operator!.path.split('/')[1])).toEqual([
+      '0-operator.bin',
+      '1-operator.bin',
+    ]);
+    const carried = restoreHandlesFor(second.metadata, JOB_GRAPH, 'src', 0);
+    const bytes = await taskManagers.transfer.download(carried);
+    expect(bytes.operators.src!.operator.map((b) => Buffer.from(b).toString())).toEqual([
+      'src#0@1',
+      'src#1@2',
+    ]);
+    // Later checkpoints neither trigger nor await it.
+    taskManagers.answer = () => 'ack';
+    const third = await coordinator.trigger('manual');
+    expect(taskManagers.triggers.filter((t) => t.checkpointId === 3).flatMap((t) => t.tasks)).toEqual([
+      { vertexId: 'src', subtaskIndex: 1 },
+    ]);
+    expect(third.metadata.operators.find((o) => o.id === 'src')!.subtasks).toHaveLength(2);
+    expect(await blobs.exists(`checkpoints/${jobId}/chk-1/_metadata`)).toBe(false);
+  });
+
   it('stop aborts checkpoints in progress and deletes their objects; acks of another attempt are ignored', async () => {
     const { jobId, coordinator, taskManagers, chkDirs, blobs } = setup();
     taskManagers.answer = () => 'silent';

@@ -93,6 +93,8 @@ export class ScriptedTaskManagers implements CheckpointTaskManagerGateway {
   /** Where acknowledgements go: the coordinator, or the job master's side of it. */
   coordinator!: Pick<CheckpointCoordinator, 'acknowledge' | 'decline'>;
   answer: (checkpointId: number) => Answer = () => 'ack';
+  /** Subtasks (`vertexId/subtask`) that finished: they acknowledge nothing any more. */
+  readonly finished = new Set<string>();
 
   constructor(
     blobs: BlobStore,
@@ -136,6 +138,7 @@ export class ScriptedTaskManagers implements CheckpointTaskManagerGateway {
   /** Every subtask's snapshot for checkpoint n, uploaded and acknowledged. */
   async ackAll(checkpointId: number): Promise<void> {
     for (const t of TASKS) {
+      if (this.finished.has(`${t.vertexId}/${t.subtaskIndex}`)) continue;
       const key = {
         jobId: this.jobId,
         attempt: this.attempt,
