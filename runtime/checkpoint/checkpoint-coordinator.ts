@@ -166,7 +166,10 @@ export class CheckpointCoordinator {
     const pending = this.pending.get(message.checkpointId);
     if (!pending || pending.finalizing) return;
     const task = `${message.vertexId} (${message.subtaskIndex + 1})`;
-    void this.abort(pending, `declined by task ${task}: ${message.error.message}`, true);
+    // A task drops an older checkpoint when a newer one's barrier overtakes it (a final or
+    // manual checkpoint triggered meanwhile): Flink's "declined, subsumed", not a failure.
+    const subsumed = [...this.pending.keys()].some((id) => id > pending.id);
+    void this.abort(pending, `declined by task ${task}: ${message.error.message}`, !subsumed);
   }
 
   /**

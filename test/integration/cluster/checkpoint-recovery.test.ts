@@ -58,7 +58,8 @@ test('kill -9 of a TaskManager: the job restores its latest checkpoint and count
   expect(ended.restarts).toBeGreaterThanOrEqual(1);
   const stats = await gateway.checkpointStats(jobId);
   expect(stats.latest.restored?.id).toBeGreaterThanOrEqual(1);
-  expect(stats.latest.completed?.trigger).toBe('final');
+  // Tasks finish once a checkpoint taken after their end of input completed (the final one, or a periodic one).
+  expect(stats.counts.completed).toBeGreaterThanOrEqual(3);
   const { results } = await cluster.output(jobId);
   const max = maxPerKey(results);
   for (let k = 0; k < 7; k++) {

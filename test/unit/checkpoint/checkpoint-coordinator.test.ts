@@ -179,6 +179,27 @@ describe('CheckpointCoordinator', () => {
     );
   });
 
+  it('a decline because a newer checkpoint overtook the older one is no failure', async () => {
+    const { jobId, coordinator, taskManagers, failures, stats } = setup({ tolerableFailures: 0 });
+    taskManagers.answer = (id) => (id === 1 ? 'silent' : { delayMs: 200 });
+    const older = coordinator.trigger('manual').catch((err: Error) => err.message);
+    await waitFor(() => taskManagers.triggers.length === 2);
+    const newer = coordinator.trigger('manual');
+    await waitFor(() => taskManagers.triggers.length === 4);
+    coordinator.decline({
+      jobId,
+      attempt: 0,
+      vertexId: 'src',
+      subtaskIndex: 0,
+      checkpointId: 1,
+      error: { name: 'StateError', message: 'checkpoint 1 was superseded by checkpoint 2' },
+    });
+    expect(await older).toMatch(/checkpoint 1 aborted: declined/);
+    await newer;
+    expect(failures).toEqual([]);
+    expect(stats.stats().counts).toMatchObject({ completed: 1, failed: 1 });
+  });
+
   it('execution.checkpointing.min-pause: the next periodic checkpoint waits that long after a completion', async () => {
     const { coordinator, taskManagers, stats } = setup({ intervalMs: 20, minPauseMs: 250 });
     coordinator.start();
