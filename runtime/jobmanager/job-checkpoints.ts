@@ -27,6 +27,13 @@ import type {
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
 
+/** The statistics of a job without checkpoint storage. */
+export const EMPTY_CHECKPOINT_STATS: JobCheckpointStats = {
+  counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 },
+  latest: {},
+  history: [],
+};
+
 export interface JobCheckpointsOptions {
   readonly jobId: string;
   readonly jobGraph: JobGraph;
@@ -108,6 +115,20 @@ export class JobCheckpoints {
       ...(this.o.settings.enabled ? { checkpointing: this.taskCheckpointing(vertexId, subtask) } : {}),
       ...(restore ? { restore } : {}),
     };
+  }
+
+  /** Every subtask of the job, where it runs, and whether it is a source (no network input). */
+  tasksOf(taskManagerOf: (vertexId: string, subtask: number) => string | undefined): CoordinatedTask[] {
+    const { jobGraph } = this.o;
+    const withInputs = new Set(jobGraph.edges.map((e) => e.targetVertex));
+    return jobGraph.vertices.flatMap((v) =>
+      Array.from({ length: v.parallelism }, (_, subtaskIndex) => ({
+        vertexId: v.id,
+        subtaskIndex,
+        taskManagerId: taskManagerOf(v.id, subtaskIndex) ?? '',
+        isSource: !withInputs.has(v.id),
+      })),
+    );
   }
 
   /** Starts the coordinator once every task of `attempt` runs. */

@@ -30,7 +30,7 @@ import { deployAttempt, releaseAttempt } from './attempt-deployment';
 import { ExecutionTracker } from './execution-tracker';
 import type { JobDetails, JobOutputPage, JobStatus, JobSubmission, JobSummary } from './gateway';
 import { TERMINAL_JOB_STATUSES } from './gateway';
-import { JobCheckpoints } from './job-checkpoints';
+import { EMPTY_CHECKPOINT_STATS, JobCheckpoints } from './job-checkpoints';
 import { JobOutput } from './job-output';
 import { JobStatusMachine } from './job-status-machine';
 import type { RestartStrategy } from './restart-strategy';
@@ -72,12 +72,6 @@ const NO_RESTART_CODES: ReadonlySet<string> = new Set([
   'SLUICE_GRAPH_MISMATCH',
   'SLUICE_INVALID_JOB',
 ]);
-
-const EMPTY_CHECKPOINT_STATS: JobCheckpointStats = {
-  counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 },
-  latest: {},
-  history: [],
-};
 
 /** Why the running attempt ended, if not by finishing. */
 class AttemptFailure extends Error {
@@ -251,16 +245,7 @@ export class JobMaster {
   private startCheckpointCoordinator(attempt: number): void {
     const checkpoints = this.checkpoints;
     if (!checkpoints?.settings.enabled) return;
-    const { jobGraph } = this.submission;
-    const withInputs = new Set(jobGraph.edges.map((e) => e.targetVertex));
-    const tasks = jobGraph.vertices.flatMap((v) =>
-      Array.from({ length: v.parallelism }, (_, subtaskIndex) => ({
-        vertexId: v.id,
-        subtaskIndex,
-        taskManagerId: this.tracker.taskManagerOf(v.id, subtaskIndex) ?? '',
-        isSource: !withInputs.has(v.id),
-      })),
-    );
+    const tasks = checkpoints.tasksOf((vertexId, subtask) => this.tracker.taskManagerOf(vertexId, subtask));
     const onFailure = (error: CheckpointFailedError): void => {
       if (attempt === this.attempt) this.settleAttempt?.(new AttemptFailure(serializeError(error)));
     };
