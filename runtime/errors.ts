@@ -16,6 +16,8 @@ export type SluiceErrorCode =
   | 'SLUICE_CONFLICT'
   | 'SLUICE_STORAGE'
   | 'SLUICE_STATE'
+  | 'SLUICE_CHECKPOINT_CORRUPT'
+  | 'SLUICE_CHECKPOINT_FAILED'
   | 'SLUICE_COORDINATION'
   | 'SLUICE_NETWORK'
   | 'SLUICE_NO_RESOURCES'
@@ -164,6 +166,27 @@ export class StateError extends SluiceError {
 }
 
 /** The caller's input is invalid (a REST body, a blob key, object metadata…); retrying cannot help. */
+/**
+ * A stored checkpoint object (`_metadata` or a state file) is unreadable or does not match its
+ * checksum. `objectKey` names it; recovery skips that checkpoint and falls back to an older one.
+ */
+export class CheckpointCorruptError extends SluiceError {
+  constructor(
+    readonly objectKey: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super('SLUICE_CHECKPOINT_CORRUPT', `checkpoint object ${objectKey} is corrupt: ${reason}`, options);
+  }
+}
+
+/** Checkpoints failed more often in a row than `execution.checkpointing.tolerable-failed-checkpoints` allows. */
+export class CheckpointFailedError extends SluiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SLUICE_CHECKPOINT_FAILED', message, { ...options, retryable: true });
+  }
+}
+
 export class BadRequestError extends SluiceError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('SLUICE_BAD_REQUEST', message, options);
@@ -295,6 +318,8 @@ function wireErrorClasses(): ReadonlyMap<string, { prototype: SluiceError }> {
     UnauthorizedError,
     StorageError,
     StateError,
+    CheckpointCorruptError,
+    CheckpointFailedError,
     BadRequestError,
     InvalidBlobKeyError,
     CoordinationError,

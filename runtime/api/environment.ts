@@ -70,6 +70,23 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
+  /**
+   * Checkpoints this job every `intervalMs` (Flink's `enableCheckpointing`): state and source
+   * positions are snapshotted consistently and a restart resumes from the latest checkpoint.
+   * `mode` defaults to the cluster's `execution.checkpointing.mode` (exactly-once).
+   */
+  enableCheckpointing(intervalMs: number, mode?: 'exactly-once' | 'at-least-once'): this {
+    if (!Number.isInteger(intervalMs) || intervalMs < 1)
+      throw new InvalidJobError(`enableCheckpointing: ${intervalMs} is not an interval >= 1 ms`);
+    if (mode !== undefined && mode !== 'exactly-once' && mode !== 'at-least-once')
+      throw new InvalidJobError(
+        `enableCheckpointing: '${String(mode)}' is not exactly-once or at-least-once`,
+      );
+    this.settings.checkpointIntervalMs = intervalMs;
+    if (mode !== undefined) this.settings.checkpointingMode = mode;
+    return this;
+  }
+
   fromSource<T>(source: Source<T>, name: string): DataStream<T> {
     const t = this.addTransformation('source', name, [], 0, () => new SourceOperator(source), false);
     return new DataStream<T>(this, t);

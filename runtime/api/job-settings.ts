@@ -19,6 +19,24 @@ export interface JobSettings {
   restartStrategy?: Readonly<Record<string, string | number | boolean>>;
   /** `state.backend`: where this job's keyed state lives; unset = the TaskManagers' default. */
   stateBackend?: 'heap' | 'kv';
+  // Checkpointing (`execution.checkpointing.*`, `state.checkpoints.num-retained`): unset = the
+  // cluster's value. An interval (or `enableCheckpointing`) turns checkpointing on.
+  /** `execution.checkpointing.interval` */
+  checkpointIntervalMs?: number;
+  /** `execution.checkpointing.mode` */
+  checkpointingMode?: 'exactly-once' | 'at-least-once';
+  /** `execution.checkpointing.timeout` */
+  checkpointTimeoutMs?: number;
+  /** `execution.checkpointing.min-pause` */
+  checkpointMinPauseMs?: number;
+  /** `execution.checkpointing.max-concurrent-checkpoints` */
+  maxConcurrentCheckpoints?: number;
+  /** `execution.checkpointing.tolerable-failed-checkpoints` */
+  tolerableFailedCheckpoints?: number;
+  /** `execution.checkpointing.externalized-checkpoint-retention` */
+  checkpointRetention?: 'delete-on-cancellation' | 'retain-on-cancellation';
+  /** `state.checkpoints.num-retained` */
+  retainedCheckpoints?: number;
 }
 
 export const DEFAULT_JOB_SETTINGS: Readonly<JobSettings> = Object.freeze({

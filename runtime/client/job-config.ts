@@ -24,6 +24,14 @@ export const JOB_LEVEL_KEYS = {
   'execution.buffer-timeout': 'bufferTimeoutMs',
   'execution.exchange': 'exchange',
   'state.backend': 'stateBackend',
+  'execution.checkpointing.interval': 'checkpointIntervalMs',
+  'execution.checkpointing.mode': 'checkpointingMode',
+  'execution.checkpointing.timeout': 'checkpointTimeoutMs',
+  'execution.checkpointing.min-pause': 'checkpointMinPauseMs',
+  'execution.checkpointing.max-concurrent-checkpoints': 'maxConcurrentCheckpoints',
+  'execution.checkpointing.tolerable-failed-checkpoints': 'tolerableFailedCheckpoints',
+  'execution.checkpointing.externalized-checkpoint-retention': 'checkpointRetention',
+  'state.checkpoints.num-retained': 'retainedCheckpoints',
 } as const satisfies Partial<Record<ConfigKey, keyof JobSettings>>;
 
 type JobLevelKey = keyof typeof JOB_LEVEL_KEYS;

@@ -79,6 +79,15 @@ export function withOverrides(config: ResolvedConfig, overrides: Record<string, 
   return resolveOrThrow([...base, readOverrides(overrides, OVERRIDE_SOURCE)], []);
 }
 
+/**
+ * True when `key` was given a value by some source (file, environment, override) rather than
+ * left at its default. A config that did not come from `loadConfig` counts every key as set.
+ */
+export function isExplicitlySet(config: ResolvedConfig, key: string): boolean {
+  const layers = layersOf.get(config);
+  return layers === undefined || layers.some((layer) => layer.some((e) => e.key === key && e.value != null));
+}
+
 /** A config that did not come from `loadConfig` (e.g. a structured clone): every value counts as set. */
 function entriesOf(config: ResolvedConfig): RawEntry[] {
   return Object.entries(config).map(([key, value]) => ({ key, value, source: BASE_SOURCE }));

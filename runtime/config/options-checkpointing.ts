@@ -7,7 +7,8 @@ export const CHECKPOINTING_OPTIONS = {
     type: optionalType(durationType({ min: 1 })),
     default: undefined,
     defaultDoc: '(disabled)',
-    description: 'Time between periodic checkpoints; unset disables periodic checkpoints.',
+    description:
+      'Time between periodic checkpoints; setting it turns checkpointing on (a job may set it itself).',
   }),
   'execution.checkpointing.mode': defineOption({
     type: enumType(['exactly-once', 'at-least-once']),

@@ -86,6 +86,14 @@ export const jobSettingsSchema = z.strictObject({
     )
     .optional(),
   stateBackend: z.enum(['heap', 'kv']).optional(),
+  checkpointIntervalMs: z.number().min(1).optional(),
+  checkpointingMode: z.enum(['exactly-once', 'at-least-once']).optional(),
+  checkpointTimeoutMs: z.number().min(1).optional(),
+  checkpointMinPauseMs: z.number().min(0).optional(),
+  maxConcurrentCheckpoints: z.int().min(1).max(1000).optional(),
+  tolerableFailedCheckpoints: z.int().min(0).optional(),
+  checkpointRetention: z.enum(['delete-on-cancellation', 'retain-on-cancellation']).optional(),
+  retainedCheckpoints: z.int().min(1).max(1000).optional(),
 }) satisfies z.ZodType<JobSettings>;
 
 const resourceProfileSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SlotRegistry } from '../coordination/slot-registry';
-import type { NetworkSettings } from '../deployment/task-deployment';
+import type { NetworkSettings, TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import { createDeploymentDescriptor } from '../deployment/task-deployment';
 import { JobFailedError } from '../errors';
 import type { ExecutionVertex } from '../graph/execution-graph';
@@ -27,6 +27,11 @@ export interface AttemptOnSlots {
   readonly registry: SlotRegistry;
   readonly tracker: ExecutionTracker;
   readonly logger: Logger;
+  /** What a subtask's descriptor carries about checkpoints (settings, state to restore). */
+  readonly forSubtask?: (
+    vertexId: string,
+    subtask: number,
+  ) => Pick<TaskDeploymentDescriptor, 'checkpointing' | 'restore'>;
 }
 
 /** Deploys every subtask of the attempt to the TaskManager of its slot (subtask k of a group in its k-th slot). */
@@ -59,7 +64,10 @@ async function deploySubtask(
     buildSettings: submission.buildSettings,
     graphHash: submission.jobGraph.graphHash,
   };
-  const tdd = createDeploymentDescriptor(a.jobId, a.attempt, submission.jobGraph, code, vertex, network);
+  const tdd: TaskDeploymentDescriptor = {
+    ...createDeploymentDescriptor(a.jobId, a.attempt, submission.jobGraph, code, vertex, network),
+    ...a.forSubtask?.(vertex.vertexId, vertex.subtaskIndex),
+  };
   const remotePeers: Record<string, PeerAddress> = {};
   for (const channel of [...vertex.inputs, ...vertex.outputs].flatMap((g) => g.channels)) {
     const peer = slotOf(channel.peerVertex, channel.peerSubtask);

@@ -21,7 +21,14 @@ import { jobPlan } from './job-plan';
 import type { JobMasterContext } from './job-master';
 import { JobMaster } from './job-master';
 import type { ResourceManager } from './resource-manager';
-import { createRestartStrategy, withJobRestartStrategy } from './restart-strategy';
+import { restartStrategyForJob } from './restart-strategy';
+import type { CheckpointGateway } from './checkpoint-gateway';
+import { checkpointSettingsFor } from '../checkpoint/checkpoint-settings';
+import type {
+  CheckpointDetails,
+  JobCheckpointConfig,
+  JobCheckpointStats,
+} from '../checkpoint/checkpoint-stats';
 import type { ResolvedConfig } from '../config';
 
 export const SLUICE_VERSION = '0.1.0';
@@ -36,14 +43,14 @@ export const artifactKey = (sha256: string): string => `artifacts/${sha256}.js`;
  * Accepts jobs and answers for them (Flink's Dispatcher): one job master per job, job bundles
  * in the blob store, task reports routed to their job.
  */
-export class Dispatcher implements JobManagerGateway, InsightGateway {
+export class Dispatcher implements JobManagerGateway, InsightGateway, CheckpointGateway {
   private readonly jobs = new Map<string, JobMaster>();
 
   constructor(
     private readonly config: ResolvedConfig,
     private readonly blobStore: BlobStore,
     private readonly resourceManager: ResourceManager,
-    private readonly jobContext: Omit<JobMasterContext, 'restartStrategy'>,
+    private readonly jobContext: Omit<JobMasterContext, 'restartStrategy' | 'checkpointing'>,
     private readonly logger: Logger,
     /** Throws (`DependencyUnavailableError`) when a service a job needs, such as Redis, is down. */
     private readonly assertReady: () => Promise<void> = async () => undefined,
@@ -59,6 +66,9 @@ export class Dispatcher implements JobManagerGateway, InsightGateway {
     connection.handle(CONTROL.taskOutput, (m) => this.jobs.get(m.jobId)?.onTaskOutput(m));
     connection.handle(CONTROL.taskResults, (m) => this.jobs.get(m.jobId)?.onTaskOutput(m));
     connection.handle(CONTROL.taskMetrics, (m) => this.jobs.get(m.jobId)?.onTaskMetrics(m));
+    connection.handle(CONTROL.acknowledgeCheckpoint, (m) => this.jobs.get(m.jobId)?.acknowledgeCheckpoint(m));
+    connection.handle(CONTROL.declineCheckpoint, (m) => this.jobs.get(m.jobId)?.declineCheckpoint(m));
+    connection.handle(CONTROL.taskEndOfInput, (m) => this.jobs.get(m.jobId)?.onTaskEndOfInput(m));
   }
 
   async submitJob(submission: JobSubmission): Promise<{ jobId: string }> {
@@ -70,10 +80,12 @@ export class Dispatcher implements JobManagerGateway, InsightGateway {
       );
     }
     const jobId = randomUUID().replaceAll('-', '');
+    const checkpointing = checkpointSettingsFor(this.config, submission.jobGraph.settings);
     const job = new JobMaster(jobId, submission, {
       ...this.jobContext,
       blobStore: this.blobStore,
-      restartStrategy: createRestartStrategy(withJobRestartStrategy(this.config, submission.buildSettings)),
+      checkpointing,
+      restartStrategy: restartStrategyForJob(this.config, submission.buildSettings, checkpointing.enabled),
     });
     this.jobs.set(jobId, job);
     job.start();
@@ -164,6 +176,24 @@ export class Dispatcher implements JobManagerGateway, InsightGateway {
   async hasArtifact(sha256: string): Promise<boolean> {
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw new BadRequestError('artifact must be a SHA-256 in hex');
     return this.blobStore.exists(artifactKey(sha256));
+  }
+
+  async checkpointStats(jobId: string): Promise<JobCheckpointStats> {
+    return this.job(jobId).checkpointStats();
+  }
+
+  async checkpointConfig(jobId: string): Promise<JobCheckpointConfig> {
+    const config = this.job(jobId).checkpointConfig();
+    if (!config) throw new NotFoundError(`job ${jobId} has no checkpoint storage`);
+    return config;
+  }
+
+  async checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointDetails> {
+    return this.job(jobId).checkpointDetails(checkpointId);
+  }
+
+  async triggerCheckpoint(jobId: string): Promise<{ checkpointId: number; externalPath: string }> {
+    return this.job(jobId).triggerCheckpoint();
   }
 
   /** Cancels every job and waits for them to end. */

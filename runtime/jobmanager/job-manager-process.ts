@@ -23,8 +23,7 @@ export async function startJobManagerProcess(config: ResolvedConfig): Promise<Jo
     health: () => service.health.report(),
     logger: service.logger,
     insight: { insight: service.dispatcher, config, version: SLUICE_VERSION, startedAt: service.startedAt },
-    // TODO(checkpoints): uncomment when the Dispatcher implements CheckpointGateway (coordinator branch).
-    // checkpoints: service.dispatcher,
+    checkpoints: service.dispatcher,
   });
   try {
     await rest.listen({ host: config['rest.address'], port: config['rest.port'] });

@@ -4,7 +4,10 @@ import type { RpcServer } from '../rpc/rpc-auth';
 import { startRpcServer } from '../rpc/rpc-auth';
 import type { ControlProtocol } from '../rpc/control-protocol';
 import type { RuntimeServices } from '../services/runtime-services';
-import { createRuntimeServices } from '../services/runtime-services';
+import { createRuntimeServices, redisUrlWithPassword } from '../services/runtime-services';
+import type { CheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
+import { InMemoryCheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
+import { RedisCheckpointIdCounter } from '../coordination/redis/redis-checkpoint-id-counter';
 import { DependencyHealth } from '../services/dependency-health';
 import { ExchangeCleanup } from '../services/exchange-transports';
 import { taskManagerResources } from '../deployment/resource-profile';
@@ -39,6 +42,7 @@ export class JobManagerService {
     readonly logger: Logger,
     /** Readiness of Redis and the blob store (`GET /healthz`). */
     readonly health: DependencyHealth,
+    private readonly checkpointIds: CheckpointIdCounter,
   ) {}
 
   static async start(config: ResolvedConfig): Promise<JobManagerService> {
@@ -65,6 +69,7 @@ export class JobManagerService {
         : undefined;
     const cleanup = new ExchangeCleanup(config, logger);
     const health = new DependencyHealth('jobmanager', services.dependencies);
+    const checkpointIds = checkpointIdCounter(config, services.coordination);
     const dispatcher = new Dispatcher(
       config,
       services.blobStore,
@@ -76,6 +81,7 @@ export class JobManagerService {
         slotRequestTimeoutMs: config['slot.request.timeout'],
         exchange: config['execution.exchange'],
         onJobEnded: (jobId, exchange) => cleanup.jobEnded(jobId, exchange),
+        checkpointIdCounter: checkpointIds,
         ...(pool ? { pool } : {}),
         logger,
       },
@@ -106,6 +112,7 @@ export class JobManagerService {
       cleanup,
       logger,
       health,
+      checkpointIds,
     );
   }
 
@@ -119,9 +126,23 @@ export class JobManagerService {
     this.resourceManager.close();
     await this.rpc.close();
     await this.cleanup.close();
+    await this.checkpointIds.close();
     await this.services.close();
     this.logger.info('job manager stopped');
   }
+}
+
+/** Checkpoint ids: in Redis with Redis coordination (any job manager continues them), else in memory. */
+function checkpointIdCounter(
+  config: ResolvedConfig,
+  coordination: 'redis' | 'embedded',
+): CheckpointIdCounter {
+  const url = config['high-availability.redis.url'];
+  if (coordination !== 'redis' || url === undefined) return new InMemoryCheckpointIdCounter();
+  return new RedisCheckpointIdCounter({
+    url: redisUrlWithPassword(url, config['high-availability.redis.password']),
+    keyPrefix: config['high-availability.redis.key-prefix'],
+  });
 }
 
 /** The per-job resource driver: local child processes, or ECS tasks in the cloud. */

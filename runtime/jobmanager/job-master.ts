@@ -1,12 +1,28 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RestorePoint } from '../checkpoint/restore-point';
+import type { CheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
+import { InMemoryCheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
+import type { CheckpointSettings } from '../checkpoint/checkpoint-settings';
+import type {
+  CheckpointDetails,
+  JobCheckpointConfig,
+  JobCheckpointStats,
+} from '../checkpoint/checkpoint-stats';
 import type { SlotRegistry, TaskManagerView } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
-import { IllegalStateTransitionError, serializeError, withoutServerStacks } from '../errors';
+import { IllegalStateTransitionError, NotFoundError, serializeError, withoutServerStacks } from '../errors';
 import type { NetworkSettings } from '../deployment/task-deployment';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
-import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from '../rpc/control-protocol';
+import type {
+  AcknowledgeCheckpointMessage,
+  DeclineCheckpointMessage,
+  TaskMetricsMessage,
+  TaskOutputMessage,
+  TaskRef,
+  TaskStateMessage,
+} from '../rpc/control-protocol';
+import { CheckpointFailedError, ConflictError } from '../errors';
 import type { FailureLocation, JobExceptions } from './exception-history';
 import { ExceptionHistory } from './exception-history';
 import type { AttemptOnSlots } from './attempt-deployment';
@@ -14,6 +30,7 @@ import { deployAttempt, releaseAttempt } from './attempt-deployment';
 import { ExecutionTracker } from './execution-tracker';
 import type { JobDetails, JobOutputPage, JobStatus, JobSubmission, JobSummary } from './gateway';
 import { TERMINAL_JOB_STATUSES } from './gateway';
+import { EMPTY_CHECKPOINT_STATS, JobCheckpoints } from './job-checkpoints';
 import { JobOutput } from './job-output';
 import { JobStatusMachine } from './job-status-machine';
 import type { RestartStrategy } from './restart-strategy';
@@ -34,8 +51,14 @@ export interface JobMasterContext {
   readonly onJobEnded?: (jobId: string, exchange: 'tcp' | 'sqs') => Promise<void>;
   /** Per-job mode: TaskManagers started for this job and stopped after it. */
   readonly pool?: TaskManagerPool;
-  /** Where job output beyond the in-memory tail is spilled. */
+  /** Where job output beyond the in-memory tail is spilled, and checkpoints are stored. */
   readonly blobStore?: BlobStore;
+  /** Where checkpoints are stored when not in `blobStore` (a MiniCluster keeps job output in memory). */
+  readonly checkpointStorage?: BlobStore;
+  /** The job's checkpointing settings (its own over the cluster's); absent: no checkpoints. */
+  readonly checkpointing?: CheckpointSettings;
+  /** Checkpoint ids (Redis in a cluster with Redis coordination); default in memory. */
+  readonly checkpointIdCounter?: CheckpointIdCounter;
   readonly logger: Logger;
 }
 
@@ -85,6 +108,8 @@ export class JobMaster {
   private started = false;
   private restorePoint: RestorePoint | undefined;
   private readonly done: Promise<void>;
+  /** Checkpoints, restore and their statistics; absent without a blob store. */
+  private readonly checkpoints: JobCheckpoints | undefined;
   private settleDone!: { resolve: () => void; reject: (err: unknown) => void };
 
   constructor(
@@ -98,6 +123,18 @@ export class JobMaster {
       logger: ctx.logger,
     });
     this.lifecycle = new JobStatusMachine(jobId);
+    const checkpointStorage = ctx.checkpointStorage ?? ctx.blobStore;
+    if (checkpointStorage && ctx.checkpointing) {
+      this.checkpoints = new JobCheckpoints({
+        jobId,
+        jobGraph: submission.jobGraph,
+        settings: ctx.checkpointing,
+        blobStore: checkpointStorage,
+        counter: ctx.checkpointIdCounter ?? new InMemoryCheckpointIdCounter(),
+        stateBackend: submission.jobGraph.settings.stateBackend ?? 'heap',
+        logger: ctx.logger,
+      });
+    }
     this.done = new Promise((resolve, reject) => (this.settleDone = { resolve, reject }));
   }
 
@@ -163,9 +200,68 @@ export class JobMaster {
           },
         ),
       );
-    } else if (m.state === 'FINISHED' && this.tracker.count('FINISHED') === this.tracker.size) {
-      this.settleAttempt?.();
+    } else if (m.state === 'FINISHED') {
+      this.checkpoints?.taskFinished(m);
+      if (this.tracker.count('FINISHED') === this.tracker.size) this.settleAttempt?.();
+    } else if (m.state === 'RUNNING' && this.tracker.count('RUNNING') === this.tracker.size) {
+      this.startCheckpointCoordinator(m.attempt);
     }
+  }
+
+  acknowledgeCheckpoint(m: AcknowledgeCheckpointMessage): void {
+    if (m.attempt === this.attempt) this.checkpoints?.acknowledge(m);
+  }
+
+  declineCheckpoint(m: DeclineCheckpointMessage): void {
+    if (m.attempt === this.attempt) this.checkpoints?.decline(m);
+  }
+
+  onTaskEndOfInput(m: TaskRef): void {
+    if (m.attempt === this.attempt) this.checkpoints?.endOfInput(m);
+  }
+
+  checkpointStats(): JobCheckpointStats {
+    return this.checkpoints?.checkpointStats() ?? EMPTY_CHECKPOINT_STATS;
+  }
+
+  checkpointDetails(checkpointId: number): CheckpointDetails {
+    if (!this.checkpoints) throw new NotFoundError(`job ${this.jobId} has no checkpoint ${checkpointId}`);
+    return this.checkpoints.checkpointDetails(checkpointId);
+  }
+
+  checkpointConfig(): JobCheckpointConfig | undefined {
+    return this.checkpoints?.checkpointConfig();
+  }
+
+  /** A manual checkpoint; resolves once it completed. `ConflictError` when not running or not checkpointing. */
+  triggerCheckpoint(): Promise<{ checkpointId: number; externalPath: string }> {
+    if (!this.checkpoints || this.status !== 'RUNNING')
+      return Promise.reject(
+        new ConflictError(`job ${this.jobId} is ${this.status.toLowerCase()}, not running with checkpoints`),
+      );
+    return this.checkpoints.triggerManual();
+  }
+
+  private startCheckpointCoordinator(attempt: number): void {
+    const checkpoints = this.checkpoints;
+    if (!checkpoints?.settings.enabled) return;
+    const tasks = checkpoints.tasksOf((vertexId, subtask) => this.tracker.taskManagerOf(vertexId, subtask));
+    const onFailure = (error: CheckpointFailedError): void => {
+      if (attempt === this.attempt) this.settleAttempt?.(new AttemptFailure(serializeError(error)));
+    };
+    checkpoints
+      .startCoordinator(attempt, tasks, (id) => this.ctx.resourceManager.taskExecutor(id), onFailure)
+      .catch((err: unknown) => {
+        this.ctx.logger.error(
+          { jobId: this.jobId, attempt, err },
+          'starting the checkpoint coordinator failed',
+        );
+        onFailure(
+          new CheckpointFailedError(`checkpointing could not start: ${(err as Error).message}`, {
+            cause: err,
+          }),
+        );
+      });
   }
 
   /** Resolves when the job manager can take more output (the sender's acknowledgement). */
@@ -246,6 +342,14 @@ export class JobMaster {
     this.failure = { ...withoutServerStacks(failure.serialized), timestamp: Date.now() };
     this.exceptions.add(this.failure, this.attempt, failure.location, this.failure.timestamp);
     const code = failure.serialized.code;
+    if (code === 'SLUICE_CHECKPOINT_CORRUPT') {
+      const id = this.checkpoints?.markRestoredUnusable();
+      if (id !== undefined)
+        this.ctx.logger.warn(
+          { jobId: this.jobId, checkpointId: id },
+          'checkpoint is corrupt; the next attempt restores an older one',
+        );
+    }
     const delay =
       code !== undefined && NO_RESTART_CODES.has(code)
         ? undefined
@@ -281,6 +385,17 @@ export class JobMaster {
     ).finally(() => (this.slotWait = undefined));
     if (this.canceled)
       return new AttemptFailure({ name: 'JobCanceledError', message: 'canceled by the user' });
+    await this.checkpoints?.prepareAttempt(this.attempt, this.restorePoint, (err, checkpointId) =>
+      this.exceptions.add(
+        {
+          name: err.name,
+          code: err.code,
+          message: `${err.message}; checkpoint ${checkpointId} is skipped, an older one is used if one is retained`,
+        },
+        this.attempt,
+        {},
+      ),
+    );
     this.lifecycle.transitionTo('RUNNING');
     const deployment = deployAttempt(this.onSlots(this.slots)).catch((err: unknown) =>
       this.settleAttempt?.(new AttemptFailure(serializeError(err))),
@@ -315,11 +430,13 @@ export class JobMaster {
       registry,
       tracker: this.tracker,
       logger,
+      ...(this.checkpoints ? { forSubtask: this.checkpoints.forSubtask.bind(this.checkpoints) } : {}),
     };
   }
 
   private async teardownAttempt(finalTaskState: 'CANCELED' | 'FINISHED'): Promise<void> {
     this.settleAttempt = undefined;
+    await this.checkpoints?.stopCoordinator(`attempt ${this.attempt} ended`);
     const slots = this.slots;
     this.slots = [];
     await releaseAttempt(this.onSlots(slots));
@@ -330,6 +447,11 @@ export class JobMaster {
     this.lifecycle.transitionTo(status);
     this.endTime = Date.now();
     this.output.seal();
+    await this.checkpoints
+      ?.onJobEnded(status)
+      .catch((err: unknown) =>
+        this.ctx.logger.warn({ jobId: this.jobId, err }, 'checkpoint retention after the job ended failed'),
+      );
     await this.ctx.pool?.release(this.jobId);
     await this.ctx
       .onJobEnded?.(this.jobId, this.exchange)

@@ -1,6 +1,6 @@
 import type { JobSettings } from '../api/job-settings';
 import type { ResolvedConfig } from '../config';
-import { withOverrides } from '../config';
+import { isExplicitlySet, withOverrides } from '../config';
 import { BadRequestError, ConfigError } from '../errors';
 
 /**
@@ -75,6 +75,23 @@ export function failureRate(maxFailures: number, intervalMs: number, delayMs: nu
       return failures.length > maxFailures ? undefined : delayMs;
     },
   };
+}
+
+/**
+ * The job's restart strategy: the cluster's config with the job's own `restart-strategy.*`
+ * keys on top; with checkpointing on and no `restart-strategy.type` set anywhere, Flink's
+ * default for checkpointed jobs: fixed delay (`restart-strategy.fixed-delay.delay`), unlimited
+ * attempts.
+ */
+export function restartStrategyForJob(
+  config: ResolvedConfig,
+  settings: Pick<Partial<JobSettings>, 'restartStrategy'>,
+  checkpointing: boolean,
+): RestartStrategy {
+  const effective = withJobRestartStrategy(config, settings);
+  if (checkpointing && !isExplicitlySet(effective, 'restart-strategy.type'))
+    return fixedDelay(Number.POSITIVE_INFINITY, effective['restart-strategy.fixed-delay.delay']);
+  return createRestartStrategy(effective);
 }
 
 /** The cluster's config with the job's own `restart-strategy.*` keys (from `sluice run -D`) on top. */

@@ -17,6 +17,9 @@ import type {
 const CANCEL_CONFIRM_TIMEOUT_MS = 10 * 60_000;
 
 /** A TaskManager in another process, reached over its control connection; every call carries the fencing token. */
+/** How long a TaskManager may take to accept a deployment that restores state. */
+const RESTORE_DEPLOY_TIMEOUT_MS = 10 * 60_000;
+
 export class RpcTaskExecutorGateway implements TaskExecutorGateway {
   constructor(
     private readonly connection: ControlConnection,
@@ -25,7 +28,12 @@ export class RpcTaskExecutorGateway implements TaskExecutorGateway {
 
   async deployTask(deployment: TaskDeployment): Promise<void> {
     const request: DeployTaskRequest = { fencingToken: this.fencingToken(), ...deployment };
-    await this.connection.call(CONTROL.deployTask, request);
+    // Restoring downloads (and verifies) the task's state before the deployment is accepted.
+    await this.connection.call(
+      CONTROL.deployTask,
+      request,
+      deployment.tdd.restore ? RESTORE_DEPLOY_TIMEOUT_MS : undefined,
+    );
   }
 
   async cancelJob(jobId: string, attempt: number): Promise<void> {

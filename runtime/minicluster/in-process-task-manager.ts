@@ -1,7 +1,18 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
-import type { TaskMetricsMessage, TaskOutputMessage, TaskStateMessage } from '../rpc/control-protocol';
+import type {
+  AcknowledgeCheckpointMessage,
+  DeclineCheckpointMessage,
+  TaskMetricsMessage,
+  TaskOutputMessage,
+  TaskRef,
+  TaskStateMessage,
+} from '../rpc/control-protocol';
+import type { BlobStore } from '../storage/blob-store';
+import { CheckpointTransfer } from '../taskmanager/checkpoint-transfer';
+import type { Logger } from '../util/logger';
+import { createLogger } from '../util/logger';
 import type {
   CheckpointNotice,
   CheckpointTrigger,
@@ -20,6 +31,9 @@ export interface TaskReportSink {
   onTaskState(m: TaskStateMessage): void;
   onTaskOutput(m: TaskOutputMessage): void | Promise<void>;
   onTaskMetrics(m: TaskMetricsMessage): void;
+  acknowledgeCheckpoint(m: AcknowledgeCheckpointMessage): void;
+  declineCheckpoint(m: DeclineCheckpointMessage): void;
+  onTaskEndOfInput(m: TaskRef): void;
 }
 
 export interface InProcessTaskManagerOptions {
@@ -44,6 +58,9 @@ export interface InProcessTaskManagerOptions {
   readonly state: StateSettings;
   /** Answers the tasks' blob requests (`s3://` paths); without it they are refused. */
   readonly blobAccess?: TaskBlobAccess;
+  /** Where checkpoint state is uploaded to and restored from. */
+  readonly blobStore: BlobStore;
+  readonly logger?: Logger;
 }
 
 /**
@@ -54,10 +71,18 @@ export interface InProcessTaskManagerOptions {
  */
 export class InProcessTaskManager implements TaskExecutorGateway {
   private readonly executor: TaskExecutor;
+  private readonly checkpoints: CheckpointTransfer;
 
   constructor(private readonly options: InProcessTaskManagerOptions) {
     const listener = options.listener ?? {};
     const report = (jobId: string): TaskReportSink | undefined => options.jobMaster(jobId);
+    this.checkpoints = new CheckpointTransfer(options.blobStore);
+    const checkpointEvents = this.checkpoints.taskEvents({
+      acknowledge: (m) => report(m.jobId)?.acknowledgeCheckpoint(m),
+      decline: (m) => report(m.jobId)?.declineCheckpoint(m),
+      endOfInput: (task) => report(task.jobId)?.onTaskEndOfInput(task),
+      log: options.logger ?? createLogger('minicluster-tm', { taskManagerId: options.record.id }),
+    });
     this.executor = new TaskExecutor(options.channels, {
       onStateChange: (task: TaskKey, state: ExecutionState, error?: SerializedError) => {
         listener.onStateChange?.(task, state, error);
@@ -77,6 +102,7 @@ export class InProcessTaskManager implements TaskExecutorGateway {
         report(task.jobId)?.onTaskMetrics({ ...task, metrics });
       },
       ...(options.blobAccess ? { onBlobRequest: options.blobAccess.handle.bind(options.blobAccess) } : {}),
+      ...checkpointEvents,
     });
   }
 
@@ -88,23 +114,26 @@ export class InProcessTaskManager implements TaskExecutorGateway {
     const { tdd } = deployment;
     const modulePath = this.options.modulePath(deployment.artifact);
     const limits = this.options.resourceLimits;
+    // A corrupt or missing object rejects with SLUICE_CHECKPOINT_CORRUPT naming it.
+    const restore = tdd.restore ? await this.checkpoints.download(tdd.restore) : undefined;
+    this.checkpoints.register(tdd);
     this.executor.deploy(
       { ...tdd, code: { ...tdd.code, modulePath } },
       {
         taskManagerId: this.options.record.id,
         state: this.options.state,
         ...(this.options.blobAccess?.scope ? { s3Scope: this.options.blobAccess.scope } : {}),
+        ...(restore ? { restore } : {}),
         ...(limits ? { resourceLimits: limits } : {}),
       },
     );
   }
 
-  cancelJob(jobId: string, attempt: number): Promise<void> {
-    return this.executor.cancelJob(jobId, attempt);
+  async cancelJob(jobId: string, attempt: number): Promise<void> {
+    await this.executor.cancelJob(jobId, attempt);
+    this.checkpoints.forget(jobId, attempt);
   }
 
-  // Checkpoint state handling (upload of acknowledged snapshots, download for restore) arrives
-  // with the checkpoint coordinator; these relay the notices to the task threads.
   triggerCheckpoint(trigger: CheckpointTrigger): Promise<void> {
     const { jobId, attempt, checkpointId, timestamp } = trigger;
     for (const task of trigger.tasks)

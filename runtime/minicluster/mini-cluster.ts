@@ -11,7 +11,13 @@ import { JobCanceledError, JobFailedError, deserializeError } from '../errors';
 import { InMemorySlotRegistry } from '../coordination/embedded/in-memory-slot-registry';
 import type { JobGraph } from '../graph/job-graph';
 import { JobMaster } from '../jobmanager/job-master';
-import { createRestartStrategy, withJobRestartStrategy } from '../jobmanager/restart-strategy';
+import { restartStrategyForJob } from '../jobmanager/restart-strategy';
+import type { CheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
+import { InMemoryCheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
+import { checkpointSettingsFor } from '../checkpoint/checkpoint-settings';
+import { blobStoreOptions } from '../services/runtime-services';
+import type { BlobStore } from '../storage/blob-store';
+import { createBlobStore } from '../storage/create-blob-store';
 import { slotRequests } from '../jobmanager/slot-scheduler';
 import type { ResourceManagerGateway } from '../jobmanager/task-executor-gateway';
 import { LocalChannelProvider } from '../network/channel-provider';
@@ -23,9 +29,6 @@ import type { TaskEvents, TaskKey } from '../taskmanager/task-executor';
 import type { TaskMetrics } from '../deployment/execution-state';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
-import type { BlobStore } from '../storage/blob-store';
-import { createBlobStore } from '../storage/create-blob-store';
-import { blobStoreOptions } from '../services/runtime-services';
 import { TaskBlobAccess, taskBlobScope } from '../taskmanager/task-blob-access';
 import { InProcessTaskManager } from './in-process-task-manager';
 
@@ -81,6 +84,8 @@ export interface MiniClusterOptions {
   readonly listener?: Partial<TaskEvents>;
   /** Where tasks keep state. Default: the config's `state.*` settings. */
   readonly state?: StateSettings;
+  /** Where checkpoints go. Default: the config's blob store (`storage.*`), closed with the cluster. */
+  readonly blobStore?: BlobStore;
   readonly logger?: Logger;
 }
 
@@ -101,19 +106,23 @@ export class MiniCluster implements ResourceManagerGateway {
   /** Job module paths by the artifact name their submissions carry. */
   private readonly modules = new Map<string, string>();
   private heartbeat: NodeJS.Timeout | undefined;
-  /** The blob store tasks reach for `s3://` paths; only built when the config's store is on S3. */
-  private blobStore: BlobStore | undefined;
+  /** Checkpoint storage: the configured blob store unless one was given. */
+  readonly blobStore: BlobStore;
+  private readonly ownsBlobStore: boolean;
+  private readonly checkpointIds: CheckpointIdCounter = new InMemoryCheckpointIdCounter();
 
   constructor(private readonly options: MiniClusterOptions) {
     this.config = options.config ?? defaultConfig();
     this.logger = options.logger ?? createLogger('minicluster');
+    this.ownsBlobStore = options.blobStore === undefined;
+    this.blobStore = options.blobStore ?? createBlobStore(blobStoreOptions(this.config));
   }
 
   /** Registers the TaskManagers and their slots; keeps their leases renewed until `close()`. */
   async start(): Promise<void> {
     const leaseMs = this.config['heartbeat.timeout'];
+    // One store for checkpoints and for the tasks' `s3://` paths (allowed only when it is S3).
     const scope = taskBlobScope(this.config);
-    if (scope) this.blobStore = createBlobStore(blobStoreOptions(this.config));
     const blobAccess = new TaskBlobAccess(this.blobStore, scope, this.logger);
     for (let i = 0; i < (this.options.taskManagers ?? 1); i++) {
       const taskManager = new InProcessTaskManager({
@@ -133,6 +142,8 @@ export class MiniCluster implements ResourceManagerGateway {
         ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
         state: this.options.state ?? stateSettingsFrom(this.config),
         blobAccess,
+        blobStore: this.blobStore,
+        logger: this.logger,
       });
       await this.registry.registerTaskManager(taskManager.record, leaseMs);
       this.taskManagers.set(taskManager.record.id, taskManager);
@@ -156,6 +167,7 @@ export class MiniCluster implements ResourceManagerGateway {
     // The module is local: its artifact only names its path for the TaskManagers.
     const artifact = createHash('sha256').update(code.modulePath).digest('hex');
     this.modules.set(artifact, code.modulePath);
+    const checkpointing = checkpointSettingsFor(this.config, jobGraph.settings);
     const job = new JobMaster(
       jobId,
       { jobGraph, artifact, args: code.args, buildSettings: code.buildSettings },
@@ -164,8 +176,11 @@ export class MiniCluster implements ResourceManagerGateway {
         resourceManager: this,
         network: { ...networkSettingsFrom(this.config), ...this.options.network },
         slotRequestTimeoutMs: this.config['slot.request.timeout'],
-        restartStrategy: createRestartStrategy(withJobRestartStrategy(this.config, code.buildSettings)),
+        restartStrategy: restartStrategyForJob(this.config, code.buildSettings, checkpointing.enabled),
         exchange: this.config['execution.exchange'],
+        checkpointStorage: this.blobStore,
+        checkpointing,
+        checkpointIdCounter: this.checkpointIds,
         logger: this.logger,
       },
     );
@@ -194,7 +209,7 @@ export class MiniCluster implements ResourceManagerGateway {
     clearInterval(this.heartbeat);
     await Promise.all([...this.taskManagers.values()].map((tm) => tm.close()));
     await this.registry.close();
-    await this.blobStore?.close();
+    if (this.ownsBlobStore) await this.blobStore.close();
   }
 
   private modulePath(artifact: string): string {

@@ -6,7 +6,14 @@ import type { TaskManagerRecord } from '../coordination/slot-registry';
 import { ConfigError, SluiceError, serializeError } from '../errors';
 import type { SerializedError } from '../errors';
 import { CONTROL } from '../rpc/control-protocol';
-import type { CancelJobRequest, DeployTaskRequest, LogTailReply, TaskRef } from '../rpc/control-protocol';
+import type {
+  CancelJobRequest,
+  CheckpointNoticeRequest,
+  DeployTaskRequest,
+  LogTailReply,
+  TaskRef,
+  TriggerCheckpointRequest,
+} from '../rpc/control-protocol';
 import { ClusterChannelProvider } from '../network/cluster-channel-provider';
 import { TcpExchange } from '../network/tcp/tcp-exchange';
 import { TcpExchangeTransport } from '../network/tcp/tcp-exchange-transport';
@@ -23,6 +30,7 @@ import { captureProcessLog } from '../util/log-tail';
 import { createLogger } from '../util/logger';
 import { sleep } from '../util/wait';
 import { ArtifactCache } from './artifact-cache';
+import { CheckpointTransfer } from './checkpoint-transfer';
 import { ReportOutbox } from './report-outbox';
 import { taskManagerResources } from '../deployment/resource-profile';
 import type { TaskCancellation, TaskKey } from './task-executor';
@@ -61,6 +69,8 @@ export class TaskManagerService {
   private readonly stateSettings: StateSettings;
   /** Answers tasks' blob requests (`s3://` paths of connectors) with this process's store. */
   private readonly blobAccess: TaskBlobAccess;
+  /** Uploads acknowledged snapshots and downloads the state tasks restore. */
+  private readonly checkpoints: CheckpointTransfer;
   /** This process's recent log lines, served to the job manager (and the dashboard). */
   private readonly logTail: LogTail = captureProcessLog();
   /** Called when the TaskManager gave up and shut itself down (the process should exit). */
@@ -80,6 +90,7 @@ export class TaskManagerService {
     this.artifacts = new ArtifactCache(services.blobStore, join(tmpdir(), 'sluice-artifacts'));
     this.outbox = new ReportOutbox({ logger: this.logger });
     this.blobAccess = new TaskBlobAccess(services.blobStore, taskBlobScope(config), this.logger);
+    this.checkpoints = new CheckpointTransfer(services.blobStore);
     const outputOf =
       (method: string, field: 'lines' | 'results') =>
       (task: TaskKey, items: unknown[], bytes: number): Promise<void> =>
@@ -93,6 +104,13 @@ export class TaskManagerService {
         onResults: outputOf(CONTROL.taskResults, 'results'),
         onMetrics: (task, metrics) => this.connection?.notify(CONTROL.taskMetrics, { ...task, metrics }),
         onBlobRequest: (task, request) => this.blobAccess.handle(task, request),
+        // In order with the task's state reports: a final checkpoint's acknowledgement precedes FINISHED.
+        ...this.checkpoints.taskEvents({
+          acknowledge: (m) => this.outbox.notify(CONTROL.acknowledgeCheckpoint, m),
+          decline: (m) => this.outbox.notify(CONTROL.declineCheckpoint, m),
+          endOfInput: (task) => this.outbox.notify(CONTROL.taskEndOfInput, task),
+          log: this.logger,
+        }),
       },
       this.taskCancellation(),
       this.logger,
@@ -257,6 +275,9 @@ export class TaskManagerService {
     connection.once('close', () => clearInterval(heartbeat));
     connection.handle(CONTROL.deployTask, (body) => this.deploy(body));
     connection.handle(CONTROL.cancelJob, (body) => this.cancelJob(body));
+    connection.handle(CONTROL.triggerCheckpoint, (body) => this.triggerCheckpoint(body));
+    connection.handle(CONTROL.notifyCheckpointComplete, (body) => this.notifyCheckpoint(body, 'complete'));
+    connection.handle(CONTROL.abortCheckpoint, (body) => this.notifyCheckpoint(body, 'aborted'));
     connection.handle(CONTROL.logTail, (body): LogTailReply =>
       this.logTail.tail(Math.max(0, Math.floor(body.lines))),
     );
@@ -276,6 +297,11 @@ export class TaskManagerService {
     this.checkFencing(request.fencingToken);
     const modulePath = await this.artifacts.path(request.artifact);
     const tdd = { ...request.tdd, code: { ...request.tdd.code, modulePath } };
+    // A corrupt or missing object fails the deployment with SLUICE_CHECKPOINT_CORRUPT naming
+    // it: the job master then restores from an older checkpoint.
+    const restore = tdd.restore ? await this.checkpoints.download(tdd.restore) : undefined;
+    this.checkFencing(request.fencingToken);
+    this.checkpoints.register(tdd);
     const transport = this.transports.get(request.exchange);
     const ports = this.channels.portsFor(tdd, request.remotePeers, transport);
     const key = this.executor.deploy(tdd, {
@@ -283,6 +309,7 @@ export class TaskManagerService {
       taskManagerId: this.id,
       state: this.stateSettings,
       ...(this.blobAccess.scope ? { s3Scope: this.blobAccess.scope } : {}),
+      ...(restore ? { restore } : {}),
       ...(request.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: request.heapMb } } : {}),
     });
     for (const id of Object.keys(request.remotePeers)) this.taskOfChannel.set(id, key);
@@ -291,8 +318,26 @@ export class TaskManagerService {
   private async cancelJob(request: CancelJobRequest): Promise<void> {
     this.checkFencing(request.fencingToken);
     await this.executor.cancelJob(request.jobId, request.attempt);
+    this.checkpoints.forget(request.jobId, request.attempt);
     for (const [id, key] of this.taskOfChannel)
       if (key.jobId === request.jobId) this.taskOfChannel.delete(id);
+  }
+
+  private triggerCheckpoint(request: TriggerCheckpointRequest): void {
+    this.checkFencing(request.fencingToken);
+    const { jobId, attempt, checkpointId, timestamp } = request;
+    for (const task of request.tasks) {
+      if (!this.executor.triggerCheckpoint({ jobId, attempt, ...task }, checkpointId, timestamp))
+        this.logger.debug(
+          { jobId, attempt, checkpointId, task },
+          'checkpoint trigger for a task not running here',
+        );
+    }
+  }
+
+  private notifyCheckpoint(request: CheckpointNoticeRequest, outcome: 'complete' | 'aborted'): void {
+    this.checkFencing(request.fencingToken);
+    this.executor.notifyCheckpoint(request.jobId, request.attempt, request.checkpointId, outcome);
   }
 
   private failTasksOf(channelIds: string[], error: SluiceError): void {

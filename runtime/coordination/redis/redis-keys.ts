@@ -15,7 +15,7 @@ export const DEFAULT_REDIS_KEY_PREFIX = 'sluice';
  * | `{p}:leader:lease`                | string     | reserved: leader election lease (holder token, `SET NX PX`) |
  * | `{p}:leader:fencing`              | string     | reserved: fencing token counter (`INCR`)   |
  * | `{p}:leader:info`                 | hash       | reserved: leader's published REST/RPC addresses |
- * | `{p}:job:{jobId}:chk:counter`     | string     | reserved: checkpoint id counter            |
+ * | `{p}:job:{jobId}:chk:counter`     | string     | checkpoint id counter (`INCR`, see RedisCheckpointIdCounter) |
  * | `{p}:job:{jobId}:chk:latest`      | string     | reserved: pointer to the latest completed checkpoint |
  *
  * Some Lua scripts reach keys of other TaskManagers (purging expired ones, freeing a job's
@@ -75,7 +75,7 @@ export class RedisKeys {
     return `${this.prefix}:leader:info`;
   }
 
-  /** Reserved for the checkpoint id counter of one job. */
+  /** The checkpoint id counter of one job (RedisCheckpointIdCounter). */
   checkpointIdCounter(jobId: string): string {
     return `${this.prefix}:job:${jobId}:chk:counter`;
   }

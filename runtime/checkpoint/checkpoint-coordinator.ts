@@ -1,0 +1,385 @@
+import type { JobGraph } from '../graph/job-graph';
+import { CheckpointFailedError, ConflictError, describeError } from '../errors';
+import type {
+  CheckpointNoticeRequest,
+  TriggerCheckpointRequest,
+  AcknowledgeCheckpointMessage,
+  DeclineCheckpointMessage,
+  TaskRef,
+} from '../rpc/control-protocol';
+import type { BlobStore } from '../storage/blob-store';
+import type { Logger } from '../util/logger';
+import type { CheckpointIdCounter } from './checkpoint-id-counter';
+import type { CheckpointMetadata } from './checkpoint-metadata';
+import { carryFinishedState } from './finished-task-state';
+import type { CheckpointSettings } from './checkpoint-settings';
+import type { CheckpointStatsTracker } from './checkpoint-stats-tracker';
+import type { CompletedCheckpoint, CompletedCheckpointStore } from './completed-checkpoint-store';
+import type { CheckpointTriggerKind } from './pending-checkpoint';
+import { PendingCheckpoint, subtaskKey } from './pending-checkpoint';
+
+/** One subtask of the running attempt, where it runs, and whether it is a source (barriers start there). */
+export interface CoordinatedTask {
+  readonly vertexId: string;
+  readonly subtaskIndex: number;
+  readonly taskManagerId: string;
+  readonly isSource: boolean;
+}
+
+/**
+ * What the coordinator asks of a TaskManager: the checkpoint part of the job master's
+ * `TaskExecutorGateway` (which satisfies it), here so checkpoint code stays below the job manager.
+ */
+export interface CheckpointTaskManagerGateway {
+  triggerCheckpoint(trigger: Omit<TriggerCheckpointRequest, 'fencingToken'>): Promise<void>;
+  notifyCheckpointComplete(notice: Omit<CheckpointNoticeRequest, 'fencingToken'>): Promise<void>;
+  abortCheckpoint(notice: Omit<CheckpointNoticeRequest, 'fencingToken'>): Promise<void>;
+}
+
+export interface CheckpointCoordinatorOptions {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly jobGraph: JobGraph;
+  readonly settings: CheckpointSettings;
+  readonly tasks: readonly CoordinatedTask[];
+  readonly taskExecutor: (taskManagerId: string) => CheckpointTaskManagerGateway | undefined;
+  readonly store: CompletedCheckpointStore;
+  /** Where late acknowledgements' objects are deleted. */
+  readonly blobStore: BlobStore;
+  readonly counter: CheckpointIdCounter;
+  readonly stats: CheckpointStatsTracker;
+  /** The latest completed checkpoint id known (ids handed out stay above it). */
+  readonly latestCompletedId: number;
+  /** The checkpoint the attempt restored: where finished subtasks' state is carried from at first. */
+  readonly restored?: CheckpointMetadata;
+  /** Checkpoints failed more often in a row than tolerated: the job master fails the attempt. */
+  readonly onFailure: (error: CheckpointFailedError) => void;
+  readonly logger: Logger;
+}
+
+interface Waiter {
+  resolve(checkpoint: CompletedCheckpoint): void;
+  reject(err: Error): void;
+}
+
+/**
+ * Runs the checkpoints of one job attempt (Flink's CheckpointCoordinator, docs/architecture.md
+ * §6): triggers them (periodically by `interval`, `min-pause` and `max-concurrent`, manually,
+ * and a final one once every task's input ended), collects an acknowledgement with state handles
+ * from every subtask, writes `_metadata` last, then tells the tasks it completed. A checkpoint
+ * that is declined, times out or cannot be stored is aborted and its objects deleted; more
+ * failures in a row than `tolerable-failed-checkpoints` fail the attempt.
+ */
+export class CheckpointCoordinator {
+  private readonly pending = new Map<number, PendingCheckpoint>();
+  private readonly waiters = new Map<number, Waiter>();
+  private readonly ended = new Set<string>();
+  /** Subtasks that FINISHED (after a checkpoint that followed their end of input). */
+  private readonly finished = new Set<string>();
+  private latestCompleted: CheckpointMetadata | undefined;
+  private readonly byKey: Map<string, CoordinatedTask>;
+  private periodicTimer: NodeJS.Timeout | undefined;
+  private periodicBlocked = false;
+  private lastCompletion: number | undefined;
+  private latestCompletedId: number;
+  private consecutiveFailures = 0;
+  private finalCompleted = false;
+  private stopped = false;
+  private failedOver = false;
+
+  constructor(private readonly o: CheckpointCoordinatorOptions) {
+    this.byKey = new Map(o.tasks.map((t) => [subtaskKey(t.vertexId, t.subtaskIndex), t]));
+    this.latestCompletedId = o.latestCompletedId;
+    this.latestCompleted = o.restored;
+  }
+
+  /** Starts periodic checkpoints (when an interval is set). */
+  start(): void {
+    if (this.o.settings.intervalMs !== undefined) this.schedule(this.o.settings.intervalMs);
+  }
+
+  /** Stops triggering and aborts every checkpoint in progress (the attempt ends). */
+  async stop(reason: string): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.periodicTimer);
+    await Promise.all([...this.pending.values()].map((p) => this.abort(p, reason, false)));
+  }
+
+  /**
+   * Triggers a checkpoint now; resolves when it completed, rejects when it was aborted.
+   * Periodic triggers respect `max-concurrent` and `min-pause`; manual and final ones do not.
+   */
+  async trigger(kind: CheckpointTriggerKind): Promise<CompletedCheckpoint> {
+    if (this.stopped) throw new ConflictError(`job ${this.o.jobId} attempt ${this.o.attempt} is not running`);
+    const id = await this.o.counter.next(this.o.jobId, this.latestCompletedId);
+    if (this.stopped) throw new ConflictError(`job ${this.o.jobId} attempt ${this.o.attempt} ended`);
+    const timestamp = Date.now();
+    const pending = new PendingCheckpoint(id, kind, timestamp, [...this.byKey.keys()], this.finished);
+    const done = new Promise<CompletedCheckpoint>((resolve, reject) =>
+      this.waiters.set(id, { resolve, reject }),
+    );
+    this.pending.set(id, pending);
+    this.o.stats.onTriggered(id, kind, timestamp, pending.totalSubtasks);
+    pending.timeout = setTimeout(
+      () =>
+        void this.abort(
+          pending,
+          `timed out after ${this.o.settings.timeoutMs} ms (execution.checkpointing.timeout)`,
+          true,
+        ),
+      this.o.settings.timeoutMs,
+    );
+    this.o.logger.debug({ jobId: this.o.jobId, checkpointId: id, kind }, 'triggering checkpoint');
+    await this.sendTriggers(pending).catch((err: unknown) =>
+      this.abort(pending, `could not be triggered: ${describeError(err)}`, true),
+    );
+    return done;
+  }
+
+  acknowledge(ack: AcknowledgeCheckpointMessage): void {
+    if (ack.attempt !== this.o.attempt) return;
+    const pending = this.pending.get(ack.checkpointId);
+    if (!pending) {
+      void this.discardLateAck(ack);
+      return;
+    }
+    // A duplicate, or a subtask no longer awaited: its objects are the ones already counted.
+    if (pending.finalizing || !pending.acknowledge(ack)) return;
+    const size = Object.values(ack.operators).reduce(
+      (n, o) => n + (o.keyed?.bytes ?? 0) + (o.operator?.bytes ?? 0),
+      0,
+    );
+    this.o.stats.onAcknowledged(
+      ack.checkpointId,
+      ack.vertexId,
+      ack.subtaskIndex,
+      Date.now(),
+      size,
+      ack.timings,
+    );
+    if (pending.fullyAcknowledged) void this.complete(pending);
+  }
+
+  decline(message: DeclineCheckpointMessage): void {
+    if (message.attempt !== this.o.attempt) return;
+    const pending = this.pending.get(message.checkpointId);
+    if (!pending || pending.finalizing) return;
+    const task = `${message.vertexId} (${message.subtaskIndex + 1})`;
+    // A task drops an older checkpoint when a newer one's barrier overtakes it (a final or
+    // manual checkpoint triggered meanwhile): Flink's "declined, subsumed", not a failure.
+    const subsumed = [...this.pending.keys()].some((id) => id > pending.id);
+    void this.abort(pending, `declined by task ${task}: ${message.error.message}`, !subsumed);
+  }
+
+  /**
+   * A task FINISHED: with checkpointing it does so only after a checkpoint taken after its end of
+   * input completed, so its state is final. Checkpoints no longer wait for it (Flink, FLIP-147):
+   * they carry its state over from the latest completed one.
+   */
+  taskFinished(task: TaskRef): void {
+    if (task.attempt !== this.o.attempt) return;
+    const key = subtaskKey(task.vertexId, task.subtaskIndex);
+    if (!this.byKey.has(key) || this.finished.has(key)) return;
+    this.finished.add(key);
+    for (const pending of [...this.pending.values()]) {
+      if (!pending.finalizing && pending.markFinished(key) && pending.fullyAcknowledged)
+        void this.complete(pending);
+    }
+    this.endOfInput(task);
+  }
+
+  /** A task ended its input; once all did, the final checkpoint lets them finish. */
+  endOfInput(task: TaskRef): void {
+    if (task.attempt !== this.o.attempt || this.stopped) return;
+    const key = subtaskKey(task.vertexId, task.subtaskIndex);
+    if (!this.byKey.has(key) || this.ended.has(key)) return;
+    this.ended.add(key);
+    if (this.ended.size === this.byKey.size) this.triggerFinal();
+  }
+
+  private triggerFinal(): void {
+    if (this.stopped || this.finalCompleted || this.failedOver) return;
+    this.trigger('final').then(
+      () => (this.finalCompleted = true),
+      (err: unknown) => {
+        this.o.logger.warn(
+          { jobId: this.o.jobId, err: describeError(err) },
+          'final checkpoint failed; retrying',
+        );
+        setTimeout(() => this.triggerFinal(), Math.max(this.o.settings.minPauseMs, 100)).unref();
+      },
+    );
+  }
+
+  /** Sources get the trigger (they inject barriers), and tasks whose input ended (no barrier reaches them). */
+  private async sendTriggers(pending: PendingCheckpoint): Promise<void> {
+    const byTaskManager = new Map<string, { vertexId: string; subtaskIndex: number }[]>();
+    for (const [key, t] of this.byKey) {
+      if ((!t.isSource && !this.ended.has(key)) || this.finished.has(key)) continue;
+      const list = byTaskManager.get(t.taskManagerId) ?? [];
+      list.push({ vertexId: t.vertexId, subtaskIndex: t.subtaskIndex });
+      byTaskManager.set(t.taskManagerId, list);
+    }
+    await Promise.all(
+      [...byTaskManager].map(([taskManagerId, tasks]) => {
+        const gateway = this.o.taskExecutor(taskManagerId);
+        if (!gateway) throw new Error(`TaskManager ${taskManagerId} is not reachable`);
+        return gateway.triggerCheckpoint({
+          jobId: this.o.jobId,
+          attempt: this.o.attempt,
+          checkpointId: pending.id,
+          timestamp: pending.timestamp,
+          tasks,
+        });
+      }),
+    );
+  }
+
+  private async complete(pending: PendingCheckpoint): Promise<void> {
+    pending.finalizing = true;
+    clearTimeout(pending.timeout);
+    const { jobId, jobGraph, settings, store } = this.o;
+    let completed: CompletedCheckpoint;
+    try {
+      const others = new Set([...this.pending.keys()].filter((id) => id !== pending.id));
+      await this.carryFinished(pending);
+      const metadata = pending.toMetadata({ jobId, jobGraph, mode: settings.mode }, Date.now());
+      ({ checkpoint: completed } = await store.add(metadata, others));
+    } catch (err) {
+      pending.finalizing = false;
+      await this.abort(pending, `its metadata could not be stored: ${describeError(err)}`, true);
+      return;
+    }
+    this.pending.delete(pending.id);
+    this.latestCompletedId = Math.max(this.latestCompletedId, pending.id);
+    if (pending.id > (this.latestCompleted?.checkpointId ?? 0)) this.latestCompleted = completed.metadata;
+    this.lastCompletion = Date.now();
+    this.consecutiveFailures = 0;
+    this.o.stats.onCompleted(pending.id, this.lastCompletion, completed.externalPath);
+    this.o.logger.info(
+      { jobId, checkpointId: pending.id, trigger: pending.trigger, bytes: completed.metadata.stateSize },
+      'checkpoint completed',
+    );
+    await this.notifyTaskManagers('notifyCheckpointComplete', pending.id);
+    // Flink subsumes older checkpoints still in progress: a newer one supersedes them.
+    for (const older of [...this.pending.values()].filter((p) => p.id < pending.id && !p.finalizing))
+      await this.abort(older, `subsumed by checkpoint ${pending.id}`, false);
+    this.waiters.get(pending.id)?.resolve(completed);
+    this.waiters.delete(pending.id);
+    this.afterCheckpointEnded();
+  }
+
+  private async carryFinished(pending: PendingCheckpoint): Promise<void> {
+    for (const key of pending.finished) {
+      const t = this.byKey.get(key)!;
+      const operators = await carryFinishedState(
+        this.o.blobStore,
+        this.latestCompleted,
+        this.o.jobId,
+        pending.id,
+        t.vertexId,
+        t.subtaskIndex,
+      );
+      pending.addCarried({
+        jobId: this.o.jobId,
+        attempt: this.o.attempt,
+        vertexId: t.vertexId,
+        subtaskIndex: t.subtaskIndex,
+        checkpointId: pending.id,
+        operators,
+        timings: { alignmentMs: 0, syncMs: 0, asyncMs: 0, uploadMs: 0 },
+      });
+    }
+  }
+
+  private async abort(pending: PendingCheckpoint, reason: string, countsAsFailure: boolean): Promise<void> {
+    if (this.pending.get(pending.id) !== pending || pending.finalizing) return;
+    this.pending.delete(pending.id);
+    clearTimeout(pending.timeout);
+    const message = `checkpoint ${pending.id} aborted: ${reason}`;
+    this.o.stats.onFailed(pending.id, Date.now(), message);
+    this.o.logger.warn({ jobId: this.o.jobId, checkpointId: pending.id }, message);
+    await this.notifyTaskManagers('abortCheckpoint', pending.id);
+    await this.o.store.discard(pending.id);
+    this.waiters.get(pending.id)?.reject(new CheckpointFailedError(message));
+    this.waiters.delete(pending.id);
+    if (countsAsFailure && !this.stopped) this.countFailure(message);
+    this.afterCheckpointEnded();
+  }
+
+  private countFailure(message: string): void {
+    this.consecutiveFailures++;
+    const tolerable = this.o.settings.tolerableFailures;
+    if (this.consecutiveFailures <= tolerable || this.failedOver) return;
+    this.failedOver = true;
+    this.o.onFailure(
+      new CheckpointFailedError(
+        `${this.consecutiveFailures} checkpoints failed in a row, more than execution.checkpointing.tolerable-failed-checkpoints (${tolerable}); last: ${message}`,
+      ),
+    );
+  }
+
+  private async notifyTaskManagers(
+    method: 'notifyCheckpointComplete' | 'abortCheckpoint',
+    checkpointId: number,
+  ): Promise<void> {
+    const taskManagers = new Set(this.o.tasks.map((t) => t.taskManagerId));
+    await Promise.all(
+      [...taskManagers].map(async (taskManagerId) => {
+        try {
+          const notice = { jobId: this.o.jobId, attempt: this.o.attempt, checkpointId };
+          await this.o.taskExecutor(taskManagerId)?.[method](notice);
+        } catch (err) {
+          this.o.logger.warn({ jobId: this.o.jobId, taskManagerId, checkpointId, err }, `${method} failed`);
+        }
+      }),
+    );
+  }
+
+  /** An acknowledgement for a checkpoint that is gone: its objects would otherwise stay forever. */
+  private async discardLateAck(ack: AcknowledgeCheckpointMessage): Promise<void> {
+    const keys = Object.values(ack.operators).flatMap((o) =>
+      [o.keyed?.key, o.operator?.key].filter((k): k is string => k !== undefined),
+    );
+    for (const key of keys)
+      await this.o.blobStore
+        .delete(key)
+        .catch((err: unknown) =>
+          this.o.logger.warn({ key, err }, 'deleting a late checkpoint object failed'),
+        );
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.periodicTimer);
+    this.periodicTimer = setTimeout(() => this.onPeriodicTimer(), delayMs);
+    this.periodicTimer.unref();
+  }
+
+  private onPeriodicTimer(): void {
+    if (this.stopped || this.ended.size === this.byKey.size) return;
+    const { maxConcurrent, minPauseMs, intervalMs } = this.o.settings;
+    // A min pause makes checkpoints sequential (as in Flink): the pause runs from a completion.
+    const limit = minPauseMs > 0 ? 1 : maxConcurrent;
+    if (this.pending.size >= limit) {
+      this.periodicBlocked = true;
+      return;
+    }
+    const sinceCompletion = this.lastCompletion === undefined ? Infinity : Date.now() - this.lastCompletion;
+    if (sinceCompletion < minPauseMs) return this.schedule(minPauseMs - sinceCompletion);
+    this.trigger('periodic').catch(() => undefined); // failures are counted and logged by abort
+    this.schedule(intervalMs!);
+  }
+
+  private afterCheckpointEnded(): void {
+    if (!this.periodicBlocked || this.stopped) return;
+    this.periodicBlocked = false;
+    const sinceCompletion = this.lastCompletion === undefined ? Infinity : Date.now() - this.lastCompletion;
+    this.schedule(Math.max(0, this.o.settings.minPauseMs - sinceCompletion));
+  }
+
+  /** For the job master: a summary of what is in progress. */
+  get inProgress(): number {
+    return this.pending.size;
+  }
+}

@@ -1,0 +1,44 @@
+import type { BlobStore } from '../storage/blob-store';
+import type { CheckpointMetadata } from './checkpoint-metadata';
+import { resolveCheckpointPath, stateObjectKey } from './checkpoint-storage-layout';
+import type { OperatorSubtaskStateHandles, StateHandle } from './state-handles';
+
+/**
+ * The state of a subtask that FINISHED, for a checkpoint taken after it (Flink's "finished
+ * tasks" in checkpoints, FLIP-147): it cannot acknowledge any more, and its state has not
+ * changed since the checkpoint it finished on, so its objects in `from` (the latest completed
+ * checkpoint) are copied into checkpoint `checkpointId`. Each checkpoint directory stays
+ * self-contained, so pruning `from` later loses nothing.
+ */
+export async function carryFinishedState(
+  blobs: BlobStore,
+  from: CheckpointMetadata | undefined,
+  jobId: string,
+  checkpointId: number,
+  vertexId: string,
+  subtask: number,
+): Promise<Record<string, OperatorSubtaskStateHandles>> {
+  const operators: Record<string, OperatorSubtaskStateHandles> = {};
+  if (!from) return operators;
+  const copy = async (path: string, kind: 'keyed' | 'operator', opId: string): Promise<string> => {
+    const key = stateObjectKey(jobId, checkpointId, opId, subtask, kind);
+    await blobs.put(key, await blobs.get(resolveCheckpointPath(from.jobId, from.checkpointId, path)));
+    return key;
+  };
+  for (const op of from.operators) {
+    if (op.vertexId !== vertexId) continue;
+    const state = op.subtasks.find((s) => s.subtask === subtask);
+    if (!state) continue;
+    const handles: { keyed?: OperatorSubtaskStateHandles['keyed']; operator?: StateHandle } = {};
+    if (state.keyed) {
+      const { path, bytes, sha256, keyGroupRange } = state.keyed;
+      handles.keyed = { key: await copy(path, 'keyed', op.id), bytes, sha256, keyGroupRange };
+    }
+    if (state.operator) {
+      const { path, bytes, sha256 } = state.operator;
+      handles.operator = { key: await copy(path, 'operator', op.id), bytes, sha256 };
+    }
+    operators[op.id] = handles;
+  }
+  return operators;
+}

@@ -1,0 +1,314 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CheckpointCoordinator } from '../../../runtime/checkpoint/checkpoint-coordinator';
+import { InMemoryCheckpointIdCounter } from '../../../runtime/checkpoint/checkpoint-id-counter';
+import type { CheckpointSettings } from '../../../runtime/checkpoint/checkpoint-settings';
+import { CheckpointStatsTracker } from '../../../runtime/checkpoint/checkpoint-stats-tracker';
+import { checkpointDir, stateObjectKey } from '../../../runtime/checkpoint/checkpoint-storage-layout';
+import { CompletedCheckpointStore } from '../../../runtime/checkpoint/completed-checkpoint-store';
+import { restoreHandlesFor } from '../../../runtime/checkpoint/restore-assignment';
+import type { CheckpointFailedError } from '../../../runtime/errors';
+import { CheckpointCorruptError } from '../../../runtime/errors';
+import { FsBlobStore } from '../../../runtime/storage/fs/fs-blob-store';
+import { createLogger } from '../../../runtime/util/logger';
+import { waitFor } from '../../../runtime/util/wait';
+import { JOB_GRAPH, ScriptedTaskManagers, TASKS, snapshotBytes } from './scripted-task-managers';
+
+const base = mkdtempSync(join(tmpdir(), 'sluice-coordinator-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+let n = 0;
+const logger = createLogger('test');
+
+const DEFAULTS: CheckpointSettings = {
+  enabled: true,
+  mode: 'exactly-once',
+  intervalMs: undefined,
+  timeoutMs: 10_000,
+  minPauseMs: 0,
+  maxConcurrent: 1,
+  tolerableFailures: 0,
+  retained: 1,
+  retention: 'delete-on-cancellation',
+};
+
+const running: CheckpointCoordinator[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop('test ended')));
+});
+
+function setup(settings: Partial<CheckpointSettings> = {}) {
+  const jobId = `job${++n}`;
+  const blobs = new FsBlobStore({ dir: join(base, jobId) });
+  const store = new CompletedCheckpointStore(blobs, jobId, settings.retained ?? DEFAULTS.retained, logger);
+  const taskManagers = new ScriptedTaskManagers(blobs, jobId);
+  const stats = new CheckpointStatsTracker();
+  const failures: CheckpointFailedError[] = [];
+  const coordinator = new CheckpointCoordinator({
+    jobId,
+    attempt: 0,
+    jobGraph: JOB_GRAPH,
+    settings: { ...DEFAULTS, ...settings },
+    tasks: TASKS,
+    taskExecutor: () => taskManagers,
+    store,
+    blobStore: blobs,
+    counter: new InMemoryCheckpointIdCounter(),
+    stats,
+    latestCompletedId: 0,
+    onFailure: (err) => failures.push(err),
+    logger,
+  });
+  taskManagers.coordinator = coordinator;
+  running.push(coordinator);
+  const chkDirs = async (): Promise<string[]> =>
+    [...new Set((await blobs.list(`checkpoints/${jobId}`)).map((k) => k.split('/')[2]!))].sort();
+  return { jobId, blobs, store, taskManagers, stats, failures, coordinator, chkDirs };
+}
+
+describe('CheckpointCoordinator', () => {
+  it('triggers the sources, collects every subtask, writes _metadata last and notifies completion', async () => {
+    const { jobId, coordinator, taskManagers, store, stats, blobs } = setup();
+    const completed = await coordinator.trigger('manual');
+    expect(completed.metadata.checkpointId).toBe(1);
+    // Only sources are triggered (barriers reach the others), one call per TaskManager.
+    expect(taskManagers.triggers.map((t) => [t.tasks.map((x) => x.vertexId), t.checkpointId])).toEqual([
+      [['src'], 1],
+      [['src'], 1],
+    ]);
+    expect(taskManagers.completed.map((c) => c.checkpointId)).toEqual([1, 1]);
+    expect(completed.externalPath).toBe(blobs.describe(checkpointDir(jobId, 1)));
+    const counter = completed.metadata.operators.find((o) => o.uid === 'my counter/✓')!;
+    expect(counter.subtasks.map((s) => [s.subtask, s.keyed!.keyGroupRange])).toEqual([
+      [0, { start: 0, end: 63 }],
+      [1, { start: 64, end: 127 }],
+    ]);
+    expect(completed.metadata.stateSize).toBe(
+      TASKS.reduce(
+        (sum, t) => sum + snapshotBytes(t.vertexId, t.subtaskIndex, 1).length * (t.isSource ? 1 : 2),
+        0,
+      ),
+    );
+    expect((await store.latest())!.metadata).toEqual(completed.metadata);
+    const s = stats.stats();
+    expect(s.counts).toMatchObject({ completed: 1, inProgress: 0, failed: 0, total: 1 });
+    expect(s.latest.completed).toMatchObject({
+      id: 1,
+      status: 'COMPLETED',
+      trigger: 'manual',
+      acknowledgedSubtasks: 4,
+    });
+    const details = stats.details(1)!;
+    expect(details.subtasks).toHaveLength(4);
+    expect(details.subtasks[0]).toMatchObject({ alignmentMs: 1, syncMs: 2, asyncMs: 3 });
+    expect(details.subtasks.every((x) => x.uploadMs >= 0 && x.stateSize > 0)).toBe(true);
+  });
+
+  it('restores what was uploaded: handles by key group, verified by SHA-256 on download', async () => {
+    const { coordinator, taskManagers, blobs } = setup();
+    const { metadata } = await coordinator.trigger('manual');
+    // A new attempt at parallelism 1 gets both old keyed handles and both operator-state lists.
+    const oneWide = {
+      ...JOB_GRAPH,
+      vertices: JOB_GRAPH.vertices.map((v) => ({ ...v, parallelism: 1 })),
+    };
+    const handles = restoreHandlesFor(metadata, oneWide, 'my counter/✓', 0);
+    const state = await taskManagers.transfer.download(handles);
+    const counter = state.operators['my counter/✓']!;
+    expect(counter.parallelism).toBe(2);
+    expect(counter.keyed.map((b) => Buffer.from(b).toString())).toEqual([
+      'my counter/✓#0@1',
+      'my counter/✓#1@1',
+    ]);
+    expect(counter.operator.map((b) => Buffer.from(b).toString())).toEqual([
+      'my counter/✓#0@1',
+      'my counter/✓#1@1',
+    ]);
+    // At the old parallelism each subtask gets its own key groups only.
+    const second = restoreHandlesFor(metadata, JOB_GRAPH, 'my counter/✓', 1);
+    expect(second.operators['my counter/✓']!.keyed).toHaveLength(1);
+    // A flipped byte is refused, naming the object.
+    const victim = handles.operators['my counter/✓']!.keyed[1]!;
+    await blobs.put(victim.key, 'my counter/✓#1@2');
+    const refused = await taskManagers.transfer.download(handles).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(CheckpointCorruptError);
+    expect((refused as Error).message).toContain(victim.key);
+    await blobs.delete(victim.key);
+    await expect(taskManagers.transfer.download(handles)).rejects.toThrow(/is missing/);
+  });
+
+  it('execution.checkpointing.interval: triggers periodically, ids increasing', async () => {
+    const { coordinator, taskManagers } = setup({ intervalMs: 40 });
+    coordinator.start();
+    await waitFor(() => taskManagers.completed.length >= 6, { what: '3 periodic checkpoints' });
+    const ids = [...new Set(taskManagers.completed.map((c) => c.checkpointId))];
+    expect(ids.slice(0, 3)).toEqual([1, 2, 3]);
+  });
+
+  it('execution.checkpointing.timeout: aborts a checkpoint nobody completes and deletes its objects', async () => {
+    const { jobId, coordinator, taskManagers, stats, blobs, chkDirs } = setup({
+      timeoutMs: 150,
+      tolerableFailures: 5,
+    });
+    taskManagers.answer = () => 'silent';
+    const pending = coordinator.trigger('manual');
+    // Half the subtasks uploaded before the timeout: their objects must go with the abort.
+    await blobs.put(stateObjectKey(jobId, 1, 'src', 0, 'operator'), 'partial');
+    await expect(pending).rejects.toThrow(/checkpoint 1 aborted: timed out after 150 ms/);
+    expect(taskManagers.aborted.map((a) => a.checkpointId)).toEqual([1, 1]);
+    expect(await chkDirs()).toEqual([]);
+    expect(stats.stats().latest.failed).toMatchObject({ id: 1, status: 'FAILED' });
+    // A task that acknowledges after the abort: its uploads are deleted, not left behind.
+    await taskManagers.ackAll(1);
+    await waitFor(async () => (await chkDirs()).length === 0, { what: 'late objects deleted' });
+  });
+
+  it('execution.checkpointing.tolerable-failed-checkpoints: fails the attempt on one failure more', async () => {
+    const { coordinator, taskManagers, failures } = setup({ tolerableFailures: 2 });
+    taskManagers.answer = (id) => (id === 3 ? 'ack' : 'decline');
+    for (let i = 0; i < 2; i++)
+      await expect(coordinator.trigger('manual')).rejects.toThrow(/scripted decline/);
+    // A completed checkpoint resets the count.
+    await coordinator.trigger('manual');
+    for (let i = 0; i < 2; i++) await expect(coordinator.trigger('manual')).rejects.toThrow(/declined/);
+    expect(failures).toHaveLength(0);
+    await expect(coordinator.trigger('manual')).rejects.toThrow(/declined/);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.message).toMatch(
+      /3 checkpoints failed in a row, more than .*tolerable-failed-checkpoints \(2\)/,
+    );
+  });
+
+  it('a decline because a newer checkpoint overtook the older one is no failure', async () => {
+    const { jobId, coordinator, taskManagers, failures, stats } = setup({ tolerableFailures: 0 });
+    taskManagers.answer = (id) => (id === 1 ? 'silent' : { delayMs: 200 });
+    const older = coordinator.trigger('manual').catch((err: Error) => err.message);
+    await waitFor(() => taskManagers.triggers.length === 2);
+    const newer = coordinator.trigger('manual');
+    await waitFor(() => taskManagers.triggers.length === 4);
+    coordinator.decline({
+      jobId,
+      attempt: 0,
+      vertexId: 'src',
+      subtaskIndex: 0,
+      checkpointId: 1,
+      error: { name: 'StateError', message: 'checkpoint 1 was superseded by checkpoint 2' },
+    });
+    expect(await older).toMatch(/checkpoint 1 aborted: declined/);
+    await newer;
+    expect(failures).toEqual([]);
+    expect(stats.stats().counts).toMatchObject({ completed: 1, failed: 1 });
+  });
+
+  it('execution.checkpointing.min-pause: the next periodic checkpoint waits that long after a completion', async () => {
+    const { coordinator, taskManagers, stats } = setup({ intervalMs: 20, minPauseMs: 250 });
+    coordinator.start();
+    await waitFor(() => stats.stats().counts.completed >= 3, { what: '3 checkpoints' });
+    const history = stats
+      .stats()
+      .history.filter((h) => h.status === 'COMPLETED')
+      .reverse();
+    for (let i = 1; i < history.length; i++) {
+      const previousEnd = history[i - 1]!.triggerTimestamp + history[i - 1]!.durationMs;
+      expect(history[i]!.triggerTimestamp - previousEnd).toBeGreaterThanOrEqual(245);
+    }
+    expect(taskManagers.triggers.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('execution.checkpointing.max-concurrent-checkpoints: never more in progress than allowed', async () => {
+    for (const maxConcurrent of [1, 3]) {
+      const { coordinator, taskManagers, stats } = setup({ intervalMs: 20, maxConcurrent });
+      taskManagers.answer = () => ({ delayMs: 200 });
+      let most = 0;
+      const watch = setInterval(() => (most = Math.max(most, stats.stats().counts.inProgress)), 5);
+      coordinator.start();
+      await waitFor(() => stats.stats().counts.completed >= 4, { what: '4 checkpoints' });
+      clearInterval(watch);
+      await coordinator.stop('done');
+      expect(most).toBe(maxConcurrent);
+    }
+  });
+
+  it('state.checkpoints.num-retained: keeps that many completed checkpoints in storage', async () => {
+    const { coordinator, store, chkDirs } = setup({ retained: 2 });
+    for (let i = 0; i < 4; i++) await coordinator.trigger('manual');
+    expect(await store.completedIds()).toEqual([3, 4]);
+    expect(await chkDirs()).toEqual(['chk-3', 'chk-4']);
+  });
+
+  it('takes a final checkpoint, triggered on every task, once every task reported end of input', async () => {
+    const { coordinator, taskManagers, stats } = setup({ intervalMs: 60_000 });
+    coordinator.start();
+    for (const t of TASKS.slice(0, 3)) coordinator.endOfInput({ jobId: 'x', attempt: 0, ...t });
+    expect(taskManagers.triggers).toHaveLength(0);
+    coordinator.endOfInput({ jobId: 'x', attempt: 0, ...TASKS[3]! });
+    await waitFor(() => stats.stats().latest.completed?.trigger === 'final', { what: 'final checkpoint' });
+    const triggered = taskManagers.triggers.flatMap((t) =>
+      t.tasks.map((x) => `${x.vertexId}/${x.subtaskIndex}`),
+    );
+    expect(triggered.sort()).toEqual(TASKS.map((t) => `${t.vertexId}/${t.subtaskIndex}`).sort());
+  });
+
+  it('retries a failed final checkpoint: the tasks wait for one to complete', async () => {
+    const { coordinator, taskManagers, stats } = setup({ tolerableFailures: 3 });
+    taskManagers.answer = (id) => (id === 1 ? 'decline' : 'ack');
+    for (const t of TASKS) coordinator.endOfInput({ jobId: 'x', attempt: 0, ...t });
+    await waitFor(() => stats.stats().latest.completed?.id === 2, { what: 'second final checkpoint' });
+    expect(stats.stats().latest.failed).toMatchObject({ id: 1, trigger: 'final' });
+  });
+
+  it('a FINISHED task is no longer awaited: its state is carried over from the latest completed checkpoint', async () => {
+    const { jobId, coordinator, taskManagers, store, blobs } = setup({ retained: 1 });
+    await coordinator.trigger('manual');
+    taskManagers.answer = () => 'silent';
+    const pending = coordinator.trigger('manual');
+    await waitFor(() => taskManagers.triggers.length === 4);
+    taskManagers.finished.add('src/0'); // finishes instead of acknowledging
+    await taskManagers.ackAll(2);
+    expect(await store.completedIds()).toEqual([1]);
+    coordinator.taskFinished({ jobId, attempt: 0, vertexId: 'src', subtaskIndex: 0 });
+    const second = await pending;
+    // Checkpoint 1 was pruned: the finished subtask's state lives on, copied into chk-2.
+    expect(await store.completedIds()).toEqual([2]);
+    const src = second.metadata.operators.find((o) => o.id === 'src')!;
+    expect(src.subtasks.map((s) => s.operator!.path.split('/')[1])).toEqual([
+      '0-operator.bin',
+      '1-operator.bin',
+    ]);
+    const carried = restoreHandlesFor(second.metadata, JOB_GRAPH, 'src', 0);
+    const bytes = await taskManagers.transfer.download(carried);
+    expect(bytes.operators.src!.operator.map((b) => Buffer.from(b).toString())).toEqual([
+      'src#0@1',
+      'src#1@2',
+    ]);
+    // Later checkpoints neither trigger nor await it.
+    taskManagers.answer = () => 'ack';
+    const third = await coordinator.trigger('manual');
+    expect(taskManagers.triggers.filter((t) => t.checkpointId === 3).flatMap((t) => t.tasks)).toEqual([
+      { vertexId: 'src', subtaskIndex: 1 },
+    ]);
+    expect(third.metadata.operators.find((o) => o.id === 'src')!.subtasks).toHaveLength(2);
+    expect(await blobs.exists(`checkpoints/${jobId}/chk-1/_metadata`)).toBe(false);
+  });
+
+  it('stop aborts checkpoints in progress and deletes their objects; acks of another attempt are ignored', async () => {
+    const { jobId, coordinator, taskManagers, chkDirs, blobs } = setup();
+    taskManagers.answer = () => 'silent';
+    const pending = coordinator.trigger('manual').catch((err: Error) => err.message);
+    await waitFor(() => taskManagers.triggers.length === 2);
+    coordinator.acknowledge({
+      jobId,
+      attempt: 7,
+      vertexId: 'src',
+      subtaskIndex: 0,
+      checkpointId: 1,
+      operators: {},
+      timings: { alignmentMs: 0, syncMs: 0, asyncMs: 0, uploadMs: 0 },
+    });
+    await blobs.put(stateObjectKey(jobId, 1, 'src', 0, 'operator'), 'x');
+    await coordinator.stop('attempt ended');
+    expect(await pending).toMatch(/aborted: attempt ended/);
+    expect(await chkDirs()).toEqual([]);
+    await expect(coordinator.trigger('manual')).rejects.toThrow(/not running/);
+  });
+});
