@@ -10,6 +10,9 @@ import { keyedWordCount } from './scenarios/keyed-word-count';
 import { sqsExchangeBench } from './scenarios/sqs-exchange';
 import type { Measurement } from './scenarios/measure';
 import { statelessPipeline } from './scenarios/stateless-pipeline';
+import { checkpointScenarios } from './scenarios/checkpoints';
+import { recoveryScenario } from './scenarios/recovery';
+import { largeStateScenario } from './scenarios/large-state';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
 const quick = process.argv.includes('--quick');
@@ -28,6 +31,14 @@ async function main(): Promise<void> {
   results.push(...(await clusterScenarios(clusterLines, quick ? 2_500 : 10_000, quick ? 50_000 : 200_000)));
   console.log('sqs: the SQS exchange against a raw batched SQS loop moving the same bytes');
   results.push(...(await sqsExchangeBench(quick ? 200_000 : 1_000_000)));
+  console.log(
+    'checkpoints: keyed count with and without checkpoints, heap and kv; 1M keys; recovery; large state',
+  );
+  const checkpointRecords = quick ? 1_000_000 : 3_000_000;
+  const checkpoints = await checkpointScenarios(checkpointRecords, 100_000);
+  results.push(...checkpoints.measurements);
+  const recovery = await recoveryScenario();
+  const largeState = await largeStateScenario(quick ? 2_000_000 : 10_000_000);
   const rate = (name: string): number => results.find((r) => r.scenario === name)?.recordsPerSec ?? NaN;
   const chained = rate('stateless/sluice-chained');
   const ratios = {
@@ -44,16 +55,42 @@ async function main(): Promise<void> {
     sqsRecordsPerSec: rate('cluster/sqs-p2'),
     sqsVsTcp: rate('cluster/sqs-p2') / rate('cluster/tcp-p2-same-input-as-sqs'),
     sqsVsRawSqs: rate('sqs-exchange/sluice') / rate('sqs-exchange/raw-sqs-batch'),
+    checkpointOverhead:
+      rate('checkpoints/keyed-count-heap-every-1s') / rate('checkpoints/keyed-count-heap-none'),
+    checkpointOverheadKv:
+      rate('checkpoints/keyed-count-kv-every-1s') / rate('checkpoints/keyed-count-kv-none'),
+    kvVsHeap: rate('checkpoints/keyed-count-kv-none') / rate('checkpoints/keyed-count-heap-none'),
+    recoverySeconds: recovery.toRecordsSeconds,
+    recoveryToRunningSeconds: recovery.toRunningSeconds,
   };
+  const figures = { oneMillionKeyCheckpoint: checkpoints.oneMillionKeys, recovery, largeState };
   printTable(results, ratios);
+  printFigures(figures);
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'latest.json');
   writeFileSync(
     file,
-    JSON.stringify({ quick, date: new Date().toISOString(), results, ratios }, null, 2) + '\n',
+    JSON.stringify({ quick, date: new Date().toISOString(), results, ratios, figures }, null, 2) + '\n',
   );
   console.log(`\nwrote ${file}`);
+}
+
+function printFigures(figures: {
+  oneMillionKeyCheckpoint: Record<string, { durationMs: number; bytes: number }>;
+  largeState: { keys: number; kvSeconds: number; kvPeakRssMb: number; heapOutcome: string };
+}): void {
+  console.log('');
+  for (const [backend, c] of Object.entries(figures.oneMillionKeyCheckpoint)) {
+    console.log(
+      `checkpoint of 1M keys on ${backend.padEnd(4)}   ${c.durationMs} ms, ${(c.bytes / 1024 / 1024).toFixed(1)} MiB`,
+    );
+  }
+  const l = figures.largeState;
+  console.log(
+    `${l.keys.toLocaleString('en')} keys, 512 MB slot heap: kv finished in ${l.kvSeconds.toFixed(1)} s, ` +
+      `TaskManager peak RSS ${Math.round(l.kvPeakRssMb)} MB; heap: ${l.heapOutcome}`,
+  );
 }
 
 function printTable(results: Measurement[], ratios: Record<string, number>): void {
@@ -72,9 +109,7 @@ function printTable(results: Measurement[], ratios: Record<string, number>): voi
   for (const row of rows) console.log(line(row));
   console.log('');
   for (const [name, value] of Object.entries(ratios)) {
-    console.log(
-      `${name.padEnd(32)} ${name.endsWith('PerSec') ? Math.round(value).toLocaleString('en') : `${value.toFixed(2)}x`}`,
-    );
+    console.log(`${name.padEnd(32)} ${formatRatio(name, value)}`);
   }
 }
 
@@ -82,3 +117,9 @@ main().catch((err: unknown) => {
   console.error(err);
   process.exitCode = 1;
 });
+
+function formatRatio(name: string, value: number): string {
+  if (name.endsWith('PerSec')) return Math.round(value).toLocaleString('en');
+  if (name.endsWith('Seconds')) return `${value.toFixed(2)} s`;
+  return `${value.toFixed(2)}x`;
+}

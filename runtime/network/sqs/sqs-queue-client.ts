@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -79,6 +80,8 @@ export class SqsQueueClient {
   private readonly options = { abortSignal: this.closing.signal };
 
   constructor(private readonly config: SqsQueueClientConfig) {
+    // Every call in flight listens on the one signal; a busy exchange has far more than 10.
+    setMaxListeners(0, this.closing.signal);
     const base = {
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),

@@ -81,7 +81,16 @@ describe.each([
       { parallelism: 4 },
     );
     for (let crash = 1; crash <= 2; crash++) {
-      const job = await cluster.waitForAllTasksRunning(jobId, 60_000);
+      // Running again after the last crash (a task of a source that ended may already be FINISHED).
+      const job = await waitFor(
+        async () => {
+          const details = await cluster.job(jobId);
+          const subtasks = details.vertices.flatMap((v) => v.subtasks);
+          const up = subtasks.every((s) => s.state === 'RUNNING' || s.state === 'FINISHED');
+          return details.status === 'RUNNING' && details.attempt >= crash - 1 && up ? details : undefined;
+        },
+        { timeoutMs: 60_000, what: `attempt ${crash - 1} to run` },
+      );
       // Let at least one checkpoint complete in this attempt, so recovery has something to restore.
       const completedBefore = (await cluster.jobManager.dispatcher.checkpointStats(jobId)).counts.completed;
       await waitFor(
