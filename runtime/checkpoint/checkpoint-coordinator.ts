@@ -76,6 +76,8 @@ export class CheckpointCoordinator {
   private readonly ended = new Set<string>();
   /** Subtasks that FINISHED (after a checkpoint that followed their end of input). */
   private readonly finished = new Set<string>();
+  /** Completions run one after another (see `complete`). */
+  private completions: Promise<void> = Promise.resolve();
   private latestCompleted: CheckpointMetadata | undefined;
   private readonly byKey: Map<string, CoordinatedTask>;
   private periodicTimer: NodeJS.Timeout | undefined;
@@ -236,9 +238,23 @@ export class CheckpointCoordinator {
     );
   }
 
-  private async complete(pending: PendingCheckpoint): Promise<void> {
+  private complete(pending: PendingCheckpoint): Promise<void> {
     pending.finalizing = true;
     clearTimeout(pending.timeout);
+    // One at a time, in order: a completion prunes older checkpoints and finished tasks' state
+    // is carried from the latest completed one, so two finalizing at once could copy from a
+    // checkpoint the other one is pruning.
+    const run = this.completions.then(() => this.completeInOrder(pending));
+    this.completions = run.catch(() => undefined);
+    return run;
+  }
+
+  private async completeInOrder(pending: PendingCheckpoint): Promise<void> {
+    if (pending.id < this.latestCompletedId) {
+      pending.finalizing = false;
+      await this.abort(pending, `subsumed by checkpoint ${this.latestCompletedId}`, false);
+      return;
+    }
     const { jobId, jobGraph, settings, store } = this.o;
     let completed: CompletedCheckpoint;
     try {
