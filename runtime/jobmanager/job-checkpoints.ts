@@ -192,7 +192,10 @@ export class JobCheckpoints {
       throw new ConflictError(
         `job ${this.o.jobId} does not checkpoint (set execution.checkpointing.interval)`,
       );
-    if (!this.coordinator) throw new ConflictError(`job ${this.o.jobId} is not running`);
+    if (!this.coordinator)
+      throw new ConflictError(
+        `job ${this.o.jobId} has no attempt to checkpoint right now: its tasks are being deployed or restarted (checkpoints start once every task runs)`,
+      );
     const completed = await this.coordinator.trigger('manual');
     return { checkpointId: completed.metadata.checkpointId, externalPath: completed.externalPath };
   }
