@@ -82,6 +82,7 @@ export class JobManagerService {
         exchange: config['execution.exchange'],
         onJobEnded: (jobId, exchange) => cleanup.jobEnded(jobId, exchange),
         checkpointIdCounter: checkpointIds,
+        fencingToken: () => SINGLE_LEADER_TOKEN,
         ...(pool ? { pool } : {}),
         logger,
       },

@@ -59,6 +59,8 @@ export interface JobMasterContext {
   readonly checkpointing?: CheckpointSettings;
   /** Checkpoint ids (Redis in a cluster with Redis coordination); default in memory. */
   readonly checkpointIdCounter?: CheckpointIdCounter;
+  /** The job manager leader's fencing token (docs/architecture.md §9); slot allocations carry it. */
+  readonly fencingToken?: () => number;
   readonly logger: Logger;
 }
 
@@ -381,6 +383,7 @@ export class JobMaster {
         timeoutMs: this.ctx.slotRequestTimeoutMs,
         isCanceled: () => this.canceled,
         onWaiting: (wait) => this.onSlotWait(wait),
+        ...(this.ctx.fencingToken ? { fencingToken: this.ctx.fencingToken } : {}),
       },
     ).finally(() => (this.slotWait = undefined));
     if (this.canceled)

@@ -5,12 +5,14 @@ import type { LeaderContender } from '../../runtime/coordination/leader-election
 import type { RedisLeaderElectionOptions } from '../../runtime/coordination/redis/redis-leader-election';
 import { RedisLeaderElection } from '../../runtime/coordination/redis/redis-leader-election';
 import { RedisKeys } from '../../runtime/coordination/redis/redis-keys';
+import { RedisSlotRegistry } from '../../runtime/coordination/redis/redis-slot-registry';
 import { ConfigError } from '../../runtime/errors';
 import { sleep, waitFor } from '../../runtime/util/wait';
 import type { RedisServer } from '../helpers/redis-server';
 import { startRedis } from '../helpers/redis-server';
 import type { TcpPartition } from '../helpers/tcp-partition';
 import { startTcpPartition } from '../helpers/tcp-partition';
+import { alloc, LONG_LEASE_MS, tmRecord } from './slot-registry-fixtures';
 
 /** Short timings so lapses happen within a test; same ratios as the defaults. */
 const TIMINGS = { leaseDurationMs: 900, renewDeadlineMs: 600, retryPeriodMs: 120 };
@@ -163,6 +165,25 @@ describe('RedisLeaderElection with two contenders', () => {
     expect(leader.fencingToken).toBeGreaterThan(oldToken);
     expect(await admin.get(keys.fencingCounter())).toBe(String(leader.fencingToken));
     await waitFor(() => a.contender.events.some((e) => e.kind === 'revoked') || b.contender.leading);
+  });
+
+  it("fences the old leader's slot allocations once a new leader acquired the lease", async () => {
+    const keyPrefix = prefix();
+    const registry = new RedisSlotRegistry({ url: server.url, keyPrefix });
+    opened.push(registry);
+    await registry.registerTaskManager(tmRecord('tm-1'), LONG_LEASE_MS);
+    const a = await contend('a', keyPrefix);
+    const b = await contend('b', keyPrefix);
+    const oldToken = a.contender.tokens[0]!;
+    expect(await registry.allocateSlot(alloc('tm-1', 0, 'by-a', { fencingToken: oldToken }))).toBe(true);
+    await a.election.close();
+    await waitFor(() => b.contender.leading, { what: 'the standby to lead', timeoutMs: 5000 });
+    // The new leader has not written anything yet: its acquisition alone fences the old token.
+    expect(await registry.allocateSlot(alloc('tm-1', 1, 'by-a', { fencingToken: oldToken }))).toBe(false);
+    const newToken = b.contender.tokens[0]!;
+    expect(await registry.allocateSlot(alloc('tm-1', 1, 'by-b', { fencingToken: newToken }))).toBe(true);
+    const [view] = await registry.listTaskManagers();
+    expect(view?.allocations.map((x) => `${x.slotIndex}:${x.allocationId}`)).toEqual(['0:by-a', '1:by-b']);
   });
 
   it('rejects timings under which a leader could outlive its lease', () => {
