@@ -13,7 +13,7 @@ export const DEFAULT_REDIS_KEY_PREFIX = 'sluice';
  * | `{p}:tm:{tmId}`                   | hash       | slot registry: TaskManager record          |
  * | `{p}:alloc:{tmId}`                | hash       | slot registry: slot index -> allocation JSON |
  * | `{p}:leader:lease`                | string     | leader election lease (holder contender id, `SET NX PX`) |
- * | `{p}:leader:fencing`              | string     | fencing token counter (`INCR` on every acquisition) |
+ * | `{p}:leader:fencing`              | string     | fencing token counter (`INCR` on every acquisition); fenced slot allocations compare with it |
  * | `{p}:leader:info`                 | hash       | leader's contender id, token, REST URL and control address; expires with the lease |
  * | `{p}:job:{jobId}:chk:counter`     | string     | checkpoint id counter (`INCR`, see RedisCheckpointIdCounter) |
  * | `{p}:job:{jobId}:chk:latest`      | string     | reserved: pointer to the latest completed checkpoint |
