@@ -76,6 +76,7 @@ const NO_RESTART_CODES: ReadonlySet<string> = new Set([
   'SLUICE_NO_RESOURCES',
   'SLUICE_GRAPH_MISMATCH',
   'SLUICE_INVALID_JOB',
+  'SLUICE_SAVEPOINT_INCOMPATIBLE',
 ]);
 
 /** Why the running attempt ended, if not by finishing. */
@@ -245,6 +246,25 @@ export class JobMaster {
         new ConflictError(`job ${this.jobId} is ${this.status.toLowerCase()}, not running with checkpoints`),
       );
     return this.checkpoints.triggerManual();
+  }
+
+  /**
+   * A savepoint into `dir` (a blob key under `savepoints/`, see `savepointTargetDir`); with
+   * `cancelJob` the job is canceled once it completed (Flink's cancel-with-savepoint). Resolves
+   * with its location once `_metadata` is written. `ConflictError` when not running or not
+   * checkpointing; a failed savepoint leaves the job running.
+   */
+  async triggerSavepoint(
+    dir: string,
+    cancelJob = false,
+  ): Promise<{ checkpointId: number; externalPath: string }> {
+    if (!this.checkpoints || this.status !== 'RUNNING')
+      throw new ConflictError(
+        `job ${this.jobId} is ${this.status.toLowerCase()}, not running with checkpoints`,
+      );
+    const savepoint = await this.checkpoints.triggerSavepoint(dir);
+    if (cancelJob) this.cancel();
+    return savepoint;
   }
 
   private startCheckpointCoordinator(attempt: number): void {
