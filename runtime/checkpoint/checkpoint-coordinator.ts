@@ -261,7 +261,8 @@ export class CheckpointCoordinator {
   }
 
   private async completeInOrder(pending: PendingCheckpoint): Promise<void> {
-    if (pending.id < this.latestCompletedId) {
+    // A savepoint is never subsumed (Flink): it is the user's, not the job's recovery point.
+    if (pending.savepointDir === undefined && pending.id < this.latestCompletedId) {
       pending.finalizing = false;
       await this.abort(pending, `subsumed by checkpoint ${this.latestCompletedId}`, false);
       return;
@@ -297,7 +298,12 @@ export class CheckpointCoordinator {
     );
     await this.notifyTaskManagers('notifyCheckpointComplete', pending.id);
     // Flink subsumes older checkpoints still in progress: a newer one supersedes them.
-    for (const older of [...this.pending.values()].filter((p) => p.id < pending.id && !p.finalizing))
+    const subsumed = (p: PendingCheckpoint): boolean =>
+      p.id < pending.id &&
+      !p.finalizing &&
+      p.savepointDir === undefined &&
+      pending.savepointDir === undefined;
+    for (const older of [...this.pending.values()].filter(subsumed))
       await this.abort(older, `subsumed by checkpoint ${pending.id}`, false);
     this.waiters.get(pending.id)?.resolve(completed);
     this.waiters.delete(pending.id);
