@@ -7,8 +7,6 @@ import type {
   DeclineCheckpointMessage,
   TaskRef,
 } from '../rpc/control-protocol';
-import type { BlobStore } from '../storage/blob-store';
-import type { Logger } from '../util/logger';
 import type { CheckpointIdCounter } from './checkpoint-id-counter';
 import type { CheckpointMetadata } from './checkpoint-metadata';
 import { carryFinishedState } from './finished-task-state';
@@ -19,6 +17,7 @@ import type { CheckpointTriggerKind } from './pending-checkpoint';
 import { PendingCheckpoint, subtaskKey } from './pending-checkpoint';
 import { checkpointDir } from './checkpoint-storage-layout';
 import { writeSavepoint } from './savepoint-store';
+import type { CheckpointMessengerOptions } from './checkpoint-messenger';
 import { CheckpointMessenger } from './checkpoint-messenger';
 
 /** One subtask of the running attempt, where it runs, and whether it is a source (barriers start there). */
@@ -39,16 +38,11 @@ export interface CheckpointTaskManagerGateway {
   abortCheckpoint(notice: Omit<CheckpointNoticeRequest, 'fencingToken'>): Promise<void>;
 }
 
-export interface CheckpointCoordinatorOptions {
-  readonly jobId: string;
-  readonly attempt: number;
+/** The messenger's options (job, attempt, tasks, how to reach them, where objects live) and more. */
+export interface CheckpointCoordinatorOptions extends CheckpointMessengerOptions {
   readonly jobGraph: JobGraph;
   readonly settings: CheckpointSettings;
-  readonly tasks: readonly CoordinatedTask[];
-  readonly taskExecutor: (taskManagerId: string) => CheckpointTaskManagerGateway | undefined;
   readonly store: CompletedCheckpointStore;
-  /** Where late acknowledgements' objects are deleted. */
-  readonly blobStore: BlobStore;
   readonly counter: CheckpointIdCounter;
   readonly stats: CheckpointStatsTracker;
   /** The latest completed checkpoint id known (ids handed out stay above it). */
@@ -59,7 +53,6 @@ export interface CheckpointCoordinatorOptions {
   readonly restoredDir?: string;
   /** Checkpoints failed more often in a row than tolerated: the job master fails the attempt. */
   readonly onFailure: (error: CheckpointFailedError) => void;
-  readonly logger: Logger;
 }
 
 interface Waiter {

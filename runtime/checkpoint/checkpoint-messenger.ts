@@ -8,6 +8,7 @@ export interface CheckpointMessengerOptions {
   readonly attempt: number;
   readonly tasks: readonly CoordinatedTask[];
   readonly taskExecutor: (taskManagerId: string) => CheckpointTaskManagerGateway | undefined;
+  /** Where late acknowledgements' objects are deleted. */
   readonly blobStore: BlobStore;
   readonly logger: Logger;
 }
