@@ -74,7 +74,10 @@ describe.each([
       {
         records: String(RECORDS),
         keys: String(KEYS),
-        paceEvery: '200',
+        // Each source subtask takes at least 30 s (15 000 records, 2 ms apart): the job is still
+        // running at the second crash however slowly a loaded machine restarts it.
+        paceEvery: '1',
+        pauseMs: '2',
         interval: '250',
         output,
         stateBackend,
