@@ -16,6 +16,8 @@ import type {
 import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-operators';
 import { KeyedProcessOperator, ReduceOperator } from './operators/keyed-operators';
 import { SinkOperator } from './operators/source-sink-operators';
+import { TimestampsAndWatermarksOperator } from './operators/timestamps-operator';
+import { WatermarkStrategy } from './event-time/watermark-strategy';
 import type { StreamOperator } from './operators/stream-operator';
 import type { Sink } from './sink';
 import type { OperatorKind, PartitionerSpec, Transformation, TransformationInput } from './transformation';
@@ -130,6 +132,20 @@ export class DataStream<T> {
 
   filter(fn: FilterFunction<T>): DataStream<T> {
     return this.oneInput<T>('filter', 'Filter', () => new FilterOperator(fn));
+  }
+
+  /**
+   * Gives records timestamps and makes the stream carry watermarks by `strategy` (Flink's
+   * `assignTimestampsAndWatermarks`); watermarks from upstream are replaced.
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
+    if (!(strategy instanceof WatermarkStrategy))
+      throw new InvalidJobError('assignTimestampsAndWatermarks() needs a WatermarkStrategy');
+    return this.oneInput<T>(
+      'timestamps',
+      'Timestamps/Watermarks',
+      () => new TimestampsAndWatermarksOperator<T>(strategy),
+    );
   }
 
   union(...others: DataStream<T>[]): DataStream<T> {

@@ -1,5 +1,7 @@
 /** The public DataStream API: what job modules import. */
 export { defineJob } from './job';
+export { WatermarkStrategy } from './event-time/watermark-strategy';
+export type { TimestampAssigner, WatermarkGenerator, WatermarkOutput } from './event-time/watermark-strategy';
 export type { JobArgs, JobDefinition } from './job';
 export { StreamExecutionEnvironment } from './environment';
 export { DataStream, KeyedStream } from './data-stream';

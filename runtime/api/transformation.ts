@@ -33,7 +33,17 @@ export interface SlotSharingGroupSpec {
 }
 
 export type OperatorKind =
-  'source' | 'map' | 'flatMap' | 'filter' | 'reduce' | 'process' | 'coMap' | 'coFlatMap' | 'sink';
+  | 'source'
+  | 'map'
+  | 'flatMap'
+  | 'filter'
+  | 'reduce'
+  | 'process'
+  | 'coMap'
+  | 'coFlatMap'
+  | 'sink'
+  | 'timestamps'
+  | 'window';
 
 /**
  * One node of the logical dataflow, as the DataStream API records it. Carries the operator

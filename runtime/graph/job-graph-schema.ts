@@ -37,6 +37,8 @@ const OPERATOR_KINDS = [
   'coMap',
   'coFlatMap',
   'sink',
+  'timestamps',
+  'window',
 ] as const satisfies readonly OperatorKind[];
 const PARTITIONER_KINDS = [
   'forward',
@@ -94,6 +96,7 @@ export const jobSettingsSchema = z.strictObject({
   tolerableFailedCheckpoints: z.int().min(0).optional(),
   checkpointRetention: z.enum(['delete-on-cancellation', 'retain-on-cancellation']).optional(),
   retainedCheckpoints: z.int().min(1).max(1000).optional(),
+  autoWatermarkIntervalMs: z.int().min(1).max(3_600_000).optional(),
 }) satisfies z.ZodType<JobSettings>;
 
 const resourceProfileSchema = z.strictObject({

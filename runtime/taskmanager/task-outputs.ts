@@ -1,3 +1,4 @@
+import type { RecordTimestamp } from '../api/operators/stream-operator';
 import type { MessagePort } from 'node:worker_threads';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import type { StreamGraph } from '../graph/stream-graph';
@@ -18,6 +19,7 @@ export function createTaskOutputs(
   graph: StreamGraph,
   ports: ReadonlyMap<string, MessagePort>,
   onBacklogChange: (backlogged: boolean) => void,
+  recordTimestamp?: RecordTimestamp,
 ): TaskOutputs {
   const keySelectors = new Map(graph.edges.map((e) => [e.id, e.keySelector]));
   const result: TaskOutputs = { channels: [], writers: [], writersByOperator: new Map() };
@@ -38,6 +40,7 @@ export function createTaskOutputs(
       keySelectors.get(out.edgeId),
       out.targetMaxParallelism,
       subtaskIndex,
+      recordTimestamp,
     );
     result.writers.push(writer);
     const feeding = result.writersByOperator.get(out.sourceOperator) ?? [];
