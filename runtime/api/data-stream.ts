@@ -18,6 +18,8 @@ import { KeyedProcessOperator, ReduceOperator } from './operators/keyed-operator
 import { SinkOperator } from './operators/source-sink-operators';
 import { TimestampsAndWatermarksOperator } from './operators/timestamps-operator';
 import { WatermarkStrategy } from './event-time/watermark-strategy';
+import type { WindowAssigner } from './windowing/window-assigners';
+import { WindowedStream } from './windowing/windowed-stream';
 import type { StreamOperator } from './operators/stream-operator';
 import type { Sink } from './sink';
 import type { OperatorKind, PartitionerSpec, Transformation, TransformationInput } from './transformation';
@@ -148,6 +150,15 @@ export class DataStream<T> {
     );
   }
 
+  /** Windows over the whole stream, in one subtask (Flink's `windowAll`). */
+  windowAll(assigner: WindowAssigner): WindowedStream<T, number> {
+    return new WindowedStream<T, number>(
+      this.keyBy(() => 0),
+      assigner,
+      true,
+    );
+  }
+
   union(...others: DataStream<T>[]): DataStream<T> {
     for (const o of others) {
       if (o.env !== this.env) throw new InvalidJobError('union: streams come from different environments');
@@ -236,6 +247,16 @@ export class KeyedStream<T, K> extends DataStream<T> {
    */
   sum(field?: number | string): DataStream<T> {
     return this.reduce(sumReducer<T>(field)).name(field === undefined ? 'Sum' : `Sum(${String(field)})`);
+  }
+
+  /** Cuts the stream into windows per key (Flink's `window`), e.g. `TumblingEventTimeWindows.of(60_000)`. */
+  window(assigner: WindowAssigner): WindowedStream<T, K> {
+    return new WindowedStream<T, K>(this, assigner);
+  }
+
+  /** @internal Adds a window operator on this keyed stream. */
+  windowOperator<R>(name: string, create: () => StreamOperator): DataStream<R> {
+    return this.oneInput<R>('window', name, create, true);
   }
 
   process<R>(fn: KeyedProcessFunction<T, R>): DataStream<R> {

@@ -3,6 +3,15 @@ export { defineJob } from './job';
 export { WatermarkStrategy } from './event-time/watermark-strategy';
 export type { TimestampAssigner, WatermarkGenerator, WatermarkOutput } from './event-time/watermark-strategy';
 export type { JobArgs, JobDefinition } from './job';
+export {
+  TumblingEventTimeWindows,
+  SlidingEventTimeWindows,
+  TumblingProcessingTimeWindows,
+  SlidingProcessingTimeWindows,
+} from './windowing/window-assigners';
+export type { TimeWindow, WindowAssigner } from './windowing/window-assigners';
+export { WindowedStream } from './windowing/windowed-stream';
+export type { ProcessWindowFunction, WindowContext } from './windowing/windowed-stream';
 export { StreamExecutionEnvironment } from './environment';
 export { DataStream, KeyedStream } from './data-stream';
 export { ConnectedStreams } from './connected-streams';

@@ -53,6 +53,16 @@ export class WatermarkStrategy<T> {
     return new WatermarkStrategy<T>(() => new BoundedOutOfOrderness<T>(0), undefined, undefined);
   }
 
+  /**
+   * Watermarks from a generator of your own (Flink's `forGenerator`): e.g. one that emits in
+   * `onEvent` (punctuated) rather than periodically.
+   */
+  static forGenerator<T>(createGenerator: () => WatermarkGenerator<T>): WatermarkStrategy<T> {
+    if (typeof createGenerator !== 'function')
+      throw new InvalidJobError('forGenerator() needs a function that creates a WatermarkGenerator');
+    return new WatermarkStrategy<T>(createGenerator, undefined, undefined);
+  }
+
   /** No watermarks at all (timestamps may still be assigned). */
   static noWatermarks<T>(): WatermarkStrategy<T> {
     return new WatermarkStrategy<T>(() => ({ onEvent() {}, onPeriodicEmit() {} }), undefined, undefined);

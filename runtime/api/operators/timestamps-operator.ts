@@ -51,8 +51,11 @@ export class TimestampsAndWatermarksOperator<T> extends StreamOperator<T> implem
     this.lastRecordAt = this.time.now();
     if (this.idle) this.markActive();
     this.timestamp.value = timestamp;
-    this.generator.onEvent(element, timestamp, this);
+    // The record first, then what the generator makes of it (as Flink does): a watermark
+    // emitted for this record never overtakes it.
     this.output.collect(element);
+    this.timestamp.value = timestamp;
+    this.generator.onEvent(element, timestamp, this);
   }
 
   /** Upstream watermarks are replaced by this operator's; only the end of input passes. */
