@@ -18,6 +18,7 @@ export type SluiceErrorCode =
   | 'SLUICE_STATE'
   | 'SLUICE_CHECKPOINT_CORRUPT'
   | 'SLUICE_CHECKPOINT_FAILED'
+  | 'SLUICE_SAVEPOINT_INCOMPATIBLE'
   | 'SLUICE_COORDINATION'
   | 'SLUICE_NETWORK'
   | 'SLUICE_NO_RESOURCES'
@@ -162,6 +163,16 @@ export class StorageError extends SluiceError {
 export class StateError extends SluiceError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('SLUICE_STATE', message, options);
+  }
+}
+
+/**
+ * A job cannot start from a savepoint (or another job's checkpoint): an operator with state
+ * there has no uid in the job. Terminal: a restart cannot help.
+ */
+export class SavepointIncompatibleError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_SAVEPOINT_INCOMPATIBLE', message);
   }
 }
 
@@ -320,6 +331,7 @@ function wireErrorClasses(): ReadonlyMap<string, { prototype: SluiceError }> {
     StateError,
     CheckpointCorruptError,
     CheckpointFailedError,
+    SavepointIncompatibleError,
     BadRequestError,
     InvalidBlobKeyError,
     CoordinationError,

@@ -17,6 +17,8 @@ import type { CheckpointStatsTracker } from './checkpoint-stats-tracker';
 import type { CompletedCheckpoint, CompletedCheckpointStore } from './completed-checkpoint-store';
 import type { CheckpointTriggerKind } from './pending-checkpoint';
 import { PendingCheckpoint, subtaskKey } from './pending-checkpoint';
+import { checkpointDir } from './checkpoint-storage-layout';
+import { writeSavepoint } from './savepoint-store';
 
 /** One subtask of the running attempt, where it runs, and whether it is a source (barriers start there). */
 export interface CoordinatedTask {
@@ -52,6 +54,8 @@ export interface CheckpointCoordinatorOptions {
   readonly latestCompletedId: number;
   /** The checkpoint the attempt restored: where finished subtasks' state is carried from at first. */
   readonly restored?: CheckpointMetadata;
+  /** Directory of `restored` (a savepoint's lies outside `checkpoints/`). */
+  readonly restoredDir?: string;
   /** Checkpoints failed more often in a row than tolerated: the job master fails the attempt. */
   readonly onFailure: (error: CheckpointFailedError) => void;
   readonly logger: Logger;
@@ -76,7 +80,10 @@ export class CheckpointCoordinator {
   private readonly ended = new Set<string>();
   /** Subtasks that FINISHED (after a checkpoint that followed their end of input). */
   private readonly finished = new Set<string>();
+  /** Completions run one after another (see `complete`). */
+  private completions: Promise<void> = Promise.resolve();
   private latestCompleted: CheckpointMetadata | undefined;
+  private latestCompletedDir: string | undefined;
   private readonly byKey: Map<string, CoordinatedTask>;
   private periodicTimer: NodeJS.Timeout | undefined;
   private periodicBlocked = false;
@@ -91,6 +98,7 @@ export class CheckpointCoordinator {
     this.byKey = new Map(o.tasks.map((t) => [subtaskKey(t.vertexId, t.subtaskIndex), t]));
     this.latestCompletedId = o.latestCompletedId;
     this.latestCompleted = o.restored;
+    this.latestCompletedDir = o.restoredDir;
   }
 
   /** Starts periodic checkpoints (when an interval is set). */
@@ -108,14 +116,19 @@ export class CheckpointCoordinator {
 
   /**
    * Triggers a checkpoint now; resolves when it completed, rejects when it was aborted.
-   * Periodic triggers respect `max-concurrent` and `min-pause`; manual and final ones do not.
+   * Periodic triggers respect `max-concurrent` and `min-pause`; manual, final and savepoint ones
+   * do not. A savepoint (`kind` 'savepoint') is written to `savepointDir` (docs/architecture.md
+   * §8) and never becomes the job's own checkpoint: it is neither pruned nor restored on failover.
    */
-  async trigger(kind: CheckpointTriggerKind): Promise<CompletedCheckpoint> {
+  async trigger(kind: CheckpointTriggerKind, savepointDir?: string): Promise<CompletedCheckpoint> {
+    if (kind === 'savepoint' && savepointDir === undefined)
+      throw new ConflictError('a savepoint needs a target directory');
     if (this.stopped) throw new ConflictError(`job ${this.o.jobId} attempt ${this.o.attempt} is not running`);
     const id = await this.o.counter.next(this.o.jobId, this.latestCompletedId);
     if (this.stopped) throw new ConflictError(`job ${this.o.jobId} attempt ${this.o.attempt} ended`);
     const timestamp = Date.now();
     const pending = new PendingCheckpoint(id, kind, timestamp, [...this.byKey.keys()], this.finished);
+    pending.savepointDir = savepointDir;
     const done = new Promise<CompletedCheckpoint>((resolve, reject) =>
       this.waiters.set(id, { resolve, reject }),
     );
@@ -236,16 +249,35 @@ export class CheckpointCoordinator {
     );
   }
 
-  private async complete(pending: PendingCheckpoint): Promise<void> {
+  private complete(pending: PendingCheckpoint): Promise<void> {
     pending.finalizing = true;
     clearTimeout(pending.timeout);
+    // One at a time, in order: a completion prunes older checkpoints and finished tasks' state
+    // is carried from the latest completed one, so two finalizing at once could copy from a
+    // checkpoint the other one is pruning.
+    const run = this.completions.then(() => this.completeInOrder(pending));
+    this.completions = run.catch(() => undefined);
+    return run;
+  }
+
+  private async completeInOrder(pending: PendingCheckpoint): Promise<void> {
+    // A savepoint is never subsumed (Flink): it is the user's, not the job's recovery point.
+    if (pending.savepointDir === undefined && pending.id < this.latestCompletedId) {
+      pending.finalizing = false;
+      await this.abort(pending, `subsumed by checkpoint ${this.latestCompletedId}`, false);
+      return;
+    }
     const { jobId, jobGraph, settings, store } = this.o;
     let completed: CompletedCheckpoint;
     try {
       const others = new Set([...this.pending.keys()].filter((id) => id !== pending.id));
       await this.carryFinished(pending);
       const metadata = pending.toMetadata({ jobId, jobGraph, mode: settings.mode }, Date.now());
-      ({ checkpoint: completed } = await store.add(metadata, others));
+      if (pending.savepointDir !== undefined) {
+        const from = checkpointDir(jobId, pending.id);
+        completed = await writeSavepoint(this.o.blobStore, metadata, from, pending.savepointDir);
+        await store.discard(pending.id);
+      } else ({ checkpoint: completed } = await store.add(metadata, others));
     } catch (err) {
       pending.finalizing = false;
       await this.abort(pending, `its metadata could not be stored: ${describeError(err)}`, true);
@@ -253,7 +285,10 @@ export class CheckpointCoordinator {
     }
     this.pending.delete(pending.id);
     this.latestCompletedId = Math.max(this.latestCompletedId, pending.id);
-    if (pending.id > (this.latestCompleted?.checkpointId ?? 0)) this.latestCompleted = completed.metadata;
+    if (pending.savepointDir === undefined && pending.id > (this.latestCompleted?.checkpointId ?? 0)) {
+      this.latestCompleted = completed.metadata;
+      this.latestCompletedDir = completed.dir;
+    }
     this.lastCompletion = Date.now();
     this.consecutiveFailures = 0;
     this.o.stats.onCompleted(pending.id, this.lastCompletion, completed.externalPath);
@@ -263,7 +298,12 @@ export class CheckpointCoordinator {
     );
     await this.notifyTaskManagers('notifyCheckpointComplete', pending.id);
     // Flink subsumes older checkpoints still in progress: a newer one supersedes them.
-    for (const older of [...this.pending.values()].filter((p) => p.id < pending.id && !p.finalizing))
+    const subsumed = (p: PendingCheckpoint): boolean =>
+      p.id < pending.id &&
+      !p.finalizing &&
+      p.savepointDir === undefined &&
+      pending.savepointDir === undefined;
+    for (const older of [...this.pending.values()].filter(subsumed))
       await this.abort(older, `subsumed by checkpoint ${pending.id}`, false);
     this.waiters.get(pending.id)?.resolve(completed);
     this.waiters.delete(pending.id);
@@ -280,6 +320,7 @@ export class CheckpointCoordinator {
         pending.id,
         t.vertexId,
         t.subtaskIndex,
+        this.latestCompletedDir,
       );
       pending.addCarried({
         jobId: this.o.jobId,

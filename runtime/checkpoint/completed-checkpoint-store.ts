@@ -10,11 +10,14 @@ import {
   jobCheckpointsPrefix,
   metadataKey,
 } from './checkpoint-storage-layout';
+import { directoryOfMetadataKey, isSavepointMetadataKey } from './savepoint-layout';
 
 /** A completed checkpoint as read back from the store. */
 export interface CompletedCheckpoint {
   readonly metadata: CheckpointMetadata;
   readonly metadataKey: string;
+  /** Blob key of its directory (`checkpoints/<jobId>/chk-7`, or a savepoint's): state paths are relative to it. */
+  readonly dir: string;
   /** `s3://…/chk-7` or `file:///…/chk-7`. */
   readonly externalPath: string;
 }
@@ -57,16 +60,18 @@ export class CompletedCheckpointStore {
    */
   async readAt(key: string): Promise<CompletedCheckpoint> {
     const metadata = decodeMetadata(key, await this.blobs.get(key));
+    // A savepoint may have been moved anywhere under savepoints/: its paths are relative.
+    if (isSavepointMetadataKey(key) && metadata.kind === 'savepoint') {
+      const dir = directoryOfMetadataKey(key);
+      return { metadata, metadataKey: key, dir, externalPath: this.blobs.describe(dir) };
+    }
     if (metadataKey(metadata.jobId, metadata.checkpointId) !== key)
       throw new CheckpointCorruptError(
         key,
         `it describes checkpoint ${metadata.checkpointId} of job ${metadata.jobId}`,
       );
-    return {
-      metadata,
-      metadataKey: key,
-      externalPath: this.blobs.describe(checkpointDir(metadata.jobId, metadata.checkpointId)),
-    };
+    const dir = checkpointDir(metadata.jobId, metadata.checkpointId);
+    return { metadata, metadataKey: key, dir, externalPath: this.blobs.describe(dir) };
   }
 
   /**

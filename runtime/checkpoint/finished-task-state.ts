@@ -1,6 +1,7 @@
 import type { BlobStore } from '../storage/blob-store';
 import type { CheckpointMetadata } from './checkpoint-metadata';
-import { resolveCheckpointPath, stateObjectKey } from './checkpoint-storage-layout';
+import { joinBlobKey } from '../storage/blob-key';
+import { checkpointDir, stateObjectKey } from './checkpoint-storage-layout';
 import type { OperatorSubtaskStateHandles, StateHandle } from './state-handles';
 
 /**
@@ -17,12 +18,14 @@ export async function carryFinishedState(
   checkpointId: number,
   vertexId: string,
   subtask: number,
+  /** Directory of `from` (a savepoint's when the attempt restored one). */
+  fromDir: string | undefined = from && checkpointDir(from.jobId, from.checkpointId),
 ): Promise<Record<string, OperatorSubtaskStateHandles>> {
   const operators: Record<string, OperatorSubtaskStateHandles> = {};
   if (!from) return operators;
   const copy = async (path: string, kind: 'keyed' | 'operator', opId: string): Promise<string> => {
     const key = stateObjectKey(jobId, checkpointId, opId, subtask, kind);
-    await blobs.put(key, await blobs.get(resolveCheckpointPath(from.jobId, from.checkpointId, path)));
+    await blobs.put(key, await blobs.get(joinBlobKey(fromDir!, path)));
     return key;
   };
   for (const op of from.operators) {

@@ -7,7 +7,7 @@ import { relativeCheckpointPath } from './checkpoint-storage-layout';
 import type { CheckpointingMode } from './checkpointing-mode';
 import type { StateHandle } from './state-handles';
 
-export type CheckpointTriggerKind = Exclude<CheckpointSummaryStats['trigger'], 'savepoint'>;
+export type CheckpointTriggerKind = CheckpointSummaryStats['trigger'];
 
 /** `<vertexId>/<subtask>`: one subtask of the attempt. */
 export const subtaskKey = (vertexId: string, subtask: number): string => `${vertexId}/${subtask}`;
@@ -24,6 +24,8 @@ export class PendingCheckpoint {
   timeout: NodeJS.Timeout | undefined;
   /** Set once every subtask acknowledged and `_metadata` is being written. */
   finalizing = false;
+  /** Where a savepoint is written once complete (undefined for a checkpoint). */
+  savepointDir: string | undefined;
 
   constructor(
     readonly id: number,
@@ -122,7 +124,7 @@ export class PendingCheckpoint {
       jobId,
       jobName: jobGraph.jobName,
       checkpointId: this.id,
-      kind: 'checkpoint',
+      kind: this.trigger === 'savepoint' ? 'savepoint' : 'checkpoint',
       trigger: this.trigger,
       triggerTimestamp: this.timestamp,
       completionTimestamp,

@@ -2,7 +2,8 @@ import type { JobGraph } from '../graph/job-graph';
 import { keyGroupRangeForSubtask } from '../graph/key-groups';
 import { StateError } from '../errors';
 import type { CheckpointMetadata } from './checkpoint-metadata';
-import { resolveCheckpointPath } from './checkpoint-storage-layout';
+import { joinBlobKey } from '../storage/blob-key';
+import { checkpointDir } from './checkpoint-storage-layout';
 import type { KeyedStateHandle, StateHandle, TaskRestoreHandles } from './state-handles';
 
 /**
@@ -18,12 +19,14 @@ export function restoreHandlesFor(
   jobGraph: JobGraph,
   vertexId: string,
   subtask: number,
+  /** The checkpoint's (or savepoint's) directory: state paths are relative to it. */
+  dir: string = checkpointDir(metadata.jobId, metadata.checkpointId),
 ): TaskRestoreHandles {
   const vertex = jobGraph.vertices.find((v) => v.id === vertexId);
   if (!vertex) throw new StateError(`vertex ${vertexId} is not part of the job graph`);
   const byId = new Map(metadata.operators.map((o) => [o.id, o]));
   const operators: Record<string, TaskRestoreHandles['operators'][string]> = {};
-  const key = (path: string): string => resolveCheckpointPath(metadata.jobId, metadata.checkpointId, path);
+  const key = (path: string): string => joinBlobKey(dir, path);
   for (const op of vertex.operators) {
     const old = byId.get(op.id);
     if (!old || old.subtasks.length === 0) continue;

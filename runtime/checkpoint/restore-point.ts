@@ -6,4 +6,6 @@ export interface RestorePoint {
   readonly checkpointId: number;
   /** Blob key of the checkpoint's `_metadata` (docs/architecture.md §7). */
   readonly metadataKey: string;
+  /** Start even when the checkpoint holds state of an operator the job no longer has (Flink's name). */
+  readonly allowNonRestoredState?: boolean;
 }

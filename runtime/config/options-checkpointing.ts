@@ -45,6 +45,12 @@ export const CHECKPOINTING_OPTIONS = {
     default: 1,
     description: 'Completed checkpoints kept; older ones are pruned (savepoints never are).',
   }),
+  'state.savepoints.dir': defineOption({
+    type: stringType({ nonEmpty: true }),
+    default: 'savepoints',
+    description:
+      'Default target directory of savepoints: savepoints/ or a folder below it in the blob store.',
+  }),
   'state.backend': defineOption({
     type: enumType(['heap', 'kv']),
     default: 'heap',

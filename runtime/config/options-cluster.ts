@@ -103,4 +103,22 @@ export const CLUSTER_OPTIONS = {
     default: 'sluice',
     description: 'Prefix of every Redis key Sluice writes, so clusters can share one Redis.',
   }),
+  'high-availability.redis.leader-election.lease-duration': defineOption({
+    type: durationType({ min: 100 }),
+    default: 15_000,
+    description:
+      'How long the leader lease lives in Redis unrenewed; a standby takes over only once it lapsed.',
+  }),
+  'high-availability.redis.leader-election.renew-deadline': defineOption({
+    type: durationType({ min: 50 }),
+    default: 10_000,
+    description:
+      'A leader that could not renew its lease for this long steps down; less than the lease duration.',
+  }),
+  'high-availability.redis.leader-election.retry-period': defineOption({
+    type: durationType({ min: 10 }),
+    default: 2_000,
+    description:
+      'How often the leader renews its lease and standbys try to acquire it; less than the renew deadline.',
+  }),
 };

@@ -64,6 +64,28 @@ export const CROSS_KEY_CHECKS: readonly CrossKeyCheck<ResolvedConfig>[] = [
         : undefined,
   },
   {
+    keys: [
+      'high-availability.redis.leader-election.renew-deadline',
+      'high-availability.redis.leader-election.lease-duration',
+    ],
+    check: (c) =>
+      c['high-availability.redis.leader-election.renew-deadline'] >=
+      c['high-availability.redis.leader-election.lease-duration']
+        ? 'must be less than high-availability.redis.leader-election.lease-duration, so a leader steps down before its lease can pass'
+        : undefined,
+  },
+  {
+    keys: [
+      'high-availability.redis.leader-election.retry-period',
+      'high-availability.redis.leader-election.renew-deadline',
+    ],
+    check: (c) =>
+      c['high-availability.redis.leader-election.retry-period'] >=
+      c['high-availability.redis.leader-election.renew-deadline']
+        ? 'must be less than high-availability.redis.leader-election.renew-deadline, so a leader renews at least once before it steps down'
+        : undefined,
+  },
+  {
     keys: ['heartbeat.timeout', 'heartbeat.interval'],
     check: (c) =>
       c['heartbeat.timeout'] <= c['heartbeat.interval']

@@ -8,6 +8,8 @@ export type SlotAllocationOutcome =
   | 'ALLOCATED'
   /** The slot was already held by the same allocation id: a retried call succeeds. */
   | 'ALREADY_ALLOCATED'
+  /** The request carries a fencing token lower than the highest seen: a newer leader exists. */
+  | 'STALE_LEADER'
   /** The TaskManager is unknown or its lease has expired. */
   | 'TASK_MANAGER_NOT_LIVE'
   /** The slot index is not an integer in [0, numberOfSlots). */

@@ -23,6 +23,8 @@ export interface SlotRegistry {
    * free resources (total minus allocated profiles) do not cover `profile`.
    * Allocations with the unknown profile are charged nothing against the total. A retry with
    * the allocation id that already holds the slot returns true (safe after a lost reply).
+   * A fenced request (`fencingToken` set) also fails when a higher token was seen: a newer
+   * leader exists, and this stale one must not change the registry (docs/architecture.md §9).
    */
   allocateSlot(request: SlotAllocation): Promise<boolean>;
   /** Frees a slot if it is held by `allocationId`. Returns false otherwise. Idempotent. */
@@ -52,6 +54,11 @@ export interface SlotAllocation {
   jobId: string;
   /** Requested profile; `undefined` means the unknown profile (no resource check). */
   profile?: ResourceProfile;
+  /**
+   * Fencing token of the job manager leader that allocates; refused when lower than the highest
+   * token seen (the Redis adapter keeps it in the election's fencing counter). Not stored.
+   */
+  fencingToken?: number;
 }
 
 export interface TaskManagerView extends TaskManagerRecord {

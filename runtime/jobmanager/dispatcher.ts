@@ -24,6 +24,17 @@ import type { ResourceManager } from './resource-manager';
 import { restartStrategyForJob } from './restart-strategy';
 import type { CheckpointGateway } from './checkpoint-gateway';
 import { checkpointSettingsFor } from '../checkpoint/checkpoint-settings';
+import type { RestorePoint } from '../checkpoint/restore-point';
+import type { SavepointSummary } from '../checkpoint/savepoint-store';
+import {
+  disposeSavepoint,
+  listSavepoints,
+  readSavepoint,
+  savepointKeyOf,
+  savepointTargetDir,
+} from '../checkpoint/savepoint-store';
+import { assertStateMapped } from '../checkpoint/state-mapping';
+import type { SavepointGateway } from './savepoint-gateway';
 import type {
   CheckpointDetails,
   JobCheckpointConfig,
@@ -43,7 +54,7 @@ export const artifactKey = (sha256: string): string => `artifacts/${sha256}.js`;
  * Accepts jobs and answers for them (Flink's Dispatcher): one job master per job, job bundles
  * in the blob store, task reports routed to their job.
  */
-export class Dispatcher implements JobManagerGateway, InsightGateway, CheckpointGateway {
+export class Dispatcher implements JobManagerGateway, InsightGateway, CheckpointGateway, SavepointGateway {
   private readonly jobs = new Map<string, JobMaster>();
 
   constructor(
@@ -80,6 +91,7 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
       );
     }
     const jobId = randomUUID().replaceAll('-', '');
+    const restore = await this.restorePointOf(submission);
     const checkpointing = checkpointSettingsFor(this.config, submission.jobGraph.settings);
     const job = new JobMaster(jobId, submission, {
       ...this.jobContext,
@@ -88,7 +100,7 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
       restartStrategy: restartStrategyForJob(this.config, submission.buildSettings, checkpointing.enabled),
     });
     this.jobs.set(jobId, job);
-    job.start();
+    job.start(restore);
     this.logger.info({ jobId, name: job.name, tasks: submission.jobGraph.vertices.length }, 'job submitted');
     return { jobId };
   }
@@ -194,6 +206,53 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
 
   async triggerCheckpoint(jobId: string): Promise<{ checkpointId: number; externalPath: string }> {
     return this.job(jobId).triggerCheckpoint();
+  }
+  /** The savepoint a submission starts from, checked now so a mismatch is a 400, not a failed job. */
+  private async restorePointOf(submission: JobSubmission): Promise<RestorePoint | undefined> {
+    if (submission.savepointPath === undefined) return undefined;
+    const savepoint = await readSavepoint(this.blobStore, submission.savepointPath);
+    const allow = submission.allowNonRestoredState ?? false;
+    assertStateMapped(savepoint, submission.jobGraph, allow, this.logger);
+    return {
+      checkpointId: savepoint.metadata.checkpointId,
+      metadataKey: savepoint.metadataKey,
+      allowNonRestoredState: allow,
+    };
+  }
+
+  async savepointDirFor(jobId: string, target: string | undefined): Promise<string> {
+    const job = this.job(jobId);
+    const dir = savepointTargetDir(this.blobStore, target ?? this.config['state.savepoints.dir'], jobId);
+    if (job.status !== 'RUNNING' || !job.checkpointConfig()?.enabled)
+      throw new ConflictError(
+        `job ${jobId} is ${job.status}${job.checkpointConfig()?.enabled ? '' : ' without checkpointing'}: only a RUNNING job that checkpoints can take a savepoint`,
+      );
+    return dir;
+  }
+
+  async triggerSavepoint(
+    jobId: string,
+    dir: string,
+    cancelJob: boolean,
+  ): Promise<{ checkpointId: number; externalPath: string }> {
+    return this.job(jobId).triggerSavepoint(dir, cancelJob);
+  }
+
+  async checkSavepointLocation(location: string): Promise<void> {
+    savepointKeyOf(this.blobStore, location);
+  }
+
+  async disposeSavepoint(location: string): Promise<string> {
+    const { externalPath } = await readSavepoint(this.blobStore, location);
+    const deleted = await disposeSavepoint(this.blobStore, location);
+    this.logger.info({ location: externalPath, deleted }, 'savepoint disposed');
+    return externalPath;
+  }
+
+  async listSavepoints(): Promise<SavepointSummary[]> {
+    return listSavepoints(this.blobStore, (key, err) =>
+      this.logger.warn({ key, err }, 'a savepoint under savepoints/ does not verify; not listed'),
+    );
   }
 
   /** Cancels every job and waits for them to end. */

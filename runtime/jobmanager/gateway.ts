@@ -34,6 +34,10 @@ export interface JobSubmission {
   readonly artifact: string;
   readonly args: JobArgs;
   readonly buildSettings: JobSettings;
+  /** Start from this savepoint (Flink's `savepointPath`; its location rule applies). */
+  readonly savepointPath?: string;
+  /** With `savepointPath`: drop state of operators the job no longer has instead of refusing. */
+  readonly allowNonRestoredState?: boolean;
 }
 
 /** Flink's JobStatus. */

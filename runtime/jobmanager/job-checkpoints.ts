@@ -26,6 +26,7 @@ import type {
 } from '../rpc/control-protocol';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
+import { assertStateMapped } from '../checkpoint/state-mapping';
 
 /** The statistics of a job without checkpoint storage. */
 export const EMPTY_CHECKPOINT_STATS: JobCheckpointStats = {
@@ -56,6 +57,8 @@ export class JobCheckpoints {
   /** Checkpoints found corrupt (metadata or a state object): never restored again. */
   private readonly unusable = new Set<number>();
   private restored: CompletedCheckpoint | undefined;
+  /** The savepoint (or checkpoint) the job was started from, until found corrupt. */
+  private startPoint: CompletedCheckpoint | undefined;
   private attempt = -1;
   /** End-of-input reports that arrived before the coordinator started. */
   private earlyEnded: TaskRef[] = [];
@@ -80,8 +83,17 @@ export class JobCheckpoints {
     this.attempt = attempt;
     this.earlyEnded = [];
     // A job that does not checkpoint has none of its own: only a given restore point counts.
-    if (attempt === 0 && restore) this.restored = await this.store.readAt(restore.metadataKey);
-    else if (this.o.settings.enabled) this.restored = await this.store.latest(this.unusable, onCorrupt);
+    if (attempt === 0 && restore) {
+      this.restored = this.startPoint = await this.store.readAt(restore.metadataKey);
+      assertStateMapped(
+        this.restored,
+        this.o.jobGraph,
+        restore.allowNonRestoredState ?? false,
+        this.o.logger,
+      );
+    } else if (this.o.settings.enabled)
+      // Until the job completed a checkpoint of its own, a failover restores what it started from.
+      this.restored = (await this.store.latest(this.unusable, onCorrupt)) ?? this.startPoint;
     else this.restored = attempt === 0 ? undefined : this.restored;
     if (this.restored) {
       const { checkpointId } = this.restored.metadata;
@@ -99,6 +111,7 @@ export class JobCheckpoints {
   /** A task of the attempt failed with SLUICE_CHECKPOINT_CORRUPT: what it restored is unusable. */
   markRestoredUnusable(): number | undefined {
     const id = this.restored?.metadata.checkpointId;
+    if (this.restored === this.startPoint) this.startPoint = undefined;
     if (id !== undefined) this.unusable.add(id);
     return id;
   }
@@ -109,7 +122,7 @@ export class JobCheckpoints {
     subtask: number,
   ): { checkpointing?: TaskCheckpointing; restore?: TaskRestoreHandles } {
     const restore = this.restored
-      ? restoreHandlesFor(this.restored.metadata, this.o.jobGraph, vertexId, subtask)
+      ? restoreHandlesFor(this.restored.metadata, this.o.jobGraph, vertexId, subtask, this.restored.dir)
       : undefined;
     return {
       ...(this.o.settings.enabled ? { checkpointing: this.taskCheckpointing(vertexId, subtask) } : {}),
@@ -152,7 +165,7 @@ export class JobCheckpoints {
       counter: this.o.counter,
       stats: this.stats,
       latestCompletedId: Math.max(0, ...completed),
-      ...(this.restored ? { restored: this.restored.metadata } : {}),
+      ...(this.restored ? { restored: this.restored.metadata, restoredDir: this.restored.dir } : {}),
       onFailure,
       logger: this.o.logger,
     });
@@ -192,8 +205,25 @@ export class JobCheckpoints {
       throw new ConflictError(
         `job ${this.o.jobId} does not checkpoint (set execution.checkpointing.interval)`,
       );
-    if (!this.coordinator) throw new ConflictError(`job ${this.o.jobId} is not running`);
+    if (!this.coordinator)
+      throw new ConflictError(
+        `job ${this.o.jobId} has no attempt to checkpoint right now: its tasks are being deployed or restarted (checkpoints start once every task runs)`,
+      );
     const completed = await this.coordinator.trigger('manual');
+    return { checkpointId: completed.metadata.checkpointId, externalPath: completed.externalPath };
+  }
+
+  /**
+   * A savepoint into `dir` (a blob key under `savepoints/`, validated by the caller): aligned
+   * like every exactly-once checkpoint, never pruned. Resolves once `_metadata` is written.
+   */
+  async triggerSavepoint(dir: string): Promise<{ checkpointId: number; externalPath: string }> {
+    if (!this.o.settings.enabled)
+      throw new ConflictError(
+        `job ${this.o.jobId} does not checkpoint, so it cannot take a savepoint (set execution.checkpointing.interval)`,
+      );
+    if (!this.coordinator) throw new ConflictError(`job ${this.o.jobId} is not running`);
+    const completed = await this.coordinator.trigger('savepoint', dir);
     return { checkpointId: completed.metadata.checkpointId, externalPath: completed.externalPath };
   }
 

@@ -24,6 +24,7 @@ export async function startJobManagerProcess(config: ResolvedConfig): Promise<Jo
     logger: service.logger,
     insight: { insight: service.dispatcher, config, version: SLUICE_VERSION, startedAt: service.startedAt },
     checkpoints: service.dispatcher,
+    savepoints: service.dispatcher,
   });
   try {
     await rest.listen({ host: config['rest.address'], port: config['rest.port'] });

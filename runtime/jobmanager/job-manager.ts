@@ -15,6 +15,7 @@ import { networkSettingsFrom } from '../deployment/task-deployment';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
 import { Dispatcher } from './dispatcher';
+import { JobResultStore } from './job-result-store';
 import { ResourceManager } from './resource-manager';
 import { EcsResourceDriver } from './resources/ecs/ecs-resource-driver';
 import { LocalProcessResourceDriver } from './resources/local/local-process-resource-driver';
@@ -82,6 +83,8 @@ export class JobManagerService {
         exchange: config['execution.exchange'],
         onJobEnded: (jobId, exchange) => cleanup.jobEnded(jobId, exchange),
         checkpointIdCounter: checkpointIds,
+        fencingToken: () => SINGLE_LEADER_TOKEN,
+        jobResults: new JobResultStore(services.blobStore),
         ...(pool ? { pool } : {}),
         logger,
       },

@@ -37,6 +37,7 @@ import type { RestartStrategy } from './restart-strategy';
 import type { SlotAssignment, SlotWait } from './slot-scheduler';
 import { allocateSlots, describeSlotWait, slotRequests } from './slot-scheduler';
 import type { ResourceManagerGateway } from './task-executor-gateway';
+import type { JobResultStore } from './job-result-store';
 import type { TaskManagerPool } from './task-manager-pool';
 
 export interface JobMasterContext {
@@ -59,6 +60,10 @@ export interface JobMasterContext {
   readonly checkpointing?: CheckpointSettings;
   /** Checkpoint ids (Redis in a cluster with Redis coordination); default in memory. */
   readonly checkpointIdCounter?: CheckpointIdCounter;
+  /** Where the outcome of every ended job is kept, so a new leader never re-runs it (§9). */
+  readonly jobResults?: JobResultStore;
+  /** The job manager leader's fencing token (docs/architecture.md §9); slot allocations carry it. */
+  readonly fencingToken?: () => number;
   readonly logger: Logger;
 }
 
@@ -71,6 +76,7 @@ const NO_RESTART_CODES: ReadonlySet<string> = new Set([
   'SLUICE_NO_RESOURCES',
   'SLUICE_GRAPH_MISMATCH',
   'SLUICE_INVALID_JOB',
+  'SLUICE_SAVEPOINT_INCOMPATIBLE',
 ]);
 
 /** Why the running attempt ended, if not by finishing. */
@@ -242,6 +248,25 @@ export class JobMaster {
     return this.checkpoints.triggerManual();
   }
 
+  /**
+   * A savepoint into `dir` (a blob key under `savepoints/`, see `savepointTargetDir`); with
+   * `cancelJob` the job is canceled once it completed (Flink's cancel-with-savepoint). Resolves
+   * with its location once `_metadata` is written. `ConflictError` when not running or not
+   * checkpointing; a failed savepoint leaves the job running.
+   */
+  async triggerSavepoint(
+    dir: string,
+    cancelJob = false,
+  ): Promise<{ checkpointId: number; externalPath: string }> {
+    if (!this.checkpoints || this.status !== 'RUNNING')
+      throw new ConflictError(
+        `job ${this.jobId} is ${this.status.toLowerCase()}, not running with checkpoints`,
+      );
+    const savepoint = await this.checkpoints.triggerSavepoint(dir);
+    if (cancelJob) this.cancel();
+    return savepoint;
+  }
+
   private startCheckpointCoordinator(attempt: number): void {
     const checkpoints = this.checkpoints;
     if (!checkpoints?.settings.enabled) return;
@@ -381,6 +406,7 @@ export class JobMaster {
         timeoutMs: this.ctx.slotRequestTimeoutMs,
         isCanceled: () => this.canceled,
         onWaiting: (wait) => this.onSlotWait(wait),
+        ...(this.ctx.fencingToken ? { fencingToken: this.ctx.fencingToken } : {}),
       },
     ).finally(() => (this.slotWait = undefined));
     if (this.canceled)
@@ -447,6 +473,7 @@ export class JobMaster {
     this.lifecycle.transitionTo(status);
     this.endTime = Date.now();
     this.output.seal();
+    await this.recordResult(status, this.endTime);
     await this.checkpoints
       ?.onJobEnded(status)
       .catch((err: unknown) =>
@@ -459,6 +486,15 @@ export class JobMaster {
         this.ctx.logger.warn({ jobId: this.jobId, err }, 'cleaning up after the job failed'),
       );
     this.ctx.logger.info({ jobId: this.jobId, status, restarts: this.restarts }, 'job ended');
+  }
+
+  private async recordResult(status: 'FINISHED' | 'FAILED' | 'CANCELED', endTime: number): Promise<void> {
+    const result = { jobId: this.jobId, name: this.name, status, startTime: this.startTime, endTime };
+    await this.ctx.jobResults
+      ?.record({ ...result, restarts: this.restarts })
+      .catch((err: unknown) =>
+        this.ctx.logger.error({ jobId: this.jobId, err }, 'storing the job result failed'),
+      );
   }
 
   private taskName(vertexId: string, subtask: number): string {

@@ -58,6 +58,8 @@ export interface AllocationOptions {
   readonly timeoutMs: number;
   readonly pollMs?: number;
   readonly isCanceled?: () => boolean;
+  /** The leader's fencing token, carried by every allocation so a stale leader's are refused. */
+  readonly fencingToken?: () => number;
   /** Called with what the job waits for while the cluster lacks slots, and `undefined` once it has them. */
   readonly onWaiting?: (wait: SlotWait | undefined) => void;
 }
@@ -183,6 +185,7 @@ async function claimOne(
     allocationId,
     jobId: options.jobId,
     ...(request.profile ? { profile: request.profile } : {}),
+    ...(options.fencingToken ? { fencingToken: options.fencingToken() } : {}),
   };
   if (!(await registry.allocateSlot(allocation))) return undefined;
   return {

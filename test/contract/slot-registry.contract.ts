@@ -228,6 +228,21 @@ export function describeSlotRegistryContract(
         expect((await allocationsOf('tm-1'))?.map((a) => a.allocationId)).toEqual(['first']);
       });
 
+      it('refuses allocations fenced by a token lower than one already seen (a stale leader)', async () => {
+        expect(await registry.allocateSlot(alloc('tm-1', 0, 'old-0', { fencingToken: 4 }))).toBe(true);
+        // A new leader (higher token) allocates; from then on the old leader's token is stale.
+        const other = await open();
+        expect(await other.allocateSlot(alloc('tm-1', 1, 'new-1', { fencingToken: 5 }))).toBe(true);
+        expect(await registry.allocateSlot(alloc('tm-1', 2, 'old-2', { fencingToken: 4 }))).toBe(false);
+        expect(await registry.allocateSlot(alloc('tm-1', 2, 'new-2', { fencingToken: 5 }))).toBe(true);
+        expect((await allocationsOf('tm-1'))?.map((a) => a.allocationId)).toEqual([
+          'old-0',
+          'new-1',
+          'new-2',
+        ]);
+        expect((await allocationsOf('tm-1'))?.[1]).not.toHaveProperty('fencingToken');
+      });
+
       it('rejects allocation on an unknown TaskManager', async () => {
         expect(await registry.allocateSlot(alloc('tm-unknown', 0, 'a0'))).toBe(false);
         expect((await list()).map((v) => v.id)).toEqual(['tm-1']);

@@ -31,6 +31,8 @@ interface Entry {
  */
 export class InMemorySlotRegistry implements SlotRegistry {
   private readonly entries = new Map<string, Entry>();
+  /** Highest fencing token of a fenced allocation; lower ones are refused (STALE_LEADER). */
+  private highestFencingToken = 0;
   private readonly clock: () => number;
   private readonly log = createLogger('in-memory-slot-registry');
 
@@ -122,6 +124,10 @@ export class InMemorySlotRegistry implements SlotRegistry {
   }
 
   private tryAllocate(request: SlotAllocation): SlotAllocationOutcome {
+    if (request.fencingToken !== undefined) {
+      if (request.fencingToken < this.highestFencingToken) return 'STALE_LEADER';
+      this.highestFencingToken = request.fencingToken;
+    }
     const entry = this.live(request.taskManagerId, this.clock());
     if (entry === undefined) return 'TASK_MANAGER_NOT_LIVE';
     const { slotIndex } = request;

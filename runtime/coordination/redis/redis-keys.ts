@@ -12,9 +12,9 @@ export const DEFAULT_REDIS_KEY_PREFIX = 'sluice';
  * | `{p}:tms`                         | sorted set | slot registry: TaskManager ids, score = lease expiry (epoch ms, Redis clock) |
  * | `{p}:tm:{tmId}`                   | hash       | slot registry: TaskManager record          |
  * | `{p}:alloc:{tmId}`                | hash       | slot registry: slot index -> allocation JSON |
- * | `{p}:leader:lease`                | string     | reserved: leader election lease (holder token, `SET NX PX`) |
- * | `{p}:leader:fencing`              | string     | reserved: fencing token counter (`INCR`)   |
- * | `{p}:leader:info`                 | hash       | reserved: leader's published REST/RPC addresses |
+ * | `{p}:leader:lease`                | string     | leader election lease (holder contender id, `SET NX PX`) |
+ * | `{p}:leader:fencing`              | string     | fencing token counter (`INCR` on every acquisition); fenced slot allocations compare with it |
+ * | `{p}:leader:info`                 | hash       | leader's contender id, token, REST URL and control address; expires with the lease |
  * | `{p}:job:{jobId}:chk:counter`     | string     | checkpoint id counter (`INCR`, see RedisCheckpointIdCounter) |
  * | `{p}:job:{jobId}:chk:latest`      | string     | reserved: pointer to the latest completed checkpoint |
  *
@@ -60,17 +60,17 @@ export class RedisKeys {
     return `${this.prefix}:alloc:`;
   }
 
-  /** Reserved for leader election: the lease key (value = holder token, `SET NX PX`). */
+  /** Leader election: the lease key (value = holder contender id, `SET NX PX`). */
   leaderLease(): string {
     return `${this.prefix}:leader:lease`;
   }
 
-  /** Reserved for leader election: the fencing token counter, incremented on every acquisition. */
+  /** Leader election: the fencing token counter, incremented on every acquisition. */
   fencingCounter(): string {
     return `${this.prefix}:leader:fencing`;
   }
 
-  /** Reserved for leader election: the current leader's REST and RPC addresses. */
+  /** Leader election: the current leader's token and REST and control addresses. */
   leaderInfo(): string {
     return `${this.prefix}:leader:info`;
   }

@@ -32,7 +32,7 @@ export const CONNECTION_NAME = 'sluice-slot-registry';
 const SCRIPTS = {
   sluiceRegisterTaskManager: { file: 'register-task-manager.lua', numberOfKeys: 3 },
   sluiceHeartbeatTaskManager: { file: 'heartbeat.lua', numberOfKeys: 3 },
-  sluiceAllocateSlot: { file: 'allocate-slot.lua', numberOfKeys: 3 },
+  sluiceAllocateSlot: { file: 'allocate-slot.lua', numberOfKeys: 4 },
   sluiceFreeSlot: { file: 'free-slot.lua', numberOfKeys: 3 },
   sluiceFreeJobSlots: { file: 'free-job-slots.lua', numberOfKeys: 1 },
   sluiceListTaskManagers: { file: 'list-task-managers.lua', numberOfKeys: 1 },
@@ -45,6 +45,7 @@ const OUTCOMES = [
   'SLOT_OUT_OF_RANGE',
   'SLOT_TAKEN',
   'INSUFFICIENT_RESOURCES',
+  'STALE_LEADER',
 ] as const satisfies readonly SlotAllocationOutcome[];
 
 const listReplySchema = z.array(z.tuple([z.string(), z.string(), z.array(z.string()), z.array(z.string())]));
@@ -203,14 +204,19 @@ export class RedisSlotRegistry implements SlotRegistry {
   async allocateSlot(request: SlotAllocation): Promise<boolean> {
     const { taskManagerId, slotIndex, allocationId } = request;
     const reply = await this.call('allocateSlot', () =>
-      this.run('sluiceAllocateSlot', this.singleTaskManagerKeys(taskManagerId), [
-        taskManagerId,
-        String(slotIndex),
-        allocationId,
-        encodeAllocation(request),
-        request.profile === undefined ? '' : JSON.stringify(request.profile),
-        JSON.stringify(RESOURCE_FIELDS),
-      ]),
+      this.run(
+        'sluiceAllocateSlot',
+        [...this.singleTaskManagerKeys(taskManagerId), this.keys.fencingCounter()],
+        [
+          taskManagerId,
+          String(slotIndex),
+          allocationId,
+          encodeAllocation(request),
+          request.profile === undefined ? '' : JSON.stringify(request.profile),
+          JSON.stringify(RESOURCE_FIELDS),
+          request.fencingToken === undefined ? '' : String(request.fencingToken),
+        ],
+      ),
     );
     const outcome = OUTCOMES.find((o) => o === reply);
     if (outcome === undefined)

@@ -5,6 +5,7 @@ import {
   InvalidJobError,
   NotFoundError,
   RestApiError,
+  SavepointIncompatibleError,
   UnauthorizedError,
   type SluiceErrorCode,
 } from '../../errors';
@@ -46,7 +47,11 @@ export function errorReply(err: unknown): ErrorReply {
     unexpected: false,
   });
   if (err instanceof UnauthorizedError) return known(401, err.code, err.message);
-  if (err instanceof BadRequestError || err instanceof InvalidJobError)
+  if (
+    err instanceof BadRequestError ||
+    err instanceof InvalidJobError ||
+    err instanceof SavepointIncompatibleError
+  )
     return known(400, err.code, err.message);
   if (err instanceof NotFoundError) return known(404, err.code, err.message);
   if (err instanceof ConflictError) return known(409, err.code, err.message);

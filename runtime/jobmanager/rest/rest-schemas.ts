@@ -53,6 +53,8 @@ export const jobSubmissionSchema = z.strictObject({
   artifact: sha256Schema,
   args: jobArgsSchema,
   buildSettings: jobSettingsSchema,
+  savepointPath: z.string().min(1).max(1024).optional(),
+  allowNonRestoredState: z.boolean().optional(),
 }) satisfies z.ZodType<JobSubmission>;
 
 export type JobParams = z.infer<typeof jobParamsSchema>;

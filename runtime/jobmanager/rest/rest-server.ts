@@ -8,6 +8,8 @@ import type { JobManagerGateway } from '../gateway';
 import { artifactRoutes } from './artifact-routes';
 import { registerBearerAuth } from './bearer-auth';
 import { checkpointRoutes } from './checkpoint-routes';
+import { savepointRoutes } from './savepoint-routes';
+import type { SavepointGateway } from '../savepoint-gateway';
 import { answerClientError } from './client-errors';
 import { clusterRoutes } from './cluster-routes';
 import { dashboardRoutes } from './dashboard-routes';
@@ -40,6 +42,8 @@ export interface RestServerOptions {
   readonly insight?: Omit<InsightRoutesOptions, 'gateway' | 'features'>;
   /** Checkpoint statistics and the manual trigger (`/jobs/:id/checkpoints*`); off when absent. */
   readonly checkpoints?: CheckpointGateway;
+  /** Savepoint routes (`/jobs/:id/savepoints`, `/savepoint-disposal`, `/savepoints`). */
+  readonly savepoints?: SavepointGateway;
 }
 
 /**
@@ -111,6 +115,9 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
   });
   if (options.checkpoints) {
     void app.register(checkpointRoutes, { gateway: options.gateway, checkpoints: options.checkpoints });
+  }
+  if (options.savepoints) {
+    void app.register(savepointRoutes, { gateway: options.gateway, savepoints: options.savepoints });
   }
   if (options.insight) {
     const features = { checkpoints: options.checkpoints !== undefined };

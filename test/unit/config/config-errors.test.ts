@@ -220,6 +220,20 @@ describe('cross-key checks', () => {
     ).toBe(6000);
   });
 
+  it('leader election: renew deadline below lease duration, retry period below renew deadline', () => {
+    const LEASE = 'high-availability.redis.leader-election.lease-duration';
+    const DEADLINE = 'high-availability.redis.leader-election.renew-deadline';
+    const RETRY = 'high-availability.redis.leader-election.retry-period';
+    const late = only(loadError({ env: {}, overrides: { [LEASE]: '10 s' } }).problems);
+    expect(late.key).toBe(DEADLINE);
+    expect(late.message).toContain(`must be less than ${LEASE}`);
+    const slow = only(loadError({ env: {}, overrides: { [RETRY]: '10 s' } }).problems);
+    expect(slow.key).toBe(RETRY);
+    expect(slow.message).toContain(`must be less than ${DEADLINE}`);
+    const fast = loadConfig({ env: {}, overrides: { [LEASE]: '3 s', [DEADLINE]: '2 s', [RETRY]: '500 ms' } });
+    expect([fast[LEASE], fast[DEADLINE], fast[RETRY]]).toEqual([3000, 2000, 500]);
+  });
+
   it('exponential max-backoff must not be below initial-backoff', () => {
     const problem = only(
       loadError({ env: {}, overrides: { 'restart-strategy.exponential-delay.max-backoff': 10 } }).problems,

@@ -97,6 +97,26 @@ describe('slot sharing and allocation', () => {
     expect(big[0]!.heapMb).toBe(100);
   });
 
+  it("carries the leader's fencing token: a stale leader gets no slot once a newer one allocated", async () => {
+    const r = await registry([{ id: 'a', slots: 4, total: profile(4, 512) }]);
+    const g = jobGraph((env) => env.fromSequence(1, 2).setParallelism(2).print());
+    const options = (jobId: string, token: number) => ({
+      jobId,
+      jobName: jobId,
+      attempt: 0,
+      timeoutMs: 150,
+      pollMs: 20,
+      fencingToken: () => token,
+    });
+    const usable = () => r.listTaskManagers();
+    expect(await allocateSlots(slotRequests(g), r, usable, options('new', 7))).toHaveLength(2);
+    await expect(allocateSlots(slotRequests(g), r, usable, options('stale', 6))).rejects.toBeInstanceOf(
+      NoResourcesError,
+    );
+    const jobs = (await r.listTaskManagers())[0]!.allocations.map((a) => a.jobId);
+    expect(jobs).toEqual(['new', 'new']);
+  });
+
   it('waits, then fails naming the group, profile and number of missing slots, and frees what it got', async () => {
     const r = await registry([{ id: 'a', slots: 2, total: profile(2, 512) }]);
     const g = jobGraph((env) => env.fromSequence(1, 2).setParallelism(3).print());

@@ -1,4 +1,6 @@
--- Allocates one slot atomically. Checks, in order: the TaskManager is live, the slot index is
+-- Allocates one slot atomically. Checks, in order: a fenced request's token is not lower than
+-- the fencing counter (else a newer leader exists; a higher one lifts the counter, as after a
+-- Redis restart that lost it), the TaskManager is live, the slot index is
 -- an integer in [0, numberOfSlots), the slot is free (or already held by this same allocation
 -- id: a retried call succeeds), and, for a known profile, that the profiles of the current
 -- allocations plus the requested one fit the TaskManager's total resources in every field.
@@ -7,12 +9,14 @@
 -- KEYS[1]  {p}:tms            lease set
 -- KEYS[2]  {p}:tm:{id}        record hash (numberOfSlots, totalResources JSON)
 -- KEYS[3]  {p}:alloc:{id}     allocations hash (slot index -> allocation JSON)
+-- KEYS[4]  {p}:leader:fencing fencing token counter of the leader election
 -- ARGV[1]  TaskManager id
 -- ARGV[2]  slot index (decimal string)
 -- ARGV[3]  allocation id
 -- ARGV[4]  allocation JSON to store: {"allocationId","jobId","profile"?}
 -- ARGV[5]  requested profile JSON, or '' for the unknown profile (no resource check)
 -- ARGV[6]  JSON array of the resource field names to compare (RESOURCE_FIELDS)
+-- ARGV[7]  fencing token of the allocating leader, or '' for an unfenced request
 -- Returns  a SlotAllocationOutcome string
 -- @include now-ms
 -- @include task-manager-liveness
@@ -32,6 +36,13 @@ local function fitsResources(allocKey, total, requested, fields)
     if used[f] > (tonumber(total[f]) or 0) + 1e-9 then return false end
   end
   return true
+end
+
+if ARGV[7] ~= '' then
+  local token = tonumber(ARGV[7])
+  local highest = tonumber(redis.call('GET', KEYS[4]) or '0')
+  if token < highest then return 'STALE_LEADER' end
+  if token > highest then redis.call('SET', KEYS[4], ARGV[7]) end
 end
 
 local now = nowMs()

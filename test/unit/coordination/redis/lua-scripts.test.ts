@@ -4,12 +4,19 @@ import { loadLuaScript } from '../../../../runtime/coordination/redis/lua-script
 
 const LUA_DIR = path.join(__dirname, '../../../../runtime/coordination/redis/lua');
 const scripts = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
-/** The checkpoint id counter's script needs no clock. */
-const slotRegistryScripts = scripts.filter((f) => f !== 'next-checkpoint-id.lua');
+/** The checkpoint id counter's and the leader election's scripts need no clock (PX is Redis's). */
+const CLOCKLESS = [
+  'next-checkpoint-id.lua',
+  'acquire-leadership.lua',
+  'renew-leadership.lua',
+  'release-leadership.lua',
+];
+const slotRegistryScripts = scripts.filter((f) => !CLOCKLESS.includes(f));
 
 describe('Lua scripts', () => {
-  it('finds the slot registry and checkpoint id scripts', () => {
+  it('finds the slot registry, checkpoint id and leader election scripts', () => {
     expect(scripts.sort()).toEqual([
+      'acquire-leadership.lua',
       'allocate-slot.lua',
       'free-job-slots.lua',
       'free-slot.lua',
@@ -17,6 +24,8 @@ describe('Lua scripts', () => {
       'list-task-managers.lua',
       'next-checkpoint-id.lua',
       'register-task-manager.lua',
+      'release-leadership.lua',
+      'renew-leadership.lua',
     ]);
   });
 

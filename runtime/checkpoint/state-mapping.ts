@@ -1,0 +1,33 @@
+import { SavepointIncompatibleError } from '../errors';
+import type { JobGraph } from '../graph/job-graph';
+import type { Logger } from '../util/logger';
+import type { CompletedCheckpoint } from './completed-checkpoint-store';
+
+/**
+ * Checks, before a job starts from a savepoint or another job's checkpoint, that every operator
+ * holding state there has a home in the new job: state is mapped by operator id (its uid when
+ * set, Flink's rule), so an operator whose uid was renamed or removed would silently lose its
+ * state. Refused unless `allowNonRestoredState` (then logged); a changed max parallelism of
+ * keyed state is refused by `restoreHandlesFor`.
+ * @throws SavepointIncompatibleError naming every unmatched operator by uid and name.
+ */
+export function assertStateMapped(
+  restored: CompletedCheckpoint,
+  jobGraph: JobGraph,
+  allowNonRestoredState: boolean,
+  logger: Logger,
+): void {
+  const ids = new Set(jobGraph.vertices.flatMap((v) => v.operators.map((op) => op.id)));
+  const unmatched = restored.metadata.operators.filter((op) => op.subtasks.length > 0 && !ids.has(op.id));
+  if (unmatched.length === 0) return;
+  const names = unmatched.map((op) => `'${op.uid ?? op.id}' (${op.name})`).join(', ');
+  const what = `${restored.externalPath} holds state of operator${unmatched.length > 1 ? 's' : ''} ${names} that job '${jobGraph.jobName}' does not have`;
+  if (!allowNonRestoredState)
+    throw new SavepointIncompatibleError(
+      `${what}; give the operator its old uid, or start with --allow-non-restored-state to drop that state`,
+    );
+  logger.warn(
+    { location: restored.externalPath, operators: unmatched.map((o) => o.id) },
+    `${what}; dropping it (allow-non-restored-state)`,
+  );
+}

@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Redis, ReplyError } from 'ioredis';
+import { ConfigError, CoordinationError, DependencyUnavailableError } from '../../errors';
+import type {
+  LeaderAddresses,
+  LeaderContender,
+  LeaderElection,
+  LeaderInfo,
+  LeaseTimings,
+} from '../leader-election';
+import { leaseTimingsProblem } from '../leader-election';
+import type { LuaCommandRunner } from './lua-scripts';
+import { defineLuaCommands } from './lua-scripts';
+import { RedisKeys } from './redis-keys';
+import { redisAddress } from './redis-slot-registry';
+
+export interface RedisLeaderElectionOptions extends LeaseTimings {
+  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
+  readonly url: string;
+  readonly keyPrefix?: string;
+  /** What this contender publishes once it leads. */
+  readonly addresses: LeaderAddresses;
+  /** Stable id of this contender; default a random UUID. */
+  readonly contenderId?: string;
+  /** Where failures to reach Redis and step-downs are reported; default none. */
+  readonly log?: (level: 'info' | 'warn', message: string) => void;
+}
+
+const SCRIPTS = {
+  sluiceAcquireLeadership: { file: 'acquire-leadership.lua', numberOfKeys: 3 },
+  sluiceRenewLeadership: { file: 'renew-leadership.lua', numberOfKeys: 2 },
+  sluiceReleaseLeadership: { file: 'release-leadership.lua', numberOfKeys: 2 },
+} as const;
+
+interface Leadership {
+  readonly token: number;
+  /** Monotonic time the last successful renewal (or the acquisition) was sent. */
+  renewedAt: number;
+  watchdog?: NodeJS.Timeout;
+}
+
+/**
+ * Leader election through one Redis lease key (docs/architecture.md §9). Every `retryPeriodMs`
+ * the leader extends its lease with a compare-and-extend script and each standby tries `SET NX
+ * PX`; an acquisition takes a fresh token from the fencing counter and publishes the leader's
+ * addresses in a hash that lives exactly as long as the lease.
+ *
+ * A leader steps down by itself when its last successful renewal was *sent* more than
+ * `renewDeadlineMs` ago: that renewal reached Redis later still, so the lease lives at least
+ * `leaseDurationMs` past the send time, and the leader has stopped acting before any standby
+ * can acquire it (assuming the two clocks run at about the same rate, not that they agree).
+ */
+export class RedisLeaderElection implements LeaderElection {
+  readonly contenderId: string;
+  private readonly redis: Redis;
+  private readonly keys: RedisKeys;
+  private readonly run: LuaCommandRunner<keyof typeof SCRIPTS>;
+  private readonly address: string;
+  private contender: LeaderContender | undefined;
+  private leadership: Leadership | undefined;
+  /** Highest fencing token seen, the floor of the next acquisition. */
+  private highestToken = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Last failure reported, so a Redis outage is logged once, not every retry period. */
+  private lastFailure: string | undefined;
+
+  constructor(private readonly options: RedisLeaderElectionOptions) {
+    const problem = leaseTimingsProblem(options);
+    if (problem !== undefined) throw new ConfigError(`leader election timings: ${problem}`);
+    this.contenderId = options.contenderId ?? randomUUID();
+    this.keys = new RedisKeys(options.keyPrefix);
+    this.address = redisAddress(options.url);
+    this.redis = new Redis(options.url, {
+      maxRetriesPerRequest: 1,
+      // A reply later than a retry period is useless: the next attempt is already due.
+      commandTimeout: options.retryPeriodMs,
+      retryStrategy: (attempt) => Math.min(attempt * 100, options.retryPeriodMs),
+      connectionName: 'sluice-leader-election',
+      disconnectTimeout: 200,
+      lazyConnect: true,
+    });
+    // Failures surface on the calls (and are logged there); the client reconnects by itself.
+    this.redis.on('error', () => undefined);
+    this.run = defineLuaCommands(this.redis, SCRIPTS);
+  }
+
+  /** The fencing token while this contender leads. */
+  get fencingToken(): number | undefined {
+    return this.leadership?.token;
+  }
+
+  async start(contender: LeaderContender): Promise<void> {
+    if (this.contender !== undefined) throw new Error('leader election already started');
+    this.contender = contender;
+    await this.tick();
+  }
+
+  async currentLeader(): Promise<LeaderInfo | undefined> {
+    const fields = await this.call(() => this.redis.hgetall(this.keys.leaderInfo()));
+    const fencingToken = Number(fields.token);
+    if (fields.contender === undefined || !Number.isSafeInteger(fencingToken)) return undefined;
+    this.highestToken = Math.max(this.highestToken, fencingToken);
+    return {
+      contenderId: fields.contender,
+      fencingToken,
+      restUrl: fields.rest ?? '',
+      controlAddress: fields.control ?? '',
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    const held = this.leadership;
+    if (held !== undefined) {
+      this.stepDown('job manager closing');
+      await this.call(() =>
+        this.run(
+          'sluiceReleaseLeadership',
+          [this.keys.leaderLease(), this.keys.leaderInfo()],
+          [this.contenderId, held.token],
+        ),
+      ).catch((err: unknown) => this.report('warn', `could not release the leader lease: ${describe(err)}`));
+    }
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
+  }
+
+  /** One renewal or acquisition attempt, then the next one a retry period later. */
+  private async tick(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (this.leadership !== undefined) await this.renew(this.leadership);
+      else await this.tryAcquire();
+      this.lastFailure = undefined;
+    } catch (err) {
+      const text = describe(err);
+      if (text !== this.lastFailure) this.report('warn', `leader election: ${text}`);
+      this.lastFailure = text;
+    }
+    if (!this.closed) this.timer = setTimeout(() => void this.tick(), this.options.retryPeriodMs);
+  }
+
+  private async tryAcquire(): Promise<void> {
+    const sentAt = performance.now();
+    const { restUrl, controlAddress } = this.options.addresses;
+    const reply = await this.call(() =>
+      this.run(
+        'sluiceAcquireLeadership',
+        [this.keys.leaderLease(), this.keys.fencingCounter(), this.keys.leaderInfo()],
+        [this.contenderId, this.options.leaseDurationMs, restUrl, controlAddress, this.highestToken],
+      ),
+    );
+    if (reply === null) return;
+    if (typeof reply !== 'number')
+      throw new CoordinationError(`unexpected reply from the leader lease script: ${String(reply)}`);
+    this.highestToken = Math.max(this.highestToken, reply);
+    // Closed while the call was out: the unrenewed lease lapses by itself.
+    if (this.closed) return;
+    const leadership: Leadership = { token: reply, renewedAt: sentAt };
+    this.leadership = leadership;
+    this.armWatchdog(leadership);
+    this.report('info', `leadership granted with fencing token ${reply}`);
+    this.contender?.grantLeadership(reply);
+  }
+
+  private async renew(leadership: Leadership): Promise<void> {
+    const sentAt = performance.now();
+    const reply = await this.call(() =>
+      this.run(
+        'sluiceRenewLeadership',
+        [this.keys.leaderLease(), this.keys.leaderInfo()],
+        [this.contenderId, leadership.token, this.options.leaseDurationMs],
+      ),
+    );
+    if (this.leadership !== leadership) return; // stepped down while the call was out
+    if (reply === 1) {
+      leadership.renewedAt = sentAt;
+      this.armWatchdog(leadership);
+    } else {
+      this.stepDown(`the leader lease of token ${leadership.token} lapsed or was taken over`);
+    }
+  }
+
+  /** Steps down once `renewDeadlineMs` passed since the last successful renewal was sent. */
+  private armWatchdog(leadership: Leadership): void {
+    clearTimeout(leadership.watchdog);
+    const due = leadership.renewedAt + this.options.renewDeadlineMs - performance.now();
+    leadership.watchdog = setTimeout(
+      () => {
+        if (this.leadership === leadership)
+          this.stepDown(`the leader lease was not renewed within ${this.options.renewDeadlineMs} ms`);
+      },
+      Math.max(0, due),
+    );
+  }
+
+  private stepDown(reason: string): void {
+    const leadership = this.leadership;
+    if (leadership === undefined) return;
+    clearTimeout(leadership.watchdog);
+    this.leadership = undefined;
+    this.report('warn', `leadership of token ${leadership.token} revoked: ${reason}`);
+    this.contender?.revokeLeadership(reason);
+  }
+
+  private report(level: 'info' | 'warn', message: string): void {
+    this.options.log?.(level, message);
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      if (this.redis.status === 'wait') await this.redis.connect();
+      return await operation();
+    } catch (err) {
+      if (err instanceof ReplyError)
+        throw new CoordinationError('Redis leader election failed', { cause: err });
+      throw new DependencyUnavailableError('Redis', this.address, err);
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
