@@ -19,7 +19,13 @@ it.each(['heap', 'kv'] as const)(
     });
     const { result } = await runEmbedded(
       fixtureJob('timer-recovery-job'),
-      { count: String(COUNT), failAt: '4000', markerDir: dir, stateBackend },
+      {
+        count: String(COUNT),
+        failAt: '2000',
+        markerDir: dir,
+        checkpointsDir: join(dir, 'blobs'),
+        stateBackend,
+      },
       {
         parallelism: 2,
         checkpointIntervalMs: 100,
