@@ -1,5 +1,6 @@
 /** User function types of the DataStream API. Functions are plain values; none is ever serialized. */
 import type { KeyedStateStore } from '../state/state-types';
+import type { OutputTag } from './output-tag';
 
 export type {
   AggregateFunction,
@@ -69,6 +70,8 @@ export interface ProcessContext extends RuntimeContext {
   timestamp(): number | undefined;
   /** Timers for the current key; keyed operators only. */
   timerService(): TimerService;
+  /** Emits `value` to the side output `tag` (read with `getSideOutput(tag)`), with the current timestamp. */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 export type TimeDomain = 'event-time' | 'processing-time';
@@ -85,6 +88,15 @@ export type KeyedProcessFunction<IN, OUT> =
       processElement(value: IN, ctx: ProcessContext, out: Collector<OUT>): void;
       /** A timer of the current key fired; output is stamped with the timer's time. */
       onTimer?(timestamp: number, ctx: OnTimerContext, out: Collector<OUT>): void;
+      /** Called once per subtask after the last record (bounded inputs only). */
+      onEndOfInput?(out: Collector<OUT>): void;
+    };
+
+/** `stream.process(fn)` on a non-keyed stream (Flink's ProcessFunction): no keyed state, no timers. */
+export type ProcessFunction<IN, OUT> =
+  | ((value: IN, ctx: ProcessContext, out: Collector<OUT>) => void)
+  | {
+      processElement(value: IN, ctx: ProcessContext, out: Collector<OUT>): void;
       /** Called once per subtask after the last record (bounded inputs only). */
       onEndOfInput?(out: Collector<OUT>): void;
     };

@@ -8,7 +8,18 @@ export {
   SlidingEventTimeWindows,
   TumblingProcessingTimeWindows,
   SlidingProcessingTimeWindows,
+  EventTimeSessionWindows,
+  ProcessingTimeSessionWindows,
 } from './windowing/window-assigners';
+export {
+  TriggerResult,
+  EventTimeTrigger,
+  ProcessingTimeTrigger,
+  CountTrigger,
+  PurgingTrigger,
+} from './windowing/triggers';
+export type { Trigger, TriggerContext, OnMergeContext } from './windowing/triggers';
+export { OutputTag } from './output-tag';
 export type { TimeWindow, WindowAssigner } from './windowing/window-assigners';
 export { WindowedStream } from './windowing/windowed-stream';
 export type { ProcessWindowFunction, WindowContext } from './windowing/windowed-stream';

@@ -24,6 +24,8 @@ export interface TransformationInput {
   /** Which logical input of the operator the edge feeds: 0, or 1 for the second connected stream. */
   readonly input: 0 | 1;
   readonly partitioner: PartitionerSpec;
+  /** The id of the side output (OutputTag) the edge reads; undefined for the main output. */
+  readonly outputTag?: string;
 }
 
 export interface SlotSharingGroupSpec {

@@ -118,7 +118,13 @@ const chainedOperatorSchema = z.strictObject({
   keyed: z.boolean(),
 });
 
-const chainedEdgeSchema = z.strictObject({ id, from: id, to: id, input: z.literal([0, 1]) });
+const chainedEdgeSchema = z.strictObject({
+  id,
+  from: id,
+  to: id,
+  input: z.literal([0, 1]),
+  outputTag: id.optional(),
+});
 
 const jobVertexSchema = z.strictObject({
   id,
@@ -139,6 +145,7 @@ const jobEdgeSchema = z.strictObject({
   targetInput: z.literal([0, 1]),
   partitioner: z.enum(PARTITIONER_KINDS),
   targetMaxParallelism: parallelism,
+  outputTag: id.optional(),
 });
 
 type Vertex = z.infer<typeof jobVertexSchema>;

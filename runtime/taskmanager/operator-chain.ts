@@ -3,6 +3,7 @@ import type {
   OperatorContext,
   ProcessingTimeService,
   RecordTimestamp,
+  SideOutput,
   WatermarkEmitter,
 } from '../api/operators/stream-operator';
 import type { StreamOperator } from '../api/operators/stream-operator';
@@ -108,6 +109,8 @@ export interface ChainRuntime {
   readonly connector: OperatorContext['connector'];
   /** Record writers of this task's outgoing job edges, by source operator id. */
   readonly writersByOperator: ReadonlyMap<string, readonly RecordWriter[]>;
+  /** The side output (OutputTag id) of each writer that carries one; the others carry the main output. */
+  readonly writerTags: ReadonlyMap<RecordWriter, string>;
   /** Network gates feeding each operator input: `${operatorId}#${input}` -> count. */
   readonly networkFeeders: ReadonlyMap<string, number>;
   /** Where this task's operators keep state; the job's `stateBackend` setting picks the backend. */
@@ -176,7 +179,8 @@ export class OperatorChain {
       this.chainedWatermarkInputs.set(edge, { valve, index: valve.addInput() });
     }
     for (const member of this.members.values()) {
-      member.operator.output = this.outputOf(member);
+      member.operator.output = this.outputOf(member, undefined);
+      member.operator.sideOutput = this.sideOutputOf(member);
       member.operator.watermarks = this.watermarkEmitterOf(member);
     }
   }
@@ -414,10 +418,16 @@ export class OperatorChain {
     };
   }
 
-  private outputOf(member: ChainMember): Collector<unknown> {
-    const chained = this.vertex.chainedEdges.filter((e) => e.from === member.node.id);
-    const writers = this.runtime.writersByOperator.get(member.node.id) ?? [];
-    if (chained.length === 1 && writers.length === 0) {
+  /**
+   * Where the operator's records of one output go: `tag` undefined is the main output, else
+   * the side output of that OutputTag id. Chained successors and the edges' record writers.
+   */
+  private outputOf(member: ChainMember, tag: string | undefined): Collector<unknown> {
+    const chained = this.vertex.chainedEdges.filter((e) => e.from === member.node.id && e.outputTag === tag);
+    const writers = (this.runtime.writersByOperator.get(member.node.id) ?? []).filter(
+      (w) => this.runtime.writerTags.get(w) === tag,
+    );
+    if (chained.length === 1 && writers.length === 0 && tag === undefined) {
       return new OperatorInput(this.members.get(chained[0]!.to)!, chained[0]!.input, member);
     }
     const outputs: Collector<unknown>[] = chained.map(
@@ -426,6 +436,22 @@ export class OperatorChain {
     outputs.push(...writers);
     if (outputs.length === 0) return DISCARD;
     return new CountingOutput(member, outputs.length === 1 ? outputs[0]! : new BroadcastingOutput(outputs));
+  }
+
+  /** The operator's side outputs: one output per OutputTag that a chained edge or a writer reads. */
+  private sideOutputOf(member: ChainMember): SideOutput {
+    const writers = this.runtime.writersByOperator.get(member.node.id) ?? [];
+    const tags = new Set<string>();
+    for (const e of this.vertex.chainedEdges)
+      if (e.from === member.node.id && e.outputTag) tags.add(e.outputTag);
+    for (const w of writers) {
+      const tag = this.runtime.writerTags.get(w);
+      if (tag !== undefined) tags.add(tag);
+    }
+    const byTag = new Map([...tags].map((tag) => [tag, this.outputOf(member, tag)]));
+    return {
+      emit: (tag, record) => byTag.get(tag)?.collect(record),
+    };
   }
 }
 

@@ -99,7 +99,7 @@ export class StreamTask {
     private readonly options: StreamTaskOptions = {},
   ) {
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
-    const { channels, writers, writersByOperator } = createTaskOutputs(
+    const { channels, writers, writersByOperator, writerTags } = createTaskOutputs(
       tdd,
       graph,
       ports,
@@ -128,6 +128,7 @@ export class StreamTask {
       },
       connector: { jobId: tdd.jobId, ...(options.s3 ? { s3: options.s3 } : {}) },
       writersByOperator,
+      writerTags,
       networkFeeders,
       state,
       ...(tdd.checkpointing ? { checkpointing: tdd.checkpointing } : {}),

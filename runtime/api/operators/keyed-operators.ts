@@ -13,7 +13,8 @@ import type {
   TimerService,
 } from '../functions';
 import { InternalTimerService } from './internal-timer-service';
-import type { OperatorContext, StateInitializationContext } from './stream-operator';
+import { outputTagId } from '../output-tag';
+import type { OperatorContext, SideOutput, StateInitializationContext } from './stream-operator';
 import { StreamOperator } from './stream-operator';
 
 /** Base for operators on a keyed input: sets the current key before each record. */
@@ -91,7 +92,7 @@ export class KeyedProcessOperator<IN, OUT> extends KeyedOneInputOperator<OUT> {
       (t) => this.onTimer(t.timestamp, 'processing-time', context),
     );
     if (this.restored) this.timers.restoreTimers();
-    this.context = processContext(context, this.state, keyedTimerService(this.timers));
+    this.context = processContext(context, this.sideOutput, this.state, keyedTimerService(this.timers));
     this.timerContext = { ...this.context, timeDomain: () => this.firing };
   }
 
@@ -141,9 +142,10 @@ function checkTime(time: number): number {
   return time;
 }
 
-/** A `ProcessContext` over an operator's runtime info and keyed state. */
+/** A `ProcessContext` over an operator's runtime info, side outputs and keyed state. */
 export function processContext(
   context: OperatorContext,
+  side: SideOutput,
   state: KeyedStateBackend | undefined,
   timers?: TimerService,
 ): ProcessContext {
@@ -167,6 +169,7 @@ export function processContext(
     ...runtime,
     getRuntimeContext: () => runtime,
     timestamp: () => context.recordTimestamp.value,
+    output: (tag, value) => side.emit(outputTagId(tag, 'ctx.output()'), value),
     timerService: () => {
       if (timers) return timers;
       throw new InvalidJobError(

@@ -28,6 +28,14 @@ export interface WatermarkEmitter {
 }
 
 /**
+ * Where an operator sends records of a side output, by OutputTag id (Flink's
+ * `Output.collect(tag, record)`). Records of a tag that no stream reads are dropped.
+ */
+export interface SideOutput {
+  emit(tagId: string, record: unknown): void;
+}
+
+/**
  * What an operator sees of the task it runs in. Keyed state is present only for operators
  * whose input is keyed.
  */
@@ -63,7 +71,8 @@ export interface StateInitializationContext {
  * any number of `processElement` (with the input index: 0, or 1 for the second input of a
  * two-input operator), `endInput` once per input when bounded, `finish` after all inputs
  * ended, `close`.
- * Records are emitted through `output`, which the task wires to chained operators or the network.
+ * Records are emitted through `output` (and `sideOutput`), which the task wires to chained
+ * operators or the network.
  * Watermarks arrive through `processWatermark` once the operator's event time (the minimum over
  * its inputs) advanced; the default forwards them, operators with event-time timers fire those
  * first.
@@ -73,6 +82,7 @@ export interface StateInitializationContext {
  */
 export abstract class StreamOperator<OUT = unknown> {
   output!: Collector<OUT>;
+  sideOutput!: SideOutput;
   watermarks!: WatermarkEmitter;
 
   initializeState(_context: StateInitializationContext): void | Promise<void> {}

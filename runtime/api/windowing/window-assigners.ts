@@ -8,9 +8,14 @@ export interface TimeWindow {
 
 export const maxTimestamp = (w: TimeWindow): number => w.end - 1;
 
-/** Puts each record into windows by its time (Flink's WindowAssigner). */
+/**
+ * Puts each record into windows by its time (Flink's WindowAssigner). A merging assigner
+ * (sessions) gives each record its own window and the window operator merges the windows of a
+ * key that overlap or touch (Flink's MergingWindowAssigner).
+ */
 export interface WindowAssigner {
   readonly isEventTime: boolean;
+  readonly isMerging?: boolean;
   assignWindows(timestamp: number): TimeWindow[];
 }
 
@@ -80,4 +85,31 @@ export const TumblingProcessingTimeWindows = {
 export const SlidingProcessingTimeWindows = {
   of: (size: number, slide: number, offset = 0): WindowAssigner =>
     sliding(false, 'SlidingProcessingTimeWindows', size, slide, offset),
+};
+
+class SessionAssigner implements WindowAssigner {
+  readonly isMerging = true;
+  constructor(
+    readonly isEventTime: boolean,
+    private readonly gap: number,
+  ) {}
+
+  assignWindows(timestamp: number): TimeWindow[] {
+    return [{ start: timestamp, end: timestamp + this.gap }];
+  }
+}
+
+/**
+ * Sessions in event time: a key's records closer than `gap` ms to each other fall into one
+ * window, which ends `gap` ms after its last record (Flink's EventTimeSessionWindows).
+ */
+export const EventTimeSessionWindows = {
+  withGap: (gap: number): WindowAssigner =>
+    new SessionAssigner(true, checkMs(gap, 'EventTimeSessionWindows gap')),
+};
+
+/** Sessions of the wall clock of the subtask that windows: a window closes after `gap` ms without a record of its key. */
+export const ProcessingTimeSessionWindows = {
+  withGap: (gap: number): WindowAssigner =>
+    new SessionAssigner(false, checkMs(gap, 'ProcessingTimeSessionWindows gap')),
 };

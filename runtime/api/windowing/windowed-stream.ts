@@ -3,6 +3,9 @@ import type { DataStream, KeyedStream } from '../data-stream';
 import type { AggregateFunction, Collector, KeySelector, ReduceFunction } from '../functions';
 import type { WindowContents } from '../operators/window-operator';
 import { WindowOperator } from '../operators/window-operator';
+import type { OutputTag } from '../output-tag';
+import { outputTagId } from '../output-tag';
+import type { Trigger } from './triggers';
 import type { TimeWindow, WindowAssigner } from './window-assigners';
 
 /** What `process` on a window gets besides the elements (Flink's ProcessWindowFunction.Context). */
@@ -10,6 +13,8 @@ export interface WindowContext {
   readonly window: TimeWindow;
   /** The operator's event time when the window fired. */
   currentWatermark(): number;
+  /** Emits `value` to the side output `tag`, stamped with the window's last instant. */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 /** All elements of a window at once, with the window (Flink's ProcessWindowFunction). */
@@ -27,6 +32,8 @@ export type ProcessWindowFunction<IN, OUT, K> = (
  */
 export class WindowedStream<T, K> {
   private lateness = 0;
+  private customTrigger: Trigger | undefined;
+  private lateDataTag: string | undefined;
 
   constructor(
     private readonly input: KeyedStream<T, K>,
@@ -48,9 +55,29 @@ export class WindowedStream<T, K> {
     return this;
   }
 
+  /** Replaces the assigner's default trigger (Flink's `trigger`), e.g. `CountTrigger.of(100)`. */
+  trigger(trigger: Trigger<T>): this {
+    const t = trigger as Partial<Trigger<T>> | undefined;
+    for (const method of ['onElement', 'onEventTime', 'onProcessingTime', 'clear'] as const) {
+      if (typeof t?.[method] !== 'function')
+        throw new InvalidJobError(`trigger() needs a Trigger with ${method}(), e.g. CountTrigger.of(100)`);
+    }
+    if (this.assigner.isMerging && typeof t?.onMerge !== 'function')
+      throw new InvalidJobError('a trigger of session windows needs onMerge()');
+    this.customTrigger = trigger as Trigger;
+    return this;
+  }
+
+  /** Sends records too late for every window (past the allowed lateness) to the side output `tag`. */
+  sideOutputLateData(tag: OutputTag<T>): this {
+    this.lateDataTag = outputTagId(tag, 'sideOutputLateData()');
+    return this;
+  }
+
   reduce(fn: ReduceFunction<T>): DataStream<T> {
     return this.build<T, T>('Window(Reduce)', {
       add: (acc, value) => (acc === undefined ? (value as T) : fn(acc, value as T)),
+      merge: (a, b) => fn(a, b),
       emit: (_key, _window, acc, out) => out.collect(acc),
     });
   }
@@ -58,6 +85,7 @@ export class WindowedStream<T, K> {
   aggregate<ACC, R>(fn: AggregateFunction<T, ACC, R>): DataStream<R> {
     return this.build<ACC, R>('Window(Aggregate)', {
       add: (acc, value) => fn.add(value as T, acc === undefined ? fn.createAccumulator() : acc),
+      merge: (a, b) => fn.merge(a, b),
       emit: (_key, _window, acc, out) => out.collect(fn.getResult(acc)),
     });
   }
@@ -66,18 +94,32 @@ export class WindowedStream<T, K> {
     return this.build<T[], R>('Window(Process)', {
       // A new array each time: values put into state are never mutated afterwards.
       add: (acc, value) => (acc === undefined ? [value as T] : [...acc, value as T]),
-      emit: (key, window, elements, out, watermark) =>
-        fn(key as K, { window, currentWatermark: () => watermark }, elements, out as Collector<R>),
+      merge: (a, b) => [...a, ...b],
+      emit: (key, window, elements, out, ctx) =>
+        fn(
+          key as K,
+          {
+            window,
+            currentWatermark: () => ctx.watermark,
+            output: (tag, value) => ctx.side.emit(outputTagId(tag, 'ctx.output()'), value),
+          },
+          elements,
+          out as Collector<R>,
+        ),
     });
   }
 
   private build<ACC, R>(name: string, contents: WindowContents<ACC>): DataStream<R> {
     const selector = this.input.keySelector as KeySelector<unknown, unknown>;
-    const lateness = this.lateness;
-    const assigner = this.assigner;
+    const settings = {
+      assigner: this.assigner,
+      trigger: this.customTrigger,
+      allowedLatenessMs: this.lateness,
+      lateDataTag: this.lateDataTag,
+    };
     const stream = this.input.windowOperator<R>(
       name,
-      () => new WindowOperator<ACC>(selector, assigner, contents, lateness),
+      () => new WindowOperator<ACC>(selector, contents, settings),
     );
     return this.nonParallel ? stream.setParallelism(1).setMaxParallelism(1) : stream;
   }
