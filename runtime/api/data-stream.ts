@@ -11,11 +11,18 @@ import type {
   KeyedProcessFunction,
   KeySelector,
   MapFunction,
+  ProcessFunction,
   ReduceFunction,
 } from './functions';
-import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-operators';
+import { FilterOperator, FlatMapOperator, MapOperator, ProcessOperator } from './operators/basic-operators';
+import type { OutputTag } from './output-tag';
+import { outputTagId } from './output-tag';
 import { KeyedProcessOperator, ReduceOperator } from './operators/keyed-operators';
 import { SinkOperator } from './operators/source-sink-operators';
+import { TimestampsAndWatermarksOperator } from './operators/timestamps-operator';
+import { WatermarkStrategy } from './event-time/watermark-strategy';
+import type { WindowAssigner } from './windowing/window-assigners';
+import { WindowedStream } from './windowing/windowed-stream';
 import type { StreamOperator } from './operators/stream-operator';
 import type { Sink } from './sink';
 import type { OperatorKind, PartitionerSpec, Transformation, TransformationInput } from './transformation';
@@ -24,6 +31,8 @@ import type { OperatorKind, PartitionerSpec, Transformation, TransformationInput
 export interface StreamHead {
   readonly transformation: Transformation;
   readonly partitioner: PartitionerSpec;
+  /** Set when the stream is a side output of the transformation (`getSideOutput`). */
+  readonly outputTag?: string;
 }
 
 const DEFAULT_PARTITIONER: PartitionerSpec = { kind: 'default' };
@@ -50,7 +59,21 @@ export class DataStream<T> {
     const [first, ...rest] = this.heads;
     if (!first || rest.length > 0)
       throw new InvalidJobError('a union of streams has no operator of its own to configure');
+    if (first.outputTag !== undefined)
+      throw new InvalidJobError(
+        `side output '${first.outputTag}' has no operator of its own to configure; configure '${first.transformation.name}'`,
+      );
     return first.transformation;
+  }
+
+  /**
+   * The records this stream's operator emitted with `ctx.output(tag, value)` (or, after a
+   * window's `sideOutputLateData(tag)`, its late records), as a stream of their own.
+   */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    const id = outputTagId(tag, 'getSideOutput()');
+    const transformation = this.transformation;
+    return new DataStream<X>(this.env, [{ transformation, partitioner: DEFAULT_PARTITIONER, outputTag: id }]);
   }
 
   // --- operator settings (apply to the operator that produces this stream) ---
@@ -132,6 +155,34 @@ export class DataStream<T> {
     return this.oneInput<T>('filter', 'Filter', () => new FilterOperator(fn));
   }
 
+  /** One call per record with a context (timestamp, side outputs); no keyed state or timers (Flink's ProcessFunction). */
+  process<R>(fn: ProcessFunction<T, R>): DataStream<R> {
+    return this.oneInput<R>('process', 'Process', () => new ProcessOperator<T, R>(fn));
+  }
+
+  /**
+   * Gives records timestamps and makes the stream carry watermarks by `strategy` (Flink's
+   * `assignTimestampsAndWatermarks`); watermarks from upstream are replaced.
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
+    if (!(strategy instanceof WatermarkStrategy))
+      throw new InvalidJobError('assignTimestampsAndWatermarks() needs a WatermarkStrategy');
+    return this.oneInput<T>(
+      'timestamps',
+      'Timestamps/Watermarks',
+      () => new TimestampsAndWatermarksOperator<T>(strategy),
+    );
+  }
+
+  /** Windows over the whole stream, in one subtask (Flink's `windowAll`). */
+  windowAll(assigner: WindowAssigner): WindowedStream<T, number> {
+    return new WindowedStream<T, number>(
+      this.keyBy(() => 0),
+      assigner,
+      true,
+    );
+  }
+
   union(...others: DataStream<T>[]): DataStream<T> {
     for (const o of others) {
       if (o.env !== this.env) throw new InvalidJobError('union: streams come from different environments');
@@ -167,7 +218,7 @@ export class DataStream<T> {
   protected partitioned(partitioner: PartitionerSpec): DataStream<T> {
     return new DataStream<T>(
       this.env,
-      this.heads.map((h) => ({ transformation: h.transformation, partitioner })),
+      this.heads.map((h) => ({ ...h, partitioner })),
     );
   }
 
@@ -184,7 +235,12 @@ export class DataStream<T> {
 
   /** @internal The input edges this stream contributes as logical input `input`. */
   inputsFor(input: 0 | 1): TransformationInput[] {
-    return this.heads.map((h) => ({ from: h.transformation, input, partitioner: h.partitioner }));
+    return this.heads.map((h) => ({
+      from: h.transformation,
+      input,
+      partitioner: h.partitioner,
+      ...(h.outputTag !== undefined ? { outputTag: h.outputTag } : {}),
+    }));
   }
 }
 
@@ -202,7 +258,7 @@ export class KeyedStream<T, K> extends DataStream<T> {
     const partitioner = { kind: 'hash' as const, keySelector: keySelector as KeySelector<unknown, unknown> };
     super(
       env,
-      heads.map((h) => ({ transformation: h.transformation, partitioner })),
+      heads.map((h) => ({ ...h, partitioner })),
     );
     this.keySelector = keySelector;
   }
@@ -222,7 +278,18 @@ export class KeyedStream<T, K> extends DataStream<T> {
     return this.reduce(sumReducer<T>(field)).name(field === undefined ? 'Sum' : `Sum(${String(field)})`);
   }
 
-  process<R>(fn: KeyedProcessFunction<T, R>): DataStream<R> {
+  /** Cuts the stream into windows per key (Flink's `window`), e.g. `TumblingEventTimeWindows.of(60_000)`. */
+  window(assigner: WindowAssigner): WindowedStream<T, K> {
+    return new WindowedStream<T, K>(this, assigner);
+  }
+
+  /** @internal Adds a window operator on this keyed stream. */
+  windowOperator<R>(name: string, create: () => StreamOperator): DataStream<R> {
+    return this.oneInput<R>('window', name, create, true);
+  }
+
+  /** Per record with keyed state and timers of the record's key (Flink's KeyedProcessFunction). */
+  override process<R>(fn: KeyedProcessFunction<T, R>): DataStream<R> {
     const selector = this.keySelector as KeySelector<unknown, unknown>;
     return this.oneInput<R>(
       'process',

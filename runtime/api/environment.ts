@@ -1,3 +1,4 @@
+import type { WatermarkStrategy } from './event-time/watermark-strategy';
 import { InvalidJobError } from '../errors';
 import { collectionSource, generatorSource, sequenceSource } from './connectors/collection-sources';
 import { fileLinesSource } from './connectors/file-lines-source';
@@ -87,9 +88,24 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
-  fromSource<T>(source: Source<T>, name: string): DataStream<T> {
+  /** How often watermark generators emit a watermark (Flink's `setAutoWatermarkInterval`; default 200 ms). */
+  setAutoWatermarkInterval(intervalMs: number): this {
+    if (!Number.isInteger(intervalMs) || intervalMs < 1 || intervalMs > 3_600_000)
+      throw new InvalidJobError(
+        `setAutoWatermarkInterval: ${intervalMs} is not an interval in 1..3600000 ms`,
+      );
+    this.settings.autoWatermarkIntervalMs = intervalMs;
+    return this;
+  }
+
+  /**
+   * A stream read from `source`. With a watermark strategy its records get timestamps and the
+   * stream carries watermarks from the start (Flink's `fromSource(source, strategy, name)`).
+   */
+  fromSource<T>(source: Source<T>, name: string, watermarkStrategy?: WatermarkStrategy<T>): DataStream<T> {
     const t = this.addTransformation('source', name, [], 0, () => new SourceOperator(source), false);
-    return new DataStream<T>(this, t);
+    const stream = new DataStream<T>(this, t);
+    return watermarkStrategy ? stream.assignTimestampsAndWatermarks(watermarkStrategy) : stream;
   }
 
   /** The numbers from..to inclusive, split into contiguous ranges across subtasks. */

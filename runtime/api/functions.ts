@@ -1,5 +1,6 @@
 /** User function types of the DataStream API. Functions are plain values; none is ever serialized. */
 import type { KeyedStateStore } from '../state/state-types';
+import type { OutputTag } from './output-tag';
 
 export type {
   AggregateFunction,
@@ -45,13 +46,54 @@ export interface RuntimeInfo {
 /** What a function's `getRuntimeContext()` gives (Flink's RuntimeContext): keyed state and task info. */
 export interface RuntimeContext extends KeyedStateAccess, RuntimeInfo {}
 
+/**
+ * Timers of the current key (Flink's TimerService), in `keyBy(...).process(...)`. Times are ms
+ * since the epoch. An event-time timer fires once the operator's watermark reaches it, a
+ * processing-time timer once the wall clock does; either calls the function's `onTimer` with
+ * the key it was registered for. One timer per key and time: registering it again changes
+ * nothing. Timers are keyed state: checkpointed and restored with the key.
+ */
+export interface TimerService {
+  currentProcessingTime(): number;
+  /** The operator's event time (-Infinity before the first watermark). */
+  currentWatermark(): number;
+  registerEventTimeTimer(time: number): void;
+  registerProcessingTimeTimer(time: number): void;
+  deleteEventTimeTimer(time: number): void;
+  deleteProcessingTimeTimer(time: number): void;
+}
+
 export interface ProcessContext extends RuntimeContext {
   /** The same state and task info, by Flink's name. */
   getRuntimeContext(): RuntimeContext;
+  /** The timestamp of the record being processed (or of the firing timer); undefined when it has none. */
+  timestamp(): number | undefined;
+  /** Timers for the current key; keyed operators only. */
+  timerService(): TimerService;
+  /** Emits `value` to the side output `tag` (read with `getSideOutput(tag)`), with the current timestamp. */
+  output<X>(tag: OutputTag<X>, value: X): void;
+}
+
+export type TimeDomain = 'event-time' | 'processing-time';
+
+export interface OnTimerContext extends ProcessContext {
+  /** Which clock fired the timer. */
+  timeDomain(): TimeDomain;
 }
 
 /** `keyBy(...).process(fn)`: one call per record, with keyed state for that record's key. */
 export type KeyedProcessFunction<IN, OUT> =
+  | ((value: IN, ctx: ProcessContext, out: Collector<OUT>) => void)
+  | {
+      processElement(value: IN, ctx: ProcessContext, out: Collector<OUT>): void;
+      /** A timer of the current key fired; output is stamped with the timer's time. */
+      onTimer?(timestamp: number, ctx: OnTimerContext, out: Collector<OUT>): void;
+      /** Called once per subtask after the last record (bounded inputs only). */
+      onEndOfInput?(out: Collector<OUT>): void;
+    };
+
+/** `stream.process(fn)` on a non-keyed stream (Flink's ProcessFunction): no keyed state, no timers. */
+export type ProcessFunction<IN, OUT> =
   | ((value: IN, ctx: ProcessContext, out: Collector<OUT>) => void)
   | {
       processElement(value: IN, ctx: ProcessContext, out: Collector<OUT>): void;

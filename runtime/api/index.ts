@@ -1,6 +1,28 @@
 /** The public DataStream API: what job modules import. */
 export { defineJob } from './job';
+export { WatermarkStrategy } from './event-time/watermark-strategy';
+export type { TimestampAssigner, WatermarkGenerator, WatermarkOutput } from './event-time/watermark-strategy';
 export type { JobArgs, JobDefinition } from './job';
+export {
+  TumblingEventTimeWindows,
+  SlidingEventTimeWindows,
+  TumblingProcessingTimeWindows,
+  SlidingProcessingTimeWindows,
+  EventTimeSessionWindows,
+  ProcessingTimeSessionWindows,
+} from './windowing/window-assigners';
+export {
+  TriggerResult,
+  EventTimeTrigger,
+  ProcessingTimeTrigger,
+  CountTrigger,
+  PurgingTrigger,
+} from './windowing/triggers';
+export type { Trigger, TriggerContext, OnMergeContext } from './windowing/triggers';
+export { OutputTag } from './output-tag';
+export type { TimeWindow, WindowAssigner } from './windowing/window-assigners';
+export { WindowedStream } from './windowing/windowed-stream';
+export type { ProcessWindowFunction, WindowContext } from './windowing/windowed-stream';
 export { StreamExecutionEnvironment } from './environment';
 export { DataStream, KeyedStream } from './data-stream';
 export { ConnectedStreams } from './connected-streams';

@@ -37,7 +37,11 @@ export interface JobSettings {
   checkpointRetention?: 'delete-on-cancellation' | 'retain-on-cancellation';
   /** `state.checkpoints.num-retained` */
   retainedCheckpoints?: number;
+  /** How often watermark generators emit (Flink's `pipeline.auto-watermark-interval`); default 200 ms. */
+  autoWatermarkIntervalMs?: number;
 }
+
+export const DEFAULT_AUTO_WATERMARK_INTERVAL_MS = 200;
 
 export const DEFAULT_JOB_SETTINGS: Readonly<JobSettings> = Object.freeze({
   parallelism: 1,

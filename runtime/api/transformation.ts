@@ -24,6 +24,8 @@ export interface TransformationInput {
   /** Which logical input of the operator the edge feeds: 0, or 1 for the second connected stream. */
   readonly input: 0 | 1;
   readonly partitioner: PartitionerSpec;
+  /** The id of the side output (OutputTag) the edge reads; undefined for the main output. */
+  readonly outputTag?: string;
 }
 
 export interface SlotSharingGroupSpec {
@@ -33,7 +35,17 @@ export interface SlotSharingGroupSpec {
 }
 
 export type OperatorKind =
-  'source' | 'map' | 'flatMap' | 'filter' | 'reduce' | 'process' | 'coMap' | 'coFlatMap' | 'sink';
+  | 'source'
+  | 'map'
+  | 'flatMap'
+  | 'filter'
+  | 'reduce'
+  | 'process'
+  | 'coMap'
+  | 'coFlatMap'
+  | 'sink'
+  | 'timestamps'
+  | 'window';
 
 /**
  * One node of the logical dataflow, as the DataStream API records it. Carries the operator

@@ -12,6 +12,10 @@ export interface OperatorMetrics {
   readonly recordsIn: number;
   /** Records the operator emitted; for a sink, the records it wrote. */
   readonly recordsOut: number;
+  /** The operator's event time: the lowest watermark of its inputs (absent before the first). */
+  readonly currentInputWatermark?: number;
+  /** The last watermark the operator emitted (absent before the first). */
+  readonly currentOutputWatermark?: number;
 }
 
 /**

@@ -37,6 +37,8 @@ const OPERATOR_KINDS = [
   'coMap',
   'coFlatMap',
   'sink',
+  'timestamps',
+  'window',
 ] as const satisfies readonly OperatorKind[];
 const PARTITIONER_KINDS = [
   'forward',
@@ -94,6 +96,7 @@ export const jobSettingsSchema = z.strictObject({
   tolerableFailedCheckpoints: z.int().min(0).optional(),
   checkpointRetention: z.enum(['delete-on-cancellation', 'retain-on-cancellation']).optional(),
   retainedCheckpoints: z.int().min(1).max(1000).optional(),
+  autoWatermarkIntervalMs: z.int().min(1).max(3_600_000).optional(),
 }) satisfies z.ZodType<JobSettings>;
 
 const resourceProfileSchema = z.strictObject({
@@ -115,7 +118,13 @@ const chainedOperatorSchema = z.strictObject({
   keyed: z.boolean(),
 });
 
-const chainedEdgeSchema = z.strictObject({ id, from: id, to: id, input: z.literal([0, 1]) });
+const chainedEdgeSchema = z.strictObject({
+  id,
+  from: id,
+  to: id,
+  input: z.literal([0, 1]),
+  outputTag: id.optional(),
+});
 
 const jobVertexSchema = z.strictObject({
   id,
@@ -136,6 +145,7 @@ const jobEdgeSchema = z.strictObject({
   targetInput: z.literal([0, 1]),
   partitioner: z.enum(PARTITIONER_KINDS),
   targetMaxParallelism: parallelism,
+  outputTag: id.optional(),
 });
 
 type Vertex = z.infer<typeof jobVertexSchema>;

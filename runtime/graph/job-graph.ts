@@ -49,6 +49,8 @@ export interface ChainedEdge {
   readonly from: string;
   readonly to: string;
   readonly input: 0 | 1;
+  /** Set when the edge carries a side output of `from` (an OutputTag id). */
+  readonly outputTag?: string;
 }
 
 /** A network exchange between two vertices. */
@@ -62,6 +64,8 @@ export interface JobEdge {
   readonly partitioner: PartitionerKind;
   /** Key groups of the consuming operator (hash partitioning needs them). */
   readonly targetMaxParallelism: number;
+  /** Set when the edge carries a side output of the source operator (an OutputTag id). */
+  readonly outputTag?: string;
 }
 
 export function createJobGraph(graph: StreamGraph): JobGraph {
@@ -94,7 +98,13 @@ export function createJobGraph(graph: StreamGraph): JobGraph {
       })),
       chainedEdges: chainedEdges(graph.edges, chainOf)
         .filter((e) => chainOf.get(e.target) === chain)
-        .map((e) => ({ id: e.id, from: e.source.id, to: e.target.id, input: e.input })),
+        .map((e) => ({
+          id: e.id,
+          from: e.source.id,
+          to: e.target.id,
+          input: e.input,
+          ...(e.outputTag !== undefined ? { outputTag: e.outputTag } : {}),
+        })),
     });
   }
   const edges: JobEdge[] = graph.edges
@@ -108,6 +118,7 @@ export function createJobGraph(graph: StreamGraph): JobGraph {
       targetInput: e.input,
       partitioner: e.partitioner,
       targetMaxParallelism: e.target.maxParallelism,
+      ...(e.outputTag !== undefined ? { outputTag: e.outputTag } : {}),
     }));
   const body = {
     formatVersion: 1 as const,

@@ -34,6 +34,8 @@ export interface StreamEdge {
   readonly input: 0 | 1;
   readonly partitioner: PartitionerKind;
   readonly keySelector: KeySelector<unknown, unknown> | undefined;
+  /** The side output (OutputTag id) of the source the edge carries; undefined for the main output. */
+  readonly outputTag: string | undefined;
 }
 
 export interface StreamGraph {
@@ -89,6 +91,7 @@ export function streamGraphFromEnvironment(jobName: string, env: StreamExecution
         input: input.input,
         partitioner: resolvePartitioner(input.partitioner.kind, source, node),
         keySelector: input.partitioner.keySelector,
+        outputTag: input.outputTag,
       };
       edges.push(edge);
       source.outEdges.push(edge);

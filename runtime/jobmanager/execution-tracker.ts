@@ -175,12 +175,33 @@ function sumOperators(perSubtask: readonly (readonly OperatorMetrics[])[]): Oper
       sums.set(
         op.id,
         sum
-          ? { ...sum, recordsIn: sum.recordsIn + op.recordsIn, recordsOut: sum.recordsOut + op.recordsOut }
+          ? {
+              id: sum.id,
+              name: sum.name,
+              recordsIn: sum.recordsIn + op.recordsIn,
+              recordsOut: sum.recordsOut + op.recordsOut,
+              ...lowestWatermark('currentInputWatermark', sum, op),
+              ...lowestWatermark('currentOutputWatermark', sum, op),
+            }
           : { ...op },
       );
     }
   }
   return [...sums.values()];
+}
+
+/**
+ * A vertex's watermark is its lowest subtask's (as in Flink); while one subtask has none yet,
+ * the vertex has none.
+ */
+function lowestWatermark<N extends 'currentInputWatermark' | 'currentOutputWatermark'>(
+  name: N,
+  a: OperatorMetrics,
+  b: OperatorMetrics,
+): { [K in N]?: number } {
+  const x = a[name];
+  const y = b[name];
+  return (x === undefined || y === undefined ? {} : { [name]: Math.min(x, y) }) as { [K in N]?: number };
 }
 
 function key(vertexId: string, subtask: number): string {

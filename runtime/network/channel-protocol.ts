@@ -12,7 +12,10 @@
  * holds credit. Events (barriers, end-of-partition) need no credit.
  */
 export type DownstreamMessage =
-  /** A batch of records: msgpack of an array, in its own (transferable) ArrayBuffer. */
+  /**
+   * A batch of records: msgpack of an array (or, when records carry timestamps, of
+   * `{ r: records, t: timestamps }`), in its own (transferable) ArrayBuffer.
+   */
   { t: 'data'; buf: ArrayBuffer; n: number } | { t: 'event'; e: ChannelEvent };
 
 export type UpstreamMessage =
@@ -29,4 +32,6 @@ export type ChannelEvent =
    */
   | { kind: 'end-of-data' }
   | { kind: 'barrier'; checkpointId: number; timestamp: number; savepoint?: boolean }
-  | { kind: 'watermark'; timestamp: number };
+  | { kind: 'watermark'; timestamp: number }
+  /** The producer is idle (no records, no watermarks for a while) or active again. */
+  | { kind: 'watermark-status'; idle: boolean };

@@ -21,6 +21,8 @@ const MAX_RECORDS_PER_BUFFER = 8192;
  */
 export class OutputChannel {
   private records: unknown[] = [];
+  /** Timestamps of `records`, once any of them has one. */
+  private timestamps: (number | null)[] | undefined;
   private recordsPerBuffer = 256;
   private credits = 0;
   private readonly queue: DownstreamMessage[] = [];
@@ -36,7 +38,11 @@ export class OutputChannel {
     port.on('message', (message: UpstreamMessage) => this.onUpstream(message));
   }
 
-  add(record: unknown): void {
+  add(record: unknown, timestamp?: number): void {
+    if (timestamp !== undefined || this.timestamps) {
+      this.timestamps ??= new Array<number | null>(this.records.length).fill(null);
+      this.timestamps.push(timestamp ?? null);
+    }
     this.records.push(record);
     if (this.records.length >= this.recordsPerBuffer) this.flush();
   }
@@ -45,8 +51,10 @@ export class OutputChannel {
   flush(): void {
     if (this.records.length === 0) return;
     const records = this.records;
+    const timestamps = this.timestamps;
     this.records = [];
-    const buf = encodeBatch(records);
+    this.timestamps = undefined;
+    const buf = encodeBatch(records, timestamps);
     this.adaptBatchSize(buf.byteLength, records.length);
     this.enqueue({ t: 'data', buf, n: records.length });
   }

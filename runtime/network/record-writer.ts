@@ -2,6 +2,8 @@ import type { Collector } from '../api/functions';
 import type { KeySelector } from '../api/functions';
 import type { PartitionerKind } from '../api/transformation';
 import { keyGroupForKey, subtaskForKeyGroup } from '../graph/key-groups';
+import type { RecordTimestamp } from '../api/operators/stream-operator';
+import type { ChannelEvent } from './channel-protocol';
 import type { OutputChannel } from './output-channel';
 
 /**
@@ -19,6 +21,8 @@ export class RecordWriter implements Collector<unknown> {
     private readonly keySelector: KeySelector<unknown, unknown> | undefined,
     private readonly consumerMaxParallelism: number,
     producerSubtask: number,
+    /** The timestamp of the record being emitted, shared with the producing chain. */
+    private readonly timestamp: RecordTimestamp = { value: undefined },
   ) {
     // Start round robin at a different channel per producer so consumers fill evenly.
     this.nextChannel = producerSubtask % Math.max(1, channels.length);
@@ -27,22 +31,29 @@ export class RecordWriter implements Collector<unknown> {
   collect(record: unknown): void {
     this.recordsOut++;
     const channels = this.channels;
+    const timestamp = this.timestamp.value;
     switch (this.partitioner) {
       case 'forward':
-        channels[0]!.add(record);
+        channels[0]!.add(record, timestamp);
         return;
       case 'rebalance':
-        channels[this.nextChannel]!.add(record);
+        channels[this.nextChannel]!.add(record, timestamp);
         this.nextChannel = (this.nextChannel + 1) % channels.length;
         return;
       case 'hash': {
         const keyGroup = keyGroupForKey(this.keySelector!(record), this.consumerMaxParallelism);
-        channels[subtaskForKeyGroup(keyGroup, channels.length, this.consumerMaxParallelism)]!.add(record);
+        const channel = channels[subtaskForKeyGroup(keyGroup, channels.length, this.consumerMaxParallelism)]!;
+        channel.add(record, timestamp);
         return;
       }
       case 'broadcast':
-        for (const channel of channels) channel.add(record);
+        for (const channel of channels) channel.add(record, timestamp);
         return;
     }
+  }
+
+  /** Sends an event (a watermark, an idle status) on every channel, after the records before it. */
+  broadcastEvent(event: ChannelEvent): void {
+    for (const channel of this.channels) channel.sendEvent(event);
   }
 }

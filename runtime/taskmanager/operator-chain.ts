@@ -1,6 +1,14 @@
 import type { Collector } from '../api/functions';
-import type { OperatorContext } from '../api/operators/stream-operator';
+import type {
+  OperatorContext,
+  ProcessingTimeService,
+  RecordTimestamp,
+  SideOutput,
+  WatermarkEmitter,
+} from '../api/operators/stream-operator';
 import type { StreamOperator } from '../api/operators/stream-operator';
+import { MAX_WATERMARK } from '../api/event-time/watermark-strategy';
+import { WatermarkValve } from './watermark-valve';
 import { SinkOperator, SourceOperator } from '../api/operators/source-sink-operators';
 import { StateError, UserFunctionError } from '../errors';
 import { keyGroupRangeForSubtask } from '../graph/key-groups';
@@ -34,11 +42,14 @@ export class OperatorInput implements Collector<unknown> {
     const member = this.member;
     if (this.upstream) this.upstream.recordsOut++;
     member.recordsIn++;
+    // The operator may emit with other timestamps; the caller's record keeps its own.
+    const timestamp = member.timestamp.value;
     try {
       member.operator.processElement(record, this.input);
     } catch (err) {
       throw attributeError(err, member.node);
     }
+    member.timestamp.value = timestamp;
   }
 }
 
@@ -67,6 +78,18 @@ export interface ChainMember {
   recordsOut: number;
   keyedState?: KeyedStateBackend;
   operatorState?: OperatorStateBackend;
+  /** The operator's event time: the minimum watermark over its inputs. */
+  readonly valve: WatermarkValve;
+  /** The last watermark the operator emitted. */
+  outputWatermark: number;
+  /** The chain's shared timestamp of the record being processed. */
+  readonly timestamp: RecordTimestamp;
+}
+
+/** One input of an operator's watermark valve: a chained predecessor or a network channel. */
+export interface WatermarkInput {
+  readonly valve: WatermarkValve;
+  readonly index: number;
 }
 
 class BroadcastingOutput implements Collector<unknown> {
@@ -86,12 +109,17 @@ export interface ChainRuntime {
   readonly connector: OperatorContext['connector'];
   /** Record writers of this task's outgoing job edges, by source operator id. */
   readonly writersByOperator: ReadonlyMap<string, readonly RecordWriter[]>;
+  /** The side output (OutputTag id) of each writer that carries one; the others carry the main output. */
+  readonly writerTags: ReadonlyMap<RecordWriter, string>;
   /** Network gates feeding each operator input: `${operatorId}#${input}` -> count. */
   readonly networkFeeders: ReadonlyMap<string, number>;
   /** Where this task's operators keep state; the job's `stateBackend` setting picks the backend. */
   readonly state: TaskStateSettings;
   /** Present when the job checkpoints. */
   readonly checkpointing?: TaskCheckpointing;
+  readonly processingTime: ProcessingTimeService;
+  readonly recordTimestamp: RecordTimestamp;
+  readonly autoWatermarkIntervalMs: number;
 }
 
 /** The synchronous part of one operator's snapshot (see `OperatorChain.snapshotState`). */
@@ -111,6 +139,8 @@ export class OperatorChain {
   readonly sources: ChainMember[] = [];
   private unfinished: number;
   private readonly stateBackend: StreamGraph['settings']['stateBackend'];
+  /** The valve input each chained edge feeds. */
+  private readonly chainedWatermarkInputs = new Map<JobVertex['chainedEdges'][number], WatermarkInput>();
 
   constructor(
     graph: StreamGraph,
@@ -131,7 +161,11 @@ export class OperatorChain {
         isSink: operator instanceof SinkOperator,
         recordsIn: 0,
         recordsOut: 0,
+        valve: undefined as unknown as WatermarkValve,
+        outputWatermark: Number.NEGATIVE_INFINITY,
+        timestamp: runtime.recordTimestamp,
       };
+      (member as { valve: WatermarkValve }).valve = this.valveOf(member);
       for (let input = 0; input < node.inputCount; input++) {
         const chained = vertex.chainedEdges.filter((e) => e.to === node.id && e.input === input).length;
         member.openFeeders.push(chained + (runtime.networkFeeders.get(`${node.id}#${input}`) ?? 0));
@@ -140,7 +174,21 @@ export class OperatorChain {
       if (member.operator instanceof SourceOperator) this.sources.push(member);
     }
     this.unfinished = this.members.size;
-    for (const member of this.members.values()) member.operator.output = this.outputOf(member);
+    for (const edge of vertex.chainedEdges) {
+      const valve = this.members.get(edge.to)!.valve;
+      this.chainedWatermarkInputs.set(edge, { valve, index: valve.addInput() });
+    }
+    for (const member of this.members.values()) {
+      member.operator.output = this.outputOf(member, undefined);
+      member.operator.sideOutput = this.sideOutputOf(member);
+      member.operator.watermarks = this.watermarkEmitterOf(member);
+    }
+  }
+
+  /** Adds a network channel to the inputs whose watermarks make up the operator's event time. */
+  addWatermarkInput(operatorId: string): WatermarkInput {
+    const valve = this.members.get(operatorId)!.valve;
+    return { valve, index: valve.addInput() };
   }
 
   /** Records in and out of every operator, in chain order. */
@@ -152,6 +200,8 @@ export class OperatorChain {
       recordsIn: m.operator instanceof SourceOperator ? m.recordsOut : m.recordsIn,
       // A sink's output is what it wrote to the outside world: every record it took.
       recordsOut: m.isSink ? m.recordsIn : m.recordsOut,
+      ...finiteAs('currentInputWatermark', m.valve.currentWatermark),
+      ...finiteAs('currentOutputWatermark', m.outputWatermark),
     }));
   }
 
@@ -176,6 +226,9 @@ export class OperatorChain {
         sinkContext: this.runtime.sinkContext,
         connector: this.runtime.connector,
         keyedState: node.keyed ? (member.keyedState = this.keyedStateBackend(node)) : undefined,
+        processingTime: this.runtime.processingTime,
+        recordTimestamp: this.runtime.recordTimestamp,
+        autoWatermarkIntervalMs: this.runtime.autoWatermarkIntervalMs,
         ...(this.runtime.checkpointing ? { checkpointing: this.runtime.checkpointing } : {}),
       };
       member.operatorState = new OperatorStateBackend(node.name);
@@ -311,7 +364,10 @@ export class OperatorChain {
     member.finished = true;
     this.unfinished--;
     for (const edge of this.vertex.chainedEdges) {
-      if (edge.from === member.node.id) this.feederEnded(this.members.get(edge.to)!, edge.input);
+      if (edge.from !== member.node.id) continue;
+      const input = this.chainedWatermarkInputs.get(edge)!;
+      input.valve.onEnd(input.index);
+      this.feederEnded(this.members.get(edge.to)!, edge.input);
     }
     if (this.unfinished === 0) this.onAllFinished();
   }
@@ -324,10 +380,54 @@ export class OperatorChain {
     }
   }
 
-  private outputOf(member: ChainMember): Collector<unknown> {
-    const chained = this.vertex.chainedEdges.filter((e) => e.from === member.node.id);
+  /** The operator's event time advances: it handles the watermark, keeping the record timestamp of its caller. */
+  private valveOf(member: ChainMember): WatermarkValve {
+    const around = (fn: () => void): void => {
+      const timestamp = member.timestamp.value;
+      this.call(member, fn);
+      member.timestamp.value = timestamp;
+    };
+    return new WatermarkValve({
+      emitWatermark: (ts) => around(() => member.operator.processWatermark(ts)),
+      emitStatus: (idle) => around(() => member.operator.processWatermarkStatus(idle)),
+    });
+  }
+
+  /**
+   * Watermarks an operator emits go to the valves of its chained successors and, as channel
+   * events, to every channel of its outgoing edges. The final watermark is not sent: a
+   * consumer takes the end of a channel's data as that.
+   */
+  private watermarkEmitterOf(member: ChainMember): WatermarkEmitter {
+    const chained = this.vertex.chainedEdges
+      .filter((e) => e.from === member.node.id)
+      .map((e) => this.chainedWatermarkInputs.get(e)!);
     const writers = this.runtime.writersByOperator.get(member.node.id) ?? [];
-    if (chained.length === 1 && writers.length === 0) {
+    return {
+      emitWatermark: (timestamp) => {
+        if (timestamp <= member.outputWatermark) return;
+        member.outputWatermark = timestamp;
+        for (const input of chained) input.valve.onWatermark(input.index, timestamp);
+        if (timestamp === MAX_WATERMARK) return;
+        for (const writer of writers) writer.broadcastEvent({ kind: 'watermark', timestamp });
+      },
+      emitStatus: (idle) => {
+        for (const input of chained) input.valve.onStatus(input.index, idle);
+        for (const writer of writers) writer.broadcastEvent({ kind: 'watermark-status', idle });
+      },
+    };
+  }
+
+  /**
+   * Where the operator's records of one output go: `tag` undefined is the main output, else
+   * the side output of that OutputTag id. Chained successors and the edges' record writers.
+   */
+  private outputOf(member: ChainMember, tag: string | undefined): Collector<unknown> {
+    const chained = this.vertex.chainedEdges.filter((e) => e.from === member.node.id && e.outputTag === tag);
+    const writers = (this.runtime.writersByOperator.get(member.node.id) ?? []).filter(
+      (w) => this.runtime.writerTags.get(w) === tag,
+    );
+    if (chained.length === 1 && writers.length === 0 && tag === undefined) {
       return new OperatorInput(this.members.get(chained[0]!.to)!, chained[0]!.input, member);
     }
     const outputs: Collector<unknown>[] = chained.map(
@@ -337,6 +437,22 @@ export class OperatorChain {
     if (outputs.length === 0) return DISCARD;
     return new CountingOutput(member, outputs.length === 1 ? outputs[0]! : new BroadcastingOutput(outputs));
   }
+
+  /** The operator's side outputs: one output per OutputTag that a chained edge or a writer reads. */
+  private sideOutputOf(member: ChainMember): SideOutput {
+    const writers = this.runtime.writersByOperator.get(member.node.id) ?? [];
+    const tags = new Set<string>();
+    for (const e of this.vertex.chainedEdges)
+      if (e.from === member.node.id && e.outputTag) tags.add(e.outputTag);
+    for (const w of writers) {
+      const tag = this.runtime.writerTags.get(w);
+      if (tag !== undefined) tags.add(tag);
+    }
+    const byTag = new Map([...tags].map((tag) => [tag, this.outputOf(member, tag)]));
+    return {
+      emit: (tag, record) => byTag.get(tag)?.collect(record),
+    };
+  }
 }
 
 /** Frees the synchronous parts of snapshots that will not be materialized. */
@@ -345,4 +461,9 @@ export function releaseSnapshots(snapshots: readonly OperatorSnapshotInProgress[
     s.keyed?.release();
     s.operator?.release();
   }
+}
+
+/** `{ [name]: value }` for a watermark that is a real time, else nothing (JSON has no infinities). */
+function finiteAs<N extends string>(name: N, value: number): { [K in N]?: number } {
+  return (Number.isFinite(value) ? { [name]: value } : {}) as { [K in N]?: number };
 }

@@ -4,13 +4,16 @@ import type { JobVertex } from '../graph/job-graph';
 import type { StreamGraph } from '../graph/stream-graph';
 import type { ChannelEvent, DownstreamMessage } from '../network/channel-protocol';
 import type { OutputChannel } from '../network/output-channel';
-import { decodeBatch } from '../network/record-batch-codec';
+import { decodeTimestampedBatch } from '../network/record-batch-codec';
+import { DEFAULT_AUTO_WATERMARK_INTERVAL_MS } from '../api/job-settings';
+import type { RecordTimestamp } from '../api/operators/stream-operator';
+import { TaskProcessingTimeService } from './task-processing-time';
 import type { RecordWriter } from '../network/record-writer';
 import type { TaskStateSettings } from '../state/state-backend-factory';
 import { StateError } from '../errors';
 import type { CheckpointingMode } from '../checkpoint/checkpointing-mode';
 import type { S3PathAccess } from '../storage/s3-path';
-import type { ChainMember } from './operator-chain';
+import type { ChainMember, WatermarkInput } from './operator-chain';
 import { OperatorChain } from './operator-chain';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import type { TaskControlMessage, TaskReporter } from './task-reporter';
@@ -65,6 +68,11 @@ export class StreamTask {
   private readonly barriers: CheckpointBarrierHandler | undefined;
   private readonly checkpointer: SubtaskCheckpointer;
   private readonly lane: ControlLane;
+  /** The timestamp of the record being processed, shared by the chain and its record writers. */
+  private readonly recordTimestamp: RecordTimestamp = { value: undefined };
+  private readonly processingTime: TaskProcessingTimeService;
+  /** The watermark valve input of each network channel, by channel index. */
+  private readonly watermarkInputs: WatermarkInput[] = [];
   private backlogged = 0;
   private backlogSince = 0;
   private backPressuredMs = 0;
@@ -91,8 +99,17 @@ export class StreamTask {
     private readonly options: StreamTaskOptions = {},
   ) {
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
-    const { channels, writers, writersByOperator } = createTaskOutputs(tdd, graph, ports, (b) =>
-      this.onBacklogChange(b),
+    const { channels, writers, writersByOperator, writerTags } = createTaskOutputs(
+      tdd,
+      graph,
+      ports,
+      (b) => this.onBacklogChange(b),
+      this.recordTimestamp,
+    );
+    this.processingTime = new TaskProcessingTimeService(
+      () => (this.state === 'created' ? 'defer' : this.state === 'running' ? 'run' : 'drop'),
+      () => (this.recordTimestamp.value = undefined),
+      (err) => this.fail(err),
     );
     this.outputs = channels;
     this.writers = writers;
@@ -111,9 +128,13 @@ export class StreamTask {
       },
       connector: { jobId: tdd.jobId, ...(options.s3 ? { s3: options.s3 } : {}) },
       writersByOperator,
+      writerTags,
       networkFeeders,
       state,
       ...(tdd.checkpointing ? { checkpointing: tdd.checkpointing } : {}),
+      processingTime: this.processingTime,
+      recordTimestamp: this.recordTimestamp,
+      autoWatermarkIntervalMs: graph.settings.autoWatermarkIntervalMs ?? DEFAULT_AUTO_WATERMARK_INTERVAL_MS,
     };
     this.chain = new OperatorChain(graph, vertex, runtime, () => this.endOfInput());
     this.gate = new InputGate(() => this.scheduleDrain());
@@ -122,7 +143,10 @@ export class StreamTask {
         target: this.chain.input(gate.targetOperator, gate.targetInput),
         open: gate.channels.length,
       };
-      for (const id of gate.channels) this.gate.add(id, portOf(ports, id), group);
+      for (const id of gate.channels) {
+        const channel = this.gate.add(id, portOf(ports, id), group);
+        this.watermarkInputs[channel.index] = this.chain.addWatermarkInput(gate.targetOperator);
+      }
     }
     this.sources = this.chain.sources.length > 0 ? this.createSourceInputs() : undefined;
     this.checkpointer = new SubtaskCheckpointer(this.chain, reporter);
@@ -323,10 +347,19 @@ export class StreamTask {
 
   private process(channel: InputChannel, message: DownstreamMessage): void {
     if (message.t === 'data') {
-      const records = decodeBatch(message.buf);
+      const { records, timestamps } = decodeTimestampedBatch(message.buf);
       this.recordsIn += records.length;
       const target = channel.group.target;
-      for (let i = 0; i < records.length; i++) target.collect(records[i]);
+      const timestamp = this.recordTimestamp;
+      if (timestamps) {
+        for (let i = 0; i < records.length; i++) {
+          timestamp.value = timestamps[i] ?? undefined;
+          target.collect(records[i]);
+        }
+      } else {
+        timestamp.value = undefined;
+        for (let i = 0; i < records.length; i++) target.collect(records[i]);
+      }
       this.gate.returnCredit(channel);
       return;
     }
@@ -340,14 +373,22 @@ export class StreamTask {
       this.dataEnded(channel);
     } else if (event.kind === 'barrier' && this.state !== 'finishing') {
       this.barriers?.onBarrier(channel.index, event.checkpointId, event.timestamp);
+    } else if (event.kind === 'watermark' && !channel.dataEnded) {
+      const input = this.watermarkInputs[channel.index]!;
+      input.valve.onWatermark(input.index, event.timestamp);
+    } else if (event.kind === 'watermark-status' && !channel.dataEnded) {
+      const input = this.watermarkInputs[channel.index]!;
+      input.valve.onStatus(input.index, event.idle);
     }
-    // Watermarks arrive with event time.
   }
 
   /** No more records on the channel: once a whole gate is through, the operator input ends. */
   private dataEnded(channel: InputChannel): void {
     if (channel.dataEnded) return;
     channel.dataEnded = true;
+    // The channel's event time is over: the final watermark, before the operator's input ends.
+    const input = this.watermarkInputs[channel.index]!;
+    input.valve.onEnd(input.index);
     const { group } = channel;
     if (--group.open === 0) this.chain.feederEnded(group.target.member, group.target.input);
   }
@@ -436,6 +477,7 @@ export class StreamTask {
 
   private cleanup(): void {
     this.state = 'done';
+    this.processingTime.close();
     this.timers.forEach(clearInterval);
     this.timers = [];
     this.gate.close();

@@ -1,3 +1,4 @@
+import type { RecordTimestamp } from '../api/operators/stream-operator';
 import type { MessagePort } from 'node:worker_threads';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import type { StreamGraph } from '../graph/stream-graph';
@@ -10,6 +11,8 @@ export interface TaskOutputs {
   readonly writers: RecordWriter[];
   /** Record writers of the task's outgoing job edges, by the operator that feeds them. */
   readonly writersByOperator: Map<string, RecordWriter[]>;
+  /** The side output (OutputTag id) each writer of a side-output edge carries. */
+  readonly writerTags: Map<RecordWriter, string>;
 }
 
 /** The producer ends of a task's outgoing job edges: one record writer per edge over its channels. */
@@ -18,9 +21,15 @@ export function createTaskOutputs(
   graph: StreamGraph,
   ports: ReadonlyMap<string, MessagePort>,
   onBacklogChange: (backlogged: boolean) => void,
+  recordTimestamp?: RecordTimestamp,
 ): TaskOutputs {
-  const keySelectors = new Map(graph.edges.map((e) => [e.id, e.keySelector]));
-  const result: TaskOutputs = { channels: [], writers: [], writersByOperator: new Map() };
+  const edges = new Map(graph.edges.map((e) => [e.id, e]));
+  const result: TaskOutputs = {
+    channels: [],
+    writers: [],
+    writersByOperator: new Map(),
+    writerTags: new Map(),
+  };
   const { network, subtaskIndex } = tdd;
   for (const out of tdd.outputs) {
     const channels = out.channels.map(
@@ -35,11 +44,14 @@ export function createTaskOutputs(
     const writer = new RecordWriter(
       channels,
       out.partitioner,
-      keySelectors.get(out.edgeId),
+      edges.get(out.edgeId)?.keySelector,
       out.targetMaxParallelism,
       subtaskIndex,
+      recordTimestamp,
     );
     result.writers.push(writer);
+    const tag = edges.get(out.edgeId)?.outputTag;
+    if (tag !== undefined) result.writerTags.set(writer, tag);
     const feeding = result.writersByOperator.get(out.sourceOperator) ?? [];
     result.writersByOperator.set(out.sourceOperator, [...feeding, writer]);
   }

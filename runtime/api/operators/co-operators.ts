@@ -26,7 +26,7 @@ export class CoFlatMapOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
 
   override open(context: OperatorContext): void {
     const state = this.keySelectors ? context.keyedState : undefined;
-    this.context = processContext(context, state);
+    this.context = processContext(context, this.sideOutput, state);
     const selectors = this.keySelectors;
     if (state && selectors) this.setKey = (r, i) => state.setCurrentKey(selectors[i]!(r));
   }

@@ -5,11 +5,16 @@ import type { ReducingState } from '../../state/state-types';
 import type {
   KeyedProcessFunction,
   KeySelector,
+  OnTimerContext,
   ProcessContext,
   ReduceFunction,
   RuntimeContext,
+  TimeDomain,
+  TimerService,
 } from '../functions';
-import type { OperatorContext } from './stream-operator';
+import { InternalTimerService } from './internal-timer-service';
+import { outputTagId } from '../output-tag';
+import type { OperatorContext, SideOutput, StateInitializationContext } from './stream-operator';
 import { StreamOperator } from './stream-operator';
 
 /** Base for operators on a keyed input: sets the current key before each record. */
@@ -56,8 +61,13 @@ export class ReduceOperator<T> extends KeyedOneInputOperator<T> {
   }
 }
 
+/** `keyBy(...).process(fn)`, with timers of the current key (fired into `fn.onTimer`). */
 export class KeyedProcessOperator<IN, OUT> extends KeyedOneInputOperator<OUT> {
   private context!: ProcessContext;
+  private timerContext!: OnTimerContext;
+  private timers!: InternalTimerService<null>;
+  private firing: TimeDomain = 'event-time';
+  private restored = false;
   private readonly processFn: (value: IN, ctx: ProcessContext, out: { collect(r: OUT): void }) => void;
 
   constructor(
@@ -68,24 +78,76 @@ export class KeyedProcessOperator<IN, OUT> extends KeyedOneInputOperator<OUT> {
     this.processFn = typeof fn === 'function' ? fn : fn.processElement.bind(fn);
   }
 
+  override initializeState(context: StateInitializationContext): void {
+    this.restored = context.isRestored;
+  }
+
   override open(context: OperatorContext): void {
     super.open(context);
-    this.context = processContext(context, this.state);
+    this.timers = new InternalTimerService<null>(
+      'process',
+      this.state,
+      context.processingTime,
+      (t) => this.onTimer(t.timestamp, 'event-time', context),
+      (t) => this.onTimer(t.timestamp, 'processing-time', context),
+    );
+    if (this.restored) this.timers.restoreTimers();
+    this.context = processContext(context, this.sideOutput, this.state, keyedTimerService(this.timers));
+    this.timerContext = { ...this.context, timeDomain: () => this.firing };
   }
 
   protected processKeyed(record: unknown): void {
     this.processFn(record as IN, this.context, this.output);
   }
 
+  override processWatermark(timestamp: number): void {
+    this.timers.advanceWatermark(timestamp);
+    super.processWatermark(timestamp);
+  }
+
   override finish(): void {
     if (typeof this.fn !== 'function') this.fn.onEndOfInput?.(this.output);
   }
+
+  override close(): void {
+    this.timers?.close();
+  }
+
+  private onTimer(timestamp: number, domain: TimeDomain, context: OperatorContext): void {
+    if (typeof this.fn === 'function' || !this.fn.onTimer)
+      throw new InvalidJobError(
+        `operator '${context.operatorName}' registered a timer but its process function has no onTimer`,
+      );
+    this.firing = domain;
+    context.recordTimestamp.value = timestamp;
+    this.fn.onTimer(timestamp, this.timerContext, this.output);
+  }
 }
 
-/** A `ProcessContext` over an operator's runtime info and keyed state. */
+/** The user's view of a keyed operator's timers: namespace-free, for the current key. */
+export function keyedTimerService(timers: InternalTimerService<null>): TimerService {
+  return {
+    currentProcessingTime: () => timers.currentProcessingTime(),
+    currentWatermark: () => timers.currentWatermark(),
+    registerEventTimeTimer: (t) => timers.registerEventTimeTimer(null, checkTime(t)),
+    registerProcessingTimeTimer: (t) => timers.registerProcessingTimeTimer(null, checkTime(t)),
+    deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(null, t),
+    deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(null, t),
+  };
+}
+
+function checkTime(time: number): number {
+  if (typeof time !== 'number' || !Number.isFinite(time))
+    throw new InvalidJobError(`a timer needs a finite time in ms, got ${String(time)}`);
+  return time;
+}
+
+/** A `ProcessContext` over an operator's runtime info, side outputs and keyed state. */
 export function processContext(
   context: OperatorContext,
+  side: SideOutput,
   state: KeyedStateBackend | undefined,
+  timers?: TimerService,
 ): ProcessContext {
   const noState = (): never => {
     throw new InvalidJobError(
@@ -103,5 +165,16 @@ export function processContext(
     getReducingState: (d) => (state ? state.getReducingState(d) : noState()),
     getAggregatingState: (d) => (state ? state.getAggregatingState(d) : noState()),
   };
-  return { ...runtime, getRuntimeContext: () => runtime };
+  return {
+    ...runtime,
+    getRuntimeContext: () => runtime,
+    timestamp: () => context.recordTimestamp.value,
+    output: (tag, value) => side.emit(outputTagId(tag, 'ctx.output()'), value),
+    timerService: () => {
+      if (timers) return timers;
+      throw new InvalidJobError(
+        `operator '${context.operatorName}' uses timers, which only keyBy(...).process(...) has`,
+      );
+    },
+  };
 }

@@ -15,6 +15,7 @@ export class SourceOperator<T> extends StreamOperator<T> {
   reader!: SourceReader<T>;
   private position!: ListState<unknown>;
   private restored: { position: unknown } | undefined;
+  private timestamp: OperatorContext['recordTimestamp'] | undefined;
 
   constructor(private readonly source: Source<T>) {
     super();
@@ -32,6 +33,7 @@ export class SourceOperator<T> extends StreamOperator<T> {
   }
 
   override async open(context: OperatorContext): Promise<void> {
+    this.timestamp = context.recordTimestamp;
     this.reader = this.source.createReader({
       subtaskIndex: context.subtaskIndex,
       parallelism: context.parallelism,
@@ -49,6 +51,8 @@ export class SourceOperator<T> extends StreamOperator<T> {
   }
 
   poll(): InputStatus {
+    // What a source reads has no timestamp until a watermark strategy gives it one.
+    if (this.timestamp) this.timestamp.value = undefined;
     return this.reader.pollNext(this.output);
   }
 

@@ -5,6 +5,36 @@ import type { Collector, RuntimeInfo } from '../functions';
 import type { ConnectorContext } from '../connector-context';
 import type { SinkWriterContext } from '../sink';
 
+/** Processing time of the task: wall-clock ms, and callbacks run on the task's thread between records. */
+export interface ProcessingTimeService {
+  now(): number;
+  /** Calls `callback(time)` at `time` (ms since the epoch) or soon after; returns a cancel function. */
+  schedule(time: number, callback: (time: number) => void): () => void;
+}
+
+/**
+ * The timestamp of the record being processed (Flink's StreamRecord timestamp), shared by the
+ * operators of a chain: records emitted inherit it unless the operator sets another.
+ * `undefined` is a record without a timestamp.
+ */
+export interface RecordTimestamp {
+  value: number | undefined;
+}
+
+/** Where an operator sends watermarks and its idle status: chained operators and the network. */
+export interface WatermarkEmitter {
+  emitWatermark(timestamp: number): void;
+  emitStatus(idle: boolean): void;
+}
+
+/**
+ * Where an operator sends records of a side output, by OutputTag id (Flink's
+ * `Output.collect(tag, record)`). Records of a tag that no stream reads are dropped.
+ */
+export interface SideOutput {
+  emit(tagId: string, record: unknown): void;
+}
+
 /**
  * What an operator sees of the task it runs in. Keyed state is present only for operators
  * whose input is keyed.
@@ -18,6 +48,10 @@ export interface OperatorContext extends RuntimeInfo {
   readonly connector: ConnectorContext;
   /** Present when the job checkpoints. */
   readonly checkpointing?: TaskCheckpointing;
+  readonly processingTime: ProcessingTimeService;
+  readonly recordTimestamp: RecordTimestamp;
+  /** How often watermark generators are asked for a watermark (`pipeline.auto-watermark-interval`). */
+  readonly autoWatermarkIntervalMs: number;
 }
 
 /**
@@ -37,13 +71,19 @@ export interface StateInitializationContext {
  * any number of `processElement` (with the input index: 0, or 1 for the second input of a
  * two-input operator), `endInput` once per input when bounded, `finish` after all inputs
  * ended, `close`.
- * Records are emitted through `output`, which the task wires to chained operators or the network.
+ * Records are emitted through `output` (and `sideOutput`), which the task wires to chained
+ * operators or the network.
+ * Watermarks arrive through `processWatermark` once the operator's event time (the minimum over
+ * its inputs) advanced; the default forwards them, operators with event-time timers fire those
+ * first.
  * `snapshotState(checkpointId)` runs between records when a checkpoint is taken, before the
  * task snapshots the operator's state backends: the place to move what the operator holds
  * outside them (a source's position, a sink's staged files) into operator state.
  */
 export abstract class StreamOperator<OUT = unknown> {
   output!: Collector<OUT>;
+  sideOutput!: SideOutput;
+  watermarks!: WatermarkEmitter;
 
   initializeState(_context: StateInitializationContext): void | Promise<void> {}
   snapshotState(_checkpointId: number): void {}
@@ -53,6 +93,12 @@ export abstract class StreamOperator<OUT = unknown> {
   notifyCheckpointAborted(_checkpointId: number): void {}
   open(_context: OperatorContext): void | Promise<void> {}
   abstract processElement(record: unknown, input: number): void;
+  processWatermark(timestamp: number): void {
+    this.watermarks.emitWatermark(timestamp);
+  }
+  processWatermarkStatus(idle: boolean): void {
+    this.watermarks.emitStatus(idle);
+  }
   endInput(_input: number): void {}
   finish(): void {}
   close(): void | Promise<void> {}

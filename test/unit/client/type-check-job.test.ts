@@ -64,6 +64,24 @@ test("the example jobs and the README's 'Writing a job' example pass under stric
   expect(typeCheckJob(job, dir).checkedFiles).toBe(1);
 });
 
+test("the README's event-time example passes under strict", () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Event time, timers and windows'));
+  const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(example).toContain('TumblingEventTimeWindows');
+  const job = writeJob('readme-event-time.ts', example!.replace("from 'sluice'", `from ${API}`));
+  expect(typeCheckJob(job, dir).checkedFiles).toBe(1);
+});
+
+test("the README's side-output and session example passes under strict", () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Side outputs, session windows and triggers'));
+  const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(example).toContain('EventTimeSessionWindows');
+  const job = writeJob('readme-sessions.ts', example!.replace("from 'sluice'", `from ${API}`));
+  expect(typeCheckJob(job, dir).checkedFiles).toBe(1);
+});
+
 test('JavaScript jobs are not checked', () => {
   expect(typeCheckJob(writeJob('plain.js', 'module.exports = 1 + "";\n'), dir).checkedFiles).toBe(0);
 });

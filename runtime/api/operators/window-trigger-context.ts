@@ -1,0 +1,106 @@
+import { InvalidJobError } from '../../errors';
+import type { KeyedStateBackend } from '../../state/keyed-state-backend';
+import { MapStateDescriptor } from '../../state/state-descriptors';
+import type { ValueStateDescriptor } from '../../state/state-descriptors';
+import type { MapState, ValueState } from '../../state/state-types';
+import type { OnMergeContext, Trigger, TriggerResult } from '../windowing/triggers';
+import { checkTriggerResult } from '../windowing/triggers';
+import type { TimeWindow } from '../windowing/window-assigners';
+import type { InternalTimerService } from './internal-timer-service';
+
+/** A window as state key and timer namespace: [start, end]. */
+export type WindowId = [start: number, end: number];
+
+export const windowOf = (id: WindowId): TimeWindow => ({ start: id[0], end: id[1] });
+export const idOf = (w: TimeWindow): WindowId => [w.start, w.end];
+
+/**
+ * Calls a window operator's trigger for one window of the current key (Flink's WindowOperator
+ * Context): its timers are the operator's timers in the window's namespace, its partitioned
+ * state one map per key, `[state name, start, end] -> value`, in the keyed state backend.
+ */
+export class WindowTriggerCalls {
+  private readonly state: MapState<[string, number, number], unknown>;
+
+  constructor(
+    private readonly trigger: Trigger,
+    backend: KeyedStateBackend,
+    private readonly timers: InternalTimerService<WindowId>,
+  ) {
+    this.state = backend.getMapState(
+      new MapStateDescriptor<[string, number, number], unknown>('_trigger-state'),
+    );
+  }
+
+  onElement(element: unknown, timestamp: number, id: WindowId): TriggerResult {
+    const window = windowOf(id);
+    return checkTriggerResult(
+      this.trigger.onElement(element, timestamp, window, this.context(id)),
+      'onElement',
+    );
+  }
+
+  onTimer(time: number, id: WindowId, eventTime: boolean): TriggerResult {
+    const ctx = this.context(id);
+    const window = windowOf(id);
+    return eventTime
+      ? checkTriggerResult(this.trigger.onEventTime(time, window, ctx), 'onEventTime')
+      : checkTriggerResult(this.trigger.onProcessingTime(time, window, ctx), 'onProcessingTime');
+  }
+
+  clear(id: WindowId): void {
+    this.trigger.clear(windowOf(id), this.context(id));
+  }
+
+  /** `merged` were merged into `into`: the trigger may combine their state and registers its timers. */
+  onMerge(into: WindowId, merged: readonly WindowId[]): void {
+    const ctx: OnMergeContext = {
+      ...this.context(into),
+      mergePartitionedState: <T>(descriptor: ValueStateDescriptor<T>, merge: (a: T, b: T) => T) => {
+        let value = this.valueOf<T>(descriptor.name, into);
+        for (const m of merged) {
+          const other = this.valueOf<T>(descriptor.name, m);
+          if (other !== undefined) value = value === undefined ? other : merge(value, other);
+        }
+        if (value !== undefined) this.state.put([descriptor.name, into[0], into[1]], value);
+      },
+    };
+    this.trigger.onMerge?.(windowOf(into), ctx);
+  }
+
+  private valueOf<T>(name: string, id: WindowId): T | undefined {
+    return this.state.get([name, id[0], id[1]]) as T | undefined;
+  }
+
+  private context(id: WindowId): OnMergeContext {
+    const timers = this.timers;
+    return {
+      currentWatermark: () => timers.currentWatermark(),
+      currentProcessingTime: () => timers.currentProcessingTime(),
+      registerEventTimeTimer: (t) => timers.registerEventTimeTimer(id, t),
+      registerProcessingTimeTimer: (t) => timers.registerProcessingTimeTimer(id, t),
+      deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(id, t),
+      deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(id, t),
+      getPartitionedState: <T>(descriptor: ValueStateDescriptor<T>) => this.valueState(descriptor, id),
+      mergePartitionedState: () => {
+        throw new InvalidJobError("mergePartitionedState is only available in a trigger's onMerge");
+      },
+    };
+  }
+
+  private valueState<T>(descriptor: ValueStateDescriptor<T>, id: WindowId): ValueState<T> {
+    const key: [string, number, number] = [descriptor.name, id[0], id[1]];
+    return {
+      value: () => {
+        const v = this.state.get(key) as T | undefined;
+        return v !== undefined
+          ? v
+          : descriptor.defaultValue === undefined
+            ? undefined
+            : structuredClone(descriptor.defaultValue);
+      },
+      update: (v) => this.state.put(key, v),
+      clear: () => this.state.remove(key),
+    };
+  }
+}
