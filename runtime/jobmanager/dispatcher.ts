@@ -238,6 +238,14 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
     return this.job(jobId).triggerSavepoint(dir, cancelJob);
   }
 
+  async stopWithSavepoint(
+    jobId: string,
+    dir: string,
+    drain: boolean,
+  ): Promise<{ checkpointId: number; externalPath: string }> {
+    return this.job(jobId).stopWithSavepoint(dir, drain ? 'drain' : 'no-drain');
+  }
+
   async checkSavepointLocation(location: string): Promise<void> {
     savepointKeyOf(this.blobStore, location);
   }
