@@ -1,4 +1,4 @@
-import { SavepointIncompatibleError } from '../errors';
+import { BadRequestError, SavepointIncompatibleError, StateError } from '../errors';
 import type { JobGraph } from '../graph/job-graph';
 import type { Logger } from '../util/logger';
 import type { BlobStore } from '../storage/blob-store';
@@ -47,7 +47,11 @@ export async function savepointRestorePoint(
   allowNonRestoredState: boolean,
   logger: Logger,
 ): Promise<RestorePoint> {
-  const savepoint = await readSavepoint(blobs, location);
+  const savepoint = await readSavepoint(blobs, location).catch((err: unknown) => {
+    // Not a savepoint there: the client named the wrong place (400), not a broken job manager.
+    if (err instanceof StateError) throw new BadRequestError(err.message, { cause: err });
+    throw err;
+  });
   assertStateMapped(savepoint, jobGraph, allowNonRestoredState, logger);
   return {
     checkpointId: savepoint.metadata.checkpointId,

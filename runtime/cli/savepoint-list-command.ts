@@ -18,7 +18,9 @@ export function registerSavepointListCommand(savepoint: Command): void {
       "List the savepoints in the cluster's store, newest first (job, time, trigger, size, location)",
     )
     .option('--json', 'print the list as JSON');
-  addClusterOptions(command).action(async (options: ListOptions) => {
+  addClusterOptions(command).action(async (_options: ListOptions, self: Command) => {
+    // `--rest-url` and `--token` given after `list` are taken by `savepoint`, which has them too.
+    const options = self.optsWithGlobals<ListOptions>();
     const savepoints = await new SavepointRequests(await connectToCluster(options)).list();
     if (options.json) {
       process.stdout.write(`${JSON.stringify(savepoints, null, 2)}\n`);
