@@ -265,6 +265,23 @@ describe('savepoint CLI (TaskManager process, Redis, S3 emulator, REST on loopba
     expect((await runCli(['savepoint', 'list', ...flags])).stdout).not.toContain(manual);
   }, 240_000);
 
+  it('stop --drain: the job FINISHES and its sink committed exactly the records the savepoint counted', async () => {
+    const output = join(work, 'out-drain');
+    const jobId = await submitDetached(output, 2);
+    const stopped = await untilAccepted(['stop', jobId, '--drain', ...flags]);
+    expect(stopped).toMatchObject({ code: 0 });
+    expect((await cluster.job(jobId)).status).toBe('FINISHED');
+    const dumped = await runCli(['savepoint', 'inspect', stopped.stdout.trim(), '--dump', 'count']);
+    const counted = dumped.stdout
+      .trim()
+      .split('\n')
+      .reduce((sum, l) => sum + (JSON.parse(l) as { value: number }).value, 0);
+    const committed = [...maxCounts(output).values()].reduce((a, b) => a + b, 0);
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeLessThan(RECORDS);
+    expect(committed).toBe(counted);
+  }, 120_000);
+
   it('cancel --with-savepoint; corrupt _metadata and state files refused naming the object; unknown job', async () => {
     const jobId = await submitDetached(join(work, 'out-cancel'), 2);
     const canceled = await untilAccepted(['cancel', jobId, '--with-savepoint', ...flags]);
