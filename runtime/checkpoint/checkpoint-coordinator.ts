@@ -14,6 +14,7 @@ import type { CheckpointSettings } from './checkpoint-settings';
 import type { CheckpointStatsTracker } from './checkpoint-stats-tracker';
 import type { CompletedCheckpoint, CompletedCheckpointStore } from './completed-checkpoint-store';
 import type { CheckpointTriggerKind } from './pending-checkpoint';
+import type { StopMode } from './checkpointing-mode';
 import { PendingCheckpoint, subtaskKey } from './pending-checkpoint';
 import { checkpointDir } from './checkpoint-storage-layout';
 import { writeSavepoint } from './savepoint-store';
@@ -86,6 +87,9 @@ export class CheckpointCoordinator {
   private latestCompletedId: number;
   private consecutiveFailures = 0;
   private finalCompleted = false;
+  /** A stop-with-savepoint in progress: the final checkpoint waits for it (it may be the final one). */
+  private stopping: StopMode | undefined;
+  private finalDeferred = false;
   private stopped = false;
   private failedOver = false;
 
@@ -116,7 +120,11 @@ export class CheckpointCoordinator {
    * do not. A savepoint (`kind` 'savepoint') is written to `savepointDir` (docs/architecture.md
    * §8) and never becomes the job's own checkpoint: it is neither pruned nor restored on failover.
    */
-  async trigger(kind: CheckpointTriggerKind, savepointDir?: string): Promise<CompletedCheckpoint> {
+  async trigger(
+    kind: CheckpointTriggerKind,
+    savepointDir?: string,
+    stop?: StopMode,
+  ): Promise<CompletedCheckpoint> {
     if (kind === 'savepoint' && savepointDir === undefined)
       throw new ConflictError('a savepoint needs a target directory');
     if (this.stopped) throw new ConflictError(`job ${this.o.jobId} attempt ${this.o.attempt} is not running`);
@@ -141,9 +149,30 @@ export class CheckpointCoordinator {
     );
     this.o.logger.debug({ jobId: this.o.jobId, checkpointId: id, kind }, 'triggering checkpoint');
     await this.messenger
-      .trigger(pending.id, pending.timestamp, this.triggerTargets())
+      .trigger(pending.id, pending.timestamp, this.triggerTargets(), stop)
       .catch((err: unknown) => this.abort(pending, `could not be triggered: ${describeError(err)}`, true));
     return done;
+  }
+
+  /**
+   * Stop-with-savepoint (Flink's `stop`): a savepoint into `savepointDir` whose trigger also ends
+   * the sources (see `StopMode`), so every task then finishes. With `drain` the savepoint is the
+   * final checkpoint; without, a final checkpoint follows it. Resolves once the savepoint completed.
+   */
+  async triggerStop(savepointDir: string, mode: StopMode): Promise<CompletedCheckpoint> {
+    if (this.stopping) throw new ConflictError(`job ${this.o.jobId} is already being stopped`);
+    this.stopping = mode;
+    try {
+      const completed = await this.trigger('savepoint', savepointDir, mode);
+      if (mode === 'drain') this.finalCompleted = true;
+      return completed;
+    } finally {
+      this.stopping = undefined;
+      if (this.finalDeferred) {
+        this.finalDeferred = false;
+        this.triggerFinal();
+      }
+    }
   }
 
   acknowledge(ack: AcknowledgeCheckpointMessage): void {
@@ -209,6 +238,11 @@ export class CheckpointCoordinator {
 
   private triggerFinal(): void {
     if (this.stopped || this.finalCompleted || this.failedOver) return;
+    // Its barrier would supersede the stop savepoint's in tasks still aligning it.
+    if (this.stopping) {
+      this.finalDeferred = true;
+      return;
+    }
     this.trigger('final').then(
       () => (this.finalCompleted = true),
       (err: unknown) => {

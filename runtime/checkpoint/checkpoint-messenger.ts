@@ -2,6 +2,7 @@ import type { AcknowledgeCheckpointMessage } from '../rpc/control-protocol';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
 import type { CheckpointTaskManagerGateway, CoordinatedTask } from './checkpoint-coordinator';
+import type { StopMode } from './checkpointing-mode';
 
 export interface CheckpointMessengerOptions {
   readonly jobId: string;
@@ -21,8 +22,16 @@ export interface CheckpointMessengerOptions {
 export class CheckpointMessenger {
   constructor(private readonly o: CheckpointMessengerOptions) {}
 
-  /** Tells `targets` to start checkpoint `checkpointId`; rejects when a TaskManager cannot be told. */
-  async trigger(checkpointId: number, timestamp: number, targets: readonly CoordinatedTask[]): Promise<void> {
+  /**
+   * Tells `targets` to start checkpoint `checkpointId` (with `stop`, sources end around it: a
+   * stop-with-savepoint); rejects when a TaskManager cannot be told.
+   */
+  async trigger(
+    checkpointId: number,
+    timestamp: number,
+    targets: readonly CoordinatedTask[],
+    stop?: StopMode,
+  ): Promise<void> {
     const byTaskManager = new Map<string, { vertexId: string; subtaskIndex: number }[]>();
     for (const t of targets) {
       const list = byTaskManager.get(t.taskManagerId) ?? [];
@@ -39,6 +48,7 @@ export class CheckpointMessenger {
           checkpointId,
           timestamp,
           tasks,
+          ...(stop ? { stop } : {}),
         });
       }),
     );

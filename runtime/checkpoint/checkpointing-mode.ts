@@ -12,3 +12,10 @@ export interface TaskCheckpointing {
    */
   readonly keyGroupRanges?: Readonly<Record<string, KeyGroupRange>>;
 }
+
+/**
+ * How a stop-with-savepoint ends the sources (Flink's `StopMode`): `no-drain` stops them right
+ * after the savepoint's barrier; `drain` ends their input first, so every operator flushes and
+ * the savepoint is the job's final checkpoint (with event time it would also advance it to the end).
+ */
+export type StopMode = 'drain' | 'no-drain';

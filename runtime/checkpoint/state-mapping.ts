@@ -1,7 +1,10 @@
-import { SavepointIncompatibleError } from '../errors';
+import { BadRequestError, SavepointIncompatibleError, StateError } from '../errors';
 import type { JobGraph } from '../graph/job-graph';
 import type { Logger } from '../util/logger';
+import type { BlobStore } from '../storage/blob-store';
 import type { CompletedCheckpoint } from './completed-checkpoint-store';
+import type { RestorePoint } from './restore-point';
+import { readSavepoint } from './savepoint-store';
 
 /**
  * Checks, before a job starts from a savepoint or another job's checkpoint, that every operator
@@ -30,4 +33,29 @@ export function assertStateMapped(
     { location: restored.externalPath, operators: unmatched.map((o) => o.id) },
     `${what}; dropping it (allow-non-restored-state)`,
   );
+}
+
+/**
+ * The restore point of a job starting from the savepoint at a client-given `location`: read and
+ * verified, and its state checked to have a home in `jobGraph` (see `assertStateMapped`), so a
+ * mismatch is refused before anything runs.
+ */
+export async function savepointRestorePoint(
+  blobs: BlobStore,
+  location: string,
+  jobGraph: JobGraph,
+  allowNonRestoredState: boolean,
+  logger: Logger,
+): Promise<RestorePoint> {
+  const savepoint = await readSavepoint(blobs, location).catch((err: unknown) => {
+    // Not a savepoint there: the client named the wrong place (400), not a broken job manager.
+    if (err instanceof StateError) throw new BadRequestError(err.message, { cause: err });
+    throw err;
+  });
+  assertStateMapped(savepoint, jobGraph, allowNonRestoredState, logger);
+  return {
+    checkpointId: savepoint.metadata.checkpointId,
+    metadataKey: savepoint.metadataKey,
+    allowNonRestoredState,
+  };
 }

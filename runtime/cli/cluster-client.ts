@@ -1,5 +1,9 @@
 import { resolveClusterTarget } from '../client/cluster-target';
 import { RestClient } from '../client/rest-client';
+import { loadConfig } from '../config';
+import { blobStoreOptions } from '../services/runtime-services';
+import type { BlobStore } from '../storage/blob-store';
+import { createBlobStore } from '../storage/create-blob-store';
 import type { ClusterFlags } from './options';
 
 /** A client of the job manager given by the flags, environment or local cluster; throws when there is none. */
@@ -11,4 +15,9 @@ export async function connectToCluster(flags: ClusterFlags): Promise<RestClient>
   });
   if (target.kind !== 'cluster') throw new Error('unreachable: --target cluster resolved to embedded');
   return new RestClient({ url: target.restUrl, ...(target.token ? { token: target.token } : {}) });
+}
+
+/** The blob store of the config (SLUICE_CONFIG, SLUICE_* variables), for commands that read it directly. */
+export function configuredBlobStore(): BlobStore {
+  return createBlobStore(blobStoreOptions(loadConfig()));
 }

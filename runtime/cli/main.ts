@@ -7,7 +7,9 @@ import { registerInfoCommand } from './info-command';
 import { registerListCommand } from './list-command';
 import { registerOutputCommand } from './output-command';
 import { registerRunCommand } from './run-command';
+import { registerSavepointCommand } from './savepoint-command';
 import { registerServiceCommands } from './service-commands';
+import { registerStopCommand } from './stop-command';
 
 /** The `sluice` command. Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -22,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
   registerOutputCommand(program);
   registerCancelCommand(program);
   registerCheckpointCommand(program);
+  registerSavepointCommand(program);
+  registerStopCommand(program);
   registerServiceCommands(program);
   try {
     await program.parseAsync(argv);

@@ -8,6 +8,7 @@ import { resolveClusterTarget } from '../client/cluster-target';
 import { jobSettingsFromConfig } from '../client/job-config';
 import { prepareJob } from '../client/prepare-job';
 import { resolveJobArgs } from '../client/resolve-job-args';
+import type { SavepointRestore } from '../client/submit-job';
 import { typeCheckJob } from '../client/type-check-job';
 import { loadConfig } from '../config';
 import { ConfigError } from '../errors';
@@ -27,6 +28,8 @@ interface RunOptions extends ClusterFlags {
   config?: string;
   define?: string[];
   skipTypeCheck?: boolean;
+  fromSavepoint?: string;
+  allowNonRestoredState?: boolean;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -66,11 +69,29 @@ export function registerRunCommand(program: Command): void {
       ).choices(['tcp', 'sqs']),
     )
     .addOption(targetOption())
+    .option(
+      '-s, --from-savepoint <path>',
+      "start from this savepoint (its location as printed, or a path under the store's savepoints/ folder); " +
+        'state is matched by operator uid',
+    )
+    .option(
+      '--allow-non-restored-state',
+      'with --from-savepoint: start even when the savepoint holds state of an operator (uid) the job no longer has, dropping it',
+    )
     .option('-d, --detached', 'submit to the job manager, print the job id and return without following');
   addClusterOptions(command).action(async (jobPath: string, options: RunOptions) => {
     // Settings and args are checked before anything is type-checked, bundled or sent.
     const settings = buildSettings(options);
     const args = resolveJobArgs(options.arg ?? {});
+    if (options.allowNonRestoredState && options.fromSavepoint === undefined)
+      throw new ConfigError('--allow-non-restored-state needs --from-savepoint <path>');
+    const restore: SavepointRestore | undefined =
+      options.fromSavepoint !== undefined
+        ? {
+            savepointPath: options.fromSavepoint,
+            allowNonRestoredState: options.allowNonRestoredState === true,
+          }
+        : undefined;
     if (!options.skipTypeCheck) typeCheckJob(jobPath);
     const target = await resolveClusterTarget({
       target: options.target,
@@ -80,6 +101,7 @@ export function registerRunCommand(program: Command): void {
     if (target.kind === 'cluster') {
       await runOnCluster(jobPath, args, settings, target, {
         detached: options.detached === true,
+        ...(restore ? { restore } : {}),
       });
       return;
     }
@@ -88,7 +110,7 @@ export function registerRunCommand(program: Command): void {
         `--detached needs a job manager (${target.reason}): pass --rest-url or set SLUICE_REST_URL`,
       );
     }
-    await runEmbedded(jobPath, args, settings);
+    await runEmbedded(jobPath, args, settings, restore);
   });
 }
 
@@ -106,7 +128,12 @@ function buildSettings(options: RunOptions): Partial<JobSettings> {
   };
 }
 
-async function runEmbedded(jobPath: string, args: JobArgs, settings: Partial<JobSettings>): Promise<void> {
+async function runEmbedded(
+  jobPath: string,
+  args: JobArgs,
+  settings: Partial<JobSettings>,
+  restore: SavepointRestore | undefined,
+): Promise<void> {
   // The restart strategy and the other job manager settings, from SLUICE_CONFIG and SLUICE_* variables.
   const config = loadConfig();
   // The in-process job master is this command's business: its progress lines would bury the
@@ -123,6 +150,14 @@ async function runEmbedded(jobPath: string, args: JobArgs, settings: Partial<Job
   const result = await runJobEmbedded(jobGraph, code, {
     config,
     signal: controller.signal,
+    ...(restore
+      ? {
+          savepoint: {
+            path: restore.savepointPath,
+            allowNonRestoredState: restore.allowNonRestoredState ?? false,
+          },
+        }
+      : {}),
     onOutput: (lines) => process.stdout.write(lines.join('\n') + '\n'),
     onOutputRestart: (attempt) =>
       console.error(`(job restarted from the beginning as attempt ${attempt}: its output starts over)`),

@@ -4,6 +4,7 @@ import type { JobSettings } from '../api/job-settings';
 import type { ResolvedTarget } from '../client/cluster-target';
 import type { FollowedJob } from '../client/follow-job';
 import { followJob } from '../client/follow-job';
+import type { SavepointRestore } from '../client/submit-job';
 import { submitJob } from '../client/submit-job';
 import { RestClient } from '../client/rest-client';
 import { JobCanceledError, JobFailedError } from '../errors';
@@ -16,6 +17,7 @@ export const DETACHED_BY_SIGINT_EXIT_CODE = 130;
 
 export interface RunOnClusterOptions {
   readonly detached: boolean;
+  readonly restore?: SavepointRestore;
   /** Poll interval while following (tests shorten it). */
   readonly pollIntervalMs?: number;
 }
@@ -34,7 +36,7 @@ export async function runOnCluster(
   options: RunOnClusterOptions,
 ): Promise<void> {
   const client = new RestClient({ url: target.restUrl, ...(target.token ? { token: target.token } : {}) });
-  const submitted = await submitJob(client, jobPath, args, settings);
+  const submitted = await submitJob(client, jobPath, args, settings, options.restore);
   for (const warning of submitted.warnings) console.error(`warning: ${warning}`);
   if (submitted.uploadedBytes !== undefined) {
     console.error(

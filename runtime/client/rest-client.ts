@@ -239,6 +239,17 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
     }
   }
 
+  /**
+   * Any route by method and path, with an optional JSON body; resolves with the parsed answer.
+   * For route families that keep their typed wrappers in a file of their own (savepoint-requests.ts).
+   */
+  async request(method: string, path: string, body?: object, options: RequestOptions = {}): Promise<unknown> {
+    return this.json(method, path, {
+      ...options,
+      ...(body !== undefined ? { body: JSON.stringify(body), contentType: 'application/json' } : {}),
+    });
+  }
+
   /** Sends a request and parses its JSON answer (undefined for an empty body). */
   private async json(method: string, path: string, call: Call): Promise<unknown> {
     const response = await this.send(method, path, call);

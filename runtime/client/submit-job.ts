@@ -14,6 +14,12 @@ export interface SubmittedJob {
   readonly warnings: readonly string[];
 }
 
+/** Start the job from a savepoint (Flink's `savepointPath`, `allowNonRestoredState`). */
+export interface SavepointRestore {
+  readonly savepointPath: string;
+  readonly allowNonRestoredState?: boolean;
+}
+
 /**
  * Submits a job module to a job manager: builds the graph here (so a broken job fails before
  * any upload), bundles the module, uploads the bundle unless the job manager has it, submits.
@@ -23,6 +29,7 @@ export async function submitJob(
   jobPath: string,
   args: JobArgs,
   settings: Partial<JobSettings>,
+  restore?: SavepointRestore,
 ): Promise<SubmittedJob> {
   const { jobGraph, code } = prepareJob(jobPath, args, settings);
   const bundle = await bundleJob(jobPath);
@@ -36,6 +43,8 @@ export async function submitJob(
     artifact: bundle.sha256,
     args: code.args,
     buildSettings: code.buildSettings,
+    ...(restore ? { savepointPath: restore.savepointPath } : {}),
+    ...(restore?.allowNonRestoredState ? { allowNonRestoredState: true } : {}),
   });
   return {
     jobId,

@@ -33,7 +33,7 @@ import {
   savepointKeyOf,
   savepointTargetDir,
 } from '../checkpoint/savepoint-store';
-import { assertStateMapped } from '../checkpoint/state-mapping';
+import { savepointRestorePoint } from '../checkpoint/state-mapping';
 import type { SavepointGateway } from './savepoint-gateway';
 import type {
   CheckpointDetails,
@@ -210,14 +210,14 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
   /** The savepoint a submission starts from, checked now so a mismatch is a 400, not a failed job. */
   private async restorePointOf(submission: JobSubmission): Promise<RestorePoint | undefined> {
     if (submission.savepointPath === undefined) return undefined;
-    const savepoint = await readSavepoint(this.blobStore, submission.savepointPath);
     const allow = submission.allowNonRestoredState ?? false;
-    assertStateMapped(savepoint, submission.jobGraph, allow, this.logger);
-    return {
-      checkpointId: savepoint.metadata.checkpointId,
-      metadataKey: savepoint.metadataKey,
-      allowNonRestoredState: allow,
-    };
+    return savepointRestorePoint(
+      this.blobStore,
+      submission.savepointPath,
+      submission.jobGraph,
+      allow,
+      this.logger,
+    );
   }
 
   async savepointDirFor(jobId: string, target: string | undefined): Promise<string> {
@@ -236,6 +236,14 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
     cancelJob: boolean,
   ): Promise<{ checkpointId: number; externalPath: string }> {
     return this.job(jobId).triggerSavepoint(dir, cancelJob);
+  }
+
+  async stopWithSavepoint(
+    jobId: string,
+    dir: string,
+    drain: boolean,
+  ): Promise<{ checkpointId: number; externalPath: string }> {
+    return this.job(jobId).stopWithSavepoint(dir, drain ? 'drain' : 'no-drain');
   }
 
   async checkSavepointLocation(location: string): Promise<void> {

@@ -8,7 +8,7 @@ import type {
   JobCheckpointStats,
 } from '../checkpoint/checkpoint-stats';
 import { CheckpointStatsTracker } from '../checkpoint/checkpoint-stats-tracker';
-import type { CheckpointingMode, TaskCheckpointing } from '../checkpoint/checkpointing-mode';
+import type { CheckpointingMode, StopMode, TaskCheckpointing } from '../checkpoint/checkpointing-mode';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint-store';
 import { CompletedCheckpointStore } from '../checkpoint/completed-checkpoint-store';
 import { jobCheckpointsPrefix } from '../checkpoint/checkpoint-storage-layout';
@@ -217,13 +217,18 @@ export class JobCheckpoints {
    * A savepoint into `dir` (a blob key under `savepoints/`, validated by the caller): aligned
    * like every exactly-once checkpoint, never pruned. Resolves once `_metadata` is written.
    */
-  async triggerSavepoint(dir: string): Promise<{ checkpointId: number; externalPath: string }> {
+  async triggerSavepoint(
+    dir: string,
+    stop?: StopMode,
+  ): Promise<{ checkpointId: number; externalPath: string }> {
     if (!this.o.settings.enabled)
       throw new ConflictError(
         `job ${this.o.jobId} does not checkpoint, so it cannot take a savepoint (set execution.checkpointing.interval)`,
       );
     if (!this.coordinator) throw new ConflictError(`job ${this.o.jobId} is not running`);
-    const completed = await this.coordinator.trigger('savepoint', dir);
+    const completed = stop
+      ? await this.coordinator.triggerStop(dir, stop)
+      : await this.coordinator.trigger('savepoint', dir);
     return { checkpointId: completed.metadata.checkpointId, externalPath: completed.externalPath };
   }
 

@@ -3,6 +3,7 @@ import type { RestorePoint } from '../checkpoint/restore-point';
 import type { CheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
 import { InMemoryCheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
 import type { CheckpointSettings } from '../checkpoint/checkpoint-settings';
+import type { StopMode } from '../checkpoint/checkpointing-mode';
 import type {
   CheckpointDetails,
   JobCheckpointConfig,
@@ -245,6 +246,43 @@ export class JobMaster {
         `job ${this.jobId} is ${this.status.toLowerCase()}, not running with checkpoints`,
       );
     return this.checkpoints;
+  }
+
+  /**
+   * Stop-with-savepoint (Flink's `POST /jobs/:id/stop`): a savepoint into `dir` after which the
+   * sources end and every task finishes, so the job ends FINISHED and its sinks commit what the
+   * savepoint covers. Resolves with the savepoint once the job FINISHED. When the savepoint
+   * fails after sources may have stopped, the attempt fails over (Flink): the job runs on from
+   * its latest checkpoint under its restart strategy.
+   */
+  async stopWithSavepoint(
+    dir: string,
+    mode: StopMode,
+  ): Promise<{ checkpointId: number; externalPath: string }> {
+    if (!this.checkpoints || this.status !== 'RUNNING')
+      throw new ConflictError(
+        `job ${this.jobId} is ${this.status.toLowerCase()}, not running with checkpoints`,
+      );
+    const attempt = this.attempt;
+    let savepoint: { checkpointId: number; externalPath: string };
+    try {
+      savepoint = await this.checkpoints.triggerSavepoint(dir, mode);
+    } catch (err) {
+      if (err instanceof CheckpointFailedError && attempt === this.attempt)
+        this.settleAttempt?.(
+          new AttemptFailure(
+            serializeError(new CheckpointFailedError(`stop-with-savepoint failed: ${err.message}`)),
+          ),
+        );
+      throw err;
+    }
+    await this.whenTerminal();
+    const ended = this.lifecycle.status;
+    if (ended !== 'FINISHED')
+      throw new ConflictError(
+        `savepoint ${savepoint.externalPath} completed, but job ${this.jobId} then ended ${ended} instead of FINISHED`,
+      );
+    return savepoint;
   }
 
   private startCheckpointCoordinator(attempt: number): void {

@@ -18,6 +18,15 @@ export interface SavepointGateway {
     dir: string,
     cancelJob: boolean,
   ): Promise<{ checkpointId: number; externalPath: string }>;
+  /**
+   * Stop-with-savepoint into `dir` (from `savepointDirFor`): resolves once the savepoint
+   * completed and the job FINISHED. `drain` ends the sources' input before the savepoint.
+   */
+  stopWithSavepoint(
+    jobId: string,
+    dir: string,
+    drain: boolean,
+  ): Promise<{ checkpointId: number; externalPath: string }>;
   /** `BadRequestError` naming the rule when `location` is outside the savepoint location rule. */
   checkSavepointLocation(location: string): Promise<void>;
   /** Deletes the savepoint at `location`; resolves with its location. `BadRequestError`, `StateError`. */

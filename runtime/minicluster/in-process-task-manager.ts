@@ -135,9 +135,9 @@ export class InProcessTaskManager implements TaskExecutorGateway {
   }
 
   triggerCheckpoint(trigger: CheckpointTrigger): Promise<void> {
-    const { jobId, attempt, checkpointId, timestamp } = trigger;
+    const { jobId, attempt, checkpointId, timestamp, stop } = trigger;
     for (const task of trigger.tasks)
-      this.executor.triggerCheckpoint({ jobId, attempt, ...task }, checkpointId, timestamp);
+      this.executor.triggerCheckpoint({ jobId, attempt, ...task }, checkpointId, timestamp, stop);
     return Promise.resolve();
   }
 

@@ -3,6 +3,7 @@ import type { StateSettings } from '../state/state-backend-factory';
 import { stateSettingsFrom } from '../state/state-backend-factory';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { RestorePoint } from '../checkpoint/restore-point';
+import { savepointRestorePoint } from '../checkpoint/state-mapping';
 import type { ResolvedConfig } from '../config';
 import { defaultConfig } from '../config';
 import type { TaskManagerView } from '../coordination/slot-registry';
@@ -49,6 +50,8 @@ export interface EmbeddedRunOptions {
   readonly state?: StateSettings;
   /** Aborting cancels the job: every task thread is stopped and the promise rejects. */
   readonly signal?: AbortSignal;
+  /** Start from this savepoint, in the config's blob store (`sluice run --from-savepoint`). */
+  readonly savepoint?: { readonly path: string; readonly allowNonRestoredState?: boolean };
 }
 
 export interface JobResult {
@@ -98,7 +101,7 @@ export interface MiniClusterOptions {
  */
 export class MiniCluster implements ResourceManagerGateway {
   private readonly config: ResolvedConfig;
-  private readonly logger: Logger;
+  readonly logger: Logger;
   private readonly registry = new InMemorySlotRegistry();
   private readonly channels = new LocalChannelProvider();
   private readonly taskManagers = new Map<string, InProcessTaskManager>();
@@ -244,7 +247,16 @@ export async function runJobEmbedded(
   });
   await cluster.start();
   try {
-    const job = cluster.submitJob(jobGraph, code);
+    const restore = options.savepoint
+      ? await savepointRestorePoint(
+          cluster.blobStore,
+          options.savepoint.path,
+          jobGraph,
+          options.savepoint.allowNonRestoredState ?? false,
+          cluster.logger,
+        )
+      : undefined;
+    const job = cluster.submitJob(jobGraph, code, restore);
     const onAbort = (): void => job.cancel();
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,5 +1,6 @@
 import type { RpcConnection } from './rpc-connection';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
+import type { StopMode } from '../checkpoint/checkpointing-mode';
 import type { SerializedError } from '../errors';
 import type { PeerAddress } from '../network/exchange-transport';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
@@ -101,6 +102,8 @@ export interface TriggerCheckpointRequest extends CheckpointRef {
   readonly timestamp: number;
   /** The subtasks on this TaskManager to trigger: sources, and tasks whose input ended. */
   readonly tasks: readonly { readonly vertexId: string; readonly subtaskIndex: number }[];
+  /** Stop-with-savepoint: how the source tasks among `tasks` end their sources around the barrier. */
+  readonly stop?: StopMode;
 }
 
 export interface CheckpointNoticeRequest extends CheckpointRef {

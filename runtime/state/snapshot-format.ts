@@ -91,6 +91,15 @@ export class KeyedSnapshotReader {
     return this.header.maxParallelism;
   }
 
+  /** The backend that wrote it (`heap`, `kv`): the format is the same for both. */
+  get backend(): string {
+    return this.header.backend;
+  }
+
+  get keyGroupRange(): KeyGroupRange {
+    return this.header.keyGroupRange;
+  }
+
   /** Entries of the key groups inside `range`, with their key group. */
   *entries(range: KeyGroupRange): Generator<[number, KeyedEntry]> {
     for (const [group, block] of this.header.groups) {

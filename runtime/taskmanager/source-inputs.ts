@@ -25,6 +25,9 @@ export class SourceInputs {
   private readonly active: ChainMember[];
   private live: number;
   private scheduled = false;
+  private readonly ended = new Set<ChainMember>();
+  /** Set by `endAll`: a reader that becomes available again is not polled any more. */
+  private stopped = false;
   held = false;
 
   constructor(
@@ -37,6 +40,16 @@ export class SourceInputs {
 
   get allEnded(): boolean {
     return this.live === 0;
+  }
+
+  /**
+   * Ends every source that has not ended (stop-with-savepoint): they are polled no more and
+   * their operators finish as if their input had ended.
+   */
+  endAll(): void {
+    this.stopped = true;
+    this.active.length = 0;
+    for (const member of this.members) this.end(member);
   }
 
   schedule(): void {
@@ -80,18 +93,25 @@ export class SourceInputs {
     if (status === 'more') return;
     this.active.splice(this.active.indexOf(member), 1);
     if (status === 'end') {
-      this.live--;
-      this.host.sourceEnded(member);
+      this.end(member);
       return;
     }
     const available =
       source.reader.isAvailable?.() ?? new Promise<void>((r) => setTimeout(r, IDLE_READER_RETRY_MS));
     available.then(
       () => {
+        if (this.stopped) return;
         this.active.push(member);
         this.schedule();
       },
       (err: unknown) => this.host.fail(attributeError(err, member.node)),
     );
+  }
+
+  private end(member: ChainMember): void {
+    if (this.ended.has(member)) return;
+    this.ended.add(member);
+    this.live--;
+    this.host.sourceEnded(member);
   }
 }

@@ -11,7 +11,7 @@ import { TaskProcessingTimeService } from './task-processing-time';
 import type { RecordWriter } from '../network/record-writer';
 import type { TaskStateSettings } from '../state/state-backend-factory';
 import { StateError } from '../errors';
-import type { CheckpointingMode } from '../checkpoint/checkpointing-mode';
+import type { CheckpointingMode, StopMode } from '../checkpoint/checkpointing-mode';
 import type { S3PathAccess } from '../storage/s3-path';
 import type { ChainMember, WatermarkInput } from './operator-chain';
 import { OperatorChain } from './operator-chain';
@@ -258,7 +258,7 @@ export class StreamTask {
   private onControl(message: TaskControlMessage): void | Promise<void> {
     switch (message.type) {
       case 'trigger-checkpoint':
-        return this.triggerCheckpoint(message.checkpointId, message.timestamp);
+        return this.triggerCheckpoint(message.checkpointId, message.timestamp, message.stop);
       case 'checkpoint-complete':
         return this.checkpointComplete(message.checkpointId);
       case 'checkpoint-aborted':
@@ -277,8 +277,10 @@ export class StreamTask {
    * The coordinator starts checkpoint `checkpointId` here: at the chain's sources, ended or
    * not (their "barrier", aligned with any network inputs), or at a task whose upstream ended
    * (each open input aligns with its barrier or its end; see `CheckpointBarrierHandler.onTrigger`).
+   * With `stop` (stop-with-savepoint) the sources end around the barrier: after it without
+   * drain (nothing follows the savepoint), before it with drain (everything flushes into it).
    */
-  private triggerCheckpoint(checkpointId: number, timestamp: number): void {
+  private triggerCheckpoint(checkpointId: number, timestamp: number, stop?: StopMode): void {
     // A finishing task acked its final state before; it takes no further checkpoints.
     if (this.state === 'finishing' || this.state === 'done') return;
     if (!this.barriers || this.state === 'created') {
@@ -289,8 +291,10 @@ export class StreamTask {
       );
       return;
     }
+    if (stop === 'drain') this.sources?.endAll();
     if (this.sources) this.barriers.onBarrier(this.gate.channels.length, checkpointId, timestamp);
     else this.barriers.onTrigger(checkpointId, timestamp);
+    if (stop === 'no-drain') this.sources?.endAll();
   }
 
   /** Inputs aligned for `checkpointId`: snapshot, then the barrier follows the records before it. */

@@ -13,6 +13,7 @@ import { createLogger } from '../util/logger';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import { taskName } from '../deployment/task-deployment';
 import type { TaskRestoreState } from '../checkpoint/state-handles';
+import type { StopMode } from '../checkpoint/checkpointing-mode';
 import type { S3PathScope } from '../storage/s3-path';
 import type { TaskBlobReply, TaskBlobRequest, TaskControlMessage, TaskThreadMessage } from './task-reporter';
 import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
@@ -218,8 +219,8 @@ export class TaskExecutor {
   }
 
   /** Tells one task to start a checkpoint; false when it does not run here (any more). */
-  triggerCheckpoint(key: TaskKey, checkpointId: number, timestamp: number): boolean {
-    return this.post(key, { type: 'trigger-checkpoint', checkpointId, timestamp });
+  triggerCheckpoint(key: TaskKey, checkpointId: number, timestamp: number, stop?: StopMode): boolean {
+    return this.post(key, { type: 'trigger-checkpoint', checkpointId, timestamp, ...(stop ? { stop } : {}) });
   }
 
   /** Tells every task of the job attempt that a checkpoint completed (or was aborted). */

@@ -325,9 +325,9 @@ export class TaskManagerService {
 
   private triggerCheckpoint(request: TriggerCheckpointRequest): void {
     this.checkFencing(request.fencingToken);
-    const { jobId, attempt, checkpointId, timestamp } = request;
+    const { jobId, attempt, checkpointId, timestamp, stop } = request;
     for (const task of request.tasks) {
-      if (!this.executor.triggerCheckpoint({ jobId, attempt, ...task }, checkpointId, timestamp))
+      if (!this.executor.triggerCheckpoint({ jobId, attempt, ...task }, checkpointId, timestamp, stop))
         this.logger.debug(
           { jobId, attempt, checkpointId, task },
           'checkpoint trigger for a task not running here',

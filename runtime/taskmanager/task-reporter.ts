@@ -1,4 +1,5 @@
 import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
+import type { StopMode } from '../checkpoint/checkpointing-mode';
 import type { SerializedError } from '../errors';
 import type { OperatorSnapshotBytes } from '../checkpoint/state-handles';
 
@@ -63,7 +64,7 @@ export type TaskControlMessage =
    * Start checkpoint `checkpointId`: sent to source tasks (they inject the barrier) and to
    * tasks whose input ended (no barrier can reach them any more).
    */
-  | { type: 'trigger-checkpoint'; checkpointId: number; timestamp: number }
+  | { type: 'trigger-checkpoint'; checkpointId: number; timestamp: number; stop?: StopMode }
   | { type: 'checkpoint-complete'; checkpointId: number }
   | { type: 'checkpoint-aborted'; checkpointId: number }
   /** Stop: the task frees its state (closing a kv store's files) before its thread exits. */

@@ -8,6 +8,7 @@ import {
   SavepointIncompatibleError,
   UnauthorizedError,
   type SluiceErrorCode,
+  CheckpointCorruptError,
 } from '../../errors';
 
 /** The JSON body of every REST error. */
@@ -50,7 +51,9 @@ export function errorReply(err: unknown): ErrorReply {
   if (
     err instanceof BadRequestError ||
     err instanceof InvalidJobError ||
-    err instanceof SavepointIncompatibleError
+    err instanceof SavepointIncompatibleError ||
+    // A client-named savepoint whose `_metadata` fails to verify: the message names the object.
+    err instanceof CheckpointCorruptError
   )
     return known(400, err.code, err.message);
   if (err instanceof NotFoundError) return known(404, err.code, err.message);

@@ -12,6 +12,9 @@ const locationSchema = z.string().min(1).max(1024);
 const savepointTriggerBodySchema = z
   .strictObject({ targetDirectory: locationSchema.optional(), cancelJob: z.boolean().optional() })
   .nullish();
+const stopBodySchema = z
+  .strictObject({ targetDirectory: locationSchema.optional(), drain: z.boolean().optional() })
+  .nullish();
 const disposalBodySchema = z.strictObject({ savepointPath: locationSchema });
 const savepointRequestParamsSchema = z.object({ id: jobIdSchema, requestId: checkpointRequestIdSchema });
 const disposalParamsSchema = z.object({ requestId: checkpointRequestIdSchema });
@@ -31,7 +34,8 @@ function savepointStatus(status: CheckpointTriggerStatus): object {
  * `POST /jobs/:id/savepoints {targetDirectory?, cancelJob?}` → 202 `{requestId}`;
  * `GET /jobs/:id/savepoints/:requestId` → IN_PROGRESS, COMPLETED with `location`, or FAILED
  * with the cause; `POST /savepoint-disposal {savepointPath}` and its status; and
- * `GET /savepoints`, the savepoints in the store (Sluice's own). A location outside the
+ * `GET /savepoints`, the savepoints in the store (Sluice's own). `POST /jobs/:id/stop
+ * {targetDirectory?, drain?}` is stop-with-savepoint: COMPLETED once the job FINISHED. A location outside the
  * savepoint location rule is refused with 400 before anything starts.
  */
 export const savepointRoutes: FastifyPluginCallback<{
@@ -54,6 +58,20 @@ export const savepointRoutes: FastifyPluginCallback<{
       const cancelJob = request.body?.cancelJob ?? false;
       const requestId = triggers.track(jobId, () => savepoints.triggerSavepoint(jobId, dir, cancelJob));
       request.log.info({ jobId, requestId, dir, cancelJob }, 'savepoint triggered');
+      return reply.code(202).header('location', `/jobs/${jobId}/savepoints/${requestId}`).send({ requestId });
+    },
+  );
+
+  // Flink's stop-with-savepoint: its status is read like a savepoint's (same request ids).
+  app.post<{ Params: JobParams; Body: z.infer<typeof stopBodySchema> }>(
+    '/jobs/:id/stop',
+    { schema: { params: jobParamsSchema, body: stopBodySchema } },
+    async (request, reply) => {
+      const jobId = request.params.id;
+      const dir = await savepoints.savepointDirFor(jobId, request.body?.targetDirectory);
+      const drain = request.body?.drain ?? false;
+      const requestId = triggers.track(jobId, () => savepoints.stopWithSavepoint(jobId, dir, drain));
+      request.log.info({ jobId, requestId, dir, drain }, 'stop with savepoint triggered');
       return reply.code(202).header('location', `/jobs/${jobId}/savepoints/${requestId}`).send({ requestId });
     },
   );

@@ -249,6 +249,45 @@ describe('CheckpointCoordinator', () => {
     expect(triggered.sort()).toEqual(TASKS.map((t) => `${t.vertexId}/${t.subtaskIndex}`).sort());
   });
 
+  it('stop with drain: the stop mode reaches the sources, the final checkpoint waits, the savepoint is the final one', async () => {
+    const { coordinator, taskManagers, stats } = setup();
+    taskManagers.answer = () => ({ delayMs: 50 });
+    const stop = coordinator.triggerStop('savepoints/stop-drain', 'drain');
+    await waitFor(() => taskManagers.triggers.length > 0, { what: 'the stop trigger' });
+    // With drain every task ends its input before the savepoint's barrier reaches it.
+    for (const t of TASKS) coordinator.endOfInput({ jobId: 'x', attempt: 0, ...t });
+    await expect(coordinator.triggerStop('savepoints/again', 'drain')).rejects.toThrow(
+      /already being stopped/,
+    );
+    const completed = await stop;
+    expect(completed.metadata).toMatchObject({ kind: 'savepoint', checkpointId: 1 });
+    const stopTriggers = taskManagers.triggers.filter((t) => t.checkpointId === 1);
+    expect(stopTriggers.every((t) => t.stop === 'drain')).toBe(true);
+    expect(stopTriggers.flatMap((t) => t.tasks.map((x) => x.vertexId))).toEqual(
+      TASKS.filter((t) => t.isSource).map((t) => t.vertexId),
+    );
+    // No final checkpoint of its own: its barrier could have superseded the savepoint's. (Were
+    // one due, it would have been triggered as the stop settled, within this turn.)
+    await new Promise((r) => setImmediate(r));
+    expect(stats.stats().history.map((c) => c.trigger)).toEqual(['savepoint']);
+  });
+
+  it('stop without drain: a final checkpoint deferred during the stop follows the savepoint', async () => {
+    const { coordinator, taskManagers, stats } = setup();
+    taskManagers.answer = () => ({ delayMs: 50 });
+    const stop = coordinator.triggerStop('savepoints/stop', 'no-drain');
+    await waitFor(() => taskManagers.triggers.length > 0, { what: 'the stop trigger' });
+    for (const t of TASKS) coordinator.endOfInput({ jobId: 'x', attempt: 0, ...t });
+    expect(taskManagers.triggers.every((t) => t.checkpointId === 1 && t.stop === 'no-drain')).toBe(true);
+    await stop;
+    await waitFor(() => stats.stats().latest.completed?.trigger === 'final', {
+      what: 'the final checkpoint',
+    });
+    expect(taskManagers.triggers.filter((t) => t.checkpointId === 2).every((t) => t.stop === undefined)).toBe(
+      true,
+    );
+  });
+
   it('retries a failed final checkpoint: the tasks wait for one to complete', async () => {
     const { coordinator, taskManagers, stats } = setup({ tolerableFailures: 3 });
     taskManagers.answer = (id) => (id === 1 ? 'decline' : 'ack');
