@@ -49,6 +49,19 @@ export const SLUICE_VERSION = '0.1.0';
 /** How long `GET /taskmanagers/:id/logs` waits for the TaskManager. */
 const LOG_TAIL_TIMEOUT_MS = 5_000;
 
+/** Attempts one leadership may number before they could meet those of the next. */
+export const ATTEMPTS_PER_LEADERSHIP = 10_000;
+
+/**
+ * The first attempt number of a job a leader with `fencingToken` recovers. TaskManagers and the
+ * exchange key tasks and channels by attempt, and the previous leader numbered its attempts
+ * from 0 (or from its own token's base): starting at `token × ATTEMPTS_PER_LEADERSHIP` never
+ * reuses one, as tokens only grow. (SQS queue names hold 8 digits: tokens up to 9 999.)
+ */
+export function recoveredFirstAttempt(fencingToken: number): number {
+  return fencingToken * ATTEMPTS_PER_LEADERSHIP;
+}
+
 /** Blob key of a job bundle. */
 export const artifactKey = (sha256: string): string => `artifacts/${sha256}.js`;
 
@@ -112,7 +125,7 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
    * was submitted with). Finished jobs have a result and are never run again. A job that cannot
    * be recovered is logged and left for the next leader.
    */
-  async recoverJobs(): Promise<string[]> {
+  async recoverJobs(fencingToken: number): Promise<string[]> {
     if (!this.jobGraphs) return [];
     const recovered: string[] = [];
     for (const jobId of await this.jobGraphs.unfinishedJobIds()) {
@@ -124,7 +137,7 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
         const keys = await this.blobStore.list(jobCheckpointsPrefix(jobId));
         const checkpointed = keys.some((key) => checkpointIdOfMetadataKey(jobId, key) !== undefined);
         const restore = checkpointed ? undefined : await this.restorePointOf(submission);
-        this.startJobMaster(jobId, submission, restore);
+        this.startJobMaster(jobId, submission, restore, recoveredFirstAttempt(fencingToken));
         recovered.push(jobId);
         this.logger.info({ jobId, name: submission.jobGraph.jobName }, 'job recovered by the new leader');
       } catch (err) {
@@ -151,6 +164,7 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
     jobId: string,
     submission: JobSubmission,
     restore: RestorePoint | undefined,
+    firstAttempt = 0,
   ): JobMaster {
     const checkpointing = checkpointSettingsFor(this.config, submission.jobGraph.settings);
     const job = new JobMaster(jobId, submission, {
@@ -160,7 +174,7 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
       restartStrategy: restartStrategyForJob(this.config, submission.buildSettings, checkpointing.enabled),
     });
     this.jobs.set(jobId, job);
-    job.start(restore);
+    job.start(restore, firstAttempt);
     return job;
   }
 

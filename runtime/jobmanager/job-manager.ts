@@ -128,7 +128,7 @@ export class JobManagerService {
         createLeaderElection(config, { restUrl, controlAddress: controlAddressOf(config, rpc.port) }, logger),
       {
         onGranted: async (fencingToken) => {
-          const recovered = await dispatcher.recoverJobs();
+          const recovered = await dispatcher.recoverJobs(fencingToken);
           logger.info({ fencingToken, recovered }, 'leadership taken up');
         },
         onRevoked: (reason) => {

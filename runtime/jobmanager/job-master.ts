@@ -163,13 +163,15 @@ export class JobMaster {
 
   /**
    * Starts running the job; returns at once, `whenTerminal()` tells when it ended. `restore`
-   * is the checkpoint to start from (carried only, until checkpoints exist).
+   * is the checkpoint to start from; `firstAttempt` the number of the first attempt (a job
+   * recovered by a new leader must not reuse an attempt number its tasks may still carry).
    * @throws IllegalStateTransitionError when the job was started or canceled before.
    */
-  start(restore?: RestorePoint): void {
+  start(restore?: RestorePoint, firstAttempt = 0): void {
     if (this.started || this.status !== 'CREATED')
       throw new IllegalStateTransitionError(this.status, 'RUNNING', `job ${this.jobId} was started before`);
     this.started = true;
+    this.attempt = firstAttempt - 1;
     this.restorePoint = restore;
     this.run().then(this.settleDone.resolve, this.settleDone.reject);
   }

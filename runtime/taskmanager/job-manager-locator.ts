@@ -79,6 +79,14 @@ export class JobManagerLocator {
     };
   }
 
+  /**
+   * Longest wait between two connection attempts: with leader election the leader's retry
+   * period, so a TaskManager registers at a new leader within one period of its election.
+   */
+  get maxRetryDelayMs(): number {
+    return this.retriever ? Math.min(this.pollMs, 5_000) : 5_000;
+  }
+
   async close(): Promise<void> {
     await this.retriever?.close();
   }

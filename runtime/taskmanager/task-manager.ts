@@ -285,7 +285,7 @@ export class TaskManagerService {
         else this.logger.warn({ err: (err as Error).message }, 'job manager not reachable yet');
       }
       if (!this.closed) await sleep(backoff);
-      backoff = Math.min(5_000, backoff * 2);
+      backoff = Math.min(this.locator.maxRetryDelayMs, backoff * 2);
     }
   }
 

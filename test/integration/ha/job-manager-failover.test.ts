@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { ATTEMPTS_PER_LEADERSHIP } from '../../../runtime/jobmanager/dispatcher';
 import { jobRecordKey } from '../../../runtime/jobmanager/job-graph-store';
 import { jobResultKey } from '../../../runtime/jobmanager/job-result-store';
 import { waitFor } from '../../../runtime/util/wait';
@@ -92,6 +93,8 @@ test('kill -9 of the leader mid-job: the standby takes over within lease + 2 s, 
     `haFailoverSeconds: leader elected after ${(takeoverMs / 1000).toFixed(2)} s, tasks running after ${(flowingMs / 1000).toFixed(2)} s (lease TTL ${LEASE_MS / 1000} s)`,
   );
   expect(running.jobId).toBe(jobId);
+  // A recovered job numbers its attempts past any its former leader used (tasks are keyed by them).
+  expect(running.attempt).toBeGreaterThanOrEqual(second.info.fencingToken * ATTEMPTS_PER_LEADERSHIP);
   expect(takeoverMs).toBeLessThanOrEqual(LEASE_MS + 2_000);
   expect((await client.checkpointStats(jobId)).counts.restored).toBeGreaterThanOrEqual(1);
 
