@@ -131,3 +131,72 @@ test('kill -9 of the leader mid-job: the standby takes over within lease + 2 s, 
   expect(c.log.some((line) => line.includes('job recovered by the new leader'))).toBe(false);
   expect(checkExactlyOnce(output, RECORDS, KEYS)).toBe(2 * RECORDS);
 }, 420_000);
+
+test('a leader paused past its lease (SIGSTOP) changes nothing once it wakes: no deploy, no checkpoint, no job record', async () => {
+  const { jm: old, info: oldInfo } = await cluster.waitForLeader();
+  const standby = await cluster.startJobManager('jm-d');
+  const out = mkdtempSync(join(tmpdir(), 'sluice-ha-stop-'));
+  try {
+    const jobId = await cluster.submit(
+      old,
+      fixtureJob('exactly-once-count-job'),
+      { records: String(RECORDS), keys: String(KEYS), paceEvery: '100', interval: '250', output: out },
+      { parallelism: 4 },
+    );
+    const oldClient = cluster.client(old);
+    await waitFor(async () => (await oldClient.checkpointStats(jobId)).counts.completed >= 1, {
+      timeoutMs: 60_000,
+      what: 'a checkpoint on the leader before it is paused',
+    });
+    await old.signal('SIGSTOP');
+    const next = await cluster.waitForLeader(LEASE_MS + 10_000, oldInfo.fencingToken);
+    expect(next.jm).toBe(standby);
+    const client = cluster.client(standby);
+    await waitFor(async () => (await client.getJob(jobId).catch(() => undefined))?.status === 'RUNNING', {
+      timeoutMs: 60_000,
+      what: 'the job to run on the new leader',
+    });
+    const record = Buffer.from(await cluster.blobStore.get(jobRecordKey(jobId))).toString('utf8');
+    const wokeAt = old.log.length;
+    await old.signal('SIGCONT');
+    await waitFor(async () => (await cluster.health(old))?.leadership === 'standby', {
+      timeoutMs: 10_000,
+      what: 'the woken job manager to see it is no longer the leader',
+    });
+    await waitFor(
+      () => old.log.slice(wokeAt).some((l) => l.includes('job suspended; left for the next leader')),
+      {
+        timeoutMs: 20_000,
+        what: 'the woken job manager to suspend its job',
+      },
+    );
+    const afterWake = old.log.slice(wokeAt);
+    // Nothing of the old leadership reached Redis, S3 or the TaskManagers.
+    expect(afterWake.filter((l) => l.includes('"msg":"checkpoint completed'))).toEqual([]);
+    expect(afterWake.filter((l) => l.includes('"msg":"TaskManager registered"'))).toEqual([]);
+    expect(afterWake.filter((l) => l.includes('"msg":"job ended"'))).toEqual([]);
+    expect((await cluster.leader())?.fencingToken).toBe(next.info.fencingToken);
+    expect(Number(await cluster.redisClient.get(cluster.keys.fencingCounter()))).toBe(next.info.fencingToken);
+    expect(Buffer.from(await cluster.blobStore.get(jobRecordKey(jobId))).toString('utf8')).toBe(record);
+    expect(await cluster.blobStore.exists(jobResultKey(jobId))).toBe(false);
+    // The old leader's REST now sends clients to the new one.
+    const redirect = await fetch(`${old.restUrl}/jobs/${jobId}`, {
+      headers: { authorization: `Bearer ${cluster.token}` },
+      redirect: 'manual',
+    });
+    expect(redirect.status).toBe(307);
+    expect(redirect.headers.get('location')).toBe(`${standby.restUrl}/jobs/${jobId}`);
+
+    const done = await waitFor(
+      async () => {
+        const job = await client.getJob(jobId);
+        return ['FINISHED', 'FAILED', 'CANCELED'].includes(job.status) ? job : undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 200, what: `job ${jobId} to end on the new leader` },
+    );
+    expect(done.status).toBe('FINISHED');
+    expect(checkExactlyOnce(out, RECORDS, KEYS)).toBe(2 * RECORDS);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}, 420_000);
