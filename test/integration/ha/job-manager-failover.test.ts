@@ -186,6 +186,8 @@ test('a leader paused past its lease (SIGSTOP) changes nothing once it wakes: no
     });
     expect(redirect.status).toBe(307);
     expect(redirect.headers.get('location')).toBe(`${standby.restUrl}/jobs/${jobId}`);
+    // …and the REST client (so `sluice`) follows it, token and all.
+    expect((await cluster.client(old).getJob(jobId)).jobId).toBe(jobId);
 
     const done = await waitFor(
       async () => {
