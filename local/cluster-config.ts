@@ -18,9 +18,21 @@ function commonConfig(cloud: LocalCloud, settings: ClusterSettings): ConfigValue
   };
 }
 
-/** Configuration of the job manager: REST and RPC on loopback. */
-export function jobManagerConfig(cloud: LocalCloud, settings: ClusterSettings): ConfigValues {
-  return { ...commonConfig(cloud, settings), 'rest.address': '127.0.0.1', 'rest.port': settings.restPort };
+/**
+ * Configuration of a job manager: REST and RPC on loopback. The first uses the cluster's ports;
+ * further ones (standbys, `--jobmanagers 2`) their own, and publish them when they lead.
+ */
+export function jobManagerConfig(
+  cloud: LocalCloud,
+  settings: ClusterSettings,
+  ports: { restPort: number; rpcPort: number } = settings,
+): ConfigValues {
+  return {
+    ...commonConfig(cloud, settings),
+    'jobmanager.rpc.port': ports.rpcPort,
+    'rest.address': '127.0.0.1',
+    'rest.port': ports.restPort,
+  };
 }
 
 /** Configuration of one TaskManager: its id, its slots, a free data port on loopback. */

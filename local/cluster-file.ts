@@ -21,6 +21,8 @@ export interface ClusterFile {
   pids: {
     launcher: number;
     jobmanager: number;
+    /** Further job managers (`--jobmanagers 2`): standbys that take over when the leader fails. */
+    standbyJobmanagers?: number[];
     taskmanagers: number[];
     /** Cloud processes by name: `redis`, `fauxqs` (processes mode). */
     cloud: Record<string, number>;
@@ -72,10 +74,14 @@ export async function removeClusterFile(file: string, token?: string): Promise<v
 
 /** Every pid a cluster file names. */
 export function clusterFilePids(contents: ClusterFile): number[] {
-  const { launcher, jobmanager, taskmanagers, cloud } = contents.pids;
-  return [launcher, jobmanager, ...taskmanagers, ...Object.values(cloud)].filter(
-    (pid) => Number.isInteger(pid) && pid > 0,
-  );
+  const { launcher, jobmanager, standbyJobmanagers, taskmanagers, cloud } = contents.pids;
+  return [
+    launcher,
+    jobmanager,
+    ...(standbyJobmanagers ?? []),
+    ...taskmanagers,
+    ...Object.values(cloud),
+  ].filter((pid) => Number.isInteger(pid) && pid > 0);
 }
 
 /**

@@ -40,6 +40,11 @@ export interface LocalClusterOptions {
   rootDir?: string;
   /** Default 8081; 0 picks a free port. */
   restPort?: number;
+  /**
+   * Job managers to start (default 1). More than one needs Redis (cloud processes or
+   * containers): they elect a leader, the others stand by and take over when it fails.
+   */
+  jobManagers?: number;
   /** Default `<rootDir>/.sluice/logs`. */
   logDir?: string;
   /** Command that runs `sluice`; the role (`jobmanager`, `taskmanager`) is appended. Default {@link DEFAULT_SLUICE_COMMAND}. */
@@ -82,7 +87,7 @@ export interface LocalCluster {
   clusterFile: string;
   /** What the cluster file holds. */
   info: ClusterFile;
-  /** The job manager first, then the TaskManagers. */
+  /** The job managers first (`jobmanager`, `jobmanager-2`…), then the TaskManagers. */
   processes: ClusterProcessInfo[];
   /** Removes the cluster file, stops the TaskManagers, the job manager, then the cloud. Idempotent. */
   stop(): Promise<void>;
@@ -126,12 +131,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     teardown.add(() => cloud.stop());
     options.signal?.throwIfAborted();
     options.onProgress?.(`cloud up: ${cloud.description}`);
-    const { settings, jobManager, taskManagers } = await startProcesses(cloud, layout, options, teardown);
+    const { settings, jobManagers, taskManagers } = await startProcesses(cloud, layout, options, teardown);
     const restUrl = `http://127.0.0.1:${settings.restPort}`;
-    const info = clusterFileContents(cloud, layout, restUrl, settings.token, [jobManager, ...taskManagers]);
+    const info = clusterFileContents(cloud, layout, restUrl, settings.token, jobManagers, taskManagers);
     await writeClusterFile(layout.clusterFile, info);
     teardown.add(() => removeClusterFile(layout.clusterFile, settings.token));
-    const all = [jobManager, ...taskManagers];
+    const all = [...jobManagers, ...taskManagers];
     // The cloud's processes too: a redis-server or fauxqs that dies leaves the cluster unable to work.
     if (options.onUnexpectedExit)
       watchExits([...(cloud.processes ?? []), ...all], teardown, options.onUnexpectedExit);
@@ -155,6 +160,7 @@ function checkCounts(options: LocalClusterOptions): void {
   for (const [name, value] of [
     ['taskManagers', options.taskManagers],
     ['slots', options.slots],
+    ['jobManagers', options.jobManagers ?? 1],
   ] as const) {
     if (!Number.isInteger(value) || value < 1)
       throw new ConfigError(`${name} must be an integer >= 1, got ${value}`);
@@ -182,22 +188,29 @@ async function startProcesses(
   layout: Layout,
   options: LocalClusterOptions,
   teardown: Teardown,
-): Promise<{ settings: ClusterSettings; jobManager: ManagedProcess; taskManagers: ManagedProcess[] }> {
+): Promise<{ settings: ClusterSettings; jobManagers: ManagedProcess[]; taskManagers: ManagedProcess[] }> {
   const deadline = Date.now() + layout.startTimeoutMs;
   const settings = await chooseSettings(options.restPort);
   const restUrl = `http://127.0.0.1:${settings.restPort}`;
-  const { jobManagerEnv, taskManagerEnvs } = processEnvs(cloud, settings, layout, options);
+  const { jobManagerEnvs, taskManagerEnvs } = await processEnvs(cloud, settings, layout, options);
   const progress = options.onProgress ?? ((): void => undefined);
-  const jobManager = await spawnSluice('jobmanager', 'jobmanager', jobManagerEnv, layout);
-  teardown.add(() => jobManager.stop());
-  progress(
-    `job manager started (pid ${jobManager.pid}, log ${jobManager.logFile}); waiting for ${restUrl}/healthz`,
-  );
-  await waitUntilReady([jobManager], healthCheck(restUrl), {
-    what: `the job manager to answer GET ${restUrl}/healthz`,
-    timeoutMs: Math.max(1, deadline - Date.now()),
-    signal: options.signal,
+  const jobManagers: ManagedProcess[] = [];
+  teardown.add(async () => {
+    await Promise.all(jobManagers.map((jm) => jm.stop()));
   });
+  // One after the other: the first one up campaigns first, so it normally leads.
+  for (const [i, { env, restUrl: url }] of jobManagerEnvs.entries()) {
+    const name = i === 0 ? 'jobmanager' : `jobmanager-${i + 1}`;
+    const jm = await spawnSluice(name, 'jobmanager', env, layout);
+    jobManagers.push(jm);
+    progress(`${name} started (pid ${jm.pid}, log ${jm.logFile}); waiting for ${url}/healthz`);
+    await waitUntilReady([jm], healthCheck(url), {
+      what: `${name} to answer GET ${url}/healthz`,
+      timeoutMs: Math.max(1, deadline - Date.now()),
+      signal: options.signal,
+    });
+  }
+  const jobManager = jobManagers[0]!;
   const taskManagers: ManagedProcess[] = [];
   teardown.add(async () => {
     await Promise.all(taskManagers.map((tm) => tm.stop()));
@@ -217,17 +230,36 @@ async function startProcesses(
       signal: options.signal,
     },
   );
-  return { settings, jobManager, taskManagers };
+  return { settings, jobManagers, taskManagers };
 }
 
 /** The environment of each process, checked by the real config loader before anything is spawned. */
-function processEnvs(
+async function processEnvs(
   cloud: LocalCloud,
   settings: ClusterSettings,
   layout: Layout,
   options: LocalClusterOptions,
-): { jobManagerEnv: NodeJS.ProcessEnv; taskManagerEnvs: NodeJS.ProcessEnv[] } {
-  const jobManagerEnv = clusterProcessEnv(layout.env, jobManagerConfig(cloud, settings));
+): Promise<{
+  jobManagerEnvs: { env: NodeJS.ProcessEnv; restUrl: string }[];
+  taskManagerEnvs: NodeJS.ProcessEnv[];
+}> {
+  const count = options.jobManagers ?? 1;
+  if (count > 1 && cloud.config['high-availability.type'] !== 'redis')
+    throw new ConfigError(
+      `${count} job managers need Redis to elect a leader: use --cloud processes or containers, not ${cloud.mode}`,
+    );
+  const jobManagerEnvs = [
+    {
+      env: clusterProcessEnv(layout.env, jobManagerConfig(cloud, settings)),
+      restUrl: `http://127.0.0.1:${settings.restPort}`,
+    },
+  ];
+  for (let i = 1; i < count; i++) {
+    const ports = { restPort: await freePort(), rpcPort: await freePort() };
+    const env = clusterProcessEnv(layout.env, jobManagerConfig(cloud, settings, ports));
+    jobManagerEnvs.push({ env, restUrl: `http://127.0.0.1:${ports.restPort}` });
+  }
+  const jobManagerEnv = jobManagerEnvs[0]!.env;
   const taskManagerEnvs = Array.from({ length: options.taskManagers }, (_, i) =>
     clusterProcessEnv(
       layout.env,
@@ -237,7 +269,7 @@ function processEnvs(
   checkClusterProcessEnv(jobManagerEnv, layout.rootDir);
   // TaskManagers differ only in id, so checking one checks them all.
   checkClusterProcessEnv(taskManagerEnvs[0] ?? {}, layout.rootDir);
-  return { jobManagerEnv, taskManagerEnvs };
+  return { jobManagerEnvs, taskManagerEnvs };
 }
 
 async function chooseSettings(restPort: number | undefined): Promise<ClusterSettings> {
@@ -320,9 +352,10 @@ function clusterFileContents(
   layout: Layout,
   restUrl: string,
   token: string,
-  processes: ManagedProcess[],
+  jobManagers: ManagedProcess[],
+  taskManagers: ManagedProcess[],
 ): ClusterFile {
-  const [jobManager, ...taskManagers] = processes;
+  const [jobManager, ...standbys] = jobManagers;
   return {
     restUrl,
     token,
@@ -336,6 +369,7 @@ function clusterFileContents(
     pids: {
       launcher: process.pid,
       jobmanager: jobManager?.pid ?? -1,
+      ...(standbys.length > 0 ? { standbyJobmanagers: standbys.map((p) => p.pid) } : {}),
       taskmanagers: taskManagers.map((p) => p.pid),
       cloud: cloud.pids,
     },

@@ -11,6 +11,7 @@ import type { LocalCluster, ProcessExitEvent } from './cluster';
 import { DEFAULT_REST_PORT, startLocalCluster } from './cluster';
 
 interface LauncherOptions {
+  jobmanagers: number;
   taskmanagers: number;
   slots: number;
   cloud: RequestedCloudMode;
@@ -26,6 +27,12 @@ export function buildProgram(): Command {
       .name('npm run local --')
       .description(
         'Start a local cloud and a Sluice cluster (job manager + TaskManagers) as separate processes; Ctrl-C stops everything',
+      )
+      .option(
+        '-j, --jobmanagers <n>',
+        'number of job managers; more than 1 elects a leader in Redis, the others stand by (infra/README.md)',
+        positiveInt,
+        1,
       )
       .option('-t, --taskmanagers <n>', 'number of TaskManagers', positiveInt, 2)
       .option('-s, --slots <n>', 'task slots per TaskManager', positiveInt, 2)
@@ -80,6 +87,7 @@ export function formatSummary(
   return [
     `Sluice local cluster is up: ${options.taskManagers} TaskManager(s) x ${options.slots} slot(s)`,
     `  REST API      ${cluster.restUrl}  (bearer token below; GET /healthz needs none)`,
+    ...standbyLines(cluster),
     `  token         ${cluster.token}`,
     `  cloud         ${cluster.cloud.mode}: ${cluster.cloud.reason}`,
     `                ${cluster.cloud.description}`,
@@ -138,8 +146,10 @@ async function run(
     `starting a local Sluice cluster: ${options.taskmanagers} TaskManager(s) x ${options.slots} slot(s), cloud ${options.cloud}`,
   );
   let cluster: LocalCluster;
+  let jobManagersLeft = options.jobmanagers;
   try {
     cluster = await startLocalCluster({
+      jobManagers: options.jobmanagers,
       taskManagers: options.taskmanagers,
       slots: options.slots,
       cloud: options.cloud,
@@ -149,7 +159,10 @@ async function run(
       sluiceCommand: options.sluiceCommand,
       signal: controller.signal,
       onProgress: (message) => console.log(`  ${message}`),
-      onUnexpectedExit: (event) => reportExit(event, () => requestStop('crash')),
+      onUnexpectedExit: (event) => {
+        if (event.name.startsWith('jobmanager')) jobManagersLeft--;
+        reportExit(event, jobManagersLeft, () => requestStop('crash'));
+      },
     });
   } catch (err) {
     if (controller.signal.aborted) {
@@ -171,17 +184,34 @@ async function run(
   return why === 'crash' ? 1 : 0;
 }
 
-/** A TaskManager that dies is reported and the cluster keeps running; a dead job manager ends it. */
+/** With standby job managers: who they are and what they do. */
+function standbyLines(cluster: LocalCluster): string[] {
+  const jobManagers = cluster.processes.filter((p) => p.name.startsWith('jobmanager'));
+  if (jobManagers.length < 2) return [];
+  return [
+    `  job managers  ${jobManagers.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}: one leads (Redis lease),`,
+    '                the others stand by; their REST redirects to the leader (GET /healthz says the role)',
+  ];
+}
+
+/**
+ * A TaskManager that dies is reported and the cluster keeps running; so does a job manager when
+ * others stand by (one takes over); the last job manager, Redis or the emulator ends it.
+ */
 /** Cloud processes of the processes mode, and what the cluster loses with each. */
 const CLOUD_PROCESSES: Record<string, string> = { 'redis-server': 'Redis', fauxqs: 'blob store (S3) or SQS' };
 
-function reportExit(event: ProcessExitEvent, stopCluster: () => void): void {
+function reportExit(event: ProcessExitEvent, jobManagersLeft: number, stopCluster: () => void): void {
   const how = event.status.signal
     ? `was killed by ${event.status.signal}`
     : `exited with code ${event.status.code}`;
   console.error(`\n${event.name} (pid ${event.pid}) ${how}; last lines of ${event.logFile}:`);
   console.error(event.tail.replace(/^/gm, '    '));
-  if (event.name === 'jobmanager') {
+  if (event.name.startsWith('jobmanager') && jobManagersLeft > 0) {
+    console.error(
+      `a job manager is gone; ${jobManagersLeft} left: a standby takes over once the leader lease lapsed`,
+    );
+  } else if (event.name.startsWith('jobmanager')) {
     console.error('the job manager is gone: stopping the local cluster');
     stopCluster();
   } else if (CLOUD_PROCESSES[event.name]) {

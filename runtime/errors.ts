@@ -20,6 +20,7 @@ export type SluiceErrorCode =
   | 'SLUICE_CHECKPOINT_FAILED'
   | 'SLUICE_SAVEPOINT_INCOMPATIBLE'
   | 'SLUICE_COORDINATION'
+  | 'SLUICE_NOT_LEADER'
   | 'SLUICE_NETWORK'
   | 'SLUICE_NO_RESOURCES'
   | 'SLUICE_TIMEOUT'
@@ -221,6 +222,20 @@ export class CoordinationError extends SluiceError {
 }
 
 /**
+ * This job manager does not lead (a standby, or a leader whose lease lapsed or passed to a
+ * newer one): it must not change jobs, checkpoints or TaskManagers. `leaderRestUrl` names the
+ * current leader when one is known. Retryable: ask the leader, or again after a failover.
+ */
+export class NotLeaderError extends SluiceError {
+  constructor(
+    message: string,
+    readonly leaderRestUrl?: string,
+  ) {
+    super('SLUICE_NOT_LEADER', message, { retryable: true });
+  }
+}
+
+/**
  * A service this process depends on (Redis, the blob store) cannot be reached. The message
  * names the dependency, its address and the cause (`Redis unreachable at 10.0.0.5:6379:
  * connect ECONNREFUSED …`); REST answers 503. Retryable: the service may come back.
@@ -335,6 +350,7 @@ function wireErrorClasses(): ReadonlyMap<string, { prototype: SluiceError }> {
     BadRequestError,
     InvalidBlobKeyError,
     CoordinationError,
+    NotLeaderError,
     DependencyUnavailableError,
     NetworkError,
     NoResourcesError,

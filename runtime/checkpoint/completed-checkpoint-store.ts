@@ -34,6 +34,11 @@ export class CompletedCheckpointStore {
     readonly jobId: string,
     private readonly retained: number,
     private readonly logger: Logger,
+    /**
+     * Throws when this process may no longer complete checkpoints (a job manager that lost its
+     * leadership, docs/architecture.md §9); asked right before `_metadata` is written.
+     */
+    private readonly fence: () => Promise<void> = async () => undefined,
   ) {}
 
   /** Ids of the checkpoints with a `_metadata` object, ascending. */
@@ -106,6 +111,7 @@ export class CompletedCheckpointStore {
     inProgress: ReadonlySet<number> = new Set(),
   ): Promise<{ checkpoint: CompletedCheckpoint; pruned: number[] }> {
     const key = metadataKey(this.jobId, fields.checkpointId);
+    await this.fence();
     await this.blobs.put(key, encodeMetadata(fields), {
       contentType: 'application/json',
       metadata: { kind: 'checkpoint-metadata' },

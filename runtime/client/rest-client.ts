@@ -92,6 +92,9 @@ const REST_CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
  * `UnauthorizedError` when the token is missing or rejected, `BadRequestError`,
  * `NotFoundError`, `ConflictError` by the server's code, `RestApiError` for anything else.
  */
+/** Redirects followed to reach the leader (one is the normal case: standby → leader). */
+const MAX_LEADER_REDIRECTS = 3;
+
 export class RestClient implements JobManagerGateway, CheckpointGateway {
   readonly url: string;
   private readonly token: string | undefined;
@@ -272,12 +275,37 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     if (call.contentType !== undefined) headers['content-type'] = call.contentType;
-    const response = await this.guard(call, timeoutMs, (signal) =>
-      fetch(`${this.url}${path}`, { method, headers, body: call.body, signal }),
-    );
+    const response = await this.followingLeader(method, `${this.url}${path}`, headers, call, timeoutMs);
     if (response.ok || accepted.includes(response.status)) return response;
     const text = await this.guard(call, timeoutMs, () => response.text()).catch(() => '');
     throw this.errorFor(response, text);
+  }
+
+  /**
+   * Sends the request; a standby job manager answers 307 with the leader's address (§9), and
+   * the request is sent there again with its method, token and body (fetch would drop the
+   * token on a redirect to another origin). The body is bytes or text, so it can be resent.
+   */
+  private async followingLeader(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    call: Call,
+    timeoutMs: number,
+  ): Promise<Response> {
+    let target = url;
+    for (let hop = 0; ; hop++) {
+      const response = await this.guard(call, timeoutMs, (signal) =>
+        fetch(target, { method, headers, body: call.body, signal, redirect: 'manual' }),
+      );
+      const location = response.headers.get('location');
+      if ((response.status !== 307 && response.status !== 308) || location === null) return response;
+      const next = new URL(location, target);
+      if (hop >= MAX_LEADER_REDIRECTS || (next.protocol !== 'http:' && next.protocol !== 'https:'))
+        return response;
+      await response.body?.cancel();
+      target = next.toString();
+    }
   }
 
   /**

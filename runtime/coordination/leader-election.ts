@@ -37,7 +37,23 @@ export interface LeaderElection {
   start(contender: LeaderContender): Promise<void>;
   /** The published leader, or undefined when no contender holds the lease. */
   currentLeader(): Promise<LeaderInfo | undefined>;
+  /**
+   * True when this contender still holds the lease with `fencingToken` and no newer token was
+   * issued, read from the store now: fenced writes (job records, checkpoint `_metadata`) ask it
+   * right before writing. Throws when the store cannot be reached (callers treat that as "no").
+   */
+  hasLeadership(fencingToken: number): Promise<boolean>;
   /** Stops campaigning; a held lease is revoked locally first, then released. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Finds the current leader without campaigning (Flink's LeaderRetrievalService): TaskManagers
+ * use it to reach the leader's control port, clients its REST URL.
+ */
+export interface LeaderRetriever {
+  /** The published leader, or undefined while none holds the lease. Throws when the store is unreachable. */
+  currentLeader(): Promise<LeaderInfo | undefined>;
   close(): Promise<void>;
 }
 

@@ -41,11 +41,26 @@ import type {
   JobCheckpointStats,
 } from '../checkpoint/checkpoint-stats';
 import type { ResolvedConfig } from '../config';
+import { checkpointIdOfMetadataKey, jobCheckpointsPrefix } from '../checkpoint/checkpoint-storage-layout';
+import type { JobGraphStore } from './job-graph-store';
 
 export const SLUICE_VERSION = '0.1.0';
 
 /** How long `GET /taskmanagers/:id/logs` waits for the TaskManager. */
 const LOG_TAIL_TIMEOUT_MS = 5_000;
+
+/** Attempts one leadership may number before they could meet those of the next. */
+export const ATTEMPTS_PER_LEADERSHIP = 10_000;
+
+/**
+ * The first attempt number of a job a leader with `fencingToken` recovers. TaskManagers and the
+ * exchange key tasks and channels by attempt, and the previous leader numbered its attempts
+ * from 0 (or from its own token's base): starting at `token × ATTEMPTS_PER_LEADERSHIP` never
+ * reuses one, as tokens only grow. (SQS queue names hold 8 digits: tokens up to 9 999.)
+ */
+export function recoveredFirstAttempt(fencingToken: number): number {
+  return fencingToken * ATTEMPTS_PER_LEADERSHIP;
+}
 
 /** Blob key of a job bundle. */
 export const artifactKey = (sha256: string): string => `artifacts/${sha256}.js`;
@@ -56,6 +71,8 @@ export const artifactKey = (sha256: string): string => `artifacts/${sha256}.js`;
  */
 export class Dispatcher implements JobManagerGateway, InsightGateway, CheckpointGateway, SavepointGateway {
   private readonly jobs = new Map<string, JobMaster>();
+  /** Job masters suspended by a leadership loss, until their tasks are canceled. */
+  private readonly suspending = new Set<Promise<void>>();
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -65,6 +82,8 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
     private readonly logger: Logger,
     /** Throws (`DependencyUnavailableError`) when a service a job needs, such as Redis, is down. */
     private readonly assertReady: () => Promise<void> = async () => undefined,
+    /** Submitted jobs in the blob store (§9): written on submission, read by a new leader. */
+    private readonly jobGraphs?: JobGraphStore,
   ) {
     resourceManager.onTaskManagerLost((id, reason) => {
       for (const job of this.jobs.values()) job.onTaskManagerLost(id, reason);
@@ -92,6 +111,61 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
     }
     const jobId = randomUUID().replaceAll('-', '');
     const restore = await this.restorePointOf(submission);
+    // Recorded before it runs, so a job accepted here survives the loss of this job manager.
+    await this.jobContext.assertLeader?.();
+    await this.jobGraphs?.put({ jobId, submittedAt: Date.now(), submission });
+    const job = this.startJobMaster(jobId, submission, restore);
+    this.logger.info({ jobId, name: job.name, tasks: submission.jobGraph.vertices.length }, 'job submitted');
+    return { jobId };
+  }
+
+  /**
+   * A new leader takes on every job recorded in the blob store without a result (§9): each
+   * keeps its id and restarts from its latest completed checkpoint (else from the savepoint it
+   * was submitted with). Finished jobs have a result and are never run again. A job that cannot
+   * be recovered is logged and left for the next leader.
+   */
+  async recoverJobs(fencingToken: number): Promise<string[]> {
+    if (!this.jobGraphs) return [];
+    const recovered: string[] = [];
+    for (const jobId of await this.jobGraphs.unfinishedJobIds()) {
+      if (this.jobs.has(jobId)) continue;
+      try {
+        const { submission } = await this.jobGraphs.get(jobId);
+        // The slots the previous leader held for it are void: its tasks were canceled with it.
+        await this.jobContext.registry.freeJobSlots(jobId);
+        const keys = await this.blobStore.list(jobCheckpointsPrefix(jobId));
+        const checkpointed = keys.some((key) => checkpointIdOfMetadataKey(jobId, key) !== undefined);
+        const restore = checkpointed ? undefined : await this.restorePointOf(submission);
+        this.startJobMaster(jobId, submission, restore, recoveredFirstAttempt(fencingToken));
+        recovered.push(jobId);
+        this.logger.info({ jobId, name: submission.jobGraph.jobName }, 'job recovered by the new leader');
+      } catch (err) {
+        this.logger.error({ jobId, err }, 'recovering a job failed; the next leader tries again');
+      }
+    }
+    return recovered;
+  }
+
+  /**
+   * This job manager lost its leadership: every job master stops here without recording a
+   * result, and is forgotten (the new leader answers for the jobs now).
+   */
+  suspendAll(reason: string): void {
+    for (const job of this.jobs.values()) {
+      job.suspend(reason);
+      const ended = job.whenTerminal().finally(() => this.suspending.delete(ended));
+      this.suspending.add(ended);
+    }
+    this.jobs.clear();
+  }
+
+  private startJobMaster(
+    jobId: string,
+    submission: JobSubmission,
+    restore: RestorePoint | undefined,
+    firstAttempt = 0,
+  ): JobMaster {
     const checkpointing = checkpointSettingsFor(this.config, submission.jobGraph.settings);
     const job = new JobMaster(jobId, submission, {
       ...this.jobContext,
@@ -100,9 +174,8 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
       restartStrategy: restartStrategyForJob(this.config, submission.buildSettings, checkpointing.enabled),
     });
     this.jobs.set(jobId, job);
-    job.start(restore);
-    this.logger.info({ jobId, name: job.name, tasks: submission.jobGraph.vertices.length }, 'job submitted');
-    return { jobId };
+    job.start(restore, firstAttempt);
+    return job;
   }
 
   async getJob(jobId: string): Promise<JobDetails> {
@@ -267,6 +340,7 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
   async close(): Promise<void> {
     for (const job of this.jobs.values()) job.cancel();
     await Promise.allSettled([...this.jobs.values()].map((j) => j.whenTerminal()));
+    await Promise.allSettled([...this.suspending]);
   }
 
   private job(jobId: string): JobMaster {

@@ -43,6 +43,8 @@ export interface JobCheckpointsOptions {
   readonly counter: CheckpointIdCounter;
   readonly stateBackend: 'heap' | 'kv';
   readonly logger: Logger;
+  /** Throws when this job manager no longer leads: no checkpoint may complete then (§9). */
+  readonly assertLeader?: () => Promise<void>;
 }
 
 /**
@@ -64,7 +66,13 @@ export class JobCheckpoints {
   private earlyEnded: TaskRef[] = [];
 
   constructor(private readonly o: JobCheckpointsOptions) {
-    this.store = new CompletedCheckpointStore(o.blobStore, o.jobId, o.settings.retained, o.logger);
+    this.store = new CompletedCheckpointStore(
+      o.blobStore,
+      o.jobId,
+      o.settings.retained,
+      o.logger,
+      o.assertLeader,
+    );
   }
 
   get settings(): CheckpointSettings {

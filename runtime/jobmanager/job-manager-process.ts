@@ -13,18 +13,22 @@ export interface JobManagerProcess {
 }
 
 export async function startJobManagerProcess(config: ResolvedConfig): Promise<JobManagerProcess> {
-  const service = await JobManagerService.start(config);
+  const service = await JobManagerService.start(config, { campaign: false });
   const rest: FastifyInstance = createRestServer({
     gateway: service.dispatcher,
     token: config['rest.token']!,
     maxBodyBytes: config['rest.max-body-size'],
     requestTimeoutMs: config['rest.request-timeout'],
     idleTimeoutMs: config['rest.idleness-timeout'],
-    health: () => service.health.report(),
+    health: async () => ({ ...(await service.health.report()), leadership: service.leadership.role }),
     logger: service.logger,
     insight: { insight: service.dispatcher, config, version: SLUICE_VERSION, startedAt: service.startedAt },
     checkpoints: service.dispatcher,
     savepoints: service.dispatcher,
+    leadership: {
+      role: () => service.leadership.role,
+      leaderRestUrl: async () => (await service.leadership.leader())?.restUrl,
+    },
   });
   try {
     await rest.listen({ host: config['rest.address'], port: config['rest.port'] });
@@ -37,10 +41,18 @@ export async function startJobManagerProcess(config: ResolvedConfig): Promise<Jo
   const port = typeof address === 'object' && address ? address.port : config['rest.port'];
   const restUrl = `http://${config['rest.address']}:${port}`;
   const server = rest;
+  try {
+    await service.campaign(restUrl);
+  } catch (err) {
+    await server.close();
+    await service.close();
+    throw err;
+  }
   return {
     service,
     restUrl,
-    describe: () => `job manager started: REST ${restUrl}, control port ${service.rpcPort}`,
+    describe: () =>
+      `job manager started (${service.leadership.role}): REST ${restUrl}, control port ${service.rpcPort}`,
     async close() {
       await server.close();
       await service.close();

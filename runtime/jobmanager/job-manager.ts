@@ -21,9 +21,11 @@ import { EcsResourceDriver } from './resources/ecs/ecs-resource-driver';
 import { LocalProcessResourceDriver } from './resources/local/local-process-resource-driver';
 import type { ResourceDriver } from './resources/resource-driver';
 import { TaskManagerPool } from './task-manager-pool';
-
-/** Fencing token of a job manager without leader election (one job manager, no HA). */
-const SINGLE_LEADER_TOKEN = 1;
+import { JobGraphStore } from './job-graph-store';
+import { JobManagerLeadership } from './job-manager-leadership';
+import type { LeaderAddresses, LeaderElection } from '../coordination/leader-election';
+import { StandaloneLeaderElection } from '../coordination/embedded/standalone-leader-election';
+import { RedisLeaderElection } from '../coordination/redis/redis-leader-election';
 
 /**
  * The job manager process (docs/architecture.md §1): control server for TaskManagers, resource manager,
@@ -44,9 +46,19 @@ export class JobManagerService {
     /** Readiness of Redis and the blob store (`GET /healthz`). */
     readonly health: DependencyHealth,
     private readonly checkpointIds: CheckpointIdCounter,
+    /** This job manager's part in the leader election; only the leader runs jobs. */
+    readonly leadership: JobManagerLeadership,
   ) {}
 
-  static async start(config: ResolvedConfig): Promise<JobManagerService> {
+  /**
+   * Starts the job manager. With `campaign` (the default) it campaigns for leadership at once,
+   * publishing the configured REST address; the `sluice jobmanager` process passes false and
+   * calls `campaign` once its REST server listens, so it publishes the bound address.
+   */
+  static async start(
+    config: ResolvedConfig,
+    options: { campaign?: boolean } = {},
+  ): Promise<JobManagerService> {
     const token = config['rest.token'];
     if (!token)
       throw new ConfigError('rest.token must be set: it authenticates REST clients and TaskManagers');
@@ -57,7 +69,7 @@ export class JobManagerService {
       registry,
       services.coordination === 'embedded',
       { intervalMs: config['heartbeat.interval'], timeoutMs: config['heartbeat.timeout'] },
-      () => SINGLE_LEADER_TOKEN,
+      () => leadership.fencingToken(),
       logger,
     );
     const pool =
@@ -83,13 +95,15 @@ export class JobManagerService {
         exchange: config['execution.exchange'],
         onJobEnded: (jobId, exchange) => cleanup.jobEnded(jobId, exchange),
         checkpointIdCounter: checkpointIds,
-        fencingToken: () => SINGLE_LEADER_TOKEN,
+        fencingToken: () => leadership.fencingToken(),
+        assertLeader: () => leadership.assertLeader(),
         jobResults: new JobResultStore(services.blobStore),
         ...(pool ? { pool } : {}),
         logger,
       },
       logger,
       () => health.assertReady(),
+      new JobGraphStore(services.blobStore),
     );
     let rpcPort = config['jobmanager.rpc.port'];
     const rpc = await startRpcServer<ControlProtocol>({
@@ -98,14 +112,34 @@ export class JobManagerService {
       secret: token,
       serverId: 'jobmanager',
       onConnection: (connection) => {
+        // A standby has no jobs to report to: the TaskManager looks the leader up again.
+        if (leadership.role !== 'leader') {
+          logger.warn({ taskManagerId: connection.peerId }, 'control connection refused: not the leader');
+          return connection.close();
+        }
         resourceManager.attach(connection);
         dispatcher.attach(connection);
       },
       logger,
     });
     rpcPort = rpc.port;
+    const leadership: JobManagerLeadership = new JobManagerLeadership(
+      (restUrl) =>
+        createLeaderElection(config, { restUrl, controlAddress: controlAddressOf(config, rpc.port) }, logger),
+      {
+        onGranted: async (fencingToken) => {
+          const recovered = await dispatcher.recoverJobs(fencingToken);
+          logger.info({ fencingToken, recovered }, 'leadership taken up');
+        },
+        onRevoked: (reason) => {
+          dispatcher.suspendAll(reason);
+          resourceManager.disconnectAll(`this job manager stepped down: ${reason}`);
+        },
+      },
+      logger,
+    );
     logger.info({ rpcPort: rpc.port, coordination: services.coordination }, 'job manager started');
-    return new JobManagerService(
+    const service = new JobManagerService(
       config,
       dispatcher,
       resourceManager,
@@ -116,7 +150,16 @@ export class JobManagerService {
       logger,
       health,
       checkpointIds,
+      leadership,
     );
+    if (options.campaign ?? true)
+      await service.campaign(`http://${config['rest.address']}:${config['rest.port']}`);
+    return service;
+  }
+
+  /** Campaigns for leadership, publishing `restUrl`; resolves after the first attempt. */
+  campaign(restUrl: string): Promise<void> {
+    return this.leadership.start(restUrl);
   }
 
   get rpcPort(): number {
@@ -124,6 +167,8 @@ export class JobManagerService {
   }
 
   async close(): Promise<void> {
+    // Steps down first: jobs are suspended, not canceled, so a standby takes them on.
+    await this.leadership.close();
     await this.dispatcher.close();
     await this.pool?.close();
     this.resourceManager.close();
@@ -133,6 +178,31 @@ export class JobManagerService {
     await this.services.close();
     this.logger.info('job manager stopped');
   }
+}
+
+/** The election: through Redis with Redis coordination, else this one job manager always leads. */
+function createLeaderElection(
+  config: ResolvedConfig,
+  addresses: LeaderAddresses,
+  logger: Logger,
+): LeaderElection {
+  const url = config['high-availability.redis.url'];
+  if (config['high-availability.type'] !== 'redis' || url === undefined)
+    return new StandaloneLeaderElection(addresses);
+  return new RedisLeaderElection({
+    url: redisUrlWithPassword(url, config['high-availability.redis.password']),
+    keyPrefix: config['high-availability.redis.key-prefix'],
+    addresses,
+    leaseDurationMs: config['high-availability.redis.leader-election.lease-duration'],
+    renewDeadlineMs: config['high-availability.redis.leader-election.renew-deadline'],
+    retryPeriodMs: config['high-availability.redis.leader-election.retry-period'],
+    log: (level, message) => logger[level]({ component: 'leader-election' }, message),
+  });
+}
+
+/** `host:port` TaskManagers dial: the advertised control address with the bound port. */
+function controlAddressOf(config: ResolvedConfig, port: number): string {
+  return `${config['jobmanager.rpc.address']}:${port}`;
 }
 
 /** Checkpoint ids: in Redis with Redis coordination (any job manager continues them), else in memory. */

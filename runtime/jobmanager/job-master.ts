@@ -66,6 +66,11 @@ export interface JobMasterContext {
   readonly jobResults?: JobResultStore;
   /** The job manager leader's fencing token (docs/architecture.md §9); slot allocations carry it. */
   readonly fencingToken?: () => number;
+  /**
+   * Throws `NotLeaderError` when this job manager no longer leads (docs/architecture.md §9):
+   * asked before deploying, completing a checkpoint and recording the job's result.
+   */
+  readonly assertLeader?: () => Promise<void>;
   readonly logger: Logger;
 }
 
@@ -88,6 +93,8 @@ export class JobMaster {
   private slotWait: SlotWait | undefined;
   private settleAttempt: ((failure?: AttemptFailure) => void) | undefined;
   private canceled = false;
+  /** Stopped by a leadership loss: the job is not over, another job manager takes it on. */
+  private suspended = false;
   /** Aborted by `cancel()`: wakes a restart delay early. */
   private readonly canceling = new AbortController();
   private readonly lifecycle: JobStatusMachine;
@@ -119,6 +126,7 @@ export class JobMaster {
         counter: ctx.checkpointIdCounter ?? new InMemoryCheckpointIdCounter(),
         stateBackend: submission.jobGraph.settings.stateBackend ?? 'heap',
         logger: ctx.logger,
+        ...(ctx.assertLeader ? { assertLeader: ctx.assertLeader } : {}),
       });
     }
     this.done = new Promise((resolve, reject) => (this.settleDone = { resolve, reject }));
@@ -135,13 +143,15 @@ export class JobMaster {
 
   /**
    * Starts running the job; returns at once, `whenTerminal()` tells when it ended. `restore`
-   * is the checkpoint to start from (carried only, until checkpoints exist).
+   * is the checkpoint to start from; `firstAttempt` the number of the first attempt (a job
+   * recovered by a new leader must not reuse an attempt number its tasks may still carry).
    * @throws IllegalStateTransitionError when the job was started or canceled before.
    */
-  start(restore?: RestorePoint): void {
+  start(restore?: RestorePoint, firstAttempt = 0): void {
     if (this.started || this.status !== 'CREATED')
       throw new IllegalStateTransitionError(this.status, 'RUNNING', `job ${this.jobId} was started before`);
     this.started = true;
+    this.attempt = firstAttempt - 1;
     this.restorePoint = restore;
     this.run().then(this.settleDone.resolve, this.settleDone.reject);
   }
@@ -166,6 +176,18 @@ export class JobMaster {
     this.canceling.abort();
     this.settleAttempt?.(new AttemptFailure({ name: 'JobCanceledError', message: 'canceled by the user' }));
     if (!this.started) this.end('CANCELED').then(this.settleDone.resolve, this.settleDone.reject);
+  }
+
+  /**
+   * Stops the job here because this job manager lost its leadership (Flink's SUSPENDED): its
+   * tasks are canceled, but no result is recorded and its checkpoints, checkpoint ids and
+   * exchange stay, so the new leader recovers it from its latest completed checkpoint.
+   */
+  suspend(reason: string): void {
+    if (TERMINAL_JOB_STATUSES.has(this.status) || this.canceled) return;
+    this.suspended = true;
+    this.ctx.logger.warn({ jobId: this.jobId, reason }, 'job suspended: this job manager no longer leads');
+    this.cancel();
   }
 
   onTaskState(m: TaskStateMessage): void {
@@ -440,6 +462,8 @@ export class JobMaster {
         {},
       ),
     );
+    // A deposed leader deploys nothing: TaskManagers would refuse its token anyway.
+    await this.ctx.assertLeader?.();
     this.lifecycle.transitionTo('RUNNING');
     const deployment = deployAttempt(this.onSlots(this.slots)).catch((err: unknown) =>
       this.settleAttempt?.(new AttemptFailure(serializeError(err))),
@@ -491,6 +515,10 @@ export class JobMaster {
     this.lifecycle.transitionTo(status);
     this.endTime = Date.now();
     this.output.seal();
+    if (this.suspended) {
+      this.ctx.logger.info({ jobId: this.jobId }, 'job suspended; left for the next leader');
+      return;
+    }
     await this.recordResult(status, this.endTime);
     await this.checkpoints
       ?.onJobEnded(status)
@@ -508,8 +536,9 @@ export class JobMaster {
 
   private async recordResult(status: 'FINISHED' | 'FAILED' | 'CANCELED', endTime: number): Promise<void> {
     const result = { jobId: this.jobId, name: this.name, status, startTime: this.startTime, endTime };
-    await this.ctx.jobResults
-      ?.record({ ...result, restarts: this.restarts })
+    if (!this.ctx.jobResults) return;
+    await (this.ctx.assertLeader?.() ?? Promise.resolve())
+      .then(() => this.ctx.jobResults!.record({ ...result, restarts: this.restarts }))
       .catch((err: unknown) =>
         this.ctx.logger.error({ jobId: this.jobId, err }, 'storing the job result failed'),
       );

@@ -112,6 +112,18 @@ export class ResourceManager implements ResourceManagerGateway {
     });
   }
 
+  /**
+   * Drops every TaskManager connection (this job manager stepped down): they look the leader up
+   * again and register there. Their loss is not reported to job masters, which are suspended.
+   */
+  disconnectAll(reason: string): void {
+    const entries = [...this.connected.values()];
+    this.connected.clear();
+    for (const entry of entries) entry.connection.close();
+    if (entries.length > 0)
+      this.logger.warn({ reason, taskManagers: entries.length }, 'TaskManagers disconnected');
+  }
+
   close(): void {
     clearInterval(this.timer);
     for (const c of this.connected.values()) c.connection.close();

@@ -23,6 +23,8 @@ export interface DependencyCheck {
 export interface HealthReport {
   readonly status: 'UP' | 'DOWN';
   readonly role: 'jobmanager' | 'taskmanager';
+  /** A job manager's part in the leader election: only the leader runs jobs (§9). */
+  readonly leadership?: 'leader' | 'standby';
   readonly checks: Readonly<Record<string, DependencyCheck>>;
   /** Set when DOWN, in the `{ code, message }` shape of every REST error: names the failing dependency. */
   readonly code?: 'SLUICE_UNAVAILABLE';

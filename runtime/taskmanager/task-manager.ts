@@ -32,10 +32,12 @@ import { sleep } from '../util/wait';
 import { ArtifactCache } from './artifact-cache';
 import { CheckpointTransfer } from './checkpoint-transfer';
 import { ReportOutbox } from './report-outbox';
+import type { ReportChannel } from './report-outbox';
 import { taskManagerResources } from '../deployment/resource-profile';
 import type { TaskCancellation, TaskKey } from './task-executor';
 import { TaskBlobAccess, taskBlobScope } from './task-blob-access';
 import { TaskExecutor } from './task-executor';
+import { JobManagerLocator } from './job-manager-locator';
 
 /** The data address to advertise: as configured, or with 'auto' this machine's first non-loopback IPv4 address. */
 export function advertisedHost(configured: string): string {
@@ -60,6 +62,8 @@ export class TaskManagerService {
   private record!: TaskManagerRecord;
   private connection: ControlConnection | undefined;
   private fencingToken = 0;
+  /** Fencing token each job attempt was deployed under (`jobId/attempt`). */
+  private readonly deployedUnder = new Map<string, number>();
   private closed = false;
   private timers: NodeJS.Timeout[] = [];
   private transports!: ExchangeTransports;
@@ -75,6 +79,8 @@ export class TaskManagerService {
   private readonly logTail: LogTail = captureProcessLog();
   /** Called when the TaskManager gave up and shut itself down (the process should exit). */
   onFatal: ((error: Error) => void) | undefined;
+  /** The configured job manager, or the leader published in Redis (high availability). */
+  private readonly locator: JobManagerLocator;
 
   private constructor(
     private readonly config: ResolvedConfig,
@@ -91,6 +97,7 @@ export class TaskManagerService {
     this.outbox = new ReportOutbox({ logger: this.logger });
     this.blobAccess = new TaskBlobAccess(services.blobStore, taskBlobScope(config), this.logger);
     this.checkpoints = new CheckpointTransfer(services.blobStore);
+    this.locator = new JobManagerLocator(config, this.logger);
     const outputOf =
       (method: string, field: 'lines' | 'results') =>
       (task: TaskKey, items: unknown[], bytes: number): Promise<void> =>
@@ -173,6 +180,7 @@ export class TaskManagerService {
     this.connection?.close();
     await this.services.slotRegistry?.unregisterTaskManager(this.id).catch(() => undefined);
     await this.transports.close();
+    await this.locator.close();
     await this.services.close();
     this.logger.info('TaskManager stopped');
   }
@@ -237,9 +245,15 @@ export class TaskManagerService {
         return;
       }
       try {
+        const target = await this.locator.locate();
+        if (target === undefined) {
+          this.logger.warn('no job manager leader is published yet');
+          await sleep(backoff);
+          continue;
+        }
         const connection = await connectRpc<ControlProtocol>({
-          host: this.config['jobmanager.rpc.address'],
-          port: this.config['jobmanager.rpc.port'],
+          host: target.host,
+          port: target.port,
           secret: this.secret,
           id: this.id,
           logger: this.logger,
@@ -248,10 +262,18 @@ export class TaskManagerService {
         const reply = await connection.call(CONTROL.register, { record: this.record });
         this.fencingToken = Math.max(this.fencingToken, reply.fencingToken);
         this.connection = connection;
-        this.outbox.setChannel(connection);
+        this.outbox.setChannel(this.fencedReports(connection, reply.fencingToken));
         backoff = 200;
-        this.logger.info({ jobmanager: connection.peerId }, 'registered at the job manager');
+        this.logger.info(
+          { jobmanager: `${target.host}:${target.port}`, fencingToken: reply.fencingToken },
+          'registered at the job manager',
+        );
+        const unwatch = this.locator.watch(target, (reason) => {
+          this.logger.warn({ reason }, 'leaving the old job manager leader');
+          connection.close();
+        });
         await new Promise<void>((resolve) => connection.once('close', resolve));
+        unwatch();
         this.connection = undefined;
         this.outbox.setChannel(undefined);
         disconnectedSince = Date.now();
@@ -263,7 +285,7 @@ export class TaskManagerService {
         else this.logger.warn({ err: (err as Error).message }, 'job manager not reachable yet');
       }
       if (!this.closed) await sleep(backoff);
-      backoff = Math.min(5_000, backoff * 2);
+      backoff = Math.min(this.locator.maxRetryDelayMs, backoff * 2);
     }
   }
 
@@ -281,6 +303,28 @@ export class TaskManagerService {
     connection.handle(CONTROL.logTail, (body): LogTailReply =>
       this.logTail.tail(Math.max(0, Math.floor(body.lines))),
     );
+  }
+
+  /**
+   * Reports of tasks a former leader deployed are not sent to a newer one: a recovered job may
+   * reuse their attempt number, and their late CANCELED or acknowledgements would be taken for
+   * its own.
+   */
+  private fencedReports(connection: ControlConnection, leaderToken: number): ReportChannel {
+    const current = (body: unknown): boolean => {
+      const ref = body as { jobId?: string; attempt?: number };
+      const deployed = this.deployedUnder.get(`${ref.jobId}/${ref.attempt}`);
+      return deployed === undefined || deployed >= leaderToken;
+    };
+    return {
+      call: (method, body, timeoutMs) =>
+        current(body)
+          ? (connection.call as ReportChannel['call'])(method, body, timeoutMs)
+          : Promise.resolve(undefined),
+      notify: (method, body) => {
+        if (current(body)) (connection.notify as ReportChannel['notify'])(method, body);
+      },
+    };
   }
 
   private checkFencing(token: number): void {
@@ -301,6 +345,7 @@ export class TaskManagerService {
     // it: the job master then restores from an older checkpoint.
     const restore = tdd.restore ? await this.checkpoints.download(tdd.restore) : undefined;
     this.checkFencing(request.fencingToken);
+    this.deployedUnder.set(`${tdd.jobId}/${tdd.attempt}`, request.fencingToken);
     this.checkpoints.register(tdd);
     const transport = this.transports.get(request.exchange);
     const ports = this.channels.portsFor(tdd, request.remotePeers, transport);

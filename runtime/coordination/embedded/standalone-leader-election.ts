@@ -23,6 +23,10 @@ export class StandaloneLeaderElection implements LeaderElection {
     return { ...this.addresses, contenderId: 'standalone', fencingToken: STANDALONE_FENCING_TOKEN };
   }
 
+  async hasLeadership(fencingToken: number): Promise<boolean> {
+    return this.contender !== undefined && fencingToken === STANDALONE_FENCING_TOKEN;
+  }
+
   async close(): Promise<void> {
     const contender = this.contender;
     this.contender = undefined;

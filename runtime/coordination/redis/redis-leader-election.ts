@@ -13,6 +13,7 @@ import { leaseTimingsProblem } from '../leader-election';
 import type { LuaCommandRunner } from './lua-scripts';
 import { defineLuaCommands } from './lua-scripts';
 import { RedisKeys } from './redis-keys';
+import { leaderInfoFromHash } from './redis-leader-retriever';
 import { redisAddress } from './redis-slot-registry';
 
 export interface RedisLeaderElectionOptions extends LeaseTimings {
@@ -98,16 +99,17 @@ export class RedisLeaderElection implements LeaderElection {
   }
 
   async currentLeader(): Promise<LeaderInfo | undefined> {
-    const fields = await this.call(() => this.redis.hgetall(this.keys.leaderInfo()));
-    const fencingToken = Number(fields.token);
-    if (fields.contender === undefined || !Number.isSafeInteger(fencingToken)) return undefined;
-    this.highestToken = Math.max(this.highestToken, fencingToken);
-    return {
-      contenderId: fields.contender,
-      fencingToken,
-      restUrl: fields.rest ?? '',
-      controlAddress: fields.control ?? '',
-    };
+    const leader = leaderInfoFromHash(await this.call(() => this.redis.hgetall(this.keys.leaderInfo())));
+    if (leader !== undefined) this.highestToken = Math.max(this.highestToken, leader.fencingToken);
+    return leader;
+  }
+
+  async hasLeadership(fencingToken: number): Promise<boolean> {
+    // One MGET reads both keys at one instant: the lease holder and the newest token issued.
+    const [holder, highest] = await this.call(() =>
+      this.redis.mget(this.keys.leaderLease(), this.keys.fencingCounter()),
+    );
+    return holder === this.contenderId && Number(highest) === fencingToken;
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import {
   DependencyUnavailableError,
   InvalidJobError,
   NotFoundError,
+  NotLeaderError,
   RestApiError,
   SavepointIncompatibleError,
   UnauthorizedError,
@@ -60,6 +61,8 @@ export function errorReply(err: unknown): ErrorReply {
   if (err instanceof ConflictError) return known(409, err.code, err.message);
   // Redis or the blob store is down: the client learns which one and where, and may retry.
   if (err instanceof DependencyUnavailableError) return known(503, err.code, err.message);
+  // A standby (or a deposed leader) answers as one that cannot serve now: ask the leader.
+  if (err instanceof NotLeaderError) return known(503, err.code, err.message);
   if (err instanceof RestApiError && err.status < 500) return known(err.status, err.code, err.message);
   if (isFastifyClientError(err)) {
     return known(err.statusCode, FASTIFY_STATUS_CODES[err.statusCode] ?? 'SLUICE_BAD_REQUEST', err.message);

@@ -19,6 +19,8 @@ import { metricsRoutes } from './metrics-routes';
 import { errorReply } from './error-reply';
 import { jobRoutes } from './job-routes';
 import { zodValidatorCompiler } from './zod-validator';
+import type { RestLeadership } from './standby-redirect';
+import { registerStandbyRedirect } from './standby-redirect';
 
 export const DEFAULT_MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
 
@@ -44,6 +46,8 @@ export interface RestServerOptions {
   readonly checkpoints?: CheckpointGateway;
   /** Savepoint routes (`/jobs/:id/savepoints`, `/savepoint-disposal`, `/savepoints`). */
   readonly savepoints?: SavepointGateway;
+  /** With leader election: a standby redirects every route but the probes to the leader. */
+  readonly leadership?: RestLeadership;
 }
 
 /**
@@ -107,6 +111,7 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
       .send({ code: 'SLUICE_NOT_FOUND', message: `no route ${request.method} ${routePath(request.url)}` }),
   );
   registerBearerAuth(app, options.token);
+  if (options.leadership) registerStandbyRedirect(app, options.leadership);
   void app.register(clusterRoutes, { gateway: options.gateway, health: options.health });
   void app.register(jobRoutes, { gateway: options.gateway });
   void app.register(metricsRoutes, {

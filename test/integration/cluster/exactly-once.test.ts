@@ -6,46 +6,16 @@
  * and per key both counts must be exactly 1..n: a record replayed without its state restored
  * repeats a count, a lost state restarts one, a duplicate commit repeats a line.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestCluster } from '../../helpers/cluster';
 import { fixtureJob } from '../../helpers/embedded';
 import { waitFor } from '../../../runtime/util/wait';
+import { checkExactlyOnce } from '../../helpers/exactly-once-output';
 
 const RECORDS = 60_000; // per source
 const KEYS = 97;
-
-/** Checks the committed output; returns how many lines it held. */
-function checkExactlyOnce(dir: string, perSource: number, keys: number): number {
-  const files = readdirSync(dir).filter((f) => f.startsWith('part-'));
-  const lines = files.flatMap((f) =>
-    readFileSync(join(dir, f), 'utf8')
-      .split('\n')
-      .filter((l) => l.length > 0),
-  );
-  const seen = new Set<string>();
-  const counts = new Map<number, number[]>();
-  const coCounts = new Map<number, number[]>();
-  for (const line of lines) {
-    const [key, seq, count, coCount] = line.split(' ').map(Number) as [number, number, number, number];
-    const id = `${key}/${seq}`;
-    if (seen.has(id)) throw new Error(`(key ${key}, seq ${seq}) was committed twice`);
-    seen.add(id);
-    (counts.get(key) ?? counts.set(key, []).get(key)!).push(count);
-    (coCounts.get(key) ?? coCounts.set(key, []).get(key)!).push(coCount);
-  }
-  for (let key = 0; key < keys; key++) {
-    const perKey = 2 * (Math.floor(perSource / keys) + (key < perSource % keys ? 1 : 0));
-    const expected = Array.from({ length: perKey }, (_, i) => i + 1);
-    const asc = (xs: number[] | undefined) => (xs ?? []).slice().sort((a, b) => a - b);
-    if (JSON.stringify(asc(counts.get(key))) !== JSON.stringify(expected))
-      throw new Error(`key ${key}: counts are not exactly 1..${perKey}`);
-    if (JSON.stringify(asc(coCounts.get(key))) !== JSON.stringify(expected))
-      throw new Error(`key ${key}: co-operator counts are not exactly 1..${perKey}`);
-  }
-  return lines.length;
-}
 
 describe.each([
   ['heap', 'tcp'],

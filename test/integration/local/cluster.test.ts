@@ -246,6 +246,23 @@ describe('startLocalCluster (embedded cloud, fake sluice)', () => {
     expect(exits).toHaveLength(1);
   });
 
+  test('--jobmanagers 2 starts a second job manager on its own ports, listed with its pid', async () => {
+    const cluster = await start({ taskManagers: 1, jobManagers: 2, cloud: 'processes' });
+    const names = cluster.processes.map((p) => p.name);
+    expect(names).toEqual(['jobmanager', 'jobmanager-2', 'taskmanager-1']);
+    const standbyPid = cluster.processes[1]!.pid;
+    expect(cluster.info.pids.standbyJobmanagers).toEqual([standbyPid]);
+    expect(await isRunning(standbyPid)).toBe(true);
+    await cluster.stop();
+    expect(await isRunning(standbyPid)).toBe(false);
+  });
+
+  test('more than one job manager without Redis is a configuration error naming the need', async () => {
+    await expect(start({ jobManagers: 2, cloud: 'embedded' })).rejects.toThrow(
+      /2 job managers need Redis to elect a leader/,
+    );
+  });
+
   test('refuses a second cluster in the same directory while the first runs', async () => {
     const first = await start({ taskManagers: 1 });
     await expect(startLocalCluster(options({ taskManagers: 1 }))).rejects.toThrow(ConflictError);

@@ -1,0 +1,217 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { JobArgs } from '../../runtime/api/job';
+import type { JobSettings } from '../../runtime/api/job-settings';
+import { RestClient } from '../../runtime/client/rest-client';
+import { submitJob } from '../../runtime/client/submit-job';
+import type { ConfigKey } from '../../runtime/config';
+import { envNameForKey } from '../../runtime/config';
+import { RedisKeys } from '../../runtime/coordination/redis/redis-keys';
+import type { LeaderInfo } from '../../runtime/coordination/leader-election';
+import { leaderInfoFromHash } from '../../runtime/coordination/redis/redis-leader-retriever';
+import { S3BlobStore } from '../../runtime/storage/s3/s3-blob-store';
+import { waitFor } from '../../runtime/util/wait';
+import { REPO_ROOT } from './embedded';
+import type { FauxqsServer } from './fauxqs';
+import { FAUXQS_CREDENTIALS, FAUXQS_REGION, startFauxqs } from './fauxqs';
+import { freePort } from './free-port';
+import type { RedisServer } from './redis-server';
+import { startRedis } from './redis-server';
+
+/** A `sluice jobmanager` or `sluice taskmanager` child process. */
+export interface ClusterProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** REST base URL (job managers only). */
+  readonly restUrl: string;
+  /** Everything the process wrote to stderr (its log), for assertions and failure reports. */
+  readonly log: string[];
+  /** Sends `signal` (SIGKILL by default, as a crash) and waits for the exit unless it is a pause. */
+  signal(signal?: NodeJS.Signals): Promise<void>;
+  readonly exited: Promise<void>;
+}
+
+/**
+ * A high-availability cluster where every Sluice process is a real child process (so a job
+ * manager can be killed with SIGKILL or paused with SIGSTOP): redis-server, the S3 emulator,
+ * job managers campaigning for leadership in Redis, TaskManagers following the leader.
+ */
+export class HaCluster {
+  readonly processes: ClusterProcess[] = [];
+  readonly blobStore: S3BlobStore;
+  readonly keys: RedisKeys;
+  readonly redisClient: Redis;
+  private readonly env: Record<string, string>;
+
+  private constructor(
+    readonly redis: RedisServer,
+    readonly fauxqs: FauxqsServer,
+    readonly token: string,
+    bucket: string,
+    keyPrefix: string,
+    overrides: Partial<Record<ConfigKey, unknown>>,
+  ) {
+    this.keys = new RedisKeys(keyPrefix);
+    this.redisClient = new Redis(redis.url);
+    this.blobStore = new S3BlobStore({
+      bucket,
+      endpoint: fauxqs.endpoint,
+      region: FAUXQS_REGION,
+      forcePathStyle: true,
+      credentials: FAUXQS_CREDENTIALS,
+    });
+    const config: Partial<Record<ConfigKey, unknown>> = {
+      'rest.token': token,
+      'high-availability.type': 'redis',
+      'high-availability.redis.url': redis.url,
+      'high-availability.redis.key-prefix': keyPrefix,
+      'storage.type': 's3',
+      's3.bucket': bucket,
+      's3.endpoint': fauxqs.endpoint,
+      's3.region': FAUXQS_REGION,
+      's3.path-style-access': true,
+      's3.access-key': FAUXQS_CREDENTIALS.accessKeyId,
+      's3.secret-key': FAUXQS_CREDENTIALS.secretAccessKey,
+      'sqs.endpoint': fauxqs.endpoint,
+      'sqs.region': FAUXQS_REGION,
+      'sqs.queue-prefix': `t${randomBytes(4).toString('hex')}`,
+      'heartbeat.interval': 300,
+      'heartbeat.timeout': 3000,
+      'restart-strategy.fixed-delay.delay': 200,
+      'taskmanager.registration.timeout': 30_000,
+      ...overrides,
+    };
+    this.env = Object.fromEntries(
+      Object.entries(config).map(([key, value]) => [envNameForKey(key), String(value)]),
+    );
+  }
+
+  static async start(overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<HaCluster> {
+    const [redis, fauxqs] = await Promise.all([startRedis(), startFauxqs()]);
+    const bucket = `sluice-${randomBytes(4).toString('hex')}`;
+    const token = randomBytes(16).toString('hex');
+    const cluster = new HaCluster(
+      redis,
+      fauxqs,
+      token,
+      bucket,
+      `t${randomBytes(4).toString('hex')}`,
+      overrides,
+    );
+    await cluster.blobStore.ensureBucket();
+    return cluster;
+  }
+
+  /** Starts a job manager process; resolves once its REST API answers. */
+  async startJobManager(name: string): Promise<ClusterProcess> {
+    const restPort = await freePort();
+    const env = {
+      [envNameForKey('rest.port')]: String(restPort),
+      [envNameForKey('jobmanager.rpc.port')]: String(await freePort()),
+    };
+    const jm = this.spawn(name, 'jobmanager', env, `http://127.0.0.1:${restPort}`);
+    await waitFor(async () => (await this.health(jm)) !== undefined, {
+      timeoutMs: 30_000,
+      what: `job manager ${name} to serve REST`,
+    });
+    return jm;
+  }
+
+  /** Starts a TaskManager process with `slots` slots. */
+  startTaskManager(slots: number): ClusterProcess {
+    const id = `tm-${this.processes.length}-${randomBytes(3).toString('hex')}`;
+    return this.spawn(id, 'taskmanager', {
+      [envNameForKey('taskmanager.numberOfTaskSlots')]: String(slots),
+      [envNameForKey('taskmanager.id')]: id,
+    });
+  }
+
+  /** `GET /healthz` of a job manager, or undefined when it does not answer. */
+  async health(jm: ClusterProcess): Promise<{ leadership?: string; status: string } | undefined> {
+    try {
+      const response = await fetch(`${jm.restUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
+      return (await response.json()) as { leadership?: string; status: string };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The leader published in Redis, if any. */
+  async leader(): Promise<LeaderInfo | undefined> {
+    return leaderInfoFromHash(await this.redisClient.hgetall(this.keys.leaderInfo()));
+  }
+
+  /** The job manager process that currently leads (by its published REST URL). */
+  async waitForLeader(timeoutMs = 30_000, notToken = 0): Promise<{ jm: ClusterProcess; info: LeaderInfo }> {
+    return waitFor(
+      async () => {
+        const info = await this.leader();
+        const jm =
+          info && info.fencingToken > notToken && this.processes.find((p) => p.restUrl === info.restUrl);
+        return jm ? { jm, info } : undefined;
+      },
+      { timeoutMs, intervalMs: 50, what: 'a job manager leader' },
+    );
+  }
+
+  client(jm: ClusterProcess): RestClient {
+    return new RestClient({ url: jm.restUrl, token: this.token });
+  }
+
+  async submit(
+    jm: ClusterProcess,
+    modulePath: string,
+    args: JobArgs = {},
+    settings: Partial<JobSettings> = {},
+  ): Promise<string> {
+    return (await submitJob(this.client(jm), modulePath, args, settings)).jobId;
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.processes) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill('SIGCONT');
+        p.child.kill('SIGKILL');
+      }
+    }
+    await Promise.all(this.processes.map((p) => p.exited));
+    this.redisClient.disconnect();
+    await this.blobStore.close();
+    await Promise.all([this.redis.stop(), this.fauxqs.stop()]);
+  }
+
+  private spawn(
+    name: string,
+    command: 'jobmanager' | 'taskmanager',
+    extraEnv: Record<string, string>,
+    restUrl = '',
+  ): ClusterProcess {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.js'), command], {
+      env: { ...process.env, SLUICE_LOG_LEVEL: 'info', ...this.env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log: string[] = [];
+    const collect = (chunk: Buffer): void =>
+      void log.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const process_: ClusterProcess = {
+      name,
+      child,
+      restUrl,
+      log,
+      exited,
+      async signal(signal = 'SIGKILL') {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill(signal);
+        if (signal === 'SIGKILL' || signal === 'SIGTERM') await exited;
+      },
+    };
+    this.processes.push(process_);
+    return process_;
+  }
+}
