@@ -18,7 +18,7 @@ import type {
 import { TERMINAL_JOB_STATUSES } from './gateway';
 import type { InsightGateway, JobPlan, TaskManagerLogs } from './insight-gateway';
 import { jobPlan } from './job-plan';
-import type { JobMasterContext } from './job-master';
+import type { JobMasterContext } from './job-master-context';
 import { JobMaster } from './job-master';
 import type { ResourceManager } from './resource-manager';
 import { restartStrategyForJob } from './restart-strategy';
@@ -268,17 +268,19 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
   }
 
   async checkpointConfig(jobId: string): Promise<JobCheckpointConfig> {
-    const config = this.job(jobId).checkpointConfig();
+    const config = this.job(jobId).checkpoints?.checkpointConfig();
     if (!config) throw new NotFoundError(`job ${jobId} has no checkpoint storage`);
     return config;
   }
 
   async checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointDetails> {
-    return this.job(jobId).checkpointDetails(checkpointId);
+    const checkpoints = this.job(jobId).checkpoints;
+    if (!checkpoints) throw new NotFoundError(`job ${jobId} has no checkpoint ${checkpointId}`);
+    return checkpoints.checkpointDetails(checkpointId);
   }
 
   async triggerCheckpoint(jobId: string): Promise<{ checkpointId: number; externalPath: string }> {
-    return this.job(jobId).triggerCheckpoint();
+    return this.job(jobId).checkpointRequests.triggerCheckpoint();
   }
   /** The savepoint a submission starts from, checked now so a mismatch is a 400, not a failed job. */
   private async restorePointOf(submission: JobSubmission): Promise<RestorePoint | undefined> {
@@ -296,9 +298,10 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
   async savepointDirFor(jobId: string, target: string | undefined): Promise<string> {
     const job = this.job(jobId);
     const dir = savepointTargetDir(this.blobStore, target ?? this.config['state.savepoints.dir'], jobId);
-    if (job.status !== 'RUNNING' || !job.checkpointConfig()?.enabled)
+    const enabled = job.checkpoints?.checkpointConfig().enabled ?? false;
+    if (job.status !== 'RUNNING' || !enabled)
       throw new ConflictError(
-        `job ${jobId} is ${job.status}${job.checkpointConfig()?.enabled ? '' : ' without checkpointing'}: only a RUNNING job that checkpoints can take a savepoint`,
+        `job ${jobId} is ${job.status}${enabled ? '' : ' without checkpointing'}: only a RUNNING job that checkpoints can take a savepoint`,
       );
     return dir;
   }
@@ -308,7 +311,7 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
     dir: string,
     cancelJob: boolean,
   ): Promise<{ checkpointId: number; externalPath: string }> {
-    return this.job(jobId).triggerSavepoint(dir, cancelJob);
+    return this.job(jobId).checkpointRequests.triggerSavepoint(dir, cancelJob);
   }
 
   async stopWithSavepoint(
@@ -316,7 +319,7 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
     dir: string,
     drain: boolean,
   ): Promise<{ checkpointId: number; externalPath: string }> {
-    return this.job(jobId).stopWithSavepoint(dir, drain ? 'drain' : 'no-drain');
+    return this.job(jobId).checkpointRequests.stopWithSavepoint(dir, drain ? 'drain' : 'no-drain');
   }
 
   async checkSavepointLocation(location: string): Promise<void> {

@@ -1,20 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RestorePoint } from '../checkpoint/restore-point';
-import type { CheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
 import { InMemoryCheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
-import type { CheckpointSettings } from '../checkpoint/checkpoint-settings';
-import type { StopMode } from '../checkpoint/checkpointing-mode';
-import type {
-  CheckpointDetails,
-  JobCheckpointConfig,
-  JobCheckpointStats,
-} from '../checkpoint/checkpoint-stats';
-import type { SlotRegistry, TaskManagerView } from '../coordination/slot-registry';
+import type { JobCheckpointStats } from '../checkpoint/checkpoint-stats';
+import type { TaskManagerView } from '../coordination/slot-registry';
 import type { SerializedError } from '../errors';
-import { IllegalStateTransitionError, NotFoundError, serializeError, withoutServerStacks } from '../errors';
-import type { NetworkSettings } from '../deployment/task-deployment';
-import type { BlobStore } from '../storage/blob-store';
-import type { Logger } from '../util/logger';
+import { IllegalStateTransitionError, serializeError, withoutServerStacks } from '../errors';
 import type {
   AcknowledgeCheckpointMessage,
   DeclineCheckpointMessage,
@@ -23,7 +13,7 @@ import type {
   TaskRef,
   TaskStateMessage,
 } from '../rpc/control-protocol';
-import { CheckpointFailedError, ConflictError } from '../errors';
+import { CheckpointFailedError } from '../errors';
 import type { JobExceptions } from './exception-history';
 import { ExceptionHistory } from './exception-history';
 import type { AttemptOnSlots } from './attempt-deployment';
@@ -32,47 +22,13 @@ import { ExecutionTracker } from './execution-tracker';
 import type { JobDetails, JobOutputPage, JobStatus, JobSubmission, JobSummary } from './gateway';
 import { TERMINAL_JOB_STATUSES } from './gateway';
 import { EMPTY_CHECKPOINT_STATS, JobCheckpoints } from './job-checkpoints';
+import type { JobMasterContext } from './job-master-context';
 import { JobOutput } from './job-output';
 import { AttemptFailure, NO_RESTART_CODES } from './attempt-failure';
 import { JobStatusMachine } from './job-status-machine';
-import type { RestartStrategy } from './restart-strategy';
+import { CheckpointRequests } from './checkpoint-requests';
 import type { SlotAssignment, SlotWait } from './slot-scheduler';
 import { allocateSlots, describeSlotWait, slotRequests } from './slot-scheduler';
-import type { ResourceManagerGateway } from './task-executor-gateway';
-import type { JobResultStore } from './job-result-store';
-import type { TaskManagerPool } from './task-manager-pool';
-
-export interface JobMasterContext {
-  readonly registry: SlotRegistry;
-  /** The cluster's resource manager, or the MiniCluster's in-process TaskManagers (embedded). */
-  readonly resourceManager: ResourceManagerGateway;
-  readonly network: Omit<NetworkSettings, 'bufferTimeoutMs'>;
-  readonly slotRequestTimeoutMs: number;
-  readonly restartStrategy: RestartStrategy;
-  readonly exchange: 'tcp' | 'sqs';
-  /** Cleans up after a job's exchange (SQS queues) once the job ended. */
-  readonly onJobEnded?: (jobId: string, exchange: 'tcp' | 'sqs') => Promise<void>;
-  /** Per-job mode: TaskManagers started for this job and stopped after it. */
-  readonly pool?: TaskManagerPool;
-  /** Where job output beyond the in-memory tail is spilled, and checkpoints are stored. */
-  readonly blobStore?: BlobStore;
-  /** Where checkpoints are stored when not in `blobStore` (a MiniCluster keeps job output in memory). */
-  readonly checkpointStorage?: BlobStore;
-  /** The job's checkpointing settings (its own over the cluster's); absent: no checkpoints. */
-  readonly checkpointing?: CheckpointSettings;
-  /** Checkpoint ids (Redis in a cluster with Redis coordination); default in memory. */
-  readonly checkpointIdCounter?: CheckpointIdCounter;
-  /** Where the outcome of every ended job is kept, so a new leader never re-runs it (§9). */
-  readonly jobResults?: JobResultStore;
-  /** The job manager leader's fencing token (docs/architecture.md §9); slot allocations carry it. */
-  readonly fencingToken?: () => number;
-  /**
-   * Throws `NotLeaderError` when this job manager no longer leads (docs/architecture.md §9):
-   * asked before deploying, completing a checkpoint and recording the job's result.
-   */
-  readonly assertLeader?: () => Promise<void>;
-  readonly logger: Logger;
-}
 
 /**
  * Runs one job (Flink's JobMaster), in a cluster and embedded alike: once started, allocates
@@ -101,8 +57,8 @@ export class JobMaster {
   private started = false;
   private restorePoint: RestorePoint | undefined;
   private readonly done: Promise<void>;
-  /** Checkpoints, restore and their statistics; absent without a blob store. */
-  private readonly checkpoints: JobCheckpoints | undefined;
+  /** Checkpoints, restore and their statistics (read by the dispatcher); absent without a blob store. */
+  readonly checkpoints: JobCheckpoints | undefined;
   private settleDone!: { resolve: () => void; reject: (err: unknown) => void };
 
   constructor(
@@ -227,84 +183,22 @@ export class JobMaster {
   onTaskEndOfInput(m: TaskRef): void {
     if (m.attempt === this.attempt) this.checkpoints?.endOfInput(m);
   }
-
   checkpointStats(): JobCheckpointStats {
     return this.checkpoints?.checkpointStats() ?? EMPTY_CHECKPOINT_STATS;
   }
 
-  checkpointDetails(checkpointId: number): CheckpointDetails {
-    if (!this.checkpoints) throw new NotFoundError(`job ${this.jobId} has no checkpoint ${checkpointId}`);
-    return this.checkpoints.checkpointDetails(checkpointId);
-  }
-
-  checkpointConfig(): JobCheckpointConfig | undefined {
-    return this.checkpoints?.checkpointConfig();
-  }
-
-  /** A manual checkpoint; resolves once it completed. `ConflictError` when not running or not checkpointing. */
-  async triggerCheckpoint(): Promise<{ checkpointId: number; externalPath: string }> {
-    return this.runningCheckpoints().triggerManual();
-  }
-
-  /**
-   * A savepoint into `dir` (a blob key under `savepoints/`, see `savepointTargetDir`); with
-   * `cancelJob` the job is canceled once it completed (Flink's cancel-with-savepoint). Resolves
-   * with its location once `_metadata` is written. `ConflictError` when not running or not
-   * checkpointing; a failed savepoint leaves the job running.
-   */
-  async triggerSavepoint(
-    dir: string,
-    cancelJob = false,
-  ): Promise<{ checkpointId: number; externalPath: string }> {
-    const savepoint = await this.runningCheckpoints().triggerSavepoint(dir);
-    if (cancelJob) this.cancel();
-    return savepoint;
-  }
-
-  /** The job's checkpoints while it runs. `ConflictError` when not running or not checkpointing. */
-  private runningCheckpoints(): JobCheckpoints {
-    if (!this.checkpoints || this.status !== 'RUNNING')
-      throw new ConflictError(
-        `job ${this.jobId} is ${this.status.toLowerCase()}, not running with checkpoints`,
-      );
-    return this.checkpoints;
-  }
-
-  /**
-   * Stop-with-savepoint (Flink's `POST /jobs/:id/stop`): a savepoint into `dir` after which the
-   * sources end and every task finishes, so the job ends FINISHED and its sinks commit what the
-   * savepoint covers. Resolves with the savepoint once the job FINISHED. When the savepoint
-   * fails after sources may have stopped, the attempt fails over (Flink): the job runs on from
-   * its latest checkpoint under its restart strategy.
-   */
-  async stopWithSavepoint(
-    dir: string,
-    mode: StopMode,
-  ): Promise<{ checkpointId: number; externalPath: string }> {
-    if (!this.checkpoints || this.status !== 'RUNNING')
-      throw new ConflictError(
-        `job ${this.jobId} is ${this.status.toLowerCase()}, not running with checkpoints`,
-      );
-    const attempt = this.attempt;
-    let savepoint: { checkpointId: number; externalPath: string };
-    try {
-      savepoint = await this.checkpoints.triggerSavepoint(dir, mode);
-    } catch (err) {
-      if (err instanceof CheckpointFailedError && attempt === this.attempt)
-        this.settleAttempt?.(
-          new AttemptFailure(
-            serializeError(new CheckpointFailedError(`stop-with-savepoint failed: ${err.message}`)),
-          ),
-        );
-      throw err;
-    }
-    await this.whenTerminal();
-    const ended = this.lifecycle.status;
-    if (ended !== 'FINISHED')
-      throw new ConflictError(
-        `savepoint ${savepoint.externalPath} completed, but job ${this.jobId} then ended ${ended} instead of FINISHED`,
-      );
-    return savepoint;
+  /** Manual checkpoints, savepoints and stop-with-savepoint; `ConflictError` while not running with checkpoints. */
+  get checkpointRequests(): CheckpointRequests {
+    return new CheckpointRequests(this.checkpoints, {
+      jobId: this.jobId,
+      status: () => this.status,
+      attempt: () => this.attempt,
+      cancel: () => this.cancel(),
+      failAttempt: (attempt, failure) => {
+        if (attempt === this.attempt) this.settleAttempt?.(failure);
+      },
+      whenTerminal: () => this.whenTerminal(),
+    });
   }
 
   private startCheckpointCoordinator(attempt: number): void {

@@ -77,12 +77,12 @@ describe('recovery from checkpoints (MiniCluster, real job master and in-process
     try {
       const job = cluster.submitJob(jobGraph, code);
       await waitFor(() => job.status === 'RUNNING');
-      expect(job.checkpointConfig()).toMatchObject({
+      expect(job.checkpoints?.checkpointConfig()).toMatchObject({
         enabled: false,
         mode: 'exactly-once',
         retainedCheckpoints: 1,
       });
-      await expect(job.triggerCheckpoint()).rejects.toThrow(/does not checkpoint/);
+      await expect(job.checkpointRequests.triggerCheckpoint()).rejects.toThrow(/does not checkpoint/);
     } finally {
       await cluster.close();
     }

@@ -72,7 +72,11 @@ describe('savepoint inspect, check and embedded resume (MiniCluster, fs store)',
       const master = cluster.submitJob(jobGraph, code);
       await waitFor(() => master.status === 'RUNNING', { what: 'running' });
       const { externalPath } = await waitFor(
-        () => master.stopWithSavepoint(savepointTargetDir(blobs, 'savepoints', master.jobId), 'no-drain'),
+        () =>
+          master.checkpointRequests.stopWithSavepoint(
+            savepointTargetDir(blobs, 'savepoints', master.jobId),
+            'no-drain',
+          ),
         { what: 'a stop with savepoint', timeoutMs: 30_000 },
       );
       expect(master.status).toBe('FINISHED');
@@ -141,7 +145,11 @@ describe('savepoint inspect, check and embedded resume (MiniCluster, fs store)',
     const master = cluster.submitJob(jobGraph, code);
     await waitFor(() => master.status === 'RUNNING', { what: 'running' });
     const { externalPath } = await waitFor(
-      () => master.triggerSavepoint(savepointTargetDir(blobs, 'savepoints', master.jobId), true),
+      () =>
+        master.checkpointRequests.triggerSavepoint(
+          savepointTargetDir(blobs, 'savepoints', master.jobId),
+          true,
+        ),
       { what: 'a savepoint', timeoutMs: 30_000 },
     );
     const check = await runCli([

@@ -45,7 +45,11 @@ describe('savepoints (MiniCluster, real job master and in-process TaskManagers, 
     await waitFor(() => master.status === 'RUNNING', { what: 'running' });
     // The coordinator starts once every task runs: until then a savepoint is refused (409).
     const { externalPath } = await waitFor(
-      () => master.triggerSavepoint(savepointTargetDir(blobs, 'savepoints', master.jobId), true),
+      () =>
+        master.checkpointRequests.triggerSavepoint(
+          savepointTargetDir(blobs, 'savepoints', master.jobId),
+          true,
+        ),
       { what: 'a savepoint', timeoutMs: 30_000 },
     );
     await master.whenTerminal();
@@ -79,7 +83,11 @@ describe('savepoints (MiniCluster, real job master and in-process TaskManagers, 
       externalPath: first,
     });
     const next = await waitFor(
-      () => second.triggerSavepoint(savepointTargetDir(blobs, 'savepoints/rescale', second.jobId), true),
+      () =>
+        second.checkpointRequests.triggerSavepoint(
+          savepointTargetDir(blobs, 'savepoints/rescale', second.jobId),
+          true,
+        ),
       { what: 'a second savepoint', timeoutMs: 30_000 },
     );
     await second.whenTerminal();

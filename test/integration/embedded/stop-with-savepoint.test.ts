@@ -55,7 +55,11 @@ describe('stop with savepoint (MiniCluster, in-process TaskManagers, fs store)',
         master.details().vertices.reduce((n, v) => n + v.subtasks.reduce((m, s) => m + s.recordsIn, 0), 0);
       await waitFor(() => recordsIn() > 1_000, { what: 'records flowing', timeoutMs: 20_000 });
       const { externalPath, checkpointId } = await waitFor(
-        () => master.stopWithSavepoint(savepointTargetDir(blobs, 'savepoints', master.jobId), mode),
+        () =>
+          master.checkpointRequests.stopWithSavepoint(
+            savepointTargetDir(blobs, 'savepoints', master.jobId),
+            mode,
+          ),
         { what: 'a stop with savepoint', timeoutMs: 30_000 },
       );
       expect(master.status).toBe('FINISHED');

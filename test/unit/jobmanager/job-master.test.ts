@@ -1,7 +1,7 @@
 import { prepareJob } from '../../../runtime/client/prepare-job';
 import { InMemorySlotRegistry } from '../../../runtime/coordination/embedded/in-memory-slot-registry';
 import { IllegalStateTransitionError } from '../../../runtime/errors';
-import type { JobMasterContext } from '../../../runtime/jobmanager/job-master';
+import type { JobMasterContext } from '../../../runtime/jobmanager/job-master-context';
 import { JobMaster } from '../../../runtime/jobmanager/job-master';
 import { fixedDelay } from '../../../runtime/jobmanager/restart-strategy';
 import { DEFAULT_NETWORK_SETTINGS } from '../../../runtime/minicluster/mini-cluster';
