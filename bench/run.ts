@@ -12,6 +12,7 @@ import type { Measurement } from './scenarios/measure';
 import { statelessPipeline } from './scenarios/stateless-pipeline';
 import { checkpointScenarios } from './scenarios/checkpoints';
 import { recoveryScenario } from './scenarios/recovery';
+import type { LargeStateFigures } from './scenarios/large-state';
 import { largeStateScenario } from './scenarios/large-state';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
 
 function printFigures(figures: {
   oneMillionKeyCheckpoint: Record<string, { durationMs: number; bytes: number }>;
-  largeState: { keys: number; kvSeconds: number; kvPeakRssMb: number; heapOutcome: string };
+  largeState: LargeStateFigures;
 }): void {
   console.log('');
   for (const [backend, c] of Object.entries(figures.oneMillionKeyCheckpoint)) {
@@ -89,7 +90,8 @@ function printFigures(figures: {
   const l = figures.largeState;
   console.log(
     `${l.keys.toLocaleString('en')} keys, 512 MB slot heap: kv finished in ${l.kvSeconds.toFixed(1)} s, ` +
-      `TaskManager peak RSS ${Math.round(l.kvPeakRssMb)} MB; heap: ${l.heapOutcome}`,
+      `TaskManager peak RSS ${Math.round(l.kvPeakRssMb)} MB (anonymous ${Math.round(l.kvPeakAnonMb)} MB, ` +
+      `file-backed ${Math.round(l.kvPeakFileMb)} MB: LMDB's map); heap: ${l.heapOutcome}`,
   );
 }
 

@@ -17,14 +17,44 @@ import { BENCH_JOBS } from './measure';
 export interface LargeStateFigures {
   readonly keys: number;
   readonly kvSeconds: number;
+  /** Peak resident memory of the TaskManager process (VmHWM): anonymous and file-backed together. */
   readonly kvPeakRssMb: number;
+  /** Peak anonymous resident memory (heaps, the kv cache, buffers), sampled every 250 ms. */
+  readonly kvPeakAnonMb: number;
+  /** Peak file-backed resident memory (mostly LMDB's memory map), sampled every 250 ms. */
+  readonly kvPeakFileMb: number;
   readonly heapOutcome: string;
 }
 
-function peakRssMb(pid: number): number {
+/** A `/proc/<pid>/status` field in MB (Linux). */
+function statusMb(pid: number, field: string): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/**
+ * Samples a process's resident memory, split into anonymous memory (heaps, caches: what the
+ * slot heap bounds) and file-backed pages (LMDB's memory map, which the kernel can drop).
+ */
+function sampleMemory(pid: number): { stop(): { peakAnonMb: number; peakFileMb: number } } {
+  let peakAnonMb = 0;
+  let peakFileMb = 0;
+  const sample = (): void => {
+    try {
+      peakAnonMb = Math.max(peakAnonMb, statusMb(pid, 'RssAnon'));
+      peakFileMb = Math.max(peakFileMb, statusMb(pid, 'RssFile'));
+    } catch {
+      // the process is gone: keep the peaks seen
+    }
+  };
+  const timer = setInterval(sample, 250);
+  return {
+    stop: () => {
+      sample();
+      clearInterval(timer);
+      return { peakAnonMb, peakFileMb };
+    },
+  };
 }
 
 export async function largeStateScenario(keys: number): Promise<LargeStateFigures> {
@@ -54,15 +84,24 @@ export async function largeStateScenario(keys: number): Promise<LargeStateFigure
         await sleep(200);
       }
     };
+    const tm = cluster.processes.find((p) => p.name.startsWith('taskmanager'))!;
+    const memory = sampleMemory(tm.pid);
     const kv = await run('kv');
+    const { peakAnonMb, peakFileMb } = memory.stop();
     if (kv.job.status !== 'FINISHED')
       throw new Error(`kv with ${keys} keys: ${kv.job.status}: ${kv.job.failure?.message}`);
-    const tm = cluster.processes.find((p) => p.name.startsWith('taskmanager'))!;
-    const kvPeakRssMb = peakRssMb(tm.pid);
+    const kvPeakRssMb = statusMb(tm.pid, 'VmHWM');
     const heap = await run('heap');
     const heapOutcome =
       heap.job.status === 'FAILED' ? (heap.job.failure?.message ?? 'FAILED') : heap.job.status;
-    return { keys, kvSeconds: kv.seconds, kvPeakRssMb, heapOutcome };
+    return {
+      keys,
+      kvSeconds: kv.seconds,
+      kvPeakRssMb,
+      kvPeakAnonMb: peakAnonMb,
+      kvPeakFileMb: peakFileMb,
+      heapOutcome,
+    };
   } finally {
     await cluster.stop();
     rmSync(rootDir, { recursive: true, force: true });

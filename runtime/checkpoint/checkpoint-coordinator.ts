@@ -7,8 +7,6 @@ import type {
   DeclineCheckpointMessage,
   TaskRef,
 } from '../rpc/control-protocol';
-import type { BlobStore } from '../storage/blob-store';
-import type { Logger } from '../util/logger';
 import type { CheckpointIdCounter } from './checkpoint-id-counter';
 import type { CheckpointMetadata } from './checkpoint-metadata';
 import { carryFinishedState } from './finished-task-state';
@@ -20,6 +18,8 @@ import type { StopMode } from './checkpointing-mode';
 import { PendingCheckpoint, subtaskKey } from './pending-checkpoint';
 import { checkpointDir } from './checkpoint-storage-layout';
 import { writeSavepoint } from './savepoint-store';
+import type { CheckpointMessengerOptions } from './checkpoint-messenger';
+import { CheckpointMessenger } from './checkpoint-messenger';
 
 /** One subtask of the running attempt, where it runs, and whether it is a source (barriers start there). */
 export interface CoordinatedTask {
@@ -39,16 +39,11 @@ export interface CheckpointTaskManagerGateway {
   abortCheckpoint(notice: Omit<CheckpointNoticeRequest, 'fencingToken'>): Promise<void>;
 }
 
-export interface CheckpointCoordinatorOptions {
-  readonly jobId: string;
-  readonly attempt: number;
+/** The messenger's options (job, attempt, tasks, how to reach them, where objects live) and more. */
+export interface CheckpointCoordinatorOptions extends CheckpointMessengerOptions {
   readonly jobGraph: JobGraph;
   readonly settings: CheckpointSettings;
-  readonly tasks: readonly CoordinatedTask[];
-  readonly taskExecutor: (taskManagerId: string) => CheckpointTaskManagerGateway | undefined;
   readonly store: CompletedCheckpointStore;
-  /** Where late acknowledgements' objects are deleted. */
-  readonly blobStore: BlobStore;
   readonly counter: CheckpointIdCounter;
   readonly stats: CheckpointStatsTracker;
   /** The latest completed checkpoint id known (ids handed out stay above it). */
@@ -59,7 +54,6 @@ export interface CheckpointCoordinatorOptions {
   readonly restoredDir?: string;
   /** Checkpoints failed more often in a row than tolerated: the job master fails the attempt. */
   readonly onFailure: (error: CheckpointFailedError) => void;
-  readonly logger: Logger;
 }
 
 interface Waiter {
@@ -83,6 +77,7 @@ export class CheckpointCoordinator {
   private readonly finished = new Set<string>();
   /** Completions run one after another (see `complete`). */
   private completions: Promise<void> = Promise.resolve();
+  private readonly messenger: CheckpointMessenger;
   private latestCompleted: CheckpointMetadata | undefined;
   private latestCompletedDir: string | undefined;
   private readonly byKey: Map<string, CoordinatedTask>;
@@ -103,6 +98,7 @@ export class CheckpointCoordinator {
     this.latestCompletedId = o.latestCompletedId;
     this.latestCompleted = o.restored;
     this.latestCompletedDir = o.restoredDir;
+    this.messenger = new CheckpointMessenger(o);
   }
 
   /** Starts periodic checkpoints (when an interval is set). */
@@ -152,9 +148,9 @@ export class CheckpointCoordinator {
       this.o.settings.timeoutMs,
     );
     this.o.logger.debug({ jobId: this.o.jobId, checkpointId: id, kind }, 'triggering checkpoint');
-    await this.sendTriggers(pending, stop).catch((err: unknown) =>
-      this.abort(pending, `could not be triggered: ${describeError(err)}`, true),
-    );
+    await this.messenger
+      .trigger(pending.id, pending.timestamp, this.triggerTargets(), stop)
+      .catch((err: unknown) => this.abort(pending, `could not be triggered: ${describeError(err)}`, true));
     return done;
   }
 
@@ -183,7 +179,7 @@ export class CheckpointCoordinator {
     if (ack.attempt !== this.o.attempt) return;
     const pending = this.pending.get(ack.checkpointId);
     if (!pending) {
-      void this.discardLateAck(ack);
+      void this.messenger.discardLateAck(ack);
       return;
     }
     // A duplicate, or a subtask no longer awaited: its objects are the ones already counted.
@@ -260,28 +256,10 @@ export class CheckpointCoordinator {
   }
 
   /** Sources get the trigger (they inject barriers), and tasks whose input ended (no barrier reaches them). */
-  private async sendTriggers(pending: PendingCheckpoint, stop?: StopMode): Promise<void> {
-    const byTaskManager = new Map<string, { vertexId: string; subtaskIndex: number }[]>();
-    for (const [key, t] of this.byKey) {
-      if ((!t.isSource && !this.ended.has(key)) || this.finished.has(key)) continue;
-      const list = byTaskManager.get(t.taskManagerId) ?? [];
-      list.push({ vertexId: t.vertexId, subtaskIndex: t.subtaskIndex });
-      byTaskManager.set(t.taskManagerId, list);
-    }
-    await Promise.all(
-      [...byTaskManager].map(([taskManagerId, tasks]) => {
-        const gateway = this.o.taskExecutor(taskManagerId);
-        if (!gateway) throw new Error(`TaskManager ${taskManagerId} is not reachable`);
-        return gateway.triggerCheckpoint({
-          jobId: this.o.jobId,
-          attempt: this.o.attempt,
-          checkpointId: pending.id,
-          timestamp: pending.timestamp,
-          tasks,
-          ...(stop ? { stop } : {}),
-        });
-      }),
-    );
+  private triggerTargets(): CoordinatedTask[] {
+    return [...this.byKey]
+      .filter(([key, t]) => (t.isSource || this.ended.has(key)) && !this.finished.has(key))
+      .map(([, t]) => t);
   }
 
   private complete(pending: PendingCheckpoint): Promise<void> {
@@ -331,7 +309,7 @@ export class CheckpointCoordinator {
       { jobId, checkpointId: pending.id, trigger: pending.trigger, bytes: completed.metadata.stateSize },
       'checkpoint completed',
     );
-    await this.notifyTaskManagers('notifyCheckpointComplete', pending.id);
+    await this.messenger.notify('notifyCheckpointComplete', pending.id);
     // Flink subsumes older checkpoints still in progress: a newer one supersedes them.
     const subsumed = (p: PendingCheckpoint): boolean =>
       p.id < pending.id &&
@@ -376,7 +354,7 @@ export class CheckpointCoordinator {
     const message = `checkpoint ${pending.id} aborted: ${reason}`;
     this.o.stats.onFailed(pending.id, Date.now(), message);
     this.o.logger.warn({ jobId: this.o.jobId, checkpointId: pending.id }, message);
-    await this.notifyTaskManagers('abortCheckpoint', pending.id);
+    await this.messenger.notify('abortCheckpoint', pending.id);
     await this.o.store.discard(pending.id);
     this.waiters.get(pending.id)?.reject(new CheckpointFailedError(message));
     this.waiters.delete(pending.id);
@@ -394,36 +372,6 @@ export class CheckpointCoordinator {
         `${this.consecutiveFailures} checkpoints failed in a row, more than execution.checkpointing.tolerable-failed-checkpoints (${tolerable}); last: ${message}`,
       ),
     );
-  }
-
-  private async notifyTaskManagers(
-    method: 'notifyCheckpointComplete' | 'abortCheckpoint',
-    checkpointId: number,
-  ): Promise<void> {
-    const taskManagers = new Set(this.o.tasks.map((t) => t.taskManagerId));
-    await Promise.all(
-      [...taskManagers].map(async (taskManagerId) => {
-        try {
-          const notice = { jobId: this.o.jobId, attempt: this.o.attempt, checkpointId };
-          await this.o.taskExecutor(taskManagerId)?.[method](notice);
-        } catch (err) {
-          this.o.logger.warn({ jobId: this.o.jobId, taskManagerId, checkpointId, err }, `${method} failed`);
-        }
-      }),
-    );
-  }
-
-  /** An acknowledgement for a checkpoint that is gone: its objects would otherwise stay forever. */
-  private async discardLateAck(ack: AcknowledgeCheckpointMessage): Promise<void> {
-    const keys = Object.values(ack.operators).flatMap((o) =>
-      [o.keyed?.key, o.operator?.key].filter((k): k is string => k !== undefined),
-    );
-    for (const key of keys)
-      await this.o.blobStore
-        .delete(key)
-        .catch((err: unknown) =>
-          this.o.logger.warn({ key, err }, 'deleting a late checkpoint object failed'),
-        );
   }
 
   private schedule(delayMs: number): void {

@@ -48,7 +48,8 @@ export const TASKMANAGER_OPTIONS = {
   'taskmanager.memory.managed.size': defineOption({
     type: memoryMbType(),
     default: 128,
-    description: "Managed memory; per slot it sizes the kv state backend's write buffer (one entry per KiB).",
+    description:
+      "Managed memory; per slot it bounds the kv state backend's cache of decoded values in the heap.",
   }),
   'taskmanager.host': defineOption({
     type: stringType({ nonEmpty: true }),

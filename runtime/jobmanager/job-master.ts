@@ -24,7 +24,7 @@ import type {
   TaskStateMessage,
 } from '../rpc/control-protocol';
 import { CheckpointFailedError, ConflictError } from '../errors';
-import type { FailureLocation, JobExceptions } from './exception-history';
+import type { JobExceptions } from './exception-history';
 import { ExceptionHistory } from './exception-history';
 import type { AttemptOnSlots } from './attempt-deployment';
 import { deployAttempt, releaseAttempt } from './attempt-deployment';
@@ -33,6 +33,7 @@ import type { JobDetails, JobOutputPage, JobStatus, JobSubmission, JobSummary } 
 import { TERMINAL_JOB_STATUSES } from './gateway';
 import { EMPTY_CHECKPOINT_STATS, JobCheckpoints } from './job-checkpoints';
 import { JobOutput } from './job-output';
+import { AttemptFailure, NO_RESTART_CODES } from './attempt-failure';
 import { JobStatusMachine } from './job-status-machine';
 import type { RestartStrategy } from './restart-strategy';
 import type { SlotAssignment, SlotWait } from './slot-scheduler';
@@ -66,28 +67,6 @@ export interface JobMasterContext {
   /** The job manager leader's fencing token (docs/architecture.md §9); slot allocations carry it. */
   readonly fencingToken?: () => number;
   readonly logger: Logger;
-}
-
-/**
- * Failures no restart can help (Flink's non-recoverable errors): a task that rebuilds another
- * graph or an invalid job fails the same way every time, and missing slots were already
- * waited for during slot.request.timeout.
- */
-const NO_RESTART_CODES: ReadonlySet<string> = new Set([
-  'SLUICE_NO_RESOURCES',
-  'SLUICE_GRAPH_MISMATCH',
-  'SLUICE_INVALID_JOB',
-  'SLUICE_SAVEPOINT_INCOMPATIBLE',
-]);
-
-/** Why the running attempt ended, if not by finishing. */
-class AttemptFailure extends Error {
-  constructor(
-    readonly serialized: SerializedError,
-    readonly location: FailureLocation = {},
-  ) {
-    super(serialized.message);
-  }
 }
 
 /**
@@ -241,12 +220,8 @@ export class JobMaster {
   }
 
   /** A manual checkpoint; resolves once it completed. `ConflictError` when not running or not checkpointing. */
-  triggerCheckpoint(): Promise<{ checkpointId: number; externalPath: string }> {
-    if (!this.checkpoints || this.status !== 'RUNNING')
-      return Promise.reject(
-        new ConflictError(`job ${this.jobId} is ${this.status.toLowerCase()}, not running with checkpoints`),
-      );
-    return this.checkpoints.triggerManual();
+  async triggerCheckpoint(): Promise<{ checkpointId: number; externalPath: string }> {
+    return this.runningCheckpoints().triggerManual();
   }
 
   /**
@@ -259,13 +234,18 @@ export class JobMaster {
     dir: string,
     cancelJob = false,
   ): Promise<{ checkpointId: number; externalPath: string }> {
+    const savepoint = await this.runningCheckpoints().triggerSavepoint(dir);
+    if (cancelJob) this.cancel();
+    return savepoint;
+  }
+
+  /** The job's checkpoints while it runs. `ConflictError` when not running or not checkpointing. */
+  private runningCheckpoints(): JobCheckpoints {
     if (!this.checkpoints || this.status !== 'RUNNING')
       throw new ConflictError(
         `job ${this.jobId} is ${this.status.toLowerCase()}, not running with checkpoints`,
       );
-    const savepoint = await this.checkpoints.triggerSavepoint(dir);
-    if (cancelJob) this.cancel();
-    return savepoint;
+    return this.checkpoints;
   }
 
   /**
@@ -279,14 +259,11 @@ export class JobMaster {
     dir: string,
     mode: StopMode,
   ): Promise<{ checkpointId: number; externalPath: string }> {
-    if (!this.checkpoints || this.status !== 'RUNNING')
-      throw new ConflictError(
-        `job ${this.jobId} is ${this.status.toLowerCase()}, not running with checkpoints`,
-      );
+    const checkpoints = this.runningCheckpoints();
     const attempt = this.attempt;
     let savepoint: { checkpointId: number; externalPath: string };
     try {
-      savepoint = await this.checkpoints.triggerSavepoint(dir, mode);
+      savepoint = await checkpoints.triggerSavepoint(dir, mode);
     } catch (err) {
       if (err instanceof CheckpointFailedError && attempt === this.attempt)
         this.settleAttempt?.(

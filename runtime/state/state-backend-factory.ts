@@ -7,18 +7,14 @@ import { HeapKeyedStateBackend } from './heap/heap-keyed-state-backend';
 import type { KeyedStateBackend, StateBackendKind } from './keyed-state-backend';
 import { KvKeyedStateBackend } from './kv/kv-keyed-state-backend';
 
-/** Bytes of managed memory counted per entry of the kv backend's write buffer. */
-const MANAGED_BYTES_PER_BUFFERED_ENTRY = 1024;
-const MIN_WRITE_BUFFER_ENTRIES = 1024;
-
 /** A TaskManager's state settings, from its config. */
 export interface StateSettings {
   /** `state.backend`: the backend of jobs that do not choose one. */
   readonly backend: StateBackendKind;
   /** `state.kv.local-dir`: where tasks keep kv state files. */
   readonly localDir: string;
-  /** Entries the kv backend buffers before committing (from managed memory per slot). */
-  readonly kvWriteBufferEntries: number;
+  /** Bytes of decoded values the kv backend caches in the heap (managed memory per slot). */
+  readonly kvCacheBytes: number;
 }
 
 /** What one task needs to create its operators' keyed state backends. */
@@ -33,10 +29,7 @@ export function stateSettingsFrom(config: ResolvedConfig): StateSettings {
   return {
     backend: config['state.backend'],
     localDir: config['state.kv.local-dir'] ?? join(tmpdir(), 'sluice-state'),
-    kvWriteBufferEntries: Math.max(
-      MIN_WRITE_BUFFER_ENTRIES,
-      Math.floor(perSlot / MANAGED_BYTES_PER_BUFFERED_ENTRY),
-    ),
+    kvCacheBytes: Math.floor(perSlot),
   };
 }
 
@@ -73,6 +66,6 @@ export function createKeyedStateBackend(
     keyGroupRange,
     operatorName,
     join(settings.taskDir, operatorId),
-    settings.kvWriteBufferEntries,
+    settings.kvCacheBytes,
   );
 }

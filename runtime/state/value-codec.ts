@@ -7,11 +7,13 @@ import { StateError } from '../errors';
  */
 const packr = new Packr({ useRecords: false });
 
-export function encodeValue(value: unknown, stateName: string): Buffer {
+/** `stateName` may be a function: naming the state costs time, and is only needed for an error. */
+export function encodeValue(value: unknown, stateName: string | (() => string)): Buffer {
   try {
     return packr.pack(value);
   } catch (err) {
-    throw new StateError(`state '${stateName}': the value cannot be encoded as msgpack`, { cause: err });
+    const name = typeof stateName === 'function' ? stateName() : stateName;
+    throw new StateError(`state '${name}': the value cannot be encoded as msgpack`, { cause: err });
   }
 }
 

@@ -150,7 +150,7 @@ describe('keyed state across backends', () => {
 describe('kv keyed state backend files', () => {
   it('live in the given directory until dispose removes them', async () => {
     const factory = new BackendFactory();
-    const backend = factory.create({ kind: 'kv', kvWriteBufferEntries: 4 }) as KvKeyedStateBackend;
+    const backend = factory.create({ kind: 'kv', kvCacheBytes: 4096 }) as KvKeyedStateBackend;
     fill(backend, KEYS);
     expect(readdirSync(backend.directory).length).toBeGreaterThan(0);
     await backend.dispose();
@@ -160,7 +160,7 @@ describe('kv keyed state backend files', () => {
 
   it('refuse a key too large for the store, naming the limit', async () => {
     const factory = new BackendFactory();
-    const backend = factory.create({ kind: 'kv', kvWriteBufferEntries: 4 });
+    const backend = factory.create({ kind: 'kv', kvCacheBytes: 4096 });
     expect(() => backend.setCurrentKey('x'.repeat(5000))).toThrow(/holds keys up to 1970 bytes/);
     await factory.disposeAll();
   });

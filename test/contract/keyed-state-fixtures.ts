@@ -11,13 +11,14 @@ export interface BackendVariant {
   readonly name: string;
   readonly kind: StateBackendKind;
   /** Small buffers make the kv backend commit (and read back) on almost every access. */
-  readonly kvWriteBufferEntries: number;
+  readonly kvCacheBytes: number;
 }
 
 export const BACKEND_VARIANTS: readonly BackendVariant[] = [
-  { name: 'heap', kind: 'heap', kvWriteBufferEntries: 1024 },
-  { name: 'kv', kind: 'kv', kvWriteBufferEntries: 1024 },
-  { name: 'kv with a 2-entry write buffer', kind: 'kv', kvWriteBufferEntries: 2 },
+  { name: 'heap', kind: 'heap', kvCacheBytes: 1024 * 1024 },
+  { name: 'kv', kind: 'kv', kvCacheBytes: 1024 * 1024 },
+  // A cache of a few entries: commits and evictions happen every few records.
+  { name: 'kv with a 2 KiB cache', kind: 'kv', kvCacheBytes: 2048 },
 ];
 
 export const MAX_PARALLELISM = 128;
@@ -29,7 +30,7 @@ export class BackendFactory {
   private counter = 0;
 
   create(
-    variant: Pick<BackendVariant, 'kind' | 'kvWriteBufferEntries'>,
+    variant: Pick<BackendVariant, 'kind' | 'kvCacheBytes'>,
     subtask = 0,
     parallelism = 1,
   ): KeyedStateBackend {
@@ -37,7 +38,7 @@ export class BackendFactory {
       backend: 'heap',
       localDir: this.dir,
       taskDir: join(this.dir, `task-${++this.counter}`),
-      kvWriteBufferEntries: variant.kvWriteBufferEntries,
+      kvCacheBytes: variant.kvCacheBytes,
     };
     const backend = createKeyedStateBackend(variant.kind, settings, {
       operatorId: 'op1',

@@ -71,8 +71,9 @@ export class TestCluster {
         'sqs.queue-prefix': `t${randomBytes(4).toString('hex')}`,
         'sqs.wait-time': 1000,
         'heartbeat.interval': 300,
-        // Generous: the job manager shares this process's event loop with the test itself.
-        'heartbeat.timeout': 3000,
+        // Generous: the job manager shares this process's event loop with the test itself, and
+        // CI machines are loaded. A killed process is noticed at once by its closed connection.
+        'heartbeat.timeout': 8000,
         'restart-strategy.fixed-delay.delay': 200,
         ...overrides,
       },
@@ -107,7 +108,8 @@ export class TestCluster {
     };
     this.taskManagers.push(tm);
     await waitFor(() => this.jobManager.resourceManager.isConnected(id), {
-      timeoutMs: 20_000,
+      // A process start (tsx compiling the CLI) can take long on a loaded machine.
+      timeoutMs: 45_000,
       what: `TaskManager ${id} to register`,
     });
     return tm;
@@ -155,8 +157,15 @@ export class TestCluster {
 
   /** A TaskManager process that runs tasks of the job (as placed in `job`). */
   taskManagerRunning(job: JobDetails): TaskManagerProcess {
-    const placed = new Set(job.vertices.flatMap((v) => v.subtasks.map((s) => s.taskManagerId)));
-    const tm = this.taskManagers.find((t) => placed.has(t.id));
+    // Only RUNNING subtasks count: a FINISHED one may still name a TaskManager that died since.
+    const placed = new Set(
+      job.vertices.flatMap((v) =>
+        v.subtasks.filter((s) => s.state === 'RUNNING').map((s) => s.taskManagerId),
+      ),
+    );
+    const tm = this.taskManagers.find(
+      (t) => placed.has(t.id) && t.child.exitCode === null && t.child.signalCode === null,
+    );
     if (!tm) throw new Error(`no TaskManager of this cluster runs job ${job.jobId}`);
     return tm;
   }

@@ -226,7 +226,7 @@ export class TaskHarness {
     const state = {
       backend: 'heap' as const,
       localDir: this.stateDir,
-      kvWriteBufferEntries: 1024,
+      kvCacheBytes: 1024 * 1024,
       taskDir: join(this.stateDir, 'task'),
     };
     this.task = new StreamTask(tdd, graph, vertex, ports, reporter, state, {

@@ -25,7 +25,7 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
   private key: unknown;
   private keyGroup = -1;
   private prefix: Buffer = Buffer.alloc(0);
-  /** The prefix as a latin1 string: write-buffer keys are built from it without re-encoding. */
+  /** The prefix as a latin1 string: cache keys are built from it without re-encoding. */
   private prefixId = '';
   /** Store keys of the current record per state id (built on first use in the record). */
   private stateKeys: (Buffer | undefined)[] = [];
@@ -36,10 +36,10 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
     keyGroupRange: KeyGroupRange,
     operatorName: string,
     directory: string,
-    writeBufferEntries: number,
+    cacheBytes: number,
   ) {
     super('kv', maxParallelism, keyGroupRange, operatorName);
-    this.store = new KvStore(directory, writeBufferEntries, (key) => this.describeStoreKey(key));
+    this.store = new KvStore(directory, cacheBytes, (key) => this.describeStoreKey(key));
   }
 
   /** Where this backend keeps its files. */
@@ -75,9 +75,9 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
 
   protected valueTable(stateId: number): ValueTable {
     return {
-      get: () => this.store.get(this.stateKey(stateId), this.writeBufferId(stateId)),
-      put: (value) => this.store.put(this.stateKey(stateId), value, this.writeBufferId(stateId)),
-      remove: () => this.store.delete(this.stateKey(stateId), this.writeBufferId(stateId)),
+      get: () => this.store.get(this.stateKey(stateId), this.cacheId(stateId)),
+      put: (value) => this.store.put(this.stateKey(stateId), value, this.cacheId(stateId)),
+      remove: () => this.store.delete(this.stateKey(stateId), this.cacheId(stateId)),
     };
   }
 
@@ -167,8 +167,8 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
     return key;
   }
 
-  /** The store key of a state for the current record as a write-buffer id (latin1). */
-  private writeBufferId(stateId: number): string {
+  /** The store key of a state for the current record as a cache id (latin1). */
+  private cacheId(stateId: number): string {
     return (this.stateIds[stateId] ??= this.prefixId + String.fromCharCode(stateId >> 8, stateId & 0xff));
   }
 

@@ -55,7 +55,9 @@ describe.each([
   let output: string;
 
   beforeAll(async () => {
-    cluster = await TestCluster.start({ 'slot.request.timeout': 20_000 });
+    // kill -9 closes the control connection, which the job manager notices at once; a long
+    // heartbeat timeout only keeps a loaded machine's slow heartbeats from failing the job.
+    cluster = await TestCluster.start({ 'slot.request.timeout': 20_000, 'heartbeat.timeout': 15_000 });
     output = mkdtempSync(join(tmpdir(), 'sluice-eo-'));
   });
 
@@ -72,7 +74,10 @@ describe.each([
       {
         records: String(RECORDS),
         keys: String(KEYS),
-        paceEvery: '200',
+        // Each source subtask takes at least 30 s (15 000 records, 2 ms apart): the job is still
+        // running at the second crash however slowly a loaded machine restarts it.
+        paceEvery: '1',
+        pauseMs: '2',
         interval: '250',
         output,
         stateBackend,
@@ -87,10 +92,16 @@ describe.each([
           const details = await cluster.job(jobId);
           const subtasks = details.vertices.flatMap((v) => v.subtasks);
           const up = subtasks.every((s) => s.state === 'RUNNING' || s.state === 'FINISHED');
-          return details.status === 'RUNNING' && details.attempt >= crash - 1 && up ? details : undefined;
+          if (details.status === 'RUNNING' && details.attempt >= crash - 1 && up) return details;
+          // Thrown so that a timeout names where the job was stuck.
+          const states = subtasks.map((s) => `${s.state}@${s.taskManagerId ?? '-'}`).join(' ');
+          throw new Error(`job ${details.status}, attempt ${details.attempt}, subtasks ${states}`);
         },
         { timeoutMs: 60_000, what: `attempt ${crash - 1} to run` },
-      );
+      ).catch(async (err: Error) => {
+        const history = JSON.stringify(await cluster.jobManager.dispatcher.jobExceptions(jobId));
+        throw new Error(`${err.message}; exception history: ${history}`);
+      });
       // Let at least one checkpoint complete in this attempt, so recovery has something to restore.
       const completedBefore = (await cluster.jobManager.dispatcher.checkpointStats(jobId)).counts.completed;
       await waitFor(

@@ -59,7 +59,7 @@ describe('cluster: failures', () => {
     frozen.child.kill('SIGSTOP');
     try {
       await waitFor(() => !cluster.jobManager.resourceManager.isConnected(frozen.id), {
-        timeoutMs: 10_000,
+        timeoutMs: cluster.config['heartbeat.timeout'] + 10_000,
         what: 'heartbeat timeout',
       });
       expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(

@@ -72,7 +72,7 @@ function deploy(backend: StateBackendKind, args: Record<string, string>): Run {
       onEndOfInput: (k) => void run.endOfInput.add(id(k)),
     }),
   };
-  const state = { backend, localDir: stateDir, kvWriteBufferEntries: 1024 };
+  const state = { backend, localDir: stateDir, kvCacheBytes: 1024 * 1024 };
   for (const tdd of tasks) run.executor.deploy(tdd, { state });
   return run;
 }

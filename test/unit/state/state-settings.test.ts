@@ -7,7 +7,7 @@ import { jobSettingsSchema } from '../../../runtime/graph/job-graph-schema';
 import { stateSettingsFrom, taskStateSettings } from '../../../runtime/state/state-backend-factory';
 
 describe('state settings', () => {
-  it('come from the config: backend, local directory, write buffer from managed memory per slot', () => {
+  it('come from the config: backend, local directory, kv cache from managed memory per slot', () => {
     const defaults = stateSettingsFrom(defaultConfig());
     expect(defaults.backend).toBe('heap');
     expect(defaults.localDir).toBe(join(tmpdir(), 'sluice-state'));
@@ -20,7 +20,7 @@ describe('state settings', () => {
     expect(stateSettingsFrom(config)).toEqual({
       backend: 'kv',
       localDir: '/var/sluice/state',
-      kvWriteBufferEntries: (64 * 1024) / 4,
+      kvCacheBytes: (64 * 1024 * 1024) / 4,
     });
   });
 
