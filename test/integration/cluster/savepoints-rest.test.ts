@@ -79,14 +79,19 @@ describe('savepoints over REST (TaskManager process, Redis, S3 emulator)', () =>
       '/etc/savepoints',
       'checkpoints/mine',
     ]) {
-      const refused = await call('POST', `/jobs/${jobId}/savepoints`, { targetDirectory });
-      expect({ targetDirectory, ...refused }).toMatchObject({
-        targetDirectory,
-        status: 400,
-        body: {
-          message: expect.stringContaining('a savepoint location must lie inside the configured blob store'),
-        },
-      });
+      for (const route of ['savepoints', 'stop']) {
+        const refused = await call('POST', `/jobs/${jobId}/${route}`, { targetDirectory });
+        expect({ route, targetDirectory, ...refused }).toMatchObject({
+          route,
+          targetDirectory,
+          status: 400,
+          body: {
+            message: expect.stringContaining(
+              'a savepoint location must lie inside the configured blob store',
+            ),
+          },
+        });
+      }
     }
     // The coordinator starts once every task runs: until then the request FAILS with a conflict.
     const location = await waitFor(
