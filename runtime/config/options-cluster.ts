@@ -107,18 +107,18 @@ export const CLUSTER_OPTIONS = {
     type: durationType({ min: 100 }),
     default: 15_000,
     description:
-      'How long the leader lease lives in Redis unrenewed; a standby takes over only once it lapsed.',
+      'Leader lease lifetime in Redis unrenewed; a standby takes over once it lapsed (failover ≈ this + retry period).',
   }),
   'high-availability.redis.leader-election.renew-deadline': defineOption({
     type: durationType({ min: 50 }),
     default: 10_000,
     description:
-      'A leader that could not renew its lease for this long steps down; less than the lease duration.',
+      'A leader unable to renew its lease for this long steps down, suspending its jobs; less than the lease.',
   }),
   'high-availability.redis.leader-election.retry-period': defineOption({
     type: durationType({ min: 10 }),
     default: 2_000,
     description:
-      'How often the leader renews its lease and standbys try to acquire it; less than the renew deadline.',
+      'Period of lease renewals, standby acquisition attempts and TaskManager leader lookups; < renew deadline.',
   }),
 };

@@ -91,10 +91,18 @@ export class JobManagerLeadership implements LeaderContender {
       throw await this.notLeader(`the leadership of fencing token ${this.token} passed to a newer leader`);
   }
 
+  /**
+   * The published leader, or undefined while none is elected.
+   * @throws DependencyUnavailableError when the coordination store cannot be read.
+   */
+  async currentLeader(): Promise<LeaderInfo | undefined> {
+    return this.election?.currentLeader();
+  }
+
   /** The published leader, or undefined (none yet, or the store is unreachable: logged). */
   async leader(): Promise<LeaderInfo | undefined> {
     try {
-      return await this.election?.currentLeader();
+      return await this.currentLeader();
     } catch (err) {
       this.logger.warn({ err: describeError(err) }, 'cannot read the current leader');
       return undefined;

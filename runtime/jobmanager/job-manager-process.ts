@@ -27,7 +27,8 @@ export async function startJobManagerProcess(config: ResolvedConfig): Promise<Jo
     savepoints: service.dispatcher,
     leadership: {
       role: () => service.leadership.role,
-      leaderRestUrl: async () => (await service.leadership.leader())?.restUrl,
+      // Redis down: the client learns that (503 naming it), not merely that no leader is known.
+      leaderRestUrl: async () => (await service.leadership.currentLeader())?.restUrl,
     },
   });
   try {

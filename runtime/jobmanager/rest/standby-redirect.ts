@@ -4,7 +4,10 @@ import { NotLeaderError } from '../../errors';
 /** What REST needs to know of the leader election. */
 export interface RestLeadership {
   role(): 'leader' | 'standby';
-  /** The current leader's REST base URL, or undefined while there is none. */
+  /**
+   * The current leader's REST base URL, or undefined while there is none. Throws (a
+   * `DependencyUnavailableError`, answered 503 naming it) when the store cannot be read.
+   */
   leaderRestUrl(): Promise<string | undefined>;
 }
 

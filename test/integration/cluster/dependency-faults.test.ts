@@ -55,6 +55,12 @@ async function jobManager(
       'high-availability.type': 'redis',
       'high-availability.redis.url': redisUrl,
       'high-availability.redis.key-prefix': `t${randomBytes(4).toString('hex')}`,
+      // These tests are about the errors a leader reports while Redis or the store is down, not
+      // about failover: it keeps leading for the whole test (a leader that cannot renew steps
+      // down after the renew deadline, and its REST then names Redis for every route).
+      'high-availability.redis.leader-election.lease-duration': 120_000,
+      'high-availability.redis.leader-election.renew-deadline': 110_000,
+      'high-availability.redis.leader-election.retry-period': 2_000,
       'storage.type': 's3',
       's3.bucket': bucket,
       's3.endpoint': fauxqs.endpoint,
