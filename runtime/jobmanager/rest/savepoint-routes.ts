@@ -14,6 +14,7 @@ const savepointTriggerBodySchema = z
   .nullish();
 const disposalBodySchema = z.strictObject({ savepointPath: locationSchema });
 const savepointRequestParamsSchema = z.object({ id: jobIdSchema, requestId: checkpointRequestIdSchema });
+const detailsQuerySchema = z.strictObject({ path: locationSchema });
 const disposalParamsSchema = z.object({ requestId: checkpointRequestIdSchema });
 type SavepointTriggerBody = z.infer<typeof savepointTriggerBodySchema>;
 
@@ -31,7 +32,8 @@ function savepointStatus(status: CheckpointTriggerStatus): object {
  * `POST /jobs/:id/savepoints {targetDirectory?, cancelJob?}` → 202 `{requestId}`;
  * `GET /jobs/:id/savepoints/:requestId` → IN_PROGRESS, COMPLETED with `location`, or FAILED
  * with the cause; `POST /savepoint-disposal {savepointPath}` and its status; and
- * `GET /savepoints`, the savepoints in the store (Sluice's own). A location outside the
+ * `GET /savepoints`, the savepoints in the store, and `GET /savepoints/details?path=` (both
+ * Sluice's own). A location outside the
  * savepoint location rule is refused with 400 before anything starts.
  */
 export const savepointRoutes: FastifyPluginCallback<{
@@ -89,5 +91,12 @@ export const savepointRoutes: FastifyPluginCallback<{
   );
 
   app.get('/savepoints', async () => ({ savepoints: await savepoints.listSavepoints() }));
+
+  // Sluice's own: one savepoint's `_metadata` summarised (the dashboard's details view).
+  app.get<{ Querystring: z.infer<typeof detailsQuerySchema> }>(
+    '/savepoints/details',
+    { schema: { querystring: detailsQuerySchema } },
+    async (request) => savepoints.inspectSavepoint(request.query.path),
+  );
   done();
 };
