@@ -52,10 +52,10 @@ async function rest<T>(
   return { status: response.status, body: (await response.json().catch(() => undefined)) as T };
 }
 
-async function runJob(): Promise<string> {
+async function runJob(fixture = 'dashboard-savepoint-job'): Promise<string> {
   const run = await promisify(execFile)(
     process.execPath,
-    [join(REPO_ROOT, 'bin', 'sluice.js'), 'run', fixtureJob('dashboard-savepoint-job'), '--detached'],
+    [join(REPO_ROOT, 'bin', 'sluice.js'), 'run', fixtureJob(fixture), '--detached'],
     {
       env: {
         ...process.env,
@@ -66,6 +66,13 @@ async function runJob(): Promise<string> {
     },
   );
   const jobId = /[0-9a-f]{32}/.exec(run.stdout)![0];
+  if (fixture !== 'dashboard-savepoint-job') {
+    await waitFor(async () => (await status(jobId)) === 'RUNNING', {
+      timeoutMs: 45_000,
+      what: 'the job to run',
+    });
+    return jobId;
+  }
   // A savepoint needs every task running: the first completed checkpoint shows they are.
   await waitFor(
     async () => (await rest<JobCheckpointStats>(`/jobs/${jobId}/checkpoints`)).body.counts?.completed > 0,
@@ -236,6 +243,18 @@ test('cancel through the button after confirming in the page', async () => {
   });
   await head.locator('.badge', { hasText: /^CANCELED$/ }).waitFor({ timeout: 15_000 });
   expect(await head.getByTestId('action-savepoint').count()).toBe(0);
+});
+
+test('a job that does not checkpoint offers cancel only', async () => {
+  const jobId = await runJob('unbounded-job');
+  await page.goto(`${cluster.restUrl}/#/jobs/${jobId}`);
+  const head = page.locator('.page-head');
+  await head.getByTestId('action-cancel').waitFor();
+  await waitFor(async () => (await head.getByTestId('action-savepoint').count()) === 0, {
+    what: 'the savepoint button to go',
+  });
+  expect(await head.getByTestId('action-stop').count()).toBe(0);
+  await rest(`/jobs/${jobId}?mode=cancel`, { method: 'PATCH' });
 });
 
 test('no console errors, no failed request, no data without the token', async () => {

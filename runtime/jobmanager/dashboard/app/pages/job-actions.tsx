@@ -24,7 +24,8 @@ const LABELS: Record<Action, string> = {
 };
 
 /**
- * A job's actions: take a savepoint and stop with a savepoint while it is RUNNING, cancel until
+ * A job's actions: take a savepoint and stop with a savepoint while it is RUNNING (and
+ * checkpoints), cancel until
  * it ends. Each asks for confirmation in the page first, then shows its progress and result
  * (the savepoint's location or why it failed). Savepoint and stop are asynchronous on the job
  * manager: they answer a request id whose status is polled (`GET /jobs/:id/savepoints/:requestId`).
@@ -44,6 +45,7 @@ export function JobActions({ job, savepoints }: { job: JobSummary; savepoints: b
     if (mounted.current) setProgress(p);
   };
   const running = job.status === 'RUNNING';
+  const checkpoints = useCheckpointing(job.jobId, savepoints && running);
   const cancellable = !TERMINAL_JOB_STATUSES.includes(job.status) && job.status !== 'CANCELLING';
   const busy = progress?.status === 'IN_PROGRESS';
   const start = (action: Action): void => {
@@ -64,8 +66,8 @@ export function JobActions({ job, savepoints }: { job: JobSummary; savepoints: b
     );
   return (
     <span class="actions" data-testid="job-actions">
-      {button('savepoint', savepoints && running)}
-      {button('stop', savepoints && running)}
+      {button('savepoint', savepoints && running && checkpoints)}
+      {button('stop', savepoints && running && checkpoints)}
       {button('cancel', cancellable)}
       {confirming && (
         <ConfirmDialog
@@ -86,6 +88,29 @@ export function JobActions({ job, savepoints }: { job: JobSummary; savepoints: b
       {progress && <ActionResult progress={progress} />}
     </span>
   );
+}
+
+/**
+ * Whether the job checkpoints (only then can it take a savepoint), asked once per job: its
+ * settings do not change while it runs. Until the answer, or when it cannot be had, true: the
+ * job manager then refuses a savepoint with a message saying why.
+ */
+function useCheckpointing(jobId: string, ask: boolean): boolean {
+  const [enabled, setEnabled] = useState(true);
+  useEffect(() => {
+    if (!ask) return undefined;
+    let stopped = false;
+    api<{ enabled: boolean }>(`/jobs/${encodeURIComponent(jobId)}/checkpoints/config`).then(
+      (config) => {
+        if (!stopped) setEnabled(config.enabled);
+      },
+      () => undefined,
+    );
+    return () => {
+      stopped = true;
+    };
+  }, [jobId, ask]);
+  return enabled;
 }
 
 function question(action: Action, name: string): string {
