@@ -1,4 +1,4 @@
-import { CheckpointCorruptError, NotFoundError, StateError } from '../errors';
+import { CheckpointCorruptError, ConflictError, NotFoundError, StateError } from '../errors';
 import type { BlobStore } from '../storage/blob-store';
 import { joinBlobKey } from '../storage/blob-key';
 import type { CheckpointMetadata } from './checkpoint-metadata';
@@ -22,6 +22,33 @@ export interface SavepointSummary {
   readonly trigger: CheckpointMetadata['trigger'];
   readonly timestamp: number;
   readonly stateSize: number;
+}
+
+/** One operator of a savepoint as `GET /savepoints/details` shows it (from `_metadata` only). */
+export interface SavepointOperatorDetails {
+  readonly id: string;
+  readonly uid?: string;
+  readonly name: string;
+  readonly vertexId: string;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  /** Bytes of its keyed / operator state objects over every subtask. */
+  readonly keyedStateSize: number;
+  readonly operatorStateSize: number;
+  readonly subtasks: readonly {
+    readonly subtask: number;
+    readonly keyedBytes?: number;
+    readonly keyGroups?: { readonly start: number; readonly end: number };
+    readonly operatorBytes?: number;
+  }[];
+}
+
+/** A savepoint's `_metadata` summarised for the dashboard: the listing's fields and its operators. */
+export interface SavepointDetails extends SavepointSummary {
+  readonly triggerTimestamp: number;
+  readonly mode: CheckpointMetadata['mode'];
+  readonly graphHash: string;
+  readonly operators: readonly SavepointOperatorDetails[];
 }
 
 /** The store's URL of its root, with a trailing `/` (`s3://bucket/prefix/`, `file:///dir/`). */
@@ -93,6 +120,58 @@ export async function readSavepoint(blobs: BlobStore, location: string): Promise
   }
 }
 
+/**
+ * What the `_metadata` of the savepoint at a client-given location says: operators, their
+ * subtasks and state sizes. @throws BadRequestError (location rule), NotFoundError when no
+ * savepoint is there, ConflictError when its `_metadata` does not verify (the cause named).
+ */
+export async function savepointDetails(blobs: BlobStore, location: string): Promise<SavepointDetails> {
+  const dir = savepointKeyOf(blobs, location);
+  let read: CompletedCheckpoint;
+  try {
+    read = await readSavepointAt(blobs, savepointMetadataKey(dir));
+  } catch (err) {
+    if (err instanceof NotFoundError)
+      throw new NotFoundError(`no savepoint at ${location}: ${blobs.describe(dir)}/_metadata does not exist`);
+    if (err instanceof CheckpointCorruptError) throw new ConflictError(err.message);
+    throw err;
+  }
+  const { metadata: m, externalPath } = read;
+  return {
+    ...summaryOf(m, externalPath),
+    triggerTimestamp: m.triggerTimestamp,
+    mode: m.mode,
+    graphHash: m.graphHash,
+    operators: m.operators.map((op) => ({
+      id: op.id,
+      ...(op.uid === undefined ? {} : { uid: op.uid }),
+      name: op.name,
+      vertexId: op.vertexId,
+      parallelism: op.parallelism,
+      maxParallelism: op.maxParallelism,
+      keyedStateSize: op.subtasks.reduce((n, s) => n + (s.keyed?.bytes ?? 0), 0),
+      operatorStateSize: op.subtasks.reduce((n, s) => n + (s.operator?.bytes ?? 0), 0),
+      subtasks: op.subtasks.map((s) => ({
+        subtask: s.subtask,
+        ...(s.keyed ? { keyedBytes: s.keyed.bytes, keyGroups: s.keyed.keyGroupRange } : {}),
+        ...(s.operator ? { operatorBytes: s.operator.bytes } : {}),
+      })),
+    })),
+  };
+}
+
+function summaryOf(m: CheckpointMetadata, location: string): SavepointSummary {
+  return {
+    location,
+    jobId: m.jobId,
+    jobName: m.jobName,
+    checkpointId: m.checkpointId,
+    trigger: m.trigger,
+    timestamp: m.completionTimestamp,
+    stateSize: m.stateSize,
+  };
+}
+
 /** Every savepoint under `savepoints/`, newest first; one that fails to verify is skipped and reported. */
 export async function listSavepoints(
   blobs: BlobStore,
@@ -103,15 +182,7 @@ export async function listSavepoints(
   for (const key of keys) {
     try {
       const { metadata: m, externalPath } = await readSavepointAt(blobs, key);
-      out.push({
-        location: externalPath,
-        jobId: m.jobId,
-        jobName: m.jobName,
-        checkpointId: m.checkpointId,
-        trigger: m.trigger,
-        timestamp: m.completionTimestamp,
-        stateSize: m.stateSize,
-      });
+      out.push(summaryOf(m, externalPath));
     } catch (err) {
       onUnreadable(key, err);
     }

@@ -25,11 +25,12 @@ import { restartStrategyForJob } from './restart-strategy';
 import type { CheckpointGateway } from './checkpoint-gateway';
 import { checkpointSettingsFor } from '../checkpoint/checkpoint-settings';
 import type { RestorePoint } from '../checkpoint/restore-point';
-import type { SavepointSummary } from '../checkpoint/savepoint-store';
+import type { SavepointDetails, SavepointSummary } from '../checkpoint/savepoint-store';
 import {
   disposeSavepoint,
   listSavepoints,
   readSavepoint,
+  savepointDetails,
   savepointKeyOf,
   savepointTargetDir,
 } from '../checkpoint/savepoint-store';
@@ -331,6 +332,10 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
     const deleted = await disposeSavepoint(this.blobStore, location);
     this.logger.info({ location: externalPath, deleted }, 'savepoint disposed');
     return externalPath;
+  }
+
+  async inspectSavepoint(location: string): Promise<SavepointDetails> {
+    return savepointDetails(this.blobStore, location);
   }
 
   async listSavepoints(): Promise<SavepointSummary[]> {

@@ -1,4 +1,4 @@
-import type { SavepointSummary } from '../checkpoint/savepoint-store';
+import type { SavepointDetails, SavepointSummary } from '../checkpoint/savepoint-store';
 
 /**
  * What REST (`/jobs/:id/savepoints`, `/jobs/:id/stop`, `/savepoint-disposal`, `/savepoints`) and
@@ -31,6 +31,12 @@ export interface SavepointGateway {
   checkSavepointLocation(location: string): Promise<void>;
   /** Deletes the savepoint at `location`; resolves with its location. `BadRequestError`, `StateError`. */
   disposeSavepoint(location: string): Promise<string>;
+  /**
+   * What the `_metadata` of the savepoint at `location` says (operators, subtasks, sizes).
+   * `BadRequestError` naming the rule for a location outside it; `NotFoundError` when none is
+   * there; `ConflictError` when its `_metadata` does not verify.
+   */
+  inspectSavepoint(location: string): Promise<SavepointDetails>;
   /** Every savepoint under `savepoints/`, newest first. */
   listSavepoints(): Promise<SavepointSummary[]>;
 }

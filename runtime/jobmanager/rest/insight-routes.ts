@@ -21,7 +21,7 @@ export interface InsightRoutesOptions {
   /** When the job manager started (epoch ms), for its uptime. */
   readonly startedAt: number;
   /** Which optional route groups this server has (the dashboard shows their views only then). */
-  readonly features?: { readonly checkpoints?: boolean };
+  readonly features?: { readonly checkpoints?: boolean; readonly savepoints?: boolean };
 }
 
 /**
@@ -38,12 +38,12 @@ export const insightRoutes: FastifyPluginCallback<InsightRoutesOptions> = (app, 
     'started-at': options.startedAt,
     'uptime-ms': Date.now() - options.startedAt,
     now: Date.now(),
-    // What the dashboard may show; savepoints and watermarks arrive with their issues.
+    // What the dashboard may show; watermarks arrive with their issue.
     features: {
       'web-cancel': true,
       'web-submit': false,
       checkpoints: options.features?.checkpoints ?? false,
-      savepoints: false,
+      savepoints: options.features?.savepoints ?? false,
       watermarks: false,
     },
   }));

@@ -125,7 +125,10 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
     void app.register(savepointRoutes, { gateway: options.gateway, savepoints: options.savepoints });
   }
   if (options.insight) {
-    const features = { checkpoints: options.checkpoints !== undefined };
+    const features = {
+      checkpoints: options.checkpoints !== undefined,
+      savepoints: options.savepoints !== undefined,
+    };
     void app.register(insightRoutes, { gateway: options.gateway, ...options.insight, features });
   }
   void app.register(dashboardRoutes);

@@ -17,6 +17,7 @@ const stopBodySchema = z
   .nullish();
 const disposalBodySchema = z.strictObject({ savepointPath: locationSchema });
 const savepointRequestParamsSchema = z.object({ id: jobIdSchema, requestId: checkpointRequestIdSchema });
+const detailsQuerySchema = z.strictObject({ path: locationSchema });
 const disposalParamsSchema = z.object({ requestId: checkpointRequestIdSchema });
 type SavepointTriggerBody = z.infer<typeof savepointTriggerBodySchema>;
 
@@ -34,8 +35,9 @@ function savepointStatus(status: CheckpointTriggerStatus): object {
  * `POST /jobs/:id/savepoints {targetDirectory?, cancelJob?}` → 202 `{requestId}`;
  * `GET /jobs/:id/savepoints/:requestId` → IN_PROGRESS, COMPLETED with `location`, or FAILED
  * with the cause; `POST /savepoint-disposal {savepointPath}` and its status; and
- * `GET /savepoints`, the savepoints in the store (Sluice's own). `POST /jobs/:id/stop
- * {targetDirectory?, drain?}` is stop-with-savepoint: COMPLETED once the job FINISHED. A location outside the
+ * `GET /savepoints`, the savepoints in the store, and `GET /savepoints/details?path=` (both
+ * Sluice's own). `POST /jobs/:id/stop {targetDirectory?, drain?}` is stop-with-savepoint:
+ * COMPLETED once the job FINISHED. A location outside the
  * savepoint location rule is refused with 400 before anything starts.
  */
 export const savepointRoutes: FastifyPluginCallback<{
@@ -107,5 +109,12 @@ export const savepointRoutes: FastifyPluginCallback<{
   );
 
   app.get('/savepoints', async () => ({ savepoints: await savepoints.listSavepoints() }));
+
+  // Sluice's own: one savepoint's `_metadata` summarised (the dashboard's details view).
+  app.get<{ Querystring: z.infer<typeof detailsQuerySchema> }>(
+    '/savepoints/details',
+    { schema: { querystring: detailsQuerySchema } },
+    async (request) => savepoints.inspectSavepoint(request.query.path),
+  );
   done();
 };

@@ -23,14 +23,22 @@ export function onUnauthorized(listener: Listener): () => void {
  * Calls the REST API with the bearer token in the Authorization header: never in the URL,
  * where it would end up in logs and browser history.
  */
-export async function api<T>(path: string, init: { method?: string; token?: string } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  init: { method?: string; token?: string; body?: unknown } = {},
+): Promise<T> {
   const token = init.token ?? readToken();
   if (!token) throw new ApiError(401, 'not logged in');
   let response: Response;
   try {
     response = await fetch(path, {
       method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
       cache: 'no-store',
       credentials: 'omit',
     });

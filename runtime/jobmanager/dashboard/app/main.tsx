@@ -7,6 +7,7 @@ import { Login } from './pages/login';
 import { JobDetailPage } from './pages/job-detail';
 import { JobsPage } from './pages/jobs';
 import { OverviewPage } from './pages/overview';
+import { SavepointsPage } from './pages/savepoints';
 import { TaskManagerDetailPage, TaskManagersPage } from './pages/task-managers';
 import { usePoll } from './poll';
 import { href, useRoute } from './router';
@@ -51,6 +52,7 @@ function Shell({ onLogout }: { onLogout: () => void }) {
   const route = useRoute();
   const config = usePoll(() => api<DashboardConfig>('/config'), 30_000, 'config');
   const refreshMs = config.data?.['refresh-interval'] ?? DEFAULT_REFRESH_MS;
+  const features = config.data?.features ?? {};
   const nav = (page: string, label: string, target: string) => (
     <a href={target} class={route.page.startsWith(page) ? 'active' : ''}>
       {label}
@@ -66,6 +68,7 @@ function Shell({ onLogout }: { onLogout: () => void }) {
           {nav('overview', 'Overview', href())}
           {nav('job', 'Jobs', href('jobs'))}
           {nav('taskmanager', 'TaskManagers', href('taskmanagers'))}
+          {features.savepoints && nav('savepoints', 'Savepoints', href('savepoints'))}
         </nav>
         <span class="topbar-info">
           {config.data
@@ -78,19 +81,17 @@ function Shell({ onLogout }: { onLogout: () => void }) {
       </header>
       <main>
         {route.page === 'overview' && <OverviewPage refreshMs={refreshMs} config={config.data} />}
-        {route.page === 'jobs' && <JobsPage refreshMs={refreshMs} />}
+        {route.page === 'jobs' && (
+          <JobsPage refreshMs={refreshMs} savepoints={features.savepoints ?? false} />
+        )}
         {route.page === 'job' && (
-          <JobDetailPage
-            refreshMs={refreshMs}
-            jobId={route.jobId}
-            tab={route.tab}
-            features={config.data?.features ?? {}}
-          />
+          <JobDetailPage refreshMs={refreshMs} jobId={route.jobId} tab={route.tab} features={features} />
         )}
         {route.page === 'taskmanagers' && <TaskManagersPage refreshMs={refreshMs} />}
         {route.page === 'taskmanager' && (
           <TaskManagerDetailPage refreshMs={refreshMs} taskManagerId={route.taskManagerId} />
         )}
+        {route.page === 'savepoints' && <SavepointsPage refreshMs={refreshMs} selected={route.location} />}
       </main>
     </div>
   );

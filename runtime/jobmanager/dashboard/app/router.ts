@@ -9,7 +9,8 @@ export type Route =
   | { readonly page: 'jobs' }
   | { readonly page: 'job'; readonly jobId: string; readonly tab: string }
   | { readonly page: 'taskmanagers' }
-  | { readonly page: 'taskmanager'; readonly taskManagerId: string };
+  | { readonly page: 'taskmanager'; readonly taskManagerId: string }
+  | { readonly page: 'savepoints'; readonly location?: string };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -17,6 +18,8 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'jobs') return { page: 'jobs' };
   if (parts[0] === 'taskmanagers' && parts[1]) return { page: 'taskmanager', taskManagerId: parts[1] };
   if (parts[0] === 'taskmanagers') return { page: 'taskmanagers' };
+  if (parts[0] === 'savepoints')
+    return parts[1] ? { page: 'savepoints', location: parts[1] } : { page: 'savepoints' };
   return { page: 'overview' };
 }
 

@@ -226,3 +226,45 @@ export interface JobCheckpointConfig {
   readonly stateBackend: string;
   readonly checkpointStorage: string;
 }
+
+/** One savepoint of `GET /savepoints`. */
+export interface SavepointSummary {
+  readonly location: string;
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly checkpointId: number;
+  readonly trigger: string;
+  readonly timestamp: number;
+  readonly stateSize: number;
+}
+
+/** `GET /savepoints/details?path=`: what the savepoint's `_metadata` says. */
+export interface SavepointDetails extends SavepointSummary {
+  readonly triggerTimestamp: number;
+  readonly mode: string;
+  readonly graphHash: string;
+  readonly operators: readonly {
+    readonly id: string;
+    readonly uid?: string;
+    readonly name: string;
+    readonly vertexId: string;
+    readonly parallelism: number;
+    readonly maxParallelism: number;
+    readonly keyedStateSize: number;
+    readonly operatorStateSize: number;
+    readonly subtasks: readonly {
+      readonly subtask: number;
+      readonly keyedBytes?: number;
+      readonly keyGroups?: { readonly start: number; readonly end: number };
+      readonly operatorBytes?: number;
+    }[];
+  }[];
+}
+
+/** `GET /jobs/:id/savepoints/:requestId` (also the status of a stop-with-savepoint). */
+export interface SavepointRequestStatus {
+  readonly requestId: string;
+  readonly status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  readonly location?: string;
+  readonly failureCause?: { readonly code?: string; readonly message: string };
+}

@@ -7,14 +7,14 @@ import { RateTracker } from '../rates';
 import { href } from '../router';
 import type { JobDetails, JobExceptions, JobOutputPage, JobPlan, VertexDetails } from '../types';
 import { CheckpointsTab } from './job-checkpoints';
-import { CancelButton } from './jobs';
+import { JobActions } from './job-actions';
 import { JobGraph } from './job-graph';
 
 /** Plans do not change while a job runs: fetched once a minute at most. */
 const PLAN_REFRESH_MS = 60_000;
 
 /**
- * Tabs of a job. Savepoints (issue 9) and watermarks join here as those features land, each
+ * Tabs of a job. Watermarks join here as that feature lands,
  * shown only when `/config` lists its feature.
  */
 const TABS: readonly { id: string; label: string; feature?: string }[] = [
@@ -40,7 +40,7 @@ export function JobDetailPage(props: {
       <div class="page-head">
         <h1>{job?.name ?? 'Job'}</h1>
         {job && <StatusBadge status={job.status} />}
-        {job && <CancelButton job={job} />}
+        {job && <JobActions job={job} savepoints={props.features['savepoints'] ?? false} />}
       </div>
       <PollState polled={details} what="the job" />
       {job && <JobFacts job={job} />}

@@ -1,4 +1,3 @@
-import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { Card, PollState, StatusBadge, TaskCounts } from '../components';
 import { formatDuration, formatTime } from '../format';
@@ -6,9 +5,10 @@ import { usePoll } from '../poll';
 import { href } from '../router';
 import type { JobSummary } from '../types';
 import { TERMINAL_JOB_STATUSES } from '../types';
+import { JobActions } from './job-actions';
 
-/** Running and finished jobs, newest first, with cancel for the running ones. */
-export function JobsPage({ refreshMs }: { refreshMs: number }) {
+/** Running and finished jobs, newest first, with the actions (cancel, savepoints) for running ones. */
+export function JobsPage({ refreshMs, savepoints }: { refreshMs: number; savepoints: boolean }) {
   const polled = usePoll(() => api<{ jobs: JobSummary[] }>('/jobs'), refreshMs, 'jobs');
   const jobs = polled.data?.jobs ?? [];
   const running = jobs.filter((j) => !TERMINAL_JOB_STATUSES.includes(j.status));
@@ -20,7 +20,7 @@ export function JobsPage({ refreshMs }: { refreshMs: number }) {
       {polled.data && (
         <>
           <Card title={`Running (${running.length})`}>
-            <JobTable jobs={running} withCancel />
+            <JobTable jobs={running} withActions savepoints={savepoints} />
           </Card>
           <Card title={`Finished (${finished.length})`}>
             <JobTable jobs={finished} />
@@ -31,7 +31,12 @@ export function JobsPage({ refreshMs }: { refreshMs: number }) {
   );
 }
 
-export function JobTable({ jobs, withCancel }: { jobs: readonly JobSummary[]; withCancel?: boolean }) {
+export function JobTable(props: {
+  jobs: readonly JobSummary[];
+  withActions?: boolean;
+  savepoints?: boolean;
+}) {
+  const { jobs, withActions } = props;
   if (jobs.length === 0) return <div class="muted">No jobs.</div>;
   return (
     <table class="table" data-testid="job-table">
@@ -42,7 +47,7 @@ export function JobTable({ jobs, withCancel }: { jobs: readonly JobSummary[]; wi
           <th>Start</th>
           <th>Duration</th>
           <th>Tasks</th>
-          {withCancel && <th />}
+          {withActions && <th />}
         </tr>
       </thead>
       <tbody>
@@ -60,47 +65,14 @@ export function JobTable({ jobs, withCancel }: { jobs: readonly JobSummary[]; wi
             <td>
               <TaskCounts tasks={job.tasks} />
             </td>
-            {withCancel && (
+            {withActions && (
               <td class="right">
-                <CancelButton job={job} />
+                <JobActions job={job} savepoints={props.savepoints ?? false} />
               </td>
             )}
           </tr>
         ))}
       </tbody>
     </table>
-  );
-}
-
-/** Cancel with a confirmation step in place (no browser dialog), then `PATCH /jobs/:id?mode=cancel`. */
-export function CancelButton({ job }: { job: JobSummary }) {
-  const [confirming, setConfirming] = useState(false);
-  const [state, setState] = useState<{ busy?: boolean; error?: string }>({});
-  if (TERMINAL_JOB_STATUSES.includes(job.status) || job.status === 'CANCELLING') return null;
-  const cancel = async (): Promise<void> => {
-    setState({ busy: true });
-    try {
-      await api(`/jobs/${encodeURIComponent(job.jobId)}?mode=cancel`, { method: 'PATCH' });
-      setState({});
-      setConfirming(false);
-    } catch (err) {
-      setState({ error: (err as Error).message });
-    }
-  };
-  if (!confirming)
-    return (
-      <button class="danger" onClick={() => setConfirming(true)}>
-        Cancel
-      </button>
-    );
-  return (
-    <span class="confirm">
-      Cancel job “{job.name}”?{' '}
-      <button class="danger" disabled={state.busy} onClick={() => void cancel()}>
-        Yes, cancel
-      </button>{' '}
-      <button onClick={() => setConfirming(false)}>No</button>
-      {state.error && <span class="error-text"> {state.error}</span>}
-    </span>
   );
 }
