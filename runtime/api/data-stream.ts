@@ -20,7 +20,7 @@ import { outputTagId } from './output-tag';
 import { KeyedProcessOperator, ReduceOperator } from './operators/keyed-operators';
 import { SinkOperator } from './operators/source-sink-operators';
 import { TimestampsAndWatermarksOperator } from './operators/timestamps-operator';
-import { WatermarkStrategy } from './event-time/watermark-strategy';
+import type { WatermarkStrategy } from './event-time/watermark-strategy';
 import type { WindowAssigner } from './windowing/window-assigners';
 import { WindowedStream } from './windowing/windowed-stream';
 import type { StreamOperator } from './operators/stream-operator';
@@ -165,7 +165,8 @@ export class DataStream<T> {
    * `assignTimestampsAndWatermarks`); watermarks from upstream are replaced.
    */
   assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
-    if (!(strategy instanceof WatermarkStrategy))
+    // By shape, not instanceof: in a TaskManager the job's bundle has its own copy of the API classes.
+    if (typeof (strategy as Partial<WatermarkStrategy<T>> | undefined)?.createGenerator !== 'function')
       throw new InvalidJobError('assignTimestampsAndWatermarks() needs a WatermarkStrategy');
     return this.oneInput<T>(
       'timestamps',

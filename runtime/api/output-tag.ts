@@ -19,8 +19,12 @@ export class OutputTag<T> {
   }
 }
 
-/** The tag's id, after checking that `tag` is an OutputTag (job code is plain JavaScript at run time). */
+/**
+ * The tag's id, after checking that `tag` is an OutputTag (job code is plain JavaScript at run
+ * time). By shape, not instanceof: in a TaskManager the job's bundle has its own copy of this class.
+ */
 export function outputTagId<T>(tag: OutputTag<T>, where: string): string {
-  if (!(tag instanceof OutputTag)) throw new InvalidJobError(`${where} needs an OutputTag`);
-  return tag.id;
+  const id = (tag as { id?: unknown } | undefined)?.id;
+  if (typeof id !== 'string' || !TAG_ID.test(id)) throw new InvalidJobError(`${where} needs an OutputTag`);
+  return id;
 }

@@ -4,6 +4,7 @@ import type { JobCheckpointInfo } from './checkpoint-info';
 import { fetchCheckpointInfo, formatCheckpointInfo } from './checkpoint-info';
 import { connectToCluster } from './cluster-client';
 import { formatDuration, formatStateCounts, formatTable, formatTime, truncate } from './format';
+import { subtaskInputWatermark } from '../jobmanager/subtask-watermarks';
 import type { ClusterFlags } from './options';
 import { addClusterOptions, jobIdArgument } from './options';
 
@@ -15,7 +16,7 @@ export function registerInfoCommand(program: Command): void {
   const command = program
     .command('info')
     .description(
-      'Show a job: status, restarts, failure, checkpoints (counts, latest completed, failed and restored), per vertex its parallelism, task states, records, busy time and back pressure, and per operator its records',
+      'Show a job: status, restarts, failure, checkpoints (counts, latest completed, failed and restored), per vertex its parallelism, task states, records, busy time and back pressure, per operator its records and watermarks, and per subtask its current input watermark',
     )
     .argument('<jobId>', 'id of the job (see sluice list)', jobIdArgument)
     .option('--json', 'print the job details (with `checkpoints: { config, stats }`) as JSON');
@@ -50,23 +51,43 @@ export function formatJobInfo(job: JobDetails, checkpoints?: JobCheckpointInfo):
     job.vertices.map(vertexRow),
   );
   const operators = formatTable(
-    ['vertex', 'operator', 'records in', 'records out'],
+    ['vertex', 'operator', 'records in', 'records out', 'input watermark', 'output watermark'],
     job.vertices.flatMap((v) =>
       v.operators.map((o) => [
         truncate(v.name, 40),
         truncate(o.name, 40),
         String(o.recordsIn),
         String(o.recordsOut),
+        formatWatermark(o.currentInputWatermark),
+        formatWatermark(o.currentOutputWatermark),
       ]),
     ),
+  );
+  const watermarks = job.vertices.flatMap((v) =>
+    v.subtasks.flatMap((s) => {
+      const watermark = subtaskInputWatermark(s);
+      return watermark === undefined
+        ? []
+        : [[truncate(v.name, 40), String(s.subtask), formatWatermark(watermark)]];
+    }),
   );
   const sections = [
     header.join('\n'),
     ...(checkpoints ? [formatCheckpointInfo(checkpoints)] : []),
     table,
     operators,
+    ...(watermarks.length > 0
+      ? [formatTable(['vertex', 'subtask', 'current input watermark'], watermarks)]
+      : []),
   ];
   return sections.join('\n\n');
+}
+
+/** A watermark as ms and ISO time (event time is usually epoch ms), '-' when there is none yet. */
+function formatWatermark(ms: number | undefined): string {
+  if (ms === undefined) return '-';
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? String(ms) : `${ms} (${date.toISOString()})`;
 }
 
 function vertexRow(vertex: VertexDetails): string[] {

@@ -1,5 +1,9 @@
 import type { FastifyPluginCallback } from 'fastify';
+import { NotFoundError } from '../../errors';
 import type { JobManagerGateway, JobSubmission } from '../gateway';
+import { vertexWatermarks } from '../subtask-watermarks';
+import type { VertexParams } from './insight-schemas';
+import { vertexParamsSchema } from './insight-schemas';
 import type { JobOutputQuery, JobParams, JobPatchQuery } from './rest-schemas';
 import {
   jobOutputQuerySchema,
@@ -39,6 +43,17 @@ export const jobRoutes: FastifyPluginCallback<{ gateway: JobManagerGateway }> = 
     '/jobs/:id/output',
     { schema: { params: jobParamsSchema, querystring: jobOutputQuerySchema } },
     async (request) => gateway.jobOutput(request.params.id, request.query.fromLine, request.query.fromResult),
+  );
+  // Flink's route: the current input watermark of each subtask of a vertex.
+  app.get<{ Params: VertexParams }>(
+    '/jobs/:id/vertices/:vertexId/watermarks',
+    { schema: { params: vertexParamsSchema } },
+    async (request) => {
+      const job = await gateway.getJob(request.params.id);
+      const vertex = job.vertices.find((v) => v.id === request.params.vertexId);
+      if (!vertex) throw new NotFoundError(`job ${job.jobId} has no vertex ${request.params.vertexId}`);
+      return vertexWatermarks(vertex);
+    },
   );
   done();
 };

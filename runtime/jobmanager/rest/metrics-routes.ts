@@ -6,11 +6,13 @@ import { NotFoundError } from '../../errors';
 import type { CheckpointGateway } from '../checkpoint-gateway';
 import type { JobManagerGateway, SubtaskDetails } from '../gateway';
 import { TERMINAL_JOB_STATUSES } from '../gateway';
+import { subtaskInputWatermark } from '../subtask-watermarks';
 
 /**
  * `GET /metrics` in the Prometheus text format (bearer token like every route but health):
  * cluster slots, jobs by status, per running subtask its records, back pressure and time split
- * (Flink's busy / idle / back-pressured ms per second), per operator its records, plus
+ * (Flink's busy / idle / back-pressured ms per second) and event time, per operator its records
+ * and watermarks (Flink's currentInputWatermark / currentOutputWatermark), plus
  * per running job its checkpoints (Flink's job metric names, when the checkpoint gateway is
  * there), plus the job manager process's own metrics. Values are read from the gateways at
  * scrape time.
@@ -114,15 +116,14 @@ export function createMetrics(
     for (const job of s.running) g.set({ job_id: job.jobId, job_name: job.name }, job.restarts);
   });
   if (checkpoints) registerCheckpointGauges(gauge);
-  const perSubtask = (name: string, help: string, value: (t: SubtaskDetails) => number) =>
+  const perSubtask = (name: string, help: string, value: (t: SubtaskDetails) => number | undefined) =>
     gauge(name, help, SUBTASK_LABELS, (g, s) => {
       for (const job of s.running) {
         for (const v of job.vertices) {
           for (const t of v.subtasks) {
-            g.set(
-              { job_id: job.jobId, job_name: job.name, vertex: v.name, subtask: String(t.subtask) },
-              value(t),
-            );
+            const x = value(t);
+            if (x === undefined) continue;
+            g.set({ job_id: job.jobId, job_name: job.name, vertex: v.name, subtask: String(t.subtask) }, x);
           }
         }
       }
@@ -157,7 +158,12 @@ export function createMetrics(
     "Ms per second a running subtask waited for credit to emit (Flink's backPressuredTimeMsPerSecond).",
     (t) => t.backPressuredTimeMsPerSecond,
   );
-  const perOperator = (name: string, help: string, value: (o: OperatorMetrics) => number) =>
+  perSubtask(
+    'sluice_task_currentInputWatermark',
+    "Event time of a running subtask: the lowest input watermark of its operators, ms (Flink's currentInputWatermark); absent before the first.",
+    subtaskInputWatermark,
+  );
+  const perOperator = (name: string, help: string, value: (o: OperatorMetrics) => number | undefined) =>
     gauge(name, help, OPERATOR_LABELS, (g, s) => {
       for (const job of s.running) {
         for (const v of job.vertices) {
@@ -169,7 +175,8 @@ export function createMetrics(
                 vertex: v.name,
                 subtask: String(t.subtask),
               };
-              g.set({ ...labels, operator: o.name, operator_id: o.id }, value(o));
+              const x = value(o);
+              if (x !== undefined) g.set({ ...labels, operator: o.name, operator_id: o.id }, x);
             }
           }
         }
@@ -184,6 +191,16 @@ export function createMetrics(
     'sluice_operator_records_out',
     'Records an operator of a running subtask emitted; a sink: records it wrote.',
     (o) => o.recordsOut,
+  );
+  perOperator(
+    'sluice_operator_currentInputWatermark',
+    "An operator's event time, the lowest watermark of its inputs, ms (Flink's currentInputWatermark).",
+    (o) => o.currentInputWatermark,
+  );
+  perOperator(
+    'sluice_operator_currentOutputWatermark',
+    "The last watermark an operator emitted, ms (Flink's currentOutputWatermark).",
+    (o) => o.currentOutputWatermark,
   );
   return {
     contentType: registry.contentType,

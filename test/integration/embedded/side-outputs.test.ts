@@ -4,51 +4,11 @@ import { join } from 'node:path';
 import { prepareJob } from '../../../runtime/client/prepare-job';
 import { defaultConfig } from '../../../runtime/config';
 import { stateSettingsFrom } from '../../../runtime/state/state-backend-factory';
-import { readings } from '../../fixtures/jobs/window-job';
+import {
+  SIDE_OUTPUT_ARGS as ARGS,
+  expectedSideOutputLines as expectedLines,
+} from '../../fixtures/jobs/side-output-reference';
 import { fixtureJob, runEmbedded } from '../../helpers/embedded';
-
-const COUNT = 2000;
-const SIZE = 500;
-const DELAY = 50;
-const BIG = 8;
-const LATE_BY = 900;
-const ARGS = {
-  count: String(COUNT),
-  size: String(SIZE),
-  delay: String(DELAY),
-  big: String(BIG),
-  lateBy: String(LATE_BY),
-};
-
-/**
- * Every line the job must print, from the raw readings in source order: a watermark after each
- * reading (max - delay - 1); a reading whose tumbling window ended at or before the watermark is
- * late; every other window fires once with all its readings.
- */
-function expectedLines(): string[] {
-  const lines: string[] = [];
-  const windows = new Map<string, number>();
-  let watermark = Number.NEGATIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const r of readings(COUNT, 40, LATE_BY)) {
-    if (r.value >= 90) lines.push(`high-chained ${r.sensor} ${r.ts}`, `high-network ${r.sensor} ${r.ts}`);
-    if (r.value % 2 === 0) lines.push(`even ${r.sensor} ${r.ts}`);
-    const start = r.ts - (r.ts % SIZE);
-    if (start + SIZE - 1 <= watermark) lines.push(`late ${r.sensor} ${r.ts}`);
-    else
-      windows.set(
-        `${r.sensor} ${start} ${start + SIZE}`,
-        (windows.get(`${r.sensor} ${start} ${start + SIZE}`) ?? 0) + 1,
-      );
-    max = Math.max(max, r.ts);
-    watermark = Math.max(watermark, max - DELAY - 1);
-  }
-  for (const [id, n] of windows) {
-    lines.push(`window ${id} ${n}`);
-    if (n >= BIG) lines.push(`big ${id}`);
-  }
-  return lines.sort();
-}
 
 describe('side outputs', () => {
   let localDir: string;

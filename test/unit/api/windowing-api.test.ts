@@ -25,7 +25,9 @@ describe('OutputTag and getSideOutput', () => {
       .name('checker');
     const odd = side.getSideOutput(new OutputTag<number>('odd'));
     expect(() => odd.setParallelism(2)).toThrow(/side output 'odd' has no operator of its own.*'checker'/);
-    expect(() => side.getSideOutput({ id: 'odd' } as OutputTag<number>)).toThrow(InvalidJobError);
+    expect(() => side.getSideOutput('odd' as unknown as OutputTag<number>)).toThrow(
+      /getSideOutput\(\) needs an OutputTag/,
+    );
   });
 
   it('the stream graph edge of a side output carries its tag; the main edge none', () => {

@@ -253,10 +253,12 @@ describe('info', () => {
         `\\s${vertices[1]!.parallelism}\\s+RUNNING\\s+RUNNING ${vertices[1]!.parallelism}\\s+1200\\s+800\\s+150 ms/s\\s+high \\(80%\\)$`,
       ),
     );
-    // Then per operator of each chain: its records in and out.
-    expect(lines[7 + vertices.length + 1]).toMatch(/^VERTEX\s+OPERATOR\s+RECORDS IN\s+RECORDS OUT$/);
+    // Then per operator of each chain: its records in and out, and watermarks ('-': this job has none).
+    expect(lines[7 + vertices.length + 1]).toMatch(
+      /^VERTEX\s+OPERATOR\s+RECORDS IN\s+RECORDS OUT\s+INPUT WATERMARK\s+OUTPUT WATERMARK$/,
+    );
     const operatorRow = lines.find((l) => l.includes(` ${vertices[1]!.operators[0]!.name} `))!;
-    expect(operatorRow).toMatch(/\s1200\s+800$/);
+    expect(operatorRow).toMatch(/\s1200\s+800\s+-\s+-$/);
   });
 
   test('shows the failure of a failed job, and --json prints the details', async () => {
