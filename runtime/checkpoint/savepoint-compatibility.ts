@@ -2,6 +2,7 @@ import { describeError } from '../errors';
 import type { JobGraph } from '../graph/job-graph';
 import { keyGroupRangeForSubtask } from '../graph/key-groups';
 import { KeyedSnapshotReader, decodeOperatorSnapshot } from '../state/snapshot-format';
+import { TIMER_STATE_PREFIX } from '../state/state-descriptors';
 import type { OperatorStateMetadata, StateObjectRef } from './checkpoint-metadata';
 import { restoreHandlesFor } from './restore-assignment';
 import { decodeEntryValue } from './savepoint-inspection';
@@ -156,7 +157,7 @@ function keyGroupRangeOf(old: OperatorStateMetadata, jobGraph: JobGraph, vertexI
   return keyGroupRangeForSubtask(op.maxParallelism, vertex.parallelism, subtask);
 }
 
-/** The names of the operator's keyed and operator states, as its snapshots declare them. */
+/** The names of the operator's keyed and operator states, as its snapshots declare them (timers, internal, left out). */
 async function stateNamesOf(
   op: OperatorStateMetadata,
   read: (ref: StateObjectRef) => Promise<Uint8Array>,
@@ -164,7 +165,8 @@ async function stateNamesOf(
   const names = new Set<string>();
   for (const s of op.subtasks) {
     if (s.keyed)
-      for (const meta of KeyedSnapshotReader.read(await read(s.keyed)).states) names.add(meta.name);
+      for (const meta of KeyedSnapshotReader.read(await read(s.keyed)).states)
+        if (!meta.name.startsWith(TIMER_STATE_PREFIX)) names.add(meta.name);
     if (s.operator) for (const [name] of decodeOperatorSnapshot(await read(s.operator))) names.add(name);
   }
   return [...names].join(', ');

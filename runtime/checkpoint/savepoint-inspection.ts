@@ -1,6 +1,7 @@
 import { StateError } from '../errors';
 import type { KeyGroupRange } from '../graph/key-groups';
 import type { StateKind } from '../state/state-descriptors';
+import { TIMER_STATE_PREFIX } from '../state/state-descriptors';
 import { KeyedSnapshotReader, decodeOperatorSnapshot } from '../state/snapshot-format';
 import { decodeValue } from '../state/value-codec';
 import type { OperatorStateMetadata } from './checkpoint-metadata';
@@ -34,6 +35,8 @@ export interface InspectedOperator {
   readonly maxParallelism: number;
   readonly bytes: number;
   readonly keyedStates: readonly InspectedKeyedState[];
+  /** Registered timers (event and processing time), kept apart from the user's keyed state. */
+  readonly timers: number;
   /** Operator (list) state by name, with its element count over all subtasks. */
   readonly operatorStates: readonly { readonly name: string; readonly elements: number }[];
   readonly subtasks: readonly InspectedSubtask[];
@@ -89,6 +92,7 @@ async function inspectOperator(
   const lists = new Map<string, number>();
   const subtasks: InspectedSubtask[] = [];
   let bytes = 0;
+  let timers = 0;
   for (const s of op.subtasks) {
     let subtask: InspectedSubtask = { subtask: s.subtask };
     if (s.keyed) {
@@ -96,6 +100,10 @@ async function inspectOperator(
       const subtaskKeys = new Set<string>();
       for (const [, [state, key]] of reader.entries(s.keyed.keyGroupRange)) {
         const meta = reader.states[state]!;
+        if (meta.name.startsWith(TIMER_STATE_PREFIX)) {
+          timers++;
+          continue;
+        }
         const record = keyed.get(meta.name) ?? { kind: meta.kind, keys: new Set<string>(), entries: 0 };
         keyed.set(meta.name, record);
         const keyText = JSON.stringify(key);
@@ -104,7 +112,8 @@ async function inspectOperator(
         subtaskKeys.add(keyText);
       }
       for (const meta of reader.states)
-        if (!keyed.has(meta.name)) keyed.set(meta.name, { kind: meta.kind, keys: new Set(), entries: 0 });
+        if (!keyed.has(meta.name) && !meta.name.startsWith(TIMER_STATE_PREFIX))
+          keyed.set(meta.name, { kind: meta.kind, keys: new Set(), entries: 0 });
       subtask = {
         ...subtask,
         keyGroupRange: s.keyed.keyGroupRange,
@@ -135,6 +144,7 @@ async function inspectOperator(
       keys: r.keys.size,
       entries: r.entries,
     })),
+    timers,
     operatorStates: [...lists].map(([name, elements]) => ({ name, elements })),
     subtasks,
   };

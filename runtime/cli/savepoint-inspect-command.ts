@@ -74,6 +74,7 @@ function formatInspection(i: SavepointInspection): string {
     [
       ...op.keyedStates.map((s) => `${s.name} (${s.kind}, ${s.keys} keys)`),
       ...op.operatorStates.map((s) => `${s.name} (operator list, ${s.elements} elements)`),
+      ...(op.timers > 0 ? [`${op.timers} timers`] : []),
     ].join(', ') || '-',
     formatBytes(op.bytes),
   ]);

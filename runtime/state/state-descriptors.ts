@@ -73,3 +73,9 @@ export class AggregatingStateDescriptor<IN, ACC, OUT> extends StateDescriptor {
 export function copyOfDefault<T>(value: T): T {
   return value !== null && typeof value === 'object' ? structuredClone(value) : value;
 }
+
+/**
+ * Names of the keyed states that hold an operator's timers (see InternalTimerService): they are
+ * snapshotted like any keyed state, and tools show them as timers, not as user state.
+ */
+export const TIMER_STATE_PREFIX = '_timers/';

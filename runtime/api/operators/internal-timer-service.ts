@@ -1,6 +1,6 @@
 import { keyGroupForKey, serializeKey } from '../../graph/key-groups';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend';
-import { MapStateDescriptor } from '../../state/state-descriptors';
+import { MapStateDescriptor, TIMER_STATE_PREFIX } from '../../state/state-descriptors';
 import type { MapState } from '../../state/state-types';
 import { NO_WATERMARK } from '../event-time/watermark-strategy';
 import type { ProcessingTimeService } from './stream-operator';
@@ -42,7 +42,7 @@ export class InternalTimerService<N> {
     private readonly onProcessingTime: TimerCallback<N>,
   ) {
     const state = (domain: string) =>
-      backend.getMapState(new MapStateDescriptor<TimerKey, true>(`_timers/${name}/${domain}`));
+      backend.getMapState(new MapStateDescriptor<TimerKey, true>(`${TIMER_STATE_PREFIX}${name}/${domain}`));
     this.eventTime = new TimerQueue(state('event'));
     this.processingTime = new TimerQueue(state('processing'));
   }

@@ -171,8 +171,9 @@ it('processing-time sessions close after the gap of wall clock without a record 
   const { lines } = await runEmbedded(fixtureJob('processing-session-job'), {
     perBurst: String(perBurst),
     bursts: '3',
-    pauseMs: '1000',
-    gapMs: '300',
+    // A gap far above how long a loaded machine may stall between two records of a burst.
+    pauseMs: '5000',
+    gapMs: '1500',
   });
   // Reference: one session per key and burst, holding the burst's numbers of that key.
   const expectedLines: string[] = [];
