@@ -7,6 +7,7 @@ import type { OutputChannel } from '../network/output-channel';
 import { decodeTimestampedBatch } from '../network/record-batch-codec';
 import { DEFAULT_AUTO_WATERMARK_INTERVAL_MS } from '../api/job-settings';
 import type { RecordTimestamp } from '../api/operators/stream-operator';
+import { TaskTimeAccounting } from './task-time';
 import { TaskProcessingTimeService } from './task-processing-time';
 import type { RecordWriter } from '../network/record-writer';
 import type { TaskStateSettings } from '../state/state-backend-factory';
@@ -73,12 +74,7 @@ export class StreamTask {
   private readonly processingTime: TaskProcessingTimeService;
   /** The watermark valve input of each network channel, by channel index. */
   private readonly watermarkInputs: WatermarkInput[] = [];
-  private backlogged = 0;
-  private backlogSince = 0;
-  private backPressuredMs = 0;
-  /** Time spent processing input and polling sources, sampled per turn (not per record). */
-  private busyMs = 0;
-  private runningSince = 0;
+  private readonly time = new TaskTimeAccounting();
   private recordsIn = 0;
   private state: StreamTaskState = 'created';
   private drainScheduled = false;
@@ -176,7 +172,7 @@ export class StreamTask {
     }
     if (this.state !== 'created') return this.done; // canceled while opening
     this.state = 'running';
-    this.runningSince = performance.now();
+    this.time.start();
     this.startTimers();
     this.gate.start(this.tdd.network.initialCredit);
     this.sources?.schedule();
@@ -190,9 +186,6 @@ export class StreamTask {
 
   /** Counters for metrics; the idle time is what is neither busy nor back-pressured. */
   metrics(): TaskMetrics {
-    const now = performance.now();
-    const runningMs = this.runningSince > 0 ? now - this.runningSince : 0;
-    const backPressuredMs = this.backPressuredMs + (this.backlogged > 0 ? now - this.backlogSince : 0);
     const operators = this.chain.metrics();
     let recordsIn = this.recordsIn;
     let recordsOut = this.writers.reduce((sum, w) => sum + w.recordsOut, 0);
@@ -203,10 +196,7 @@ export class StreamTask {
     return {
       recordsIn,
       recordsOut,
-      runningMs,
-      busyMs: this.busyMs,
-      idleMs: Math.max(0, runningMs - this.busyMs - backPressuredMs),
-      backPressuredMs,
+      ...this.time.times(),
       operators,
     };
   }
@@ -216,7 +206,7 @@ export class StreamTask {
    * still taken: barriers and end-of-partition keep coming.
    */
   private get blocked(): boolean {
-    return this.backlogged > 0 || this.state === 'created' || this.state === 'done';
+    return this.time.isBackPressured || this.state === 'created' || this.state === 'done';
   }
 
   private createSourceInputs(): SourceInputs {
@@ -224,7 +214,7 @@ export class StreamTask {
       isBlocked: () => this.blocked,
       hasPendingControl: () => this.lane.pending,
       sourceEnded: (member: ChainMember) => this.chain.sourceEnded(member),
-      addBusyMs: (ms) => (this.busyMs += ms),
+      addBusyMs: (ms) => this.time.addBusy(ms),
       fail: (err) => this.fail(err),
     });
   }
@@ -344,7 +334,7 @@ export class StreamTask {
       this.fail(err);
       return;
     } finally {
-      this.busyMs += performance.now() - started;
+      this.time.addBusy(performance.now() - started);
     }
     this.scheduleDrain();
   }
@@ -402,9 +392,7 @@ export class StreamTask {
   }
 
   private onBacklogChange(backlogged: boolean): void {
-    if (backlogged && this.backlogged++ === 0) this.backlogSince = performance.now();
-    if (!backlogged && --this.backlogged === 0) {
-      this.backPressuredMs += performance.now() - this.backlogSince;
+    if (this.time.onBacklogChange(backlogged)) {
       // Input first: a source fills the outputs again in one poll, and would starve the network input.
       this.scheduleDrain();
       this.sources?.schedule();
