@@ -5,7 +5,7 @@ import type {
 } from '../checkpoint/checkpoint-stats';
 import type { RestClient } from '../client/rest-client';
 import { NotFoundError } from '../errors';
-import { formatDuration, formatTable, formatTime, truncate } from './format';
+import { formatBytes, formatDuration, formatTable, formatTime, truncate } from './format';
 
 /** What `sluice info` shows of a job's checkpoints. */
 export interface JobCheckpointInfo {
@@ -81,17 +81,4 @@ export function formatCheckpointInfo({ config, stats }: JobCheckpointInfo): stri
   ];
   if (rows.length === 0) return `${header}\nno checkpoint yet`;
   return `${header}\n${formatTable(['latest', 'id', 'time', 'duration', 'size', 'location or cause'], rows)}`;
-}
-
-/** `512 B`, `1.5 KiB`, `12.0 MiB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }

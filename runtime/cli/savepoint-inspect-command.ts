@@ -4,7 +4,7 @@ import { dumpKeyedState, inspectSavepoint } from '../checkpoint/savepoint-inspec
 import { openSavepoint } from '../checkpoint/savepoint-reader';
 import { configuredBlobStore } from './cluster-client';
 import { formatTable, formatTime } from './format';
-import { formatBytes } from './savepoint-progress';
+import { formatBytes } from './format';
 
 interface InspectOptions {
   dump?: string;

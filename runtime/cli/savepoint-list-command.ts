@@ -4,7 +4,7 @@ import { connectToCluster } from './cluster-client';
 import { formatTable, formatTime } from './format';
 import type { ClusterFlags } from './options';
 import { addClusterOptions } from './options';
-import { formatBytes } from './savepoint-progress';
+import { formatBytes } from './format';
 
 interface ListOptions extends ClusterFlags {
   json?: boolean;

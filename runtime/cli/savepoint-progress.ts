@@ -4,7 +4,7 @@ import type { SavepointRequestStatus, SavepointRequests } from '../client/savepo
 import { SluiceError, NotFoundError } from '../errors';
 import type { SluiceErrorCode } from '../errors';
 import { CliExit } from './cli-exit';
-import { formatDuration } from './format';
+import { formatBytes, formatDuration } from './format';
 import { DETACHED_BY_SIGINT_EXIT_CODE } from './run-on-cluster';
 
 /** How often a request's status (and the job's checkpoint statistics) are asked for. */
@@ -25,19 +25,6 @@ export interface SavepointWait {
 /** `3/6 subtasks acknowledged, 12.0 KiB uploaded`. */
 export function formatSavepointProgress(stats: CheckpointSummaryStats): string {
   return `${stats.acknowledgedSubtasks}/${stats.totalSubtasks} subtasks acknowledged, ${formatBytes(stats.stateSize)} uploaded`;
-}
-
-/** `512 B`, `12.0 KiB`, `3.4 MiB`, `1.2 GiB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import type { CheckpointSummaryStats } from '../../../runtime/checkpoint/checkpoint-stats';
 import type { SavepointRequestStatus } from '../../../runtime/client/savepoint-requests';
-import { awaitSavepointRequest, formatBytes } from '../../../runtime/cli/savepoint-progress';
+import { formatBytes } from '../../../runtime/cli/format';
+import { awaitSavepointRequest } from '../../../runtime/cli/savepoint-progress';
 import { SluiceError } from '../../../runtime/errors';
 
 const stats = (acknowledgedSubtasks: number, stateSize: number): CheckpointSummaryStats => ({
