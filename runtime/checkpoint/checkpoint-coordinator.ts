@@ -112,6 +112,9 @@ export class CheckpointCoordinator {
     this.stopped = true;
     clearTimeout(this.periodicTimer);
     await Promise.all([...this.pending.values()].map((p) => this.abort(p, reason, false)));
+    // A checkpoint already finalizing completes (its tasks acknowledged it), and is waited for:
+    // completing it prunes older ones, which must not happen after the job is seen as ended.
+    await this.completions;
   }
 
   /**
