@@ -61,7 +61,10 @@ test.each([
           {
             records: String(RECORDS),
             keys: String(KEYS),
-            paceEvery: '10',
+            // At least 6 s per source subtask (a 2 ms sleep every 2 records): the first run is
+            // still going when it is canceled after two checkpoints, however fast the machine.
+            paceEvery: '2',
+            pauseMs: '2',
             interval: '100',
             output,
             stateBackend,

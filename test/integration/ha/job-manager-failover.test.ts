@@ -22,7 +22,9 @@ import { HaCluster } from '../../helpers/ha-cluster';
 // Short enough for a quick test, long enough that a loaded machine (Redis replies slower than
 // a retry period) does not make the leader step down by itself.
 const LEASE_MS = 4_000;
-const RECORDS = 30_000; // per source
+// Per source; paced (1 ms sleep every 3 records) so each source subtask runs at least 2.5 s:
+// the job is still running when the faults come, however fast the machine.
+const RECORDS = 30_000;
 const KEYS = 61;
 
 let cluster: HaCluster;
@@ -65,7 +67,7 @@ test('kill -9 of the leader mid-job: the standby takes over within lease + 2 s, 
   const jobId = await cluster.submit(
     a,
     fixtureJob('exactly-once-count-job'),
-    { records: String(RECORDS), keys: String(KEYS), paceEvery: '100', interval: '250', output },
+    { records: String(RECORDS), keys: String(KEYS), paceEvery: '3', interval: '250', output },
     { parallelism: 4 },
   );
   expect(await cluster.blobStore.exists(jobRecordKey(jobId))).toBe(true);
@@ -144,7 +146,7 @@ test('a leader paused past its lease (SIGSTOP) changes nothing once it wakes: no
     const jobId = await cluster.submit(
       old,
       fixtureJob('exactly-once-count-job'),
-      { records: String(RECORDS), keys: String(KEYS), paceEvery: '100', interval: '250', output: out },
+      { records: String(RECORDS), keys: String(KEYS), paceEvery: '3', interval: '250', output: out },
       { parallelism: 4 },
     );
     const oldClient = cluster.client(old);
