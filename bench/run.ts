@@ -14,6 +14,8 @@ import { checkpointScenarios } from './scenarios/checkpoints';
 import { recoveryScenario } from './scenarios/recovery';
 import type { LargeStateFigures } from './scenarios/large-state';
 import { largeStateScenario } from './scenarios/large-state';
+import type { SavepointFigures } from './scenarios/savepoints';
+import { savepointScenario } from './scenarios/savepoints';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
 const quick = process.argv.includes('--quick');
@@ -40,6 +42,8 @@ async function main(): Promise<void> {
   results.push(...checkpoints.measurements);
   const recovery = await recoveryScenario();
   const largeState = await largeStateScenario(quick ? 2_000_000 : 10_000_000);
+  console.log('savepoints: stop-with-savepoint of 1M keys, resume at the same and at twice the parallelism');
+  const savepoints = await savepointScenario(quick ? 200_000 : 1_000_000);
   const rate = (name: string): number => results.find((r) => r.scenario === name)?.recordsPerSec ?? NaN;
   const chained = rate('stateless/sluice-chained');
   const ratios = {
@@ -63,8 +67,9 @@ async function main(): Promise<void> {
     kvVsHeap: rate('checkpoints/keyed-count-kv-none') / rate('checkpoints/keyed-count-heap-none'),
     recoverySeconds: recovery.toRecordsSeconds,
     recoveryToRunningSeconds: recovery.toRunningSeconds,
+    rescaleRestoreSeconds: savepoints.rescaleRestoreSeconds,
   };
-  const figures = { oneMillionKeyCheckpoint: checkpoints.oneMillionKeys, recovery, largeState };
+  const figures = { oneMillionKeyCheckpoint: checkpoints.oneMillionKeys, recovery, largeState, savepoints };
   printTable(results, ratios);
   printFigures(figures);
   const dir = join(__dirname, 'results');
@@ -80,6 +85,7 @@ async function main(): Promise<void> {
 function printFigures(figures: {
   oneMillionKeyCheckpoint: Record<string, { durationMs: number; bytes: number }>;
   largeState: LargeStateFigures;
+  savepoints: SavepointFigures;
 }): void {
   console.log('');
   for (const [backend, c] of Object.entries(figures.oneMillionKeyCheckpoint)) {
@@ -92,6 +98,11 @@ function printFigures(figures: {
     `${l.keys.toLocaleString('en')} keys, 512 MB slot heap: kv finished in ${l.kvSeconds.toFixed(1)} s, ` +
       `TaskManager peak RSS ${Math.round(l.kvPeakRssMb)} MB (anonymous ${Math.round(l.kvPeakAnonMb)} MB, ` +
       `file-backed ${Math.round(l.kvPeakFileMb)} MB: LMDB's map); heap: ${l.heapOutcome}`,
+  );
+  const sp = figures.savepoints;
+  console.log(
+    `savepoint of ${sp.keys.toLocaleString('en')} keys: ${sp.durationMs} ms, ${(sp.bytes / 1024 / 1024).toFixed(1)} MiB; ` +
+      `restore ${sp.restoreSeconds.toFixed(2)} s at the same parallelism, ${sp.rescaleRestoreSeconds.toFixed(2)} s at twice it`,
   );
 }
 
