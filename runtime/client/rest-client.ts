@@ -1,15 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  BadRequestError,
-  ConfigError,
-  ConflictError,
-  NetworkError,
-  NotFoundError,
-  RestApiError,
-  SluiceError,
-  UnauthorizedError,
-  type SluiceErrorCode,
-} from '../errors';
+import { ConfigError, NetworkError, RestApiError, SluiceError, type SluiceErrorCode } from '../errors';
 import type {
   CheckpointDetails,
   JobCheckpointConfig,
@@ -27,6 +17,7 @@ import type {
   TaskManagerInfo,
 } from '../jobmanager/gateway';
 import type { HealthReport } from '../services/dependency-health';
+import { networkReason, restErrorFor } from './rest-errors';
 
 export interface RestClientOptions {
   /** Base URL of the job manager's REST API, e.g. `http://127.0.0.1:8081`. */
@@ -73,17 +64,8 @@ interface Call extends RequestOptions {
   readonly timeoutMs?: number;
 }
 
-/** Codes the REST API answers with; anything else from a server is mapped by HTTP status. */
-const REST_CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
-  'SLUICE_BAD_REQUEST',
-  'SLUICE_UNAUTHORIZED',
-  'SLUICE_NOT_FOUND',
-  'SLUICE_CONFLICT',
-  'SLUICE_PAYLOAD_TOO_LARGE',
-  'SLUICE_UNSUPPORTED_MEDIA_TYPE',
-  'SLUICE_INTERNAL',
-  'SLUICE_UNAVAILABLE',
-]);
+/** Redirects followed to reach the leader (one is the normal case: standby → leader). */
+const MAX_LEADER_REDIRECTS = 3;
 
 /**
  * Typed client of the job manager's REST API (global fetch). Mirrors `JobManagerGateway`, so
@@ -92,9 +74,6 @@ const REST_CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
  * `UnauthorizedError` when the token is missing or rejected, `BadRequestError`,
  * `NotFoundError`, `ConflictError` by the server's code, `RestApiError` for anything else.
  */
-/** Redirects followed to reach the leader (one is the normal case: standby → leader). */
-const MAX_LEADER_REDIRECTS = 3;
-
 export class RestClient implements JobManagerGateway, CheckpointGateway {
   readonly url: string;
   private readonly token: string | undefined;
@@ -278,7 +257,7 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
     const response = await this.followingLeader(method, `${this.url}${path}`, headers, call, timeoutMs);
     if (response.ok || accepted.includes(response.status)) return response;
     const text = await this.guard(call, timeoutMs, () => response.text()).catch(() => '');
-    throw this.errorFor(response, text);
+    throw restErrorFor(response, text, this.url, this.token !== undefined);
   }
 
   /**
@@ -327,29 +306,6 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
       throw new NetworkError(`cannot reach the job manager at ${this.url}: ${reason}`, { cause: err });
     }
   }
-
-  private errorFor(response: Response, text: string): Error {
-    // A HEAD answer has no body; the server sends its `{ code, message }` as headers instead.
-    const body = text.length > 0 ? parseErrorBody(text) : errorHeaders(response.headers);
-    const code = body.code;
-    const message =
-      body.message ??
-      `the job manager at ${this.url} answered ${response.status} ${response.statusText}`.trim();
-    if (response.status === 401) {
-      return new UnauthorizedError(
-        this.token === undefined
-          ? `the job manager at ${this.url} requires a token: pass --token or set SLUICE_TOKEN`
-          : `the job manager at ${this.url} rejected the token: check --token or SLUICE_TOKEN`,
-      );
-    }
-    if (code === 'SLUICE_BAD_REQUEST' || (code === undefined && response.status === 400))
-      return new BadRequestError(message);
-    if (code === 'SLUICE_NOT_FOUND' || (code === undefined && response.status === 404))
-      return new NotFoundError(message);
-    if (code === 'SLUICE_CONFLICT' || (code === undefined && response.status === 409))
-      return new ConflictError(message);
-    return new RestApiError(code ?? codeForStatus(response.status), response.status, message);
-  }
 }
 
 function checkpointsPath(jobId: string): string {
@@ -373,60 +329,4 @@ export function normalizeRestUrl(url: string): string {
     );
   }
   return parsed.href.replace(/\/+$/, '');
-}
-
-function errorHeaders(headers: Headers): { code?: SluiceErrorCode; message?: string } {
-  const code = headers.get('sluice-error-code');
-  const message = headers.get('sluice-error-message');
-  let decoded: string | undefined;
-  try {
-    decoded = message === null ? undefined : decodeURIComponent(message);
-  } catch {
-    decoded = undefined;
-  }
-  return {
-    ...(code !== null && REST_CODES.has(code) ? { code: code as SluiceErrorCode } : {}),
-    ...(decoded !== undefined ? { message: decoded } : {}),
-  };
-}
-
-function parseErrorBody(text: string): { code?: SluiceErrorCode; message?: string } {
-  try {
-    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
-    return {
-      ...(typeof body.code === 'string' && REST_CODES.has(body.code)
-        ? { code: body.code as SluiceErrorCode }
-        : {}),
-      ...(typeof body.message === 'string' ? { message: body.message } : {}),
-    };
-  } catch {
-    return {};
-  }
-}
-
-function codeForStatus(status: number): SluiceErrorCode {
-  if (status === 413) return 'SLUICE_PAYLOAD_TOO_LARGE';
-  if (status === 415) return 'SLUICE_UNSUPPORTED_MEDIA_TYPE';
-  return status >= 500 ? 'SLUICE_INTERNAL' : 'SLUICE_BAD_REQUEST';
-}
-
-/**
- * fetch's own message is only "fetch failed"; the useful part (ECONNREFUSED…) is its cause.
- * Duck-typed: fetch's errors may come from another realm (a vm context), where `instanceof`
- * fails.
- */
-function networkReason(err: unknown): string {
-  const cause = asError(asError(err)?.cause);
-  // undici wraps several attempts (IPv4 and IPv6) in an AggregateError with an empty message.
-  const inner = Array.isArray((cause as { errors?: unknown })?.errors)
-    ? (cause as { errors: unknown[] }).errors.map(asError).find((e) => e?.message)
-    : undefined;
-  const best = inner ?? cause ?? asError(err);
-  return best?.message || best?.code || String(err);
-}
-
-function asError(value: unknown): { message?: string; code?: string; cause?: unknown } | undefined {
-  return typeof value === 'object' && value !== null
-    ? (value as { message?: string; code?: string; cause?: unknown })
-    : undefined;
 }
