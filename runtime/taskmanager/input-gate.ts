@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { DownstreamMessage, UpstreamMessage } from '../network/channel-protocol';
-import type { OperatorInput } from './operator-chain';
+import type { OperatorInput } from './chain-member';
 
 /** The network channels feeding one logical operator input (one job edge's gate). */
 export interface InputGroup {

@@ -1,6 +1,6 @@
 import type { SourceOperator } from '../api/operators/source-sink-operators';
-import type { ChainMember } from './operator-chain';
-import { attributeError } from './operator-chain';
+import type { ChainMember } from './chain-member';
+import { attributeError } from './chain-member';
 
 const SOURCE_SLICE_MS = 5;
 /** How long a reader without `isAvailable` rests after saying nothing is available. */

@@ -14,7 +14,7 @@ import type { TaskStateSettings } from '../state/state-backend-factory';
 import { StateError } from '../errors';
 import type { CheckpointingMode, StopMode } from '../checkpoint/checkpointing-mode';
 import type { S3PathAccess } from '../storage/s3-path';
-import type { ChainMember, WatermarkInput } from './operator-chain';
+import type { ChainMember, WatermarkInput } from './chain-member';
 import { OperatorChain } from './operator-chain';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import type { TaskControlMessage, TaskReporter } from './task-reporter';
