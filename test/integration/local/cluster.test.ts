@@ -213,6 +213,11 @@ describe('startLocalCluster (embedded cloud, fake sluice)', () => {
     const exits: ProcessExitEvent[] = [];
     const cluster = await start({ taskManagers: 1, onUnexpectedExit: (e) => exits.push(e) });
     const tm = cluster.processes[1]!;
+    // The job manager counts the TaskManager as registered before the TaskManager has read the
+    // answer and logged it; kill only once the line the report must carry is in the log.
+    const logged = async (): Promise<boolean> =>
+      (await fs.readFile(join(logDirOf(), 'taskmanager-1.log'), 'utf8')).includes('taskmanager-1: registered');
+    await waitFor(logged, { what: 'the TaskManager logging its registration' });
     process.kill(tm.pid, 'SIGKILL');
     await waitFor(() => exits.length > 0, { what: 'the exit report' });
     expect(exits[0]).toMatchObject({
