@@ -138,7 +138,7 @@ test('job graph: the chains with their operators, the partitioner, and growing r
     );
   expect(chains).toEqual(plan.plan.nodes.map((n) => n.operators.map((o) => o.name)));
   expect(chains).toEqual([
-    ['ticks', 'double'],
+    ['ticks', 'Timestamps/Watermarks', 'double'],
     ['sum-per-key', 'sample', 'format', 'Print'],
   ]);
   expect(await page.getByTestId('edge-label').allTextContents()).toEqual(['HASH']);
@@ -148,6 +148,26 @@ test('job graph: the chains with their operators, the partitioner, and growing r
   await page.getByTestId('vertex').nth(1).click();
   const first = await recordsIn();
   await waitFor(async () => (await recordsIn()) > first, { timeoutMs: 20_000, what: 'records in to grow' });
+
+  // The second chain's event time: the wall clock of the ticks, shown per subtask and advancing.
+  const watermarks = async (): Promise<number[]> =>
+    (await page.getByTestId('subtask-watermark').allTextContents()).map((t) =>
+      Date.parse(t.replace(' ', 'T')),
+    );
+  await waitFor(async () => (await watermarks()).every((w) => Number.isFinite(w)), {
+    timeoutMs: 20_000,
+    what: 'a watermark on every subtask',
+  });
+  const before = Math.min(...(await watermarks()));
+  expect(Math.abs(before - Date.now())).toBeLessThan(60_000);
+  await waitFor(async () => Math.min(...(await watermarks())) > before, {
+    timeoutMs: 20_000,
+    what: 'the watermarks to advance',
+  });
+  // Per operator: the chain's operators by name, each with the watermark it has seen.
+  expect(await page.getByTestId('operator-row').locator('td:first-child').allTextContents()).toEqual(
+    plan.plan.nodes[1]!.operators.map((o) => o.name),
+  );
   await shot('job-graph');
 });
 

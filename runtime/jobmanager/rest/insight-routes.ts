@@ -38,13 +38,13 @@ export const insightRoutes: FastifyPluginCallback<InsightRoutesOptions> = (app, 
     'started-at': options.startedAt,
     'uptime-ms': Date.now() - options.startedAt,
     now: Date.now(),
-    // What the dashboard may show; watermarks arrive with their issue.
+    // What the dashboard may show.
     features: {
       'web-cancel': true,
       'web-submit': false,
       checkpoints: options.features?.checkpoints ?? false,
       savepoints: options.features?.savepoints ?? false,
-      watermarks: false,
+      watermarks: true,
     },
   }));
 

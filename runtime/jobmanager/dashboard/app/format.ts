@@ -88,3 +88,15 @@ export function formatBytes(bytes: number): string {
   }
   return `${value.toFixed(1)} ${units[unit]}`;
 }
+
+/**
+ * An event-time watermark: '–' before the first one, 'end' for the final watermark that closes
+ * bounded input, else a local time with milliseconds (event time is usually epoch ms) and a
+ * bare number for small values that cannot be dates.
+ */
+export function formatWatermark(watermark: number | undefined): string {
+  if (watermark === undefined || watermark === Number.NEGATIVE_INFINITY) return '–';
+  if (watermark >= Number.MAX_SAFE_INTEGER || watermark === Number.POSITIVE_INFINITY) return 'end';
+  if (watermark < 1e11) return String(watermark);
+  return `${formatTime(watermark)}.${String(watermark % 1000).padStart(3, '0')}`;
+}

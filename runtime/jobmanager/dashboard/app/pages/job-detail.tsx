@@ -1,14 +1,15 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
 import { Card, PollState, StatusBadge, TailBlock, TaskCounts } from '../components';
-import { formatCount, formatDuration, formatPercent, formatRate, formatTime } from '../format';
+import { formatDuration, formatTime } from '../format';
 import { usePoll } from '../poll';
 import { RateTracker } from '../rates';
 import { href } from '../router';
-import type { JobDetails, JobExceptions, JobOutputPage, JobPlan, VertexDetails } from '../types';
+import type { JobDetails, JobExceptions, JobOutputPage, JobPlan } from '../types';
 import { CheckpointsTab } from './job-checkpoints';
 import { JobActions } from './job-actions';
 import { JobGraph } from './job-graph';
+import { VertexCard } from './job-vertex';
 
 /** Plans do not change while a job runs: fetched once a minute at most. */
 const PLAN_REFRESH_MS = 60_000;
@@ -120,128 +121,6 @@ function GraphTab({ job, updatedAt }: { job: JobDetails; updatedAt: number }) {
     </div>
   );
 }
-
-const KNOWN_SUBTASK_FIELDS = new Set([
-  'subtask',
-  'state',
-  'attempt',
-  'taskManagerId',
-  'host',
-  'recordsIn',
-  'recordsOut',
-  'backPressureRatio',
-  'backPressuredMs',
-]);
-
-/** Fields newer job managers add to a subtask (busy time, per-operator metrics…), shown as they come. */
-function extraFields(obj: Readonly<Record<string, unknown>>, known: ReadonlySet<string>): [string, string][] {
-  return Object.entries(obj)
-    .filter(([k, v]) => !known.has(k) && v !== undefined && v !== null)
-    .map(([k, v]) => [
-      k,
-      typeof v === 'number' ? formatCount(v) : typeof v === 'string' ? v : JSON.stringify(v),
-    ]);
-}
-
-function VertexCard({
-  vertex,
-  rates,
-}: {
-  vertex: VertexDetails;
-  rates: ReadonlyMap<string, { in?: number; out?: number }>;
-}) {
-  const extras = extraFields(vertex, KNOWN_VERTEX_FIELDS);
-  return (
-    <Card title={vertex.name}>
-      <div class="facts">
-        <span>
-          <b>status</b> <StatusBadge status={vertex.status} />
-        </span>
-        <span>
-          <b>parallelism</b> {vertex.parallelism}
-        </span>
-        <span>
-          <b>slot sharing group</b> {vertex.slotSharingGroup}
-        </span>
-        <span>
-          <b>back pressure</b>{' '}
-          <span class={`bp-cell bp-${vertex.backPressure.level}`}>
-            {vertex.backPressure.level} ({formatPercent(vertex.backPressure.ratio)})
-          </span>
-        </span>
-        {extras.map(([k, v]) => (
-          <span key={k}>
-            <b>{k}</b> <span class="mono small">{v}</span>
-          </span>
-        ))}
-      </div>
-      <table class="table" data-testid="subtask-table">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>Status</th>
-            <th>TaskManager</th>
-            <th class="right">Records in</th>
-            <th class="right">Records out</th>
-            <th class="right">In/s</th>
-            <th class="right">Out/s</th>
-            <th>Back pressure</th>
-            <th>Other</th>
-          </tr>
-        </thead>
-        <tbody>
-          {vertex.subtasks.map((s) => {
-            const r = rates.get(`${vertex.id}/${s.subtask}`);
-            const level = s.backPressureRatio > 0.5 ? 'high' : s.backPressureRatio > 0.1 ? 'low' : 'ok';
-            return (
-              <tr key={s.subtask} data-testid="subtask-row">
-                <td>{s.subtask + 1}</td>
-                <td>
-                  <StatusBadge status={s.state} />
-                </td>
-                <td class="mono small">
-                  {s.taskManagerId ? (
-                    <a href={href('taskmanagers', s.taskManagerId)}>{s.taskManagerId}</a>
-                  ) : (
-                    '–'
-                  )}
-                </td>
-                <td class="right" data-testid="subtask-records-in">
-                  {formatCount(s.recordsIn)}
-                </td>
-                <td class="right" data-testid="subtask-records-out">
-                  {formatCount(s.recordsOut)}
-                </td>
-                <td class="right">{formatRate(r?.in)}</td>
-                <td class="right">{formatRate(r?.out)}</td>
-                <td>
-                  <span class={`bp-cell bp-${level}`}>{formatPercent(s.backPressureRatio)}</span>
-                </td>
-                <td class="small">
-                  {extraFields(s, KNOWN_SUBTASK_FIELDS)
-                    .map(([k, v]) => `${k}: ${v}`)
-                    .join(' · ')}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </Card>
-  );
-}
-
-const KNOWN_VERTEX_FIELDS = new Set([
-  'id',
-  'name',
-  'parallelism',
-  'slotSharingGroup',
-  'status',
-  'recordsIn',
-  'recordsOut',
-  'backPressure',
-  'subtasks',
-]);
 
 function ExceptionsTab({ jobId, refreshMs }: { jobId: string; refreshMs: number }) {
   const polled = usePoll(
