@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { formatRecord } from '../api/connectors/client-sinks';
 import type { JobFollowSource } from '../client/follow-job';
 import { connectToCluster } from './cluster-client';
@@ -8,6 +9,7 @@ import { followToEnd } from './run-on-cluster';
 
 interface OutputOptions extends ClusterFlags {
   follow?: boolean;
+  json?: boolean;
 }
 
 export function registerOutputCommand(program: Command): void {
@@ -21,11 +23,22 @@ export function registerOutputCommand(program: Command): void {
     .option(
       '-f, --follow',
       'keep following until the job ends, as `sluice run` does (exit 1 when it fails or is canceled)',
+    )
+    .addOption(
+      new Option('--json', 'print { jobId, status, lines, results } as JSON (the output so far)').conflicts(
+        'follow',
+      ),
     );
   addClusterOptions(command).action(async (jobId: string, options: OutputOptions) => {
     const client = await connectToCluster(options);
     if (options.follow) {
       await followToEnd(client, jobId);
+      return;
+    }
+    if (options.json) {
+      const lines: string[] = [];
+      const { results, status } = await printOutputSoFar(client, jobId, (page) => lines.push(...page));
+      process.stdout.write(`${JSON.stringify({ jobId, status, lines, results }, null, 2)}\n`);
       return;
     }
     const { results, status } = await printOutputSoFar(client, jobId, (lines) =>

@@ -287,6 +287,25 @@ describe('info', () => {
   });
 });
 
+describe('output', () => {
+  test('--json prints the output so far as one document; with --follow it is a usage error', async () => {
+    const jobId = await existingJob();
+    gateway.setStatus(jobId, 'RUNNING');
+    gateway.emit(jobId, { lines: ['to 1', 'be 1'], results: [{ n: 2 }] });
+    const { code, stdout } = await runCli(['output', jobId, '--json', ...cluster]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      jobId,
+      status: 'RUNNING',
+      lines: ['to 1', 'be 1'],
+      results: [{ n: 2 }],
+    });
+    const both = await runCli(['output', jobId, '--json', '--follow', ...cluster]);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain("option '--json' cannot be used with option '-f, --follow'");
+  });
+});
+
 describe('cancel', () => {
   test('cancels a running job; a finished one is a conflict', async () => {
     const jobId = await existingJob();
