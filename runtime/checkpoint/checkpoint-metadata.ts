@@ -18,6 +18,8 @@ export interface StateObjectRef {
   readonly path: string;
   readonly bytes: number;
   readonly sha256: string;
+  /** The names of the states in the object (for a person reading the file; restore ignores them). */
+  readonly states?: readonly string[];
 }
 
 export interface SubtaskStateMetadata {
@@ -52,6 +54,8 @@ export interface CheckpointMetadata {
   readonly completionTimestamp: number;
   readonly mode: CheckpointingMode;
   readonly graphHash: string;
+  /** The Sluice release that wrote it. */
+  readonly sluiceVersion?: string;
   readonly operators: readonly OperatorStateMetadata[];
   /** Bytes of every state object. */
   readonly stateSize: number;
@@ -62,6 +66,7 @@ const objectRef = {
   path: z.string().min(1),
   bytes: z.int().min(0),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  states: z.array(z.string()).optional(),
 };
 
 const metadataSchema = z.strictObject({
@@ -76,6 +81,7 @@ const metadataSchema = z.strictObject({
   completionTimestamp: z.number(),
   mode: z.enum(['exactly-once', 'at-least-once']),
   graphHash: z.string(),
+  sluiceVersion: z.string().optional(),
   operators: z.array(
     z.strictObject({
       id: z.string().min(1),

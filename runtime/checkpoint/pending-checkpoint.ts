@@ -1,6 +1,12 @@
 import type { JobGraph } from '../graph/job-graph';
 import type { AcknowledgeCheckpointMessage } from '../rpc/control-protocol';
-import type { CheckpointMetadata, OperatorStateMetadata, SubtaskStateMetadata } from './checkpoint-metadata';
+import { SLUICE_VERSION } from '../version';
+import type {
+  CheckpointMetadata,
+  OperatorStateMetadata,
+  StateObjectRef,
+  SubtaskStateMetadata,
+} from './checkpoint-metadata';
 import { METADATA_FORMAT, METADATA_VERSION } from './checkpoint-metadata';
 import type { CheckpointSummaryStats } from './checkpoint-stats';
 import { relativeCheckpointPath } from './checkpoint-storage-layout';
@@ -79,7 +85,12 @@ export class PendingCheckpoint {
     completionTimestamp: number,
   ): Omit<CheckpointMetadata, 'checksum'> {
     const { jobId, jobGraph } = job;
-    const relative = (key: string): string => relativeCheckpointPath(jobId, this.id, key);
+    const objectRef = (h: StateHandle): StateObjectRef => ({
+      path: relativeCheckpointPath(jobId, this.id, h.key),
+      bytes: h.bytes,
+      sha256: h.sha256,
+      ...(h.states ? { states: [...h.states] } : {}),
+    });
     const operators: OperatorStateMetadata[] = [];
     let stateSize = 0;
     for (const vertex of jobGraph.vertices) {
@@ -95,16 +106,12 @@ export class PendingCheckpoint {
             ...(keyed
               ? {
                   keyed: {
-                    path: relative(keyed.key),
-                    bytes: keyed.bytes,
-                    sha256: keyed.sha256,
+                    ...objectRef(keyed),
                     keyGroupRange: { start: keyed.keyGroupRange.start, end: keyed.keyGroupRange.end },
                   },
                 }
               : {}),
-            ...(operator
-              ? { operator: { path: relative(operator.key), bytes: operator.bytes, sha256: operator.sha256 } }
-              : {}),
+            ...(operator ? { operator: objectRef(operator) } : {}),
           });
         }
         operators.push({
@@ -130,6 +137,7 @@ export class PendingCheckpoint {
       completionTimestamp,
       mode: job.mode,
       graphHash: jobGraph.graphHash,
+      sluiceVersion: SLUICE_VERSION,
       operators,
       stateSize,
     };

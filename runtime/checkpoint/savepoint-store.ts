@@ -1,3 +1,4 @@
+import { TIMER_STATE_PREFIX } from '../state/state-descriptors';
 import { CheckpointCorruptError, ConflictError, NotFoundError, StateError } from '../errors';
 import type { BlobStore } from '../storage/blob-store';
 import { joinBlobKey } from '../storage/blob-key';
@@ -35,6 +36,9 @@ export interface SavepointOperatorDetails {
   /** Bytes of its keyed / operator state objects over every subtask. */
   readonly keyedStateSize: number;
   readonly operatorStateSize: number;
+  /** Names of its keyed and operator states (from `_metadata`; absent in savepoints of older releases). */
+  readonly keyedStates: readonly string[];
+  readonly operatorStates: readonly string[];
   readonly subtasks: readonly {
     readonly subtask: number;
     readonly keyedBytes?: number;
@@ -73,7 +77,7 @@ export function savepointTargetDir(blobs: BlobStore, target: string, jobId: stri
  * Writes a completed savepoint into `dir`: its state objects, acknowledged under the
  * checkpoint directory `fromDir`, are copied (server-side on S3) to the same relative paths,
  * then `_metadata` is written last, so a directory with `_metadata` is a whole savepoint.
- * Objects carry the job, kind and checkpoint id as metadata only where the store copies them.
+ * Every object carries the job, kind and checkpoint id as metadata (tags in the S3 console).
  */
 export async function writeSavepoint(
   blobs: BlobStore,
@@ -84,7 +88,15 @@ export async function writeSavepoint(
   for (const op of fields.operators)
     for (const s of op.subtasks)
       for (const ref of [s.keyed, s.operator])
-        if (ref) await blobs.copy(joinBlobKey(fromDir, ref.path), joinBlobKey(dir, ref.path));
+        if (ref)
+          await blobs.copy(joinBlobKey(fromDir, ref.path), joinBlobKey(dir, ref.path), {
+            contentType: 'application/octet-stream',
+            metadata: {
+              kind: ref === s.keyed ? 'savepoint-keyed-state' : 'savepoint-operator-state',
+              job: fields.jobId,
+              'checkpoint-id': String(fields.checkpointId),
+            },
+          });
   const key = savepointMetadataKey(dir);
   await blobs.put(key, encodeMetadata(fields), {
     contentType: 'application/json',
@@ -151,6 +163,11 @@ export async function savepointDetails(blobs: BlobStore, location: string): Prom
       maxParallelism: op.maxParallelism,
       keyedStateSize: op.subtasks.reduce((n, s) => n + (s.keyed?.bytes ?? 0), 0),
       operatorStateSize: op.subtasks.reduce((n, s) => n + (s.operator?.bytes ?? 0), 0),
+      // Timer queues are the runtime's, not the user's states (inspect counts them apart).
+      keyedStates: [...new Set(op.subtasks.flatMap((s) => s.keyed?.states ?? []))].filter(
+        (name) => !name.startsWith(TIMER_STATE_PREFIX),
+      ),
+      operatorStates: [...new Set(op.subtasks.flatMap((s) => s.operator?.states ?? []))],
       subtasks: op.subtasks.map((s) => ({
         subtask: s.subtask,
         ...(s.keyed ? { keyedBytes: s.keyed.bytes, keyGroups: s.keyed.keyGroupRange } : {}),

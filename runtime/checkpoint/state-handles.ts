@@ -13,6 +13,8 @@ export interface StateHandle {
   readonly bytes: number;
   /** Hex SHA-256 of the object's bytes; a mismatch on download refuses the object. */
   readonly sha256: string;
+  /** Names of the states the object holds, for people reading `_metadata` (restore ignores them). */
+  readonly states?: readonly string[];
 }
 
 /** A keyed state snapshot covers the key groups of the subtask that wrote it. */

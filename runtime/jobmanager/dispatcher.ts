@@ -44,8 +44,7 @@ import type {
 import type { ResolvedConfig } from '../config';
 import { checkpointIdOfMetadataKey, jobCheckpointsPrefix } from '../checkpoint/checkpoint-storage-layout';
 import type { JobGraphStore } from './job-graph-store';
-
-export const SLUICE_VERSION = '0.1.0';
+import { SLUICE_VERSION } from '../version';
 
 /** How long `GET /taskmanagers/:id/logs` waits for the TaskManager. */
 const LOG_TAIL_TIMEOUT_MS = 5_000;

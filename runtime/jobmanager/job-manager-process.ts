@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from '../config';
-import { SLUICE_VERSION } from './dispatcher';
+import { SLUICE_VERSION } from '../version';
 import { JobManagerService } from './job-manager';
 import { createRestServer } from './rest/rest-server';
 

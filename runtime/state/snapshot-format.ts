@@ -127,6 +127,19 @@ export function decodeOperatorSnapshot(bytes: Uint8Array): [string, unknown[]][]
   return body.lists;
 }
 
+/**
+ * The state names a snapshot holds (keyed or operator state, told apart by its format), for
+ * `_metadata`; only the header is looked at, the entries stay encoded.
+ */
+export function stateNamesOfSnapshot(bytes: Uint8Array): string[] {
+  const header = decodeValue(bytes) as { format?: unknown; states?: unknown; lists?: unknown };
+  if (header.format === KEYED_FORMAT && Array.isArray(header.states))
+    return (header.states as StateMeta[]).map((s) => s.name);
+  if (header.format === OPERATOR_FORMAT && Array.isArray(header.lists))
+    return (header.lists as [string, unknown[]][]).map(([name]) => name);
+  throw new StateError(`not a state snapshot: format ${String(header.format)}`);
+}
+
 function decodeHeader(bytes: Uint8Array, format: string): Record<string, unknown> {
   let decoded: unknown;
   try {

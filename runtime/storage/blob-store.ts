@@ -20,10 +20,11 @@ export interface BlobStore {
   size(key: string): Promise<number>;
   /**
    * Copies the body of `from` to `to`, replacing any object there, without the bytes passing
-   * through the caller (S3 copies server-side). Content type and metadata are not copied.
-   * Throws `NotFoundError` when `from` does not exist.
+   * through the caller (S3 copies server-side). The copy gets `options`' content type and
+   * metadata, never the source's (none when omitted). Throws `NotFoundError` when `from` does
+   * not exist.
    */
-  copy(from: string, to: string): Promise<void>;
+  copy(from: string, to: string, options?: PutOptions): Promise<void>;
   /** True when the object exists. */
   exists(key: string): Promise<boolean>;
   /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { stateNamesOfSnapshot } from '../state/snapshot-format';
 import type {
   KeyedStateHandle,
   OperatorSubtaskStateHandles,
@@ -144,9 +145,10 @@ export class CheckpointTransfer {
     const key = stateObjectKey(task.jobId, checkpointId, operatorId, task.subtaskIndex, kind);
     await this.blobs.put(key, bytes, {
       contentType: 'application/octet-stream',
-      metadata: { kind: `checkpoint-${kind}-state` },
+      metadata: { kind: `checkpoint-${kind}-state`, job: task.jobId, 'checkpoint-id': String(checkpointId) },
     });
-    return { key, bytes: bytes.byteLength, sha256: sha256(bytes) };
+    const states = stateNamesOf(bytes);
+    return { key, bytes: bytes.byteLength, sha256: sha256(bytes), ...(states ? { states } : {}) };
   }
 
   private async fetch(handle: StateHandle): Promise<Uint8Array> {
@@ -164,6 +166,15 @@ export class CheckpointTransfer {
         `${body.byteLength} bytes with SHA-256 ${actual}, expected ${handle.bytes} bytes with ${handle.sha256}`,
       );
     return body;
+  }
+}
+
+/** The snapshot's state names for `_metadata`; informational, so a failure to read them only omits them. */
+function stateNamesOf(bytes: Uint8Array): string[] | undefined {
+  try {
+    return stateNamesOfSnapshot(bytes);
+  } catch {
+    return undefined;
   }
 }
 

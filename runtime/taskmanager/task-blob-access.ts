@@ -71,7 +71,7 @@ export class TaskBlobAccess {
       case 'copy':
         assertTaskBlobKey(request.from);
         assertTaskBlobKey(request.to);
-        await store.copy(request.from, request.to);
+        await store.copy(request.from, request.to, request.options);
         return {};
       case 'exists':
         assertTaskBlobKey(request.key);

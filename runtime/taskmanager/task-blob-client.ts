@@ -49,8 +49,8 @@ export class TaskBlobClient implements BlobStore {
     return (await this.call({ op: 'size', key })).size ?? 0;
   }
 
-  async copy(from: string, to: string): Promise<void> {
-    await this.call({ op: 'copy', from, to });
+  async copy(from: string, to: string, options?: PutOptions): Promise<void> {
+    await this.call({ op: 'copy', from, to, ...(options ? { options } : {}) });
   }
 
   async exists(key: string): Promise<boolean> {

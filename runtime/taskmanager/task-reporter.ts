@@ -1,3 +1,4 @@
+import type { PutOptions } from '../storage/blob-store';
 import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
 import type { StopMode } from '../checkpoint/checkpointing-mode';
 import type { SerializedError } from '../errors';
@@ -19,7 +20,7 @@ export type TaskBlobRequest =
   | { op: 'get'; key: string }
   | { op: 'get-range'; key: string; offset: number; length: number }
   | { op: 'size'; key: string }
-  | { op: 'copy'; from: string; to: string }
+  | { op: 'copy'; from: string; to: string; options?: PutOptions }
   | { op: 'exists'; key: string }
   | { op: 'list'; prefix: string }
   | { op: 'delete'; key: string };

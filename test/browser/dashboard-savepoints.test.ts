@@ -172,8 +172,12 @@ test('a savepoint taken with the button completes, is listed and shows its detai
   const count = details.operators.find((o) => o.uid === 'count')!;
   expect(count.keyedStateSize).toBeGreaterThan(0);
   const countRow = normalize(await operatorRows.nth(details.operators.indexOf(count)).innerText());
+  // The state names come from _metadata: the job's ValueStateDescriptor('count').
+  expect(count.keyedStates).toEqual(['count']);
+  const ticks = details.operators.find((o) => o.uid === 'ticks')!;
+  expect(ticks.operatorStates.length).toBeGreaterThan(0);
   expect(countRow).toMatch(
-    new RegExp(`^${count.name} count ${count.parallelism} / ${count.maxParallelism} [\\d.]+ (B|KiB) `),
+    new RegExp(`^${count.name} count count ${count.parallelism} / ${count.maxParallelism} [\\d.]+ (B|KiB) `),
   );
   expect(countRow).toContain(`#0 key groups 0–${count.subtasks[0]!.keyGroups!.end} keyed `);
   const facts = normalize(await page.getByTestId('savepoint-facts').innerText());

@@ -3,7 +3,8 @@ import { findExecutable } from '../../local/cloud/find-executable';
 
 /**
  * The suites need a few system programs: redis-server (test/helpers/redis-server.ts starts its
- * own) and Debian's chromium (the dashboard's browser tests; never a downloaded browser). A
+ * own), Debian's chromium (the dashboard's browser tests; never a downloaded browser) and the
+ * AWS CLI (browsing a savepoint as a person would). A
  * fresh machine has neither, so `npm test` provisions them the way `.ci/run` does: through
  * apt-get, as root or with password-less sudo. When it cannot, the run stops with one message
  * saying what to do.
@@ -31,6 +32,13 @@ export const CHROMIUM: SystemPackage = {
   aptPackage: 'chromium',
   why: "the dashboard's browser tests drive chromium, and it is not on PATH",
   otherwise: 'install Chromium so that `chromium` is on PATH',
+};
+
+export const AWS_CLI: SystemPackage = {
+  binary: 'aws',
+  aptPackage: 'awscli',
+  why: 'a savepoint test browses the emulator with the AWS CLI (as a person would), and `aws` is not on PATH',
+  otherwise: 'install the AWS CLI (https://aws.amazon.com/cli/)',
 };
 
 /** What provisioning will do on this machine. */

@@ -103,10 +103,11 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async copy(from: string, to: string): Promise<void> {
+  async copy(from: string, to: string, options?: PutOptions): Promise<void> {
     assertValidBlobKey(to);
+    assertValidPutOptions(options);
     // A disk has no server-side copy; the atomic put keeps readers from seeing a torn object.
-    await this.put(to, await this.get(from));
+    await this.put(to, await this.get(from), options);
   }
 
   async size(key: string): Promise<number> {

@@ -152,9 +152,10 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async copy(from: string, to: string): Promise<void> {
+  async copy(from: string, to: string, options?: PutOptions): Promise<void> {
     assertValidBlobKey(from);
     assertValidBlobKey(to);
+    assertValidPutOptions(options);
     try {
       await this.client.send(
         new CopyObjectCommand({
@@ -162,6 +163,8 @@ export class S3BlobStore implements BlobStore {
           Key: this.objectKey(to),
           CopySource: `${this.bucket}/${encodeURIComponent(this.objectKey(from)).replaceAll('%2F', '/')}`,
           MetadataDirective: 'REPLACE',
+          ContentType: options?.contentType,
+          Metadata: options?.metadata,
         }),
       );
     } catch (err) {

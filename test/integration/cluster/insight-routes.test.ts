@@ -4,7 +4,7 @@
  * the redacted config, and that all of them need the token while the dashboard's files do not.
  */
 import type { FastifyInstance } from 'fastify';
-import { SLUICE_VERSION } from '../../../runtime/jobmanager/dispatcher';
+import { SLUICE_VERSION } from '../../../runtime/version';
 import { createRestServer } from '../../../runtime/jobmanager/rest/rest-server';
 import { waitFor } from '../../../runtime/util/wait';
 import { TestCluster } from '../../helpers/cluster';

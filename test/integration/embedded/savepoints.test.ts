@@ -1,3 +1,4 @@
+import { SLUICE_VERSION } from '../../../runtime/version';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +138,15 @@ describe('savepoints (MiniCluster, real job master and in-process TaskManagers, 
   it('disposes exactly the objects of a savepoint, and a moved savepoint still reads', async () => {
     const location = await runToSavepoint(join(base, 'out-dispose'), 2);
     const dir = savepointKeyOf(blobs, location);
+    // _metadata tells a person which release wrote it and which states each object holds.
+    const { metadata } = await readSavepoint(blobs, location);
+    expect(metadata.sluiceVersion).toBe(SLUICE_VERSION);
+    const counter = metadata.operators.find((op) => op.uid === 'count')!;
+    expect(counter.subtasks.map((s) => s.keyed?.states?.filter((n) => !n.startsWith('_timers/')))).toEqual(
+      counter.subtasks.map(() => ['count']),
+    );
+    const sink = metadata.operators.find((op) => op.uid === 'file-sink')!;
+    expect(sink.subtasks.every((s) => (s.operator?.states?.length ?? 0) > 0)).toBe(true);
     const keys = await blobs.list(dir);
     // Relocatable: copied elsewhere under savepoints/, it verifies and names the same state.
     for (const key of keys) await blobs.copy(key, key.replace(dir, 'savepoints/moved/copy'));

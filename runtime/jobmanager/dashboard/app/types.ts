@@ -252,6 +252,9 @@ export interface SavepointDetails extends SavepointSummary {
     readonly maxParallelism: number;
     readonly keyedStateSize: number;
     readonly operatorStateSize: number;
+    /** Absent from job managers before state names were recorded. */
+    readonly keyedStates?: readonly string[];
+    readonly operatorStates?: readonly string[];
     readonly subtasks: readonly {
       readonly subtask: number;
       readonly keyedBytes?: number;

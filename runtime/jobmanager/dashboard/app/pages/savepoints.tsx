@@ -128,6 +128,7 @@ function OperatorTable({ operators }: { operators: SavepointDetails['operators']
         <tr>
           <th>Operator</th>
           <th>Id / uid</th>
+          <th>States</th>
           <th class="right">Parallelism</th>
           <th class="right">Keyed state</th>
           <th class="right">Operator state</th>
@@ -139,6 +140,11 @@ function OperatorTable({ operators }: { operators: SavepointDetails['operators']
           <tr key={op.id} data-testid="savepoint-operator" data-operator={op.name}>
             <td>{op.name}</td>
             <td class="mono small">{op.uid ?? op.id}</td>
+            <td class="mono small" data-testid="savepoint-operator-states">
+              {[...(op.keyedStates ?? []), ...(op.operatorStates ?? []).map((n) => `${n} (operator)`)].join(
+                ', ',
+              ) || '–'}
+            </td>
             <td class="right">
               {op.parallelism} <span class="muted">/ {op.maxParallelism}</span>
             </td>
