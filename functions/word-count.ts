@@ -17,6 +17,9 @@ export default defineJob('word-count', (env, args) => {
     ? env.readTextFile(args.input)
     : env.fromCollection(SAMPLE_LINES).name('sample-text');
   lines
+    // Stateful operators (the source's read position, the counts) get uids, so a savepoint of
+    // this job restores into its later versions.
+    .uid('lines')
     .flatMap(splitWords)
     .name('split')
     .map((word): [string, number] => [word, 1])

@@ -7,6 +7,7 @@ import type { TargetKind } from '../client/cluster-target';
 import { resolveClusterTarget } from '../client/cluster-target';
 import { jobSettingsFromConfig } from '../client/job-config';
 import { prepareJob } from '../client/prepare-job';
+import { missingUidWarning } from '../graph/uid-warnings';
 import { resolveJobArgs } from '../client/resolve-job-args';
 import type { SavepointRestore } from '../client/submit-job';
 import { typeCheckJob } from '../client/type-check-job';
@@ -140,6 +141,8 @@ async function runEmbedded(
   // job's output on a terminal. Warnings and errors still show; SLUICE_LOG_LEVEL overrides.
   process.env.SLUICE_LOG_LEVEL ??= 'warn';
   const { jobGraph, code } = prepareJob(jobPath, args, settings);
+  const uidWarning = missingUidWarning(jobGraph);
+  if (uidWarning) console.error(`warning: ${uidWarning}`);
   // Ctrl-C cancels the job: every task thread is stopped before the command exits.
   const controller = new AbortController();
   const onSigint = (): void => {

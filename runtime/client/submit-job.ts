@@ -1,5 +1,6 @@
 import type { JobArgs } from '../api/job';
 import type { JobSettings } from '../api/job-settings';
+import { missingUidWarning } from '../graph/uid-warnings';
 import { bundleJob } from './bundle-job';
 import { prepareJob } from './prepare-job';
 import type { RestClient } from './rest-client';
@@ -50,7 +51,9 @@ export async function submitJob(
     jobId,
     jobName: jobGraph.jobName,
     artifact: bundle.sha256,
-    warnings: bundle.warnings,
+    warnings: [...bundle.warnings, ...optional(missingUidWarning(jobGraph))],
     ...(uploadedBytes !== undefined ? { uploadedBytes } : {}),
   };
 }
+
+const optional = (warning: string | undefined): string[] => (warning === undefined ? [] : [warning]);

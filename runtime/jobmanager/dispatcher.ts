@@ -45,6 +45,7 @@ import type { ResolvedConfig } from '../config';
 import { checkpointIdOfMetadataKey, jobCheckpointsPrefix } from '../checkpoint/checkpoint-storage-layout';
 import type { JobGraphStore } from './job-graph-store';
 import { SLUICE_VERSION } from '../version';
+import { missingUidWarning } from '../graph/uid-warnings';
 
 /** How long `GET /taskmanagers/:id/logs` waits for the TaskManager. */
 const LOG_TAIL_TIMEOUT_MS = 5_000;
@@ -116,6 +117,8 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
     await this.jobGraphs?.put({ jobId, submittedAt: Date.now(), submission });
     const job = this.startJobMaster(jobId, submission, restore);
     this.logger.info({ jobId, name: job.name, tasks: submission.jobGraph.vertices.length }, 'job submitted');
+    const uidWarning = missingUidWarning(submission.jobGraph);
+    if (uidWarning) this.logger.warn({ jobId }, uidWarning);
     return { jobId };
   }
 

@@ -11,7 +11,7 @@ import { bundleJob } from '../../../runtime/client/bundle-job';
 import { prepareJob } from '../../../runtime/client/prepare-job';
 import { waitFor } from '../../../runtime/util/wait';
 import { runCli, spawnCli, startCli } from '../../helpers/cli-runner';
-import { functionJob } from '../../helpers/embedded';
+import { fixtureJob, functionJob } from '../../helpers/embedded';
 import { freePort } from '../../helpers/free-port';
 import {
   TEST_TOKEN,
@@ -146,6 +146,15 @@ describe('run on a job manager', () => {
     gateway.setStatus(jobId, 'FINISHED');
     expect(await run.done).toBe(0);
     expect(run.stderr()).toContain('(the job manager dropped 5 output lines');
+  });
+
+  test('a job whose stateful operators have no uid is submitted with a warning naming them', async () => {
+    const { code, stderr } = await runCli(['run', fixtureJob('print-lines-job'), '--detached', ...cluster]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^warning: operators with state but no uid: '[^']+' \(source\)\. /m);
+    // word-count gives its source and counts uids: no warning.
+    const clean = await runCli(['run', WORD_COUNT, '--detached', ...cluster]);
+    expect(clean.stderr).not.toContain('warning:');
   });
 
   test('a broken job fails before anything is uploaded', async () => {
