@@ -20,6 +20,9 @@ import type { ResolvedSqsExchangeConfig, SqsExchangeOptions } from './sqs-exchan
 import { resolveSqsExchangeConfig } from './sqs-exchange-config';
 import { JOB_TAG, SqsQueueClient, isMissingQueue } from './sqs-queue-client';
 
+/** How long `close()` lets deletes under way finish before it aborts their retries. */
+const CLOSE_GRACE_MS = 2_000;
+
 export type { SqsExchangeOptions } from './sqs-exchange-config';
 
 type LostListener = (channelIds: string[], error: SluiceError) => void;
@@ -245,8 +248,15 @@ export class SqsExchange implements ExchangeTransport {
     }
     this.producers.clear();
     this.consumers.clear();
-    await this.queues.close();
+    // Deletes and queue deletions under way get a grace time to finish; then their retries are
+    // aborted, so a close while SQS is unreachable does not wait out the retry budget (the
+    // messages come back as duplicates, which receivers drop by sequence number).
+    const closing = this.queues.close();
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([closing, new Promise<void>((r) => (grace = setTimeout(r, CLOSE_GRACE_MS)))]);
+    clearTimeout(grace);
     this.sqs.close();
+    await closing;
   }
 
   private relayDownstream(channel: ProducerChannel, message: unknown): void {
