@@ -35,9 +35,21 @@ export interface SourceReader<T, S = unknown> {
   pollNext(output: ReaderOutput<T>): InputStatus;
   /** Resolves when `pollNext` may produce records again after `nothing-available`. */
   isAvailable?(): Promise<void>;
-  /** The reader's position, JSON/msgpack-serializable. */
-  snapshotState(checkpointId: number): S;
+  /**
+   * The reader's position, JSON/msgpack-serializable: one per subtask, so such a source
+   * restores only at the parallelism it was checkpointed with. Readers that can be rescaled
+   * implement `snapshotSplits` / `restoreSplits` instead (either pair is enough).
+   */
+  snapshotState?(checkpointId: number): S;
   /** Restores a position taken by `snapshotState` (before `start`). */
   restoreState?(state: S): void;
+  /**
+   * The reader's splits with their progress (Flink's FLIP-27 `snapshotState` → splits): each
+   * split is kept as its own element of the source's operator state, so a restore at another
+   * parallelism hands every subtask a share of them (possibly none) through `restoreSplits`,
+   * called before `start` instead of the reader's initial assignment. Finished splits may be left out.
+   */
+  snapshotSplits?(checkpointId: number): S[];
+  restoreSplits?(splits: S[]): void;
   close?(): void | Promise<void>;
 }

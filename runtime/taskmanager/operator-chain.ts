@@ -158,10 +158,12 @@ export class OperatorChain {
       member.operatorState = new OperatorStateBackend(node.name);
       try {
         const isRestored = this.restoreState(member, restore);
+        const restoredParallelism = restore?.operators[node.id]?.parallelism;
         await member.operator.initializeState({
           keyedStateBackend: member.keyedState,
           operatorStateBackend: member.operatorState,
           isRestored,
+          ...(restoredParallelism !== undefined ? { restoredParallelism } : {}),
         });
         await member.operator.open(context);
       } catch (err) {

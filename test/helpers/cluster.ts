@@ -115,8 +115,13 @@ export class TestCluster {
     return tm;
   }
 
-  /** Bundles, uploads and submits a job module; returns the job id. */
-  async submit(modulePath: string, args: JobArgs = {}, settings: Partial<JobSettings> = {}): Promise<string> {
+  /** Bundles, uploads and submits a job module (from a savepoint when given); returns the job id. */
+  async submit(
+    modulePath: string,
+    args: JobArgs = {},
+    settings: Partial<JobSettings> = {},
+    savepointPath?: string,
+  ): Promise<string> {
     const { jobGraph, code } = prepareJob(modulePath, args, settings);
     const { code: bytes, sha256 } = await bundleJob(modulePath);
     await this.jobManager.dispatcher.putArtifact(sha256, bytes);
@@ -125,6 +130,7 @@ export class TestCluster {
       artifact: sha256,
       args: code.args,
       buildSettings: code.buildSettings,
+      ...(savepointPath ? { savepointPath } : {}),
     });
     return jobId;
   }

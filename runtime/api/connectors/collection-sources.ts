@@ -1,3 +1,4 @@
+import { StateError } from '../../errors';
 import type { InputStatus, ReaderOutput, Source, SourceReader } from '../source';
 
 const BATCH = 512;
@@ -15,7 +16,7 @@ export function generatorSource<T>(count: number, make: (n: number) => T): Sourc
     createReader({ subtaskIndex, parallelism }) {
       const start = Math.floor((subtaskIndex * count) / parallelism);
       const end = Math.floor(((subtaskIndex + 1) * count) / parallelism); // exclusive
-      return new GeneratorReader(start, end, make);
+      return new GeneratorReader({ next: start, end }, make);
     },
   };
 }
@@ -28,25 +29,47 @@ export function sequenceSource(from: number, to: number): Source<number> {
   return generatorSource(to - from + 1, (n) => from + n);
 }
 
-class GeneratorReader<T> implements SourceReader<T, { next: number }> {
+/** A range of the sequence still to read: `next` up to `end` (exclusive). */
+interface RangeSplit {
+  next: number;
+  readonly end: number;
+}
+
+/**
+ * Reads its ranges in order. Its state is its unfinished ranges, one split each, so a restore
+ * at another parallelism deals them out to the new subtasks and every n is read once.
+ */
+class GeneratorReader<T> implements SourceReader<T, RangeSplit> {
+  private splits: RangeSplit[];
+
   constructor(
-    private next: number,
-    private readonly end: number,
+    private readonly initial: RangeSplit,
     private readonly make: (n: number) => T,
-  ) {}
+  ) {
+    this.splits = [{ ...initial }];
+  }
 
   pollNext(output: ReaderOutput<T>): InputStatus {
-    const stop = Math.min(this.end, this.next + BATCH);
-    while (this.next < stop) output.collect(this.make(this.next++));
-    return this.next < this.end ? 'more' : 'end';
+    while (this.splits.length > 0 && this.splits[0]!.next >= this.splits[0]!.end) this.splits.shift();
+    const split = this.splits[0];
+    if (!split) return 'end';
+    const stop = Math.min(split.end, split.next + BATCH);
+    while (split.next < stop) output.collect(this.make(split.next++));
+    return split.next < split.end || this.splits.length > 1 ? 'more' : 'end';
   }
 
-  snapshotState(): { next: number } {
-    return { next: this.next };
+  snapshotSplits(): RangeSplit[] {
+    return this.splits.filter((s) => s.next < s.end).map((s) => ({ next: s.next, end: s.end }));
   }
 
-  restoreState(state: { next: number }): void {
-    this.next = state.next;
+  restoreSplits(splits: unknown[]): void {
+    this.splits = splits.map((s) => {
+      const { next, end } = s as Partial<RangeSplit>;
+      if (typeof next !== 'number')
+        throw new StateError(`generator source: a restored split is malformed: ${JSON.stringify(s)}`);
+      // `{ next }` alone: a position from before ranges were splits, restored at its old parallelism.
+      return { next, end: typeof end === 'number' ? end : this.initial.end };
+    });
   }
 }
 
@@ -59,30 +82,49 @@ export function collectionSource<T>(items: readonly T[]): Source<T> {
   };
 }
 
-class CollectionReader<T> implements SourceReader<T, { position: number }> {
-  private position: number;
+/** The items at `position`, `position + step`, …: one subtask's share at the parallelism `step`. */
+interface StrideSplit {
+  position: number;
+  readonly step: number;
+}
+
+/** Reads its strides in order; its state is its unfinished strides, one split each (see GeneratorReader). */
+class CollectionReader<T> implements SourceReader<T, StrideSplit> {
+  private splits: StrideSplit[];
 
   constructor(
     private readonly items: readonly T[],
     subtaskIndex: number,
     private readonly step: number,
   ) {
-    this.position = subtaskIndex;
+    this.splits = [{ position: subtaskIndex, step }];
   }
 
   pollNext(output: ReaderOutput<T>): InputStatus {
-    for (let i = 0; i < BATCH && this.position < this.items.length; i++) {
-      output.collect(this.items[this.position] as T);
-      this.position += this.step;
+    const { items } = this;
+    while (this.splits.length > 0 && this.splits[0]!.position >= items.length) this.splits.shift();
+    const split = this.splits[0];
+    if (!split) return 'end';
+    for (let i = 0; i < BATCH && split.position < items.length; i++) {
+      output.collect(items[split.position] as T);
+      split.position += split.step;
     }
-    return this.position < this.items.length ? 'more' : 'end';
+    return split.position < items.length || this.splits.length > 1 ? 'more' : 'end';
   }
 
-  snapshotState(): { position: number } {
-    return { position: this.position };
+  snapshotSplits(): StrideSplit[] {
+    return this.splits
+      .filter((s) => s.position < this.items.length)
+      .map((s) => ({ position: s.position, step: s.step }));
   }
 
-  restoreState(state: { position: number }): void {
-    this.position = state.position;
+  restoreSplits(splits: unknown[]): void {
+    this.splits = splits.map((s) => {
+      const { position, step } = s as Partial<StrideSplit>;
+      if (typeof position !== 'number')
+        throw new StateError(`collection source: a restored split is malformed: ${JSON.stringify(s)}`);
+      // `{ position }` alone: from before strides were splits, restored at its old parallelism.
+      return { position, step: typeof step === 'number' && step > 0 ? step : this.step };
+    });
   }
 }

@@ -14,7 +14,9 @@ export const SINK_COMMITTABLES_STATE = 'sink-committables';
 export class SourceOperator<T> extends StreamOperator<T> {
   reader!: SourceReader<T>;
   private position!: ListState<unknown>;
-  private restored: { position: unknown } | undefined;
+  /** This subtask's elements of the restored source state: splits (any number) or one position. */
+  private restored: unknown[] | undefined;
+  private restoredParallelism: number | undefined;
   private timestamp: OperatorContext['recordTimestamp'] | undefined;
 
   constructor(private readonly source: Source<T>) {
@@ -23,13 +25,9 @@ export class SourceOperator<T> extends StreamOperator<T> {
 
   override initializeState(context: StateInitializationContext): void {
     this.position = context.operatorStateBackend.getListState<unknown>(SOURCE_READER_STATE);
-    if (!context.isRestored) return;
-    const positions = this.position.get();
-    if (positions.length > 1)
-      throw new StateError(
-        `the source got the positions of ${positions.length} old subtasks; a source restores one position per subtask (was the parallelism changed?)`,
-      );
-    if (positions.length === 1) this.restored = { position: positions[0] };
+    if (!context.isRestored || context.restoredParallelism === undefined) return;
+    this.restoredParallelism = context.restoredParallelism;
+    this.restored = this.position.get();
   }
 
   override async open(context: OperatorContext): Promise<void> {
@@ -40,13 +38,7 @@ export class SourceOperator<T> extends StreamOperator<T> {
       taskManagerId: context.taskManagerId,
       ...context.connector,
     });
-    if (this.restored) {
-      if (!this.reader.restoreState)
-        throw new StateError(
-          'the job restores a checkpoint, but the source reader has no restoreState to resume from its position',
-        );
-      this.reader.restoreState(this.restored.position);
-    }
+    if (this.restored) this.restoreReader(this.restored, context);
     await this.reader.start?.();
   }
 
@@ -61,8 +53,26 @@ export class SourceOperator<T> extends StreamOperator<T> {
   }
 
   override snapshotState(checkpointId: number): void {
-    const position = this.reader.snapshotState(checkpointId);
+    if (this.reader.snapshotSplits) return this.position.update(this.reader.snapshotSplits(checkpointId));
+    const position = this.reader.snapshotState?.(checkpointId);
     this.position.update(position === undefined ? [] : [position]);
+  }
+
+  /** Hands the reader what this subtask restored: its share of the splits, or its one position. */
+  private restoreReader(restored: unknown[], context: OperatorContext): void {
+    if (this.reader.restoreSplits) return this.reader.restoreSplits(restored);
+    if (this.restoredParallelism !== context.parallelism)
+      throw new StateError(
+        `the source was checkpointed at parallelism ${this.restoredParallelism} and now runs at ${context.parallelism}, ` +
+          'but its reader keeps one position per subtask: restore it at its old parallelism ' +
+          '(setParallelism on the source), or give the reader snapshotSplits/restoreSplits',
+      );
+    if (restored.length === 0) return;
+    if (!this.reader.restoreState)
+      throw new StateError(
+        'the job restores a checkpoint, but the source reader has no restoreState to resume from its position',
+      );
+    this.reader.restoreState(restored[0]);
   }
 
   override async close(): Promise<void> {

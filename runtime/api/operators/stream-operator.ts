@@ -64,6 +64,11 @@ export interface StateInitializationContext {
   readonly operatorStateBackend: OperatorStateBackend;
   /** True when the backends were restored from a snapshot. */
   readonly isRestored: boolean;
+  /**
+   * The operator's parallelism in the restored snapshot; undefined when the snapshot held no
+   * state of this operator (or nothing was restored). Lets an operator tell a rescale apart.
+   */
+  readonly restoredParallelism?: number;
 }
 
 /**
