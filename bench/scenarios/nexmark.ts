@@ -107,6 +107,10 @@ function row(
   cpuSeconds: number,
 ): NexmarkMeasurement {
   const suffix = placement === 'one-taskmanager' ? '' : `/${placement}`;
+  console.log(
+    `  nexmark/${query}/${backend}${suffix}: ${events} events, ${seconds.toFixed(1)} s, ` +
+      `${cpuSeconds.toFixed(1)} CPU s, ${Math.round(events / cpuSeconds).toLocaleString('en')} events/s per core`,
+  );
   return {
     scenario: `nexmark/${query}/${backend}${suffix}`,
     query,
