@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     'nexmark: every query, heap and kv, one TaskManager and two (`npm run bench -- nexmark` for more events)',
   );
   const nexmark = await nexmarkScenarios({
-    scale: quick ? 0.25 : 0.5,
+    scale: quick ? 0.2 : 0.4,
     backends: ['heap', 'kv'],
     placements: ['one-taskmanager', 'two-taskmanagers'],
   });
