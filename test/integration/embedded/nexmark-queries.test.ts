@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { DEFAULT_GENERATOR, NexmarkGenerator } from '../../../functions/nexmark/generator';
 import type { Auction, Bid, NexmarkEvent, Person } from '../../../functions/nexmark/model';
+import { prepareJob } from '../../../runtime/client/prepare-job';
 import { REPO_ROOT, runEmbedded } from '../../helpers/embedded';
 
 /**
@@ -146,5 +147,12 @@ describe('Nexmark queries against reference computations', () => {
     });
     expect(expected.length).toBeGreaterThan(new Set(bids.map((b) => b.bidder)).size);
     expect(sorted(await runQuery('q11'))).toEqual(sorted(expected));
+  });
+
+  it('rejects bad arguments with a message naming the argument', () => {
+    const q0 = join(REPO_ROOT, 'functions', 'nexmark', 'q0.ts');
+    expect(() => prepareJob(q0, { events: 'many' })).toThrow(/events must be an integer >= 0, got 'many'/);
+    expect(() => prepareJob(q0, { rate: '0' })).toThrow(/rate must be an integer >= 1, got '0'/);
+    expect(() => prepareJob(q0, { sink: 'kafka' })).toThrow(/sink must be one of count, print, discard/);
   });
 });

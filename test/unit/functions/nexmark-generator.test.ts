@@ -104,4 +104,28 @@ describe('Nexmark generator', () => {
       }
     }
   });
+
+  it('resumes a subtask from its checkpointed position with the events it had not emitted', () => {
+    const source = nexmarkSource(config(5000));
+    const context = { subtaskIndex: 1, parallelism: 2, taskManagerId: 'test' } as never;
+    const whole: NexmarkEvent[] = [];
+    const first = source.createReader(context);
+    while (first.pollNext({ collect: (e) => whole.push(e) }) !== 'end');
+    const before: NexmarkEvent[] = [];
+    const interrupted = source.createReader(context);
+    interrupted.pollNext({ collect: (e) => before.push(e) });
+    const position = interrupted.snapshotState(1);
+    const after: NexmarkEvent[] = [];
+    const resumed = source.createReader(context);
+    resumed.restoreState!(position);
+    while (resumed.pollNext({ collect: (e) => after.push(e) }) !== 'end');
+    expect(before.length).toBeGreaterThan(0);
+    expect(after.length).toBeGreaterThan(0);
+    expect([...before, ...after]).toEqual(whole);
+  });
+
+  it('rejects a bad configuration with a message naming the setting', () => {
+    expect(() => nexmarkSource(config(-1))).toThrow(/events must be an integer >= 0, got -1/);
+    expect(() => nexmarkSource({ ...config(10), eventsPerSecond: 0 })).toThrow(/eventsPerSecond must be > 0/);
+  });
 });
