@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: runs every scenario side by side in one process and one run
  * (the machines are shared and noisy, so compare ratios), prints a table and writes
- * bench/results/latest.json.
+ * bench/results/latest.json. `npm run bench -- nexmark` runs only the Nexmark scenarios (bench/nexmark.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,11 +16,14 @@ import type { LargeStateFigures } from './scenarios/large-state';
 import { largeStateScenario } from './scenarios/large-state';
 import type { SavepointFigures } from './scenarios/savepoints';
 import { savepointScenario } from './scenarios/savepoints';
+import { runNexmarkBench } from './nexmark';
+import { nexmarkScenarios, printNexmarkTable } from './scenarios/nexmark';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
 const quick = process.argv.includes('--quick');
 
 async function main(): Promise<void> {
+  if (process.argv.includes('nexmark')) return runNexmarkBench(quick);
   const results: Measurement[] = [];
   const stateless = quick ? 5_000_000 : 10_000_000;
   const lines = quick ? 500_000 : 1_000_000;
@@ -44,6 +47,15 @@ async function main(): Promise<void> {
   const largeState = await largeStateScenario(quick ? 2_000_000 : 10_000_000);
   console.log('savepoints: stop-with-savepoint of 1M keys, resume at the same and at twice the parallelism');
   const savepoints = await savepointScenario(quick ? 200_000 : 1_000_000);
+  console.log(
+    'nexmark: every query, heap and kv, one TaskManager and two (`npm run bench -- nexmark` for more events)',
+  );
+  const nexmark = await nexmarkScenarios({
+    scale: quick ? 0.2 : 0.4,
+    backends: ['heap', 'kv'],
+    placements: ['one-taskmanager', 'two-taskmanagers'],
+  });
+  results.push(...nexmark);
   const rate = (name: string): number => results.find((r) => r.scenario === name)?.recordsPerSec ?? NaN;
   const chained = rate('stateless/sluice-chained');
   const ratios = {
@@ -72,6 +84,7 @@ async function main(): Promise<void> {
   const figures = { oneMillionKeyCheckpoint: checkpoints.oneMillionKeys, recovery, largeState, savepoints };
   printTable(results, ratios);
   printFigures(figures);
+  printNexmarkTable(nexmark);
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'latest.json');

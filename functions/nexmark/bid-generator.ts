@@ -1,16 +1,13 @@
+/**
+ * A cheap synthetic stream of Nexmark-shaped bids (each a hash of its number, no persons or
+ * auctions behind them), for data-plane benchmarks that only need bid-sized records. The
+ * Nexmark generator proper is generator.ts.
+ */
 import { generatorSource } from '../../runtime/api';
 import type { Source } from '../../runtime/api';
+import type { Bid } from './model';
 
-/** A Nexmark bid (the auction benchmark's main event type). Prices are in cents. */
-export interface Bid {
-  auction: number;
-  bidder: number;
-  price: number;
-  channel: string;
-  url: string;
-  dateTime: number;
-  extra: string;
-}
+export type { Bid };
 
 const CHANNELS = ['Google', 'Facebook', 'Baidu', 'Apple'];
 const BASE_TIME = Date.UTC(2026, 0, 1);

@@ -1,4 +1,4 @@
-import type { Bid } from './bid-generator';
+import type { Bid } from './model';
 
 /** Nexmark q1: currency conversion, dollars to euros (price in cents, rate 0.908). */
 export function toEuros(bid: Bid): Bid {
