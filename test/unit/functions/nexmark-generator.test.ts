@@ -114,7 +114,7 @@ describe('Nexmark generator', () => {
     const before: NexmarkEvent[] = [];
     const interrupted = source.createReader(context);
     interrupted.pollNext({ collect: (e) => before.push(e) });
-    const position = interrupted.snapshotState(1);
+    const position = interrupted.snapshotState!(1);
     const after: NexmarkEvent[] = [];
     const resumed = source.createReader(context);
     resumed.restoreState!(position);
