@@ -16,6 +16,7 @@ import type { LargeStateFigures } from './scenarios/large-state';
 import { largeStateScenario } from './scenarios/large-state';
 import type { SavepointFigures } from './scenarios/savepoints';
 import { savepointScenario } from './scenarios/savepoints';
+import { asyncIoBench } from './scenarios/async-io';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
 const quick = process.argv.includes('--quick');
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
   const largeState = await largeStateScenario(quick ? 2_000_000 : 10_000_000);
   console.log('savepoints: stop-with-savepoint of 1M keys, resume at the same and at twice the parallelism');
   const savepoints = await savepointScenario(quick ? 200_000 : 1_000_000);
+  console.log('async-io: mapAsync at capacity 100 against a Promise.all loop, same calls to a local service');
+  results.push(...(await asyncIoBench(quick ? 20_000 : 60_000)));
   const rate = (name: string): number => results.find((r) => r.scenario === name)?.recordsPerSec ?? NaN;
   const chained = rate('stateless/sluice-chained');
   const ratios = {
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
     recoverySeconds: recovery.toRecordsSeconds,
     recoveryToRunningSeconds: recovery.toRunningSeconds,
     rescaleRestoreSeconds: savepoints.rescaleRestoreSeconds,
+    mapAsyncVsHandLoop: rate('async-io/map-async-100') / rate('async-io/hand-loop-100'),
   };
   const figures = { oneMillionKeyCheckpoint: checkpoints.oneMillionKeys, recovery, largeState, savepoints };
   printTable(results, ratios);

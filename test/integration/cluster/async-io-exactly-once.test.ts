@@ -69,7 +69,10 @@ describe('mapAsync exactly-once under kill -9', () => {
     const callsBeforeCrash = service.total();
     expect(callsBeforeCrash).toBeGreaterThan(0);
     await cluster.taskManagerRunning(job).kill('SIGKILL');
-    await waitFor(async () => (await cluster.job(jobId)).restarts >= 1, { timeoutMs: 15_000, what: 'a restart' });
+    await waitFor(async () => (await cluster.job(jobId)).restarts >= 1, {
+      timeoutMs: 15_000,
+      what: 'a restart',
+    });
     await cluster.startTaskManager(4);
 
     const done = await cluster.waitForStatus(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 180_000);

@@ -8,7 +8,7 @@
 import { AsyncTimeoutError, JobFailedError, UserFunctionError } from '../../../runtime/errors';
 import type { AsyncService } from '../../helpers/async-service';
 import { square, startAsyncService } from '../../helpers/async-service';
-import { fixtureJob, runEmbedded } from '../../helpers/embedded';
+import { fixtureJob, functionJob, runEmbedded } from '../../helpers/embedded';
 
 const JOB = fixtureJob('async-io-job');
 
@@ -99,6 +99,18 @@ describe('mapAsync against a local HTTP service', () => {
     expect(cause.operatorName).toBe('square');
     expect(cause.cause).toBeInstanceOf(AsyncTimeoutError);
     expect((cause.cause as AsyncTimeoutError).code).toBe('SLUICE_TIMEOUT');
+  }, 60_000);
+
+  it('the example functions/async-enrich.ts prints each answer of the service in input order', async () => {
+    const { lines } = await runEmbedded(functionJob('async-enrich'), {
+      url: `${service.url}/square`,
+      records: '40',
+    });
+    const expected = Array.from(
+      { length: 40 },
+      (_, n) => `${n} 200 ${JSON.stringify({ v: n, square: square(n) })}`,
+    );
+    expect(lines).toEqual(expected);
   }, 60_000);
 
   it('a failing call fails the job with its cause, attributed to the operator', async () => {
