@@ -37,6 +37,7 @@ export async function startAsyncService(options: AsyncServiceOptions = {}): Prom
   const inFlight = new Map<string, number>();
   const maxInFlight = new Map<string, number>();
   let total = 0;
+  const answers = new Set<NodeJS.Timeout>();
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const v = Number(url.searchParams.get('v'));
@@ -49,6 +50,7 @@ export async function startAsyncService(options: AsyncServiceOptions = {}): Prom
     const slow = options.slowValues?.values.has(v) ? options.slowValues.delayMs : 0;
     const delay = slow || minMs + Math.random() * (maxMs - minMs);
     const answer = (): void => {
+      answers.delete(timer);
       inFlight.set(caller, inFlight.get(caller)! - 1);
       if (url.pathname === '/fail') {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`no square for ${v}`);
@@ -58,8 +60,8 @@ export async function startAsyncService(options: AsyncServiceOptions = {}): Prom
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ v, square: square(v) }));
     };
-    if (delay <= 0) setImmediate(answer);
-    else setTimeout(answer, delay);
+    const timer = setTimeout(answer, Math.max(0, delay));
+    answers.add(timer);
   };
   const server = createServer(handle);
   server.keepAliveTimeout = 30_000;
@@ -72,6 +74,8 @@ export async function startAsyncService(options: AsyncServiceOptions = {}): Prom
     total: () => total,
     close: () =>
       new Promise<void>((resolve) => {
+        // Answers still pending (slow values) would keep the process alive after the test.
+        for (const timer of answers) clearTimeout(timer);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
