@@ -1,6 +1,7 @@
 import { AsyncTimeoutError, InvalidJobError } from '../../errors';
 import type { ListState } from '../../state/state-types';
 import type { RuntimeInfo } from '../functions';
+import { CallDeadlines } from './async-call-deadlines';
 import type { AsyncEntry, AsyncWaitQueue, QueueOutput } from './async-wait-queue';
 import { OrderedAsyncQueue, UnorderedAsyncQueue } from './async-wait-queue';
 import type { OperatorContext, StateInitializationContext } from './stream-operator';
@@ -47,7 +48,6 @@ type Outcome<OUT> = { value: OUT } | { error: unknown } | { timedOut: true };
 /** One call of the function (or of `onTimeout`) for an entry; only its first outcome counts. */
 interface Call<IN, OUT> {
   readonly entry: AsyncEntry<IN, OUT>;
-  timer: NodeJS.Timeout | undefined;
   settled: boolean;
 }
 
@@ -93,7 +93,8 @@ export class AsyncWaitOperator<IN, OUT> extends StreamOperator<OUT> {
   /** Records (and watermarks behind them) not yet admitted to the queue: it was full. */
   private waiting: (AsyncEntry<IN, OUT> | { watermark: number })[] = [];
   private waitingHead = 0;
-  private readonly inFlight = new Set<Call<IN, OUT>>();
+  /** Present unless calls may take forever. */
+  private readonly deadlines: CallDeadlines<Call<IN, OUT>> | undefined;
   private completions: { call: Call<IN, OUT>; outcome: Outcome<OUT> }[] = [];
   private flushPosted = false;
   private state!: ListState<SavedRecord>;
@@ -117,6 +118,8 @@ export class AsyncWaitOperator<IN, OUT> extends StreamOperator<OUT> {
     super();
     this.capacity = options.capacity ?? DEFAULT_ASYNC_CAPACITY;
     this.queue = options.ordered === false ? new UnorderedAsyncQueue() : new OrderedAsyncQueue();
+    if (Number.isFinite(options.timeoutMs))
+      this.deadlines = new CallDeadlines(options.timeoutMs, (call) => this.settle(call, { timedOut: true }));
   }
 
   override initializeState(context: StateInitializationContext): void {
@@ -157,8 +160,7 @@ export class AsyncWaitOperator<IN, OUT> extends StreamOperator<OUT> {
 
   override close(): void {
     this.closed = true;
-    for (const call of this.inFlight) clearTimeout(call.timer);
-    this.inFlight.clear();
+    this.deadlines?.close();
   }
 
   private get idle(): boolean {
@@ -190,17 +192,12 @@ export class AsyncWaitOperator<IN, OUT> extends StreamOperator<OUT> {
 
   private issue(entry: AsyncEntry<IN, OUT>): void {
     const call = this.track(entry, () => this.fn(entry.input, this.info));
-    if (Number.isFinite(this.options.timeoutMs)) {
-      call.timer = setTimeout(() => this.settle(call, { timedOut: true }), this.options.timeoutMs);
-      // A pending timeout alone does not keep the task's thread alive.
-      call.timer.unref();
-    }
+    this.deadlines?.add(call);
   }
 
   /** Starts a call; its outcome comes back through the mailbox. */
   private track(entry: AsyncEntry<IN, OUT>, invoke: () => Promise<OUT> | OUT): Call<IN, OUT> {
-    const call: Call<IN, OUT> = { entry, timer: undefined, settled: false };
-    this.inFlight.add(call);
+    const call: Call<IN, OUT> = { entry, settled: false };
     let result: Promise<OUT>;
     try {
       result = Promise.resolve(invoke());
@@ -217,8 +214,6 @@ export class AsyncWaitOperator<IN, OUT> extends StreamOperator<OUT> {
   private settle(call: Call<IN, OUT>, outcome: Outcome<OUT>): void {
     if (call.settled || this.closed) return;
     call.settled = true;
-    clearTimeout(call.timer);
-    this.inFlight.delete(call);
     this.completions.push({ call, outcome });
     if (this.flushPosted) return;
     this.flushPosted = true;
