@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
  * `GET /square?v=N` answers `{"v":N,"square":N*N}` after a random latency, and
  * `GET /fail?v=N` answers 500. It counts requests per value, and the requests in flight
  * per caller (the `x-subtask` header), keeping the maximum each reached, so a test can check a
- * concurrency limit per subtask from the outside.
+ * concurrency limit per subtask from the outside. `GET /stats` answers the calls counted and
+ * the times (ms) of the first and the last one since the last `GET /reset`.
  */
 export interface AsyncService {
   readonly url: string;
@@ -37,9 +38,18 @@ export async function startAsyncService(options: AsyncServiceOptions = {}): Prom
   const inFlight = new Map<string, number>();
   const maxInFlight = new Map<string, number>();
   let total = 0;
+  let window = { calls: 0, firstAt: 0, lastAt: 0 };
   const answers = new Set<NodeJS.Timeout>();
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/stats' || url.pathname === '/reset') {
+      if (url.pathname === '/reset') window = { calls: 0, firstAt: 0, lastAt: 0 };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(window));
+      return;
+    }
+    const at = performance.now();
+    if (window.calls++ === 0) window.firstAt = at;
+    window.lastAt = at;
     const v = Number(url.searchParams.get('v'));
     const caller = String(req.headers['x-subtask'] ?? '-');
     total++;
