@@ -18,6 +18,7 @@ import type { SavepointFigures } from './scenarios/savepoints';
 import { savepointScenario } from './scenarios/savepoints';
 import { runNexmarkBench } from './nexmark';
 import { nexmarkScenarios, printNexmarkTable } from './scenarios/nexmark';
+import { asyncIoBench } from './scenarios/async-io';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
 const quick = process.argv.includes('--quick');
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
     placements: ['one-taskmanager', 'two-taskmanagers'],
   });
   results.push(...nexmark);
+  console.log('async-io: mapAsync at capacity 100 against a Promise.all loop, same calls to a local service');
+  results.push(...(await asyncIoBench(quick ? 20_000 : 60_000)));
   const rate = (name: string): number => results.find((r) => r.scenario === name)?.recordsPerSec ?? NaN;
   const chained = rate('stateless/sluice-chained');
   const ratios = {
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
     recoverySeconds: recovery.toRecordsSeconds,
     recoveryToRunningSeconds: recovery.toRunningSeconds,
     rescaleRestoreSeconds: savepoints.rescaleRestoreSeconds,
+    mapAsyncVsHandLoop: rate('async-io/map-async-100') / rate('async-io/hand-loop-100'),
   };
   const figures = { oneMillionKeyCheckpoint: checkpoints.oneMillionKeys, recovery, largeState, savepoints };
   printTable(results, ratios);

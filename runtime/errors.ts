@@ -74,6 +74,27 @@ export class UserFunctionError extends SluiceError {
   }
 }
 
+/**
+ * A call of `mapAsync` did not settle within its `timeoutMs` and the operator has no
+ * `onTimeout` handler (Flink's AsyncFunction default `timeout`). Names the operator and the
+ * limit; the task fails and restarts by its restart strategy, so retryable.
+ */
+export class AsyncTimeoutError extends SluiceError {
+  readonly operatorName: string;
+  readonly timeoutMs: number;
+
+  constructor(operatorName: string, timeoutMs: number) {
+    super(
+      'SLUICE_TIMEOUT',
+      `an async call of operator '${operatorName}' did not complete within ${timeoutMs} ms ` +
+        '(mapAsync timeoutMs; give onTimeout to emit a fallback result instead of failing)',
+      { retryable: true },
+    );
+    this.operatorName = operatorName;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 export class JobFailedError extends SluiceError {
   /** The failing user function's own frames, source-mapped (see `SerializedError.jobStack`). */
   readonly jobStack: string | undefined;
@@ -335,6 +356,7 @@ function wireErrorClasses(): ReadonlyMap<string, { prototype: SluiceError }> {
     InvalidJobError,
     GraphMismatchError,
     UserFunctionError,
+    AsyncTimeoutError,
     JobFailedError,
     JobCanceledError,
     IllegalStateTransitionError,

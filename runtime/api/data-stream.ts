@@ -20,6 +20,8 @@ import { outputTagId } from './output-tag';
 import { KeyedProcessOperator, ReduceOperator } from './operators/keyed-operators';
 import { SinkOperator } from './operators/source-sink-operators';
 import { TimestampsAndWatermarksOperator } from './operators/timestamps-operator';
+import type { AsyncFunction, MapAsyncOptions } from './operators/async-wait-operator';
+import { AsyncWaitOperator, checkMapAsyncOptions } from './operators/async-wait-operator';
 import type { WatermarkStrategy } from './event-time/watermark-strategy';
 import type { WindowAssigner } from './windowing/window-assigners';
 import { WindowedStream } from './windowing/windowed-stream';
@@ -153,6 +155,17 @@ export class DataStream<T> {
 
   filter(fn: FilterFunction<T>): DataStream<T> {
     return this.oneInput<T>('filter', 'Filter', () => new FilterOperator(fn));
+  }
+
+  /**
+   * Async I/O (Flink's `AsyncDataStream.orderedWait` / `unorderedWait`): `fn` returns a
+   * promise per record, up to `capacity` at a time per subtask; results in input order (or as
+   * they complete with `ordered: false`). Records in flight are checkpointed and called again
+   * after a restore. See docs/async-io.md.
+   */
+  mapAsync<R>(fn: AsyncFunction<T, R>, options: MapAsyncOptions<T, R>): DataStream<R> {
+    checkMapAsyncOptions(fn, options as MapAsyncOptions<unknown, unknown>);
+    return this.oneInput<R>('mapAsync', 'Async Map', () => new AsyncWaitOperator<T, R>(fn, options));
   }
 
   /** One call per record with a context (timestamp, side outputs); no keyed state or timers (Flink's ProcessFunction). */

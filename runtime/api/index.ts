@@ -26,6 +26,7 @@ export type { ProcessWindowFunction, WindowContext } from './windowing/windowed-
 export { StreamExecutionEnvironment } from './environment';
 export { DataStream, KeyedStream } from './data-stream';
 export { ConnectedStreams } from './connected-streams';
+export type { AsyncFunction, MapAsyncOptions } from './operators/async-wait-operator';
 export type * from './functions';
 export {
   ValueStateDescriptor,

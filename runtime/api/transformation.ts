@@ -45,7 +45,8 @@ export type OperatorKind =
   | 'coFlatMap'
   | 'sink'
   | 'timestamps'
-  | 'window';
+  | 'window'
+  | 'mapAsync';
 
 /**
  * One node of the logical dataflow, as the DataStream API records it. Carries the operator

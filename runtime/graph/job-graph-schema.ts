@@ -39,6 +39,7 @@ const OPERATOR_KINDS = [
   'sink',
   'timestamps',
   'window',
+  'mapAsync',
 ] as const satisfies readonly OperatorKind[];
 const PARTITIONER_KINDS = [
   'forward',

@@ -23,6 +23,7 @@ import type { StateSnapshot } from '../state/keyed-state-backend';
 import type { TaskCheckpointing } from '../checkpoint/checkpointing-mode';
 import type { TaskRestoreState } from '../checkpoint/state-handles';
 import type { ChainMember, WatermarkInput } from './chain-member';
+import type { TaskMailbox } from './task-mailbox';
 import { BroadcastingOutput, CountingOutput, DISCARD, OperatorInput, attributeError } from './chain-member';
 
 export interface ChainRuntime {
@@ -42,6 +43,7 @@ export interface ChainRuntime {
   /** Present when the job checkpoints. */
   readonly checkpointing?: TaskCheckpointing;
   readonly processingTime: ProcessingTimeService;
+  readonly mailbox: TaskMailbox;
   readonly recordTimestamp: RecordTimestamp;
   readonly autoWatermarkIntervalMs: number;
 }
@@ -62,6 +64,8 @@ export class OperatorChain {
   readonly members = new Map<string, ChainMember>();
   readonly sources: ChainMember[] = [];
   private unfinished: number;
+  /** Operators whose `finish` returned a promise that has not settled yet. */
+  private readonly finishing = new Set<ChainMember>();
   private readonly stateBackend: StreamGraph['settings']['stateBackend'];
   /** The valve input each chained edge feeds. */
   private readonly chainedWatermarkInputs = new Map<JobVertex['chainedEdges'][number], WatermarkInput>();
@@ -153,6 +157,7 @@ export class OperatorChain {
         processingTime: this.runtime.processingTime,
         recordTimestamp: this.runtime.recordTimestamp,
         autoWatermarkIntervalMs: this.runtime.autoWatermarkIntervalMs,
+        mailbox: this.runtime.mailbox.forOperator(node),
         ...(this.runtime.checkpointing ? { checkpointing: this.runtime.checkpointing } : {}),
       };
       member.operatorState = new OperatorStateBackend(node.name);
@@ -284,9 +289,35 @@ export class OperatorChain {
     });
   }
 
+  /**
+   * The operator finishes; its successors' inputs end once it did, which for an operator
+   * whose `finish` returns a promise (async calls still in flight) is when that settles.
+   */
   private finish(member: ChainMember): void {
-    if (member.finished) return;
-    this.call(member, () => member.operator.finish());
+    if (member.finished || this.finishing.has(member)) return;
+    let pending: Promise<void> | undefined;
+    this.call(member, () => {
+      const result = member.operator.finish();
+      if (result) pending = result;
+    });
+    if (!pending) {
+      this.finished(member);
+      return;
+    }
+    this.finishing.add(member);
+    // Back on the task thread through the mailbox, so nothing happens once the task stopped.
+    const mailbox = this.runtime.mailbox.forOperator(member.node);
+    (pending as Promise<void>).then(
+      () => mailbox.execute(() => this.finished(member)),
+      (err: unknown) =>
+        mailbox.execute(() => {
+          throw err;
+        }),
+    );
+  }
+
+  private finished(member: ChainMember): void {
+    this.finishing.delete(member);
     member.finished = true;
     this.unfinished--;
     for (const edge of this.vertex.chainedEdges) {

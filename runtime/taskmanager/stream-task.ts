@@ -9,6 +9,7 @@ import { DEFAULT_AUTO_WATERMARK_INTERVAL_MS } from '../api/job-settings';
 import type { RecordTimestamp } from '../api/operators/stream-operator';
 import { TaskTimeAccounting } from './task-time';
 import { TaskProcessingTimeService } from './task-processing-time';
+import { TaskMailbox } from './task-mailbox';
 import type { RecordWriter } from '../network/record-writer';
 import type { TaskStateSettings } from '../state/state-backend-factory';
 import { StateError } from '../errors';
@@ -72,6 +73,8 @@ export class StreamTask {
   /** The timestamp of the record being processed, shared by the chain and its record writers. */
   private readonly recordTimestamp: RecordTimestamp = { value: undefined };
   private readonly processingTime: TaskProcessingTimeService;
+  /** Where operators post work that completes outside their calls (async I/O), and pause the input. */
+  private readonly mailbox: TaskMailbox;
   /** The watermark valve input of each network channel, by channel index. */
   private readonly watermarkInputs: WatermarkInput[] = [];
   private readonly time = new TaskTimeAccounting();
@@ -107,6 +110,15 @@ export class StreamTask {
       () => (this.recordTimestamp.value = undefined),
       (err) => this.fail(err),
     );
+    this.mailbox = new TaskMailbox(
+      () => (this.state === 'created' ? 'defer' : this.state === 'running' ? 'run' : 'drop'),
+      () => (this.recordTimestamp.value = undefined),
+      (err) => this.fail(err),
+      (ms) => this.time.addBusy(ms),
+      (paused) => {
+        if (!paused) this.resumeInput();
+      },
+    );
     this.outputs = channels;
     this.writers = writers;
     const networkFeeders = new Map<string, number>();
@@ -129,6 +141,7 @@ export class StreamTask {
       state,
       ...(tdd.checkpointing ? { checkpointing: tdd.checkpointing } : {}),
       processingTime: this.processingTime,
+      mailbox: this.mailbox,
       recordTimestamp: this.recordTimestamp,
       autoWatermarkIntervalMs: graph.settings.autoWatermarkIntervalMs ?? DEFAULT_AUTO_WATERMARK_INTERVAL_MS,
     };
@@ -174,6 +187,7 @@ export class StreamTask {
     this.state = 'running';
     this.time.start();
     this.startTimers();
+    this.mailbox.resume();
     this.gate.start(this.tdd.network.initialCredit);
     this.sources?.schedule();
     return this.done;
@@ -206,7 +220,12 @@ export class StreamTask {
    * still taken: barriers and end-of-partition keep coming.
    */
   private get blocked(): boolean {
-    return this.time.isBackPressured || this.state === 'created' || this.state === 'done';
+    return (
+      this.time.isBackPressured ||
+      this.mailbox.inputPaused ||
+      this.state === 'created' ||
+      this.state === 'done'
+    );
   }
 
   private createSourceInputs(): SourceInputs {
@@ -392,11 +411,14 @@ export class StreamTask {
   }
 
   private onBacklogChange(backlogged: boolean): void {
-    if (this.time.onBacklogChange(backlogged)) {
-      // Input first: a source fills the outputs again in one poll, and would starve the network input.
-      this.scheduleDrain();
-      this.sources?.schedule();
-    }
+    if (this.time.onBacklogChange(backlogged)) this.resumeInput();
+  }
+
+  /** Whatever held the input let go: input and sources get turns again (unless something else holds them). */
+  private resumeInput(): void {
+    // Input first: a source fills the outputs again in one poll, and would starve the network input.
+    this.scheduleDrain();
+    this.sources?.schedule();
   }
 
   private startTimers(): void {

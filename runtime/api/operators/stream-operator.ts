@@ -36,6 +36,27 @@ export interface SideOutput {
 }
 
 /**
+ * The task's mailbox as an operator sees it (Flink's MailboxExecutor): the way back onto the
+ * task thread for work that completes outside a call into the operator, such as a promise
+ * settling. An operator that pauses the input must post the work that will resume it.
+ */
+export interface OperatorMailbox {
+  /**
+   * Runs `action` on the task thread in a turn of its own, between turns of input (never
+   * inside `processElement` or a snapshot), in posting order. Before the task runs, actions
+   * wait; once it stopped (failed, canceled, finished) they are dropped. An action that throws
+   * fails the task, attributed to the operator.
+   */
+  execute(action: () => void): void;
+  /**
+   * While paused, the task takes no input at all (network buffers with their barriers, source
+   * polls), as under network back pressure. Flink's AsyncWaitOperator yields to its mailbox
+   * until a slot frees; here the operator says when it cannot take more. Idempotent.
+   */
+  pauseInput(paused: boolean): void;
+}
+
+/**
  * What an operator sees of the task it runs in. Keyed state is present only for operators
  * whose input is keyed.
  */
@@ -52,6 +73,7 @@ export interface OperatorContext extends RuntimeInfo {
   readonly recordTimestamp: RecordTimestamp;
   /** How often watermark generators are asked for a watermark (`pipeline.auto-watermark-interval`). */
   readonly autoWatermarkIntervalMs: number;
+  readonly mailbox: OperatorMailbox;
 }
 
 /**
@@ -75,7 +97,8 @@ export interface StateInitializationContext {
  * A running operator. Calls come from one thread in this order: `initializeState`, `open`, then
  * any number of `processElement` (with the input index: 0, or 1 for the second input of a
  * two-input operator), `endInput` once per input when bounded, `finish` after all inputs
- * ended, `close`.
+ * ended, `close`. An operator that still holds work when its input ends (async calls in
+ * flight) returns a promise from `finish`: its successors finish only once it settled.
  * Records are emitted through `output` (and `sideOutput`), which the task wires to chained
  * operators or the network.
  * Watermarks arrive through `processWatermark` once the operator's event time (the minimum over
@@ -105,7 +128,7 @@ export abstract class StreamOperator<OUT = unknown> {
     this.watermarks.emitStatus(idle);
   }
   endInput(_input: number): void {}
-  finish(): void {}
+  finish(): void | Promise<void> {}
   close(): void | Promise<void> {}
 }
 

@@ -53,7 +53,7 @@ test('without a tsconfig.json the job is checked strictly (implicit any is an er
 });
 
 test("the example jobs and the README's 'Writing a job' example pass under strict", () => {
-  for (const name of ['word-count', 'nexmark', 'enrich-orders']) {
+  for (const name of ['word-count', 'nexmark', 'enrich-orders', 'async-enrich']) {
     expect(typeCheckJob(functionJob(name), REPO_ROOT).checkedFiles).toBeGreaterThanOrEqual(1);
   }
   const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
@@ -79,6 +79,15 @@ test("the README's side-output and session example passes under strict", () => {
   const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
   expect(example).toContain('EventTimeSessionWindows');
   const job = writeJob('readme-sessions.ts', example!.replace("from 'sluice'", `from ${API}`));
+  expect(typeCheckJob(job, dir).checkedFiles).toBe(1);
+});
+
+test("the README's async I/O example passes under strict", () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Async I/O'));
+  const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(example).toContain('mapAsync');
+  const job = writeJob('readme-async-io.ts', example!.replace("from 'sluice'", `from ${API}`));
   expect(typeCheckJob(job, dir).checkedFiles).toBe(1);
 });
 
