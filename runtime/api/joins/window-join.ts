@@ -108,6 +108,8 @@ export class JoinWithWindow<T1, T2> extends WindowedTwoStreams<T1, T2> {
    * window: a JoinFunction `(first, second) => result`, or a FlatJoinFunction
    * `(first, second, out) => void` (told apart by the number of parameters).
    */
+  apply<R>(fn: JoinFunction<T1, T2, R>): DataStream<R>;
+  apply<R>(fn: FlatJoinFunction<T1, T2, R>): DataStream<R>;
   apply<R>(fn: JoinFunction<T1, T2, R> | FlatJoinFunction<T1, T2, R>): DataStream<R> {
     if (typeof fn !== 'function') throw new InvalidJobError('join().apply() needs a JoinFunction');
     const flat = fn.length >= 3;
