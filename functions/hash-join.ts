@@ -45,7 +45,7 @@ export const hashJoin: KeyedCoProcessFunction<number, Customer, Order, string> =
  * Input selection example: customers joined to orders by a hash join that reads all customers
  * first. Lines `<order id> <customer id> <name> <ordinal>`.
  *   --arg customers=N --arg orders=M   sizes (default 1000, 10000)
- *   --arg buildPauseMs=X               sleep X ms after each customer (a slow build side)
+ *   --arg buildPauseMs=X --arg probePauseMs=Y   sleep X ms before each customer, Y before each order
  *   --arg interval=MS                  checkpoint every MS ms (exactly-once)
  *   --arg output=DIR                   write part files to DIR (exactly-once file sink) instead of printing
  */

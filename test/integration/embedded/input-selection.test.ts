@@ -1,44 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { customerAt, orderAt } from '../../../functions/hash-join';
 import { prepareJob } from '../../../runtime/client/prepare-job';
 import { loadConfig } from '../../../runtime/config';
 import { fixtureJob, functionJob, runEmbedded } from '../../helpers/embedded';
+import { expectedHashJoin, splitOrdinals } from '../../helpers/hash-join-output';
 
 const base = mkdtempSync(join(tmpdir(), 'sluice-input-selection-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
-
-/** The inner join of customers and orders, each order with its ordinal among its customer's orders. */
-export function expectedHashJoin(customers: number, orders: number): string[] {
-  const names = new Map(
-    Array.from({ length: customers }, (_, n) => customerAt(n)).map((c) => [c.id, c.name]),
-  );
-  const ordinals = new Map<number, number>();
-  const rows: string[] = [];
-  for (let n = 0; n < orders; n++) {
-    const o = orderAt(n, customers);
-    const name = names.get(o.customerId);
-    if (name === undefined) continue;
-    ordinals.set(o.customerId, (ordinals.get(o.customerId) ?? 0) + 1);
-    rows.push(`${o.orderId} ${o.customerId} ${name}`);
-  }
-  return rows.sort();
-}
-
-/** Join lines without their ordinal, and whether each customer's ordinals are exactly 1..n. */
-function splitOrdinals(lines: readonly string[]): { rows: string[]; ordinalsExact: boolean } {
-  const byCustomer = new Map<string, number[]>();
-  const rows = lines.map((l) => {
-    const [order, customer, name, ordinal] = l.split(' ');
-    (byCustomer.get(customer!) ?? byCustomer.set(customer!, []).get(customer!)!).push(Number(ordinal));
-    return `${order} ${customer} ${name}`;
-  });
-  const ordinalsExact = [...byCustomer.values()].every((xs) =>
-    xs.sort((a, b) => a - b).every((x, i) => x === i + 1),
-  );
-  return { rows: rows.sort(), ordinalsExact };
-}
 
 function embeddedConfig(dir: string) {
   return loadConfig({ overrides: { 'storage.fs.dir': join(dir, 'blobs') }, env: {} });
