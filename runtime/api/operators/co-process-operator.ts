@@ -1,5 +1,6 @@
 import { InvalidJobError } from '../../errors';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend';
+import type { OperatorStateBackend } from '../../state/operator-state-backend';
 import type { KeySelector, OnTimerContext, ProcessContext, TimeDomain } from '../functions';
 import type { KeyedCoProcessFunction } from '../two-input-functions';
 import { InternalTimerService } from './internal-timer-service';
@@ -25,8 +26,8 @@ export class CoProcessOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
   private selection: SelectedInputs | undefined;
   private firing: TimeDomain = 'event-time';
   private restored = false;
-  private initContext!: StateInitializationContext;
-  private recordTimestamp: OperatorContext['recordTimestamp'] | undefined;
+  private operatorState!: OperatorStateBackend;
+  private recordTimestamp!: OperatorContext['recordTimestamp'];
 
   constructor(
     private readonly fn: KeyedCoProcessFunction<unknown, IN1, IN2, OUT>,
@@ -37,10 +38,11 @@ export class CoProcessOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
 
   override initializeState(context: StateInitializationContext): void {
     this.restored = context.isRestored;
-    this.initContext = context;
+    this.operatorState = context.operatorStateBackend;
   }
 
   override open(context: OperatorContext): void {
+    this.recordTimestamp = context.recordTimestamp;
     if (this.keySelectors) {
       if (!context.keyedState)
         throw new InvalidJobError(`operator '${context.operatorName}' needs keyed inputs`);
@@ -62,7 +64,7 @@ export class CoProcessOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
 
   processElement(record: unknown, input: number): void {
     if (this.selection) {
-      this.selection.onRecord(record, input, this.recordTimestamp?.value);
+      this.selection.onRecord(record, input, this.recordTimestamp.value);
       return;
     }
     this.setKey(record, input);
@@ -88,8 +90,7 @@ export class CoProcessOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
   }
 
   private selectedInputs(context: OperatorContext): SelectedInputs {
-    this.recordTimestamp = context.recordTimestamp;
-    const store = this.state ? { keyed: this.state } : { operator: this.initContext.operatorStateBackend };
+    const store = this.state ? { keyed: this.state } : { operator: this.operatorState };
     return new SelectedInputs(
       { nextSelection: () => this.fn.nextSelection!() },
       store,
