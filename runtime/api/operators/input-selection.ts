@@ -1,3 +1,4 @@
+import { InvalidJobError } from '../../errors';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend';
 import { ListStateDescriptor } from '../../state/state-descriptors';
 import type { OperatorStateBackend } from '../../state/operator-state-backend';
@@ -81,6 +82,10 @@ export class SelectedInputs {
   private selects(input: number): boolean {
     const selection: InputSelection = this.selectable.nextSelection();
     if (selection === 'all') return true;
+    if (selection !== 'first' && selection !== 'second')
+      throw new InvalidJobError(
+        `nextSelection() returned ${JSON.stringify(selection)}: use InputSelection.FIRST, SECOND or ALL`,
+      );
     const selected = selection === 'first' ? 0 : 1;
     return selected === input || this.ended[selected]!;
   }

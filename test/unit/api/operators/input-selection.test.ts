@@ -98,4 +98,10 @@ describe('input selection (SelectedInputs)', () => {
       Array.from({ length: 200 }, (_, n) => `k${n % 31}-${n}`).sort(),
     );
   });
+
+  it('names a selection that is not one of InputSelection', () => {
+    const h = harness('operator');
+    h.select('both' as InputSelection);
+    expect(() => h.inputs.onRecord('a-1', 1, 1)).toThrow(/nextSelection\(\) returned "both"/);
+  });
 });
