@@ -2,6 +2,8 @@ import { InvalidJobError } from '../errors';
 import { DataStream, KeyedStream } from './data-stream';
 import type { CoFlatMapFunction, CoMapFunction, KeySelector } from './functions';
 import { CoFlatMapOperator, CoMapOperator } from './operators/co-operators';
+import { CoProcessOperator } from './operators/co-process-operator';
+import type { CoProcessFunction, KeyedCoProcessFunction } from './two-input-functions';
 import type { StreamOperator } from './operators/stream-operator';
 import type { OperatorKind } from './transformation';
 
@@ -24,6 +26,24 @@ export class ConnectedStreams<IN1, IN2> {
   flatMap<R>(fn: CoFlatMapFunction<IN1, IN2, R>): DataStream<R> {
     const selectors = this.keySelectors();
     return this.twoInput<R>('coFlatMap', 'Co-Flat Map', () => new CoFlatMapOperator(fn, selectors));
+  }
+
+  /**
+   * Per record of either input, with side outputs (Flink's CoProcessFunction); after
+   * `keyBy(k1, k2)` also with keyed state shared by both inputs and timers of the current key
+   * (KeyedCoProcessFunction). A function with `nextSelection()` chooses which input it reads.
+   */
+  process<R>(
+    fn: CoProcessFunction<IN1, IN2, R> | KeyedCoProcessFunction<unknown, IN1, IN2, R>,
+  ): DataStream<R> {
+    for (const method of ['processElement1', 'processElement2'] as const) {
+      if (typeof (fn as Partial<CoProcessFunction<IN1, IN2, R>> | undefined)?.[method] !== 'function')
+        throw new InvalidJobError(`process() on connected streams needs a function object with ${method}()`);
+    }
+    const selectors = this.keySelectors();
+    const name = selectors ? 'KeyedCoProcess' : 'CoProcess';
+    const f = fn as KeyedCoProcessFunction<unknown, IN1, IN2, R>;
+    return this.twoInput<R>('coProcess', name, () => new CoProcessOperator(f, selectors));
   }
 
   private keySelectors(): [KeySelector<unknown, unknown>, KeySelector<unknown, unknown>] | undefined {

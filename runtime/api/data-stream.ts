@@ -3,6 +3,8 @@ import type { ResourceProfile } from '../deployment/resource-profile';
 import { collectSink, printSink } from './connectors/client-sinks';
 import { fileSink } from './connectors/file-sink';
 import { ConnectedStreams } from './connected-streams';
+import { IntervalJoin } from './joins/interval-join';
+import { CoGroupedStreams, JoinedStreams } from './joins/window-join';
 import type { StreamExecutionEnvironment } from './environment';
 import { checkMaxParallelism, checkParallelism } from './environment';
 import type {
@@ -210,6 +212,16 @@ export class DataStream<T> {
     return new ConnectedStreams<T, U>(this, other);
   }
 
+  /** Window join (Flink's `join`): `.where(k1).equalTo(k2).window(assigner).apply(fn)`. */
+  join<U>(other: DataStream<U>): JoinedStreams<T, U> {
+    return new JoinedStreams<T, U>(this, other);
+  }
+
+  /** Window co-group (Flink's `coGroup`): `.where(k1).equalTo(k2).window(assigner).apply(fn)`. */
+  coGroup<U>(other: DataStream<U>): CoGroupedStreams<T, U> {
+    return new CoGroupedStreams<T, U>(this, other);
+  }
+
   sinkTo(sink: Sink<T>, name = 'Sink'): DataStream<never> {
     return this.oneInput<never>('sink', name, () => new SinkOperator(sink));
   }
@@ -300,6 +312,11 @@ export class KeyedStream<T, K> extends DataStream<T> {
   /** @internal Adds a window operator on this keyed stream. */
   windowOperator<R>(name: string, create: () => StreamOperator): DataStream<R> {
     return this.oneInput<R>('window', name, create, true);
+  }
+
+  /** Interval join with another keyed stream (Flink's `intervalJoin`): `.between(lowerMs, upperMs).process(fn)`. */
+  intervalJoin<U>(other: KeyedStream<U, K>): IntervalJoin<T, U, K> {
+    return new IntervalJoin<T, U, K>(this, other);
   }
 
   /** Per record with keyed state and timers of the record's key (Flink's KeyedProcessFunction). */

@@ -28,6 +28,19 @@ export { DataStream, KeyedStream } from './data-stream';
 export { ConnectedStreams } from './connected-streams';
 export type { AsyncFunction, MapAsyncOptions } from './operators/async-wait-operator';
 export type * from './functions';
+export { InputSelection } from './two-input-functions';
+export type {
+  InputSelectable,
+  CoProcessFunction,
+  KeyedCoProcessFunction,
+  ProcessJoinContext,
+  ProcessJoinFunction,
+  JoinFunction,
+  FlatJoinFunction,
+  CoGroupFunction,
+} from './two-input-functions';
+export { IntervalJoin, IntervalJoined } from './joins/interval-join';
+export { JoinedStreams, CoGroupedStreams, JoinWithWindow, CoGroupWithWindow } from './joins/window-join';
 export {
   ValueStateDescriptor,
   ListStateDescriptor,

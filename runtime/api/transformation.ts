@@ -43,6 +43,8 @@ export type OperatorKind =
   | 'process'
   | 'coMap'
   | 'coFlatMap'
+  | 'coProcess'
+  | 'intervalJoin'
   | 'sink'
   | 'timestamps'
   | 'window'

@@ -36,6 +36,8 @@ const OPERATOR_KINDS = [
   'process',
   'coMap',
   'coFlatMap',
+  'coProcess',
+  'intervalJoin',
   'sink',
   'timestamps',
   'window',

@@ -3,6 +3,7 @@ import type { KeyedStateBackend } from '../../state/keyed-state-backend';
 import { MapStateDescriptor, TIMER_STATE_PREFIX } from '../../state/state-descriptors';
 import type { MapState } from '../../state/state-types';
 import { NO_WATERMARK } from '../event-time/watermark-strategy';
+import { KeyGroupKeys } from './key-group-keys';
 import type { ProcessingTimeService } from './stream-operator';
 
 /** A timer: a time, the key it was registered for, and a namespace (a window, or null). */
@@ -31,8 +32,8 @@ export class InternalTimerService<N> {
   private watermark = NO_WATERMARK;
   private cancelWakeUp: (() => void) | undefined;
   private wakeUpAt = Number.POSITIVE_INFINITY;
-  /** The hidden key of each key group, found once. */
-  private readonly groupKeys = new Map<number, unknown>();
+  /** The hidden key of each key group. */
+  private readonly groupKeys: KeyGroupKeys;
 
   constructor(
     name: string,
@@ -43,6 +44,7 @@ export class InternalTimerService<N> {
   ) {
     const state = (domain: string) =>
       backend.getMapState(new MapStateDescriptor<TimerKey, true>(`${TIMER_STATE_PREFIX}${name}/${domain}`));
+    this.groupKeys = new KeyGroupKeys('timers', backend.maxParallelism);
     this.eventTime = new TimerQueue(state('event'));
     this.processingTime = new TimerQueue(state('processing'));
   }
@@ -128,19 +130,7 @@ export class InternalTimerService<N> {
   }
 
   private groupKey(group: number): unknown {
-    let key = this.groupKeys.get(group);
-    if (key !== undefined) return key;
-    const maxParallelism = this.backend.maxParallelism;
-    for (let n = 0; ; n++) {
-      const candidate = `\u0000timers/${n}`;
-      const candidateGroup = keyGroupForKey(candidate, maxParallelism);
-      if (!this.groupKeys.has(candidateGroup)) this.groupKeys.set(candidateGroup, candidate);
-      if (candidateGroup === group) {
-        key = candidate;
-        break;
-      }
-    }
-    return key;
+    return this.groupKeys.of(group);
   }
 }
 
