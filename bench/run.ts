@@ -140,7 +140,9 @@ function printTable(results: Measurement[], ratios: Record<string, number>): voi
 
 /** `--memory`: only the bounded-memory run (a minute), written to bench/results/bounded-memory.json. */
 async function boundedMemory(): Promise<void> {
-  const seconds = Number(process.env.SLUICE_BENCH_MEMORY_SECONDS ?? 60);
+  const arg = process.argv.find((a) => a.startsWith('--memory-seconds='));
+  const seconds = arg ? Number(arg.slice('--memory-seconds='.length)) : 60;
+  if (!(seconds >= 6)) throw new Error(`--memory-seconds needs a number of seconds >= 6, got ${arg}`);
   console.log(`bounded memory: a sink 100x slower than its source, across two TaskManagers, ${seconds} s`);
   const figures = await boundedMemoryScenario(seconds);
   console.log(JSON.stringify(figures, null, 2));

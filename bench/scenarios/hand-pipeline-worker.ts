@@ -129,6 +129,11 @@ async function tcpProducer(
   ports: number[],
 ): Promise<void> {
   const sockets = await Promise.all(ports.map((port) => connect(port)));
+  // Started and connected: the run is timed from the go (Sluice's from all tasks running).
+  await new Promise((resolve) => {
+    parentPort!.once('message', resolve);
+    parentPort!.postMessage({ ready: true });
+  });
   const batches: [string, number][][] = ports.map(() => []);
   const write = async (target: number): Promise<void> => {
     const socket = sockets[target]!;

@@ -66,22 +66,30 @@ export async function handThreadPipeline(records: number, expected: number): Pro
   });
 }
 
-/** The keyed word count at parallelism 2 by hand over loopback TCP. */
+/**
+ * The keyed word count at parallelism 2 by hand over loopback TCP, timed like Sluice's cluster
+ * runs: from every thread started and connected to the last record counted.
+ */
 export async function handTcpPipeline(lines: number): Promise<Measurement> {
   const words = lines * WORDS_PER_LINE;
-  return measure('cluster/hand-tcp-p2', words, async () => {
-    const consumers = [0, 1].map(() => startStage({ kind: 'tcp-consumer', producers: 2 }));
-    try {
-      const ports = await Promise.all(consumers.map((c) => firstMessage<{ port: number }>(c, 'port')));
-      const counts = consumers.map((c) => firstMessage<{ count: number }>(c, 'count'));
-      const producers = [0, 1].map((subtask) =>
-        startStage({ kind: 'tcp-producer', lines, subtask, parallelism: 2, ports: ports.map((p) => p.port) }),
-      );
+  const consumers = [0, 1].map(() => startStage({ kind: 'tcp-consumer', producers: 2 }));
+  const producers: Worker[] = [];
+  try {
+    const ports = (await Promise.all(consumers.map((c) => firstMessage<{ port: number }>(c, 'port')))).map(
+      (p) => p.port,
+    );
+    const counts = consumers.map((c) => firstMessage<{ count: number }>(c, 'count'));
+    // Awaited below; a failure before then is reported there, not as an unhandled rejection.
+    for (const count of counts) count.catch(() => undefined);
+    for (const subtask of [0, 1])
+      producers.push(startStage({ kind: 'tcp-producer', lines, subtask, parallelism: 2, ports }));
+    await Promise.all(producers.map((p) => firstMessage<{ ready: boolean }>(p, 'ready')));
+    return await measure('cluster/hand-tcp-p2', words, async () => {
+      for (const producer of producers) producer.postMessage('go');
       const total = (await Promise.all(counts)).reduce((sum, c) => sum + c.count, 0);
-      await Promise.all(producers.map((p) => p.terminate()));
       if (total !== words) throw new Error(`hand TCP: counted ${total} updates, expected ${words}`);
-    } finally {
-      await Promise.all(consumers.map((w) => w.terminate()));
-    }
-  });
+    });
+  } finally {
+    await Promise.all([...producers, ...consumers].map((w) => w.terminate()));
+  }
 }
