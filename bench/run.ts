@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick]`: runs every scenario side by side in one process and one run
  * (the machines are shared and noisy, so compare ratios), prints a table and writes
- * bench/results/latest.json. `npm run bench -- nexmark` runs only the Nexmark scenarios (bench/nexmark.ts).
+ * bench/results/latest.json. `npm run bench -- nexmark` runs only the Nexmark scenarios
+ * (bench/nexmark.ts); `npm run bench -- --memory` runs only the bounded-memory scenario.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,12 +20,14 @@ import { savepointScenario } from './scenarios/savepoints';
 import { runNexmarkBench } from './nexmark';
 import { nexmarkScenarios, printNexmarkTable } from './scenarios/nexmark';
 import { asyncIoBench } from './scenarios/async-io';
+import { boundedMemoryScenario } from './scenarios/bounded-memory';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
 const quick = process.argv.includes('--quick');
 
 async function main(): Promise<void> {
   if (process.argv.includes('nexmark')) return runNexmarkBench(quick);
+  if (process.argv.includes('--memory')) return boundedMemory();
   const results: Measurement[] = [];
   const stateless = quick ? 5_000_000 : 10_000_000;
   const lines = quick ? 500_000 : 1_000_000;
@@ -35,7 +38,14 @@ async function main(): Promise<void> {
   results.push(...(await keyedWordCount(lines)));
   const clusterLines = quick ? 500_000 : 2_000_000;
   console.log(`cluster: word count ${clusterLines * 8} words on a local cluster; Redis baselines`);
-  results.push(...(await clusterScenarios(clusterLines, quick ? 2_500 : 10_000, quick ? 50_000 : 200_000)));
+  results.push(
+    ...(await clusterScenarios(
+      clusterLines,
+      quick ? 2_500 : 10_000,
+      quick ? 50_000 : 200_000,
+      quick ? 50_000 : 100_000,
+    )),
+  );
   console.log('sqs: the SQS exchange against a raw batched SQS loop moving the same bytes');
   results.push(...(await sqsExchangeBench(quick ? 200_000 : 1_000_000)));
   console.log(
@@ -65,6 +75,9 @@ async function main(): Promise<void> {
     chainedVsHandLoop: chained / rate('stateless/hand-loop'),
     chainedVsUnchained: chained / rate('stateless/sluice-unchained'),
     chainedVsNodeStreams: chained / rate('stateless/node-streams'),
+    unchainedVsHandThreads: rate('stateless/sluice-unchained') / rate('stateless/hand-threads'),
+    clusterVsHandTcp: rate('cluster/tcp-p2') / rate('cluster/hand-tcp-p2'),
+    cpuHeavyP2VsP1: rate('scaling/cpu-heavy-p2') / rate('scaling/cpu-heavy-p1'),
     wordCountChainedVsHandLoop: rate('word-count/sluice-chained') / rate('word-count/hand-loop'),
     wordCountChainedVsUnchained: rate('word-count/sluice-chained') / rate('word-count/sluice-unchained'),
     wordCountChainedVsNodeStreams: rate('word-count/sluice-chained') / rate('word-count/node-streams'),
@@ -141,6 +154,22 @@ function printTable(results: Measurement[], ratios: Record<string, number>): voi
   for (const [name, value] of Object.entries(ratios)) {
     console.log(`${name.padEnd(32)} ${formatRatio(name, value)}`);
   }
+}
+
+/** `--memory`: only the bounded-memory run (a minute), written to bench/results/bounded-memory.json. */
+async function boundedMemory(): Promise<void> {
+  const arg = process.argv.find((a) => a.startsWith('--memory-seconds='));
+  const seconds = arg ? Number(arg.slice('--memory-seconds='.length)) : 60;
+  if (!(seconds >= 6)) throw new Error(`--memory-seconds needs a number of seconds >= 6, got ${arg}`);
+  console.log(`bounded memory: a sink 100x slower than its source, across two TaskManagers, ${seconds} s`);
+  const figures = await boundedMemoryScenario(seconds);
+  console.log(JSON.stringify(figures, null, 2));
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'bounded-memory.json'),
+    JSON.stringify({ date: new Date().toISOString(), ...figures }, null, 2) + '\n',
+  );
 }
 
 main().catch((err: unknown) => {

@@ -9,19 +9,22 @@ import { WORDS_PER_LINE } from '../jobs/workload';
 import type { Measurement } from './measure';
 import { BENCH_JOBS } from './measure';
 import { bullmqWordCount, redisStreamsWordCount } from './redis-baselines';
+import { handTcpPipeline } from './hand-pipelines';
 
 /**
  * The keyed word count on a real local cluster (job manager and 2 TaskManagers with 1 slot
  * each, as processes): at parallelism 2 one subtask runs in each TaskManager, so the hash
  * exchange crosses TCP; at parallelism 1 everything runs in one TaskManager. Rates count the
  * running phase (all tasks RUNNING until FINISHED), not scheduling. In the same run, the same
- * word count through Redis Streams and BullMQ on the cluster's Redis, and over the SQS exchange
- * on the emulator (with a TCP run on the same, smaller input beside it).
+ * word count by hand over loopback TCP (hand-pipelines.ts), through Redis Streams and BullMQ on
+ * the cluster's Redis, and over the SQS exchange on the emulator (with a TCP run on the same,
+ * smaller input beside it); and a CPU-bound keyed job at parallelism 1 and 2 (scaling).
  */
 export async function clusterScenarios(
   lines: number,
   bullmqLines: number,
   sqsLines: number,
+  cpuHeavyRecords: number,
 ): Promise<Measurement[]> {
   const rootDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const cluster = await startLocalCluster({ taskManagers: 2, slots: 1, cloud: 'auto', rootDir, restPort: 0 });
@@ -29,7 +32,9 @@ export async function clusterScenarios(
     const client = new RestClient({ url: cluster.restUrl, token: cluster.token });
     const results = [
       await runningPhase(client, 'cluster/tcp-p2', lines, 2),
+      await handTcpPipeline(lines),
       await runningPhase(client, 'cluster/one-taskmanager-p1', lines, 1),
+      ...(await cpuHeavyScaling(client, cpuHeavyRecords)),
     ];
     if (cluster.info.sqsEndpoint) {
       results.push(await runningPhase(client, 'cluster/sqs-p2', sqsLines, 2, 'sqs'));
@@ -56,8 +61,40 @@ async function runningPhase(
   parallelism: number,
   exchange: 'tcp' | 'sqs' = 'tcp',
 ): Promise<Measurement> {
-  const job = join(BENCH_JOBS, 'keyed-word-count.ts');
-  const { jobId } = await submitJob(client, job, { records: String(lines) }, { parallelism, exchange });
+  const records = lines * WORDS_PER_LINE;
+  const run = { job: 'keyed-word-count.ts', args: { records: String(lines) }, records, counted: 'counts' };
+  return runningPhaseOf(client, scenario, run, { parallelism, exchange });
+}
+
+/**
+ * Scaling (issue 12 item 5): a CPU-bound keyed job at parallelism 1 (one TaskManager's slot)
+ * and 2 (both TaskManagers, the keyed exchange across TCP). The ideal is 2x; two shared cores
+ * allow at most that.
+ */
+async function cpuHeavyScaling(client: RestClient, records: number): Promise<Measurement[]> {
+  const run = { job: 'cpu-heavy-keyed.ts', args: { records: String(records) }, records, counted: 'hash' };
+  return [
+    await runningPhaseOf(client, 'scaling/cpu-heavy-p1', run, { parallelism: 1 }),
+    await runningPhaseOf(client, 'scaling/cpu-heavy-p2', run, { parallelism: 2 }),
+  ];
+}
+
+interface ClusterRun {
+  readonly job: string;
+  readonly args: Record<string, string>;
+  /** Records the vertex whose name starts with `counted` must receive. */
+  readonly records: number;
+  readonly counted: string;
+}
+
+/** Rates count the running phase (all tasks RUNNING until FINISHED), not scheduling. */
+async function runningPhaseOf(
+  client: RestClient,
+  scenario: string,
+  run: ClusterRun,
+  settings: { parallelism: number; exchange?: 'tcp' | 'sqs' },
+): Promise<Measurement> {
+  const { jobId } = await submitJob(client, join(BENCH_JOBS, run.job), run.args, settings);
   let startedAt: number | undefined;
   for (;;) {
     const job = await client.getJob(jobId);
@@ -67,11 +104,10 @@ async function runningPhase(
     if (startedAt === undefined && job.status === 'RUNNING' && running) startedAt = performance.now();
     if (job.status === 'FINISHED') {
       const seconds = (performance.now() - (startedAt ?? performance.now())) / 1000;
-      const records = lines * WORDS_PER_LINE;
-      const counted = job.vertices.find((v) => v.name.startsWith('counts'))!.recordsIn;
-      if (counted !== records)
-        throw new Error(`${scenario}: the counts received ${counted} records, expected ${records}`);
-      return { scenario, records, seconds, recordsPerSec: records / seconds };
+      const counted = job.vertices.find((v) => v.name.startsWith(run.counted))!.recordsIn;
+      if (counted !== run.records)
+        throw new Error(`${scenario}: ${run.counted} received ${counted} records, expected ${run.records}`);
+      return { scenario, records: run.records, seconds, recordsPerSec: run.records / seconds };
     }
     if (job.status === 'FAILED' || job.status === 'CANCELED')
       throw new Error(`${scenario}: job ${job.status}: ${job.failure?.message ?? ''}`);

@@ -3,10 +3,11 @@ import { pipeline } from 'node:stream/promises';
 import type { Bid } from '../../functions/nexmark/bid-generator';
 import { bidAt } from '../../functions/nexmark/bid-generator';
 import { q2Auction, toEuros } from '../../functions/nexmark/queries';
+import { handThreadPipeline } from './hand-pipelines';
 import type { Measurement } from './measure';
 import { expectCount, measure, runBenchJob } from './measure';
 
-/** The q1/q2-like stateless pipeline, four ways. Records = bids generated. */
+/** The q1/q2-like stateless pipeline, five ways. Records = bids generated. */
 export async function statelessPipeline(records: number): Promise<Measurement[]> {
   const expected = handLoop(records);
   return [
@@ -23,6 +24,7 @@ export async function statelessPipeline(records: number): Promise<Measurement[]>
         expected,
       ),
     ),
+    await handThreadPipeline(records, expected),
     await measure('stateless/node-streams', records, async () =>
       expectCount('streams', await nodeStreams(records), expected),
     ),

@@ -25,6 +25,8 @@ export interface InputChannel {
   ended: boolean;
   /** Whether the channel is in the gate's queue of channels with processable messages. */
   queued: boolean;
+  /** Credit for buffers processed in this turn, returned in one message at its end. */
+  pendingCredit: number;
 }
 
 /**
@@ -36,6 +38,8 @@ export interface InputChannel {
 export class InputGate {
   readonly channels: InputChannel[] = [];
   private readonly ready: InputChannel[] = [];
+  /** Channels with credit to return (see `returnCredit`). */
+  private readonly owing: InputChannel[] = [];
   private allEndedWaiter: (() => void) | undefined;
 
   /** `onAvailable` is called whenever a message becomes processable. */
@@ -52,6 +56,7 @@ export class InputGate {
       dataEnded: false,
       ended: false,
       queued: false,
+      pendingCredit: 0,
     };
     this.channels.push(channel);
     return channel;
@@ -97,9 +102,25 @@ export class InputGate {
     if (released) this.onAvailable();
   }
 
-  /** The consumer processed `n` data buffers of the channel: the producer may send as many more. */
+  /**
+   * The consumer processed `n` data buffers of the channel: the producer may send as many more.
+   * The credit is held until `flushCredit` (the end of the task's turn of input), so a turn
+   * that processed several buffers of a channel returns them in one message (and, across
+   * TaskManagers, one frame) instead of one per buffer.
+   */
   returnCredit(channel: InputChannel, n = 1): void {
-    send(channel.port, { t: 'credit', n });
+    if (channel.pendingCredit === 0) this.owing.push(channel);
+    channel.pendingCredit += n;
+  }
+
+  /** Sends every channel the credit its processed buffers earned since the last flush. */
+  flushCredit(): void {
+    for (const channel of this.owing) {
+      const n = channel.pendingCredit;
+      channel.pendingCredit = 0;
+      if (!channel.ended) send(channel.port, { t: 'credit', n });
+    }
+    this.owing.length = 0;
   }
 
   /** Marks the channel ended and tells its producer, which may then release it. */

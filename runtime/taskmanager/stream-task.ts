@@ -353,6 +353,7 @@ export class StreamTask {
       this.fail(err);
       return;
     } finally {
+      this.gate.flushCredit();
       this.time.addBusy(performance.now() - started);
     }
     this.scheduleDrain();

@@ -4,6 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { fixtureJob } from '../../helpers/embedded';
+import { runCli } from '../../helpers/cli-runner';
+import { listenOnLoopback } from '../../helpers/rest-fixtures';
 import { TestCluster } from '../../helpers/cluster';
 import type { JobDetails } from '../../../runtime/jobmanager/gateway';
 import { createRestServer } from '../../../runtime/jobmanager/rest/rest-server';
@@ -106,6 +108,21 @@ describe('cluster: task and operator metrics', () => {
     expect(text).toMatch(
       /sluice_operator_records_in\{[^}]*vertex="slow-sink"[^}]*operator="slow-sink"[^}]*\} [1-9]/,
     );
+
+    // The same back pressure where an operator looks first: `sluice info`.
+    const url = await listenOnLoopback(rest);
+    const info = await runCli(['info', jobId, '--rest-url', url, '--token', 'metrics-token']);
+    expect(info.code).toBe(0);
+    const row = (vertex: string): string[] =>
+      info.stdout
+        .split('\n')
+        .find((l) => l.startsWith(vertex))!
+        .trim()
+        .split(/\s{2,}/);
+    expect(row('VERTEX').at(-1)).toBe('BACK PRESSURE');
+    expect(row('fast-source').at(-1)).toMatch(/^high \((\d+)%\)$/);
+    expect(Number(/\((\d+)%\)/.exec(row('fast-source').at(-1)!)![1])).toBeGreaterThan(50);
+    expect(row('slow-sink').at(-1)).toMatch(/^ok \(\d+%\)$/);
     await cluster.jobManager.dispatcher.cancelJob(jobId);
     await cluster.waitForStatus(jobId, ['CANCELED']);
   });
