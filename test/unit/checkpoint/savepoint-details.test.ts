@@ -88,6 +88,8 @@ test('summarises what _metadata says: operators, sizes per kind, subtasks with k
       maxParallelism: 128,
       keyedStateSize: 300,
       operatorStateSize: 0,
+      keyedStates: [],
+      operatorStates: [],
       subtasks: [
         { subtask: 0, keyedBytes: 100, keyGroups: { start: 0, end: 63 } },
         { subtask: 1, keyedBytes: 200, keyGroups: { start: 64, end: 127 } },
@@ -101,6 +103,8 @@ test('summarises what _metadata says: operators, sizes per kind, subtasks with k
       maxParallelism: 128,
       keyedStateSize: 0,
       operatorStateSize: 30,
+      keyedStates: [],
+      operatorStates: [],
       subtasks: [{ subtask: 0, operatorBytes: 30 }],
     },
   ]);

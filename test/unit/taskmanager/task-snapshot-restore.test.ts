@@ -66,7 +66,8 @@ describe('source positions', () => {
     expect(k).toBeGreaterThan(0);
     expect(k).toBeLessThan(10_000_000);
     expect(before).toEqual(Array.from({ length: k }, (_, i) => i));
-    expect(position).toEqual({ next: k });
+    // The reader's one range, as a split: where it stopped and where its range ends.
+    expect(position).toEqual({ next: k, end: 10_000_000 });
     expect(resumed).toEqual([k, k + 1, k + 2]);
   });
 
