@@ -27,6 +27,9 @@ export { StreamExecutionEnvironment } from './environment';
 export { DataStream, KeyedStream } from './data-stream';
 export { ConnectedStreams } from './connected-streams';
 export type * from './functions';
+export type * from './rich-functions';
+export type { Partitioner } from './partitioners';
+export type { Comparable } from './aggregations';
 export {
   ValueStateDescriptor,
   ListStateDescriptor,
