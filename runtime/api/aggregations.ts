@@ -10,8 +10,11 @@ import type { ReduceFunction } from './functions';
 /** What is compared: a tuple position (arrays), an object field name, or nothing (records are values). */
 export type AggregationField = number | string | undefined;
 
-/** Values `min`/`max` compare: numbers, bigints, strings (by code unit) or Dates, one kind per field. */
-export type Comparable = number | bigint | string | Date;
+/**
+ * Values `min`/`max` compare: numbers, bigints or strings (by code unit), one kind per field
+ * (state holds plain data; a time is compared as its epoch ms).
+ */
+export type Comparable = number | bigint | string;
 
 type Extremum = 'min' | 'max';
 
@@ -102,16 +105,16 @@ function compare(a: unknown, b: unknown, what: string): number {
   const ta = kindOf(a);
   if (ta === undefined || ta !== kindOf(b))
     throw new InvalidJobError(
-      `${what}: compares numbers, bigints, strings or Dates of one kind, got ${typeOf(a)} and ${typeOf(b)}`,
+      `${what}: compares numbers, bigints or strings of one kind, got ${typeOf(a)} and ${typeOf(b)}`,
     );
-  const [x, y] = ta === 'date' ? [(a as Date).getTime(), (b as Date).getTime()] : [a as number, b as number];
+  const [x, y] = [a as number, b as number];
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function kindOf(v: unknown): 'number' | 'bigint' | 'string' | 'date' | undefined {
+function kindOf(v: unknown): 'number' | 'bigint' | 'string' | undefined {
   if (typeof v === 'number') return Number.isNaN(v) ? undefined : 'number';
   if (typeof v === 'bigint' || typeof v === 'string') return typeof v as 'bigint' | 'string';
-  return v instanceof Date ? 'date' : undefined;
+  return undefined;
 }
 
 function typeOf(v: unknown): string {
