@@ -40,6 +40,7 @@ export function customPartition(
 
 function describe(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number') return String(value); // NaN and Infinity, which JSON turns into null
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
