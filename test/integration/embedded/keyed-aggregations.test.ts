@@ -15,7 +15,7 @@ function perKeyPrefixes<T>(records: readonly T[], key: (r: T) => unknown): T[][]
   });
 }
 
-export function expectedAggregationLines(count: number): string[] {
+function expectedAggregationLines(count: number): string[] {
   const input = trades(count);
   const lines: string[] = [];
   const emit = (what: string, values: unknown[]): void =>
