@@ -30,6 +30,17 @@ import { WindowedStream } from './windowing/windowed-stream';
 import type { StreamOperator } from './operators/stream-operator';
 import type { Sink } from './sink';
 import type { OperatorKind, PartitionerSpec, Transformation, TransformationInput } from './transformation';
+import type { Partitioner } from './partitioners';
+import { customPartitionerSpec } from './partitioners';
+import type {
+  RichFilterFunction,
+  RichFlatMapFunction,
+  RichMapFunction,
+  TypeGuardFilter,
+} from './rich-functions';
+import { checkUserFunction, hasOpen } from './operators/function-lifecycle';
+import type { Comparable } from './aggregations';
+import { aggregationName, extremumByReducer, extremumReducer } from './aggregations';
 
 /** One upstream end of a stream: a transformation and how records leave it. */
 export interface StreamHead {
@@ -141,22 +152,49 @@ export class DataStream<T> {
     return this.partitioned({ kind: 'broadcast' });
   }
 
+  /** Round robin over a local subset of the consumers (a pointwise edge, Flink's `rescale`). */
+  rescale(): DataStream<T> {
+    return this.partitioned({ kind: 'rescale' });
+  }
+
+  /** Each record to a consumer subtask chosen uniformly at random. */
+  shuffle(): DataStream<T> {
+    return this.partitioned({ kind: 'shuffle' });
+  }
+
+  /** Every record to the consumer's subtask 0. */
+  global(): DataStream<T> {
+    return this.partitioned({ kind: 'global' });
+  }
+
+  /** Each record to subtask `partitioner(keySelector(record), numPartitions)` (Flink's `partitionCustom`). */
+  partitionCustom<K>(partitioner: Partitioner<K>, keySelector: KeySelector<T, K>): DataStream<T> {
+    return this.partitioned(customPartitionerSpec(partitioner, keySelector));
+  }
+
   keyBy<K>(keySelector: KeySelector<T, K>): KeyedStream<T, K> {
     return new KeyedStream<T, K>(this.env, this.heads, keySelector);
   }
 
   // --- operators ---
 
-  map<R>(fn: MapFunction<T, R>): DataStream<R> {
-    return this.oneInput<R>('map', 'Map', () => new MapOperator(fn));
+  // Functions may be objects with a lifecycle (RichMapFunction etc.: `open(ctx)` / `close()`).
+  map<R>(fn: MapFunction<T, R> | RichMapFunction<T, R>): DataStream<R> {
+    const key = this.stateKeyFor(checkUserFunction(fn, 'map'));
+    return this.oneInput<R>('map', 'Map', () => new MapOperator(fn, key), key !== undefined);
   }
 
-  flatMap<R>(fn: FlatMapFunction<T, R>): DataStream<R> {
-    return this.oneInput<R>('flatMap', 'Flat Map', () => new FlatMapOperator(fn));
+  flatMap<R>(fn: FlatMapFunction<T, R> | RichFlatMapFunction<T, R>): DataStream<R> {
+    const key = this.stateKeyFor(checkUserFunction(fn, 'flatMap'));
+    return this.oneInput<R>('flatMap', 'Flat Map', () => new FlatMapOperator(fn, key), key !== undefined);
   }
 
-  filter(fn: FilterFunction<T>): DataStream<T> {
-    return this.oneInput<T>('filter', 'Filter', () => new FilterOperator(fn));
+  /** With a type guard (`(v): v is S => ...`) the filtered stream has the narrower type S. */
+  filter<S extends T>(fn: TypeGuardFilter<T, S>): DataStream<S>;
+  filter(fn: FilterFunction<T> | RichFilterFunction<T>): DataStream<T>;
+  filter(fn: FilterFunction<T> | RichFilterFunction<T>): DataStream<T> {
+    const key = this.stateKeyFor(checkUserFunction(fn, 'filter'));
+    return this.oneInput<T>('filter', 'Filter', () => new FilterOperator(fn, key), key !== undefined);
   }
 
   /**
@@ -241,6 +279,11 @@ export class DataStream<T> {
     return this.sinkTo(fileSink<T>(dir), name);
   }
 
+  /** @internal The key a rich function's keyed state is scoped by: only on keyed streams. */
+  protected stateKeyFor(_fn: unknown): KeySelector<unknown, unknown> | undefined {
+    return undefined;
+  }
+
   protected partitioned(partitioner: PartitionerSpec): DataStream<T> {
     return new DataStream<T>(
       this.env,
@@ -302,6 +345,30 @@ export class KeyedStream<T, K> extends DataStream<T> {
    */
   sum(field?: number | string): DataStream<T> {
     return this.reduce(sumReducer<T>(field)).name(field === undefined ? 'Sum' : `Sum(${String(field)})`);
+  }
+
+  /** Rolling minimum of a field (tuple position, field name; none: records are values); other fields stay the key's first record's. */
+  min(field?: number | string): DataStream<T> {
+    return this.reduce(extremumReducer<T>('min', field)).name(aggregationName('Min', field));
+  }
+
+  /** Rolling maximum of a field, as `min`. */
+  max(field?: number | string): DataStream<T> {
+    return this.reduce(extremumReducer<T>('max', field)).name(aggregationName('Max', field));
+  }
+
+  /** Rolling record with the smallest field or selector value; on a tie the earlier record if `first`, else the later. */
+  minBy(by?: number | string | ((value: T) => Comparable), first = true): DataStream<T> {
+    return this.reduce(extremumByReducer<T>('min', by, first)).name(aggregationName('MinBy', by));
+  }
+
+  /** Rolling record with the largest field or selector value, as `minBy`. */
+  maxBy(by?: number | string | ((value: T) => Comparable), first = true): DataStream<T> {
+    return this.reduce(extremumByReducer<T>('max', by, first)).name(aggregationName('MaxBy', by));
+  }
+
+  protected override stateKeyFor(fn: unknown): KeySelector<unknown, unknown> | undefined {
+    return hasOpen(fn) ? (this.keySelector as KeySelector<unknown, unknown>) : undefined;
   }
 
   /** Cuts the stream into windows per key (Flink's `window`), e.g. `TumblingEventTimeWindows.of(60_000)`. */

@@ -1,6 +1,7 @@
 /** User function types of the DataStream API. Functions are plain values; none is ever serialized. */
 import type { KeyedStateStore } from '../state/state-types';
 import type { OutputTag } from './output-tag';
+import type { RichFunction } from './rich-functions';
 
 export type {
   AggregateFunction,
@@ -37,10 +38,19 @@ export interface KeyedStateAccess extends KeyedStateStore {
   getCurrentKey(): unknown;
 }
 
+/** Where a function runs (Flink's RuntimeContext task info). */
 export interface RuntimeInfo {
   readonly subtaskIndex: number;
   readonly parallelism: number;
   readonly operatorName: string;
+  /** The operator's max parallelism (its number of key groups). */
+  readonly maxParallelism: number;
+  /** The task, as Flink names it: `<chain name> (<subtask + 1>/<parallelism>)`. */
+  readonly taskName: string;
+  /** Which run of the job this is: 0 first, one more after each restart. */
+  readonly attemptNumber: number;
+  /** The job's arguments (`--arg key=value`), Flink's global job parameters. */
+  readonly jobParameters: Readonly<Record<string, string>>;
 }
 
 /** What a function's `getRuntimeContext()` gives (Flink's RuntimeContext): keyed state and task info. */
@@ -84,24 +94,24 @@ export interface OnTimerContext extends ProcessContext {
 /** `keyBy(...).process(fn)`: one call per record, with keyed state for that record's key. */
 export type KeyedProcessFunction<IN, OUT> =
   | ((value: IN, ctx: ProcessContext, out: Collector<OUT>) => void)
-  | {
+  | (RichFunction & {
       processElement(value: IN, ctx: ProcessContext, out: Collector<OUT>): void;
       /** A timer of the current key fired; output is stamped with the timer's time. */
       onTimer?(timestamp: number, ctx: OnTimerContext, out: Collector<OUT>): void;
       /** Called once per subtask after the last record (bounded inputs only). */
       onEndOfInput?(out: Collector<OUT>): void;
-    };
+    });
 
 /** `stream.process(fn)` on a non-keyed stream (Flink's ProcessFunction): no keyed state, no timers. */
 export type ProcessFunction<IN, OUT> =
   | ((value: IN, ctx: ProcessContext, out: Collector<OUT>) => void)
-  | {
+  | (RichFunction & {
       processElement(value: IN, ctx: ProcessContext, out: Collector<OUT>): void;
       /** Called once per subtask after the last record (bounded inputs only). */
       onEndOfInput?(out: Collector<OUT>): void;
-    };
+    });
 
-export interface CoMapFunction<IN1, IN2, OUT> {
+export interface CoMapFunction<IN1, IN2, OUT> extends RichFunction {
   map1(value: IN1): OUT;
   map2(value: IN2): OUT;
 }
@@ -110,7 +120,7 @@ export interface CoMapFunction<IN1, IN2, OUT> {
  * Co-flat-map over connected streams. When both inputs are keyed, `ctx` gives keyed state
  * for the current key, shared by both inputs (the usual way to enrich or join).
  */
-export interface CoFlatMapFunction<IN1, IN2, OUT> {
+export interface CoFlatMapFunction<IN1, IN2, OUT> extends RichFunction {
   flatMap1(value: IN1, out: Collector<OUT>, ctx: ProcessContext): void;
   flatMap2(value: IN2, out: Collector<OUT>, ctx: ProcessContext): void;
 }

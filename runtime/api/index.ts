@@ -41,6 +41,9 @@ export type {
 } from './two-input-functions';
 export { IntervalJoin, IntervalJoined } from './joins/interval-join';
 export { JoinedStreams, CoGroupedStreams, JoinWithWindow, CoGroupWithWindow } from './joins/window-join';
+export type * from './rich-functions';
+export type { Partitioner } from './partitioners';
+export type { Comparable } from './aggregations';
 export {
   ValueStateDescriptor,
   ListStateDescriptor,

@@ -1,5 +1,6 @@
 import type { ResourceProfile } from '../deployment/resource-profile';
 import type { KeySelector } from './functions';
+import type { Partitioner } from './partitioners';
 import type { StreamOperator } from './operators/stream-operator';
 
 /** How an operator may be chained (Flink's ChainingStrategy). */
@@ -11,12 +12,22 @@ export type ChainingStrategy =
   /** never chained in either direction (`disableChaining`) */
   | 'never';
 
-export type PartitionerKind = 'forward' | 'rebalance' | 'hash' | 'broadcast';
+/**
+ * How records travel along an edge (Flink's partitioners): `forward` subtask i to i; `rebalance`
+ * round robin over all consumers; `rescale` round robin over a local subset (a pointwise edge);
+ * `shuffle` uniformly at random; `global` all to consumer 0; `hash` by key group; `broadcast`
+ * to all; `custom` where `partitionCustom`'s function says.
+ */
+export type PartitionerKind =
+  'forward' | 'rebalance' | 'rescale' | 'shuffle' | 'global' | 'hash' | 'broadcast' | 'custom';
 
 /** How records travel along an edge. `default` is forward for equal parallelism, else rebalance. */
 export interface PartitionerSpec {
   readonly kind: PartitionerKind | 'default';
+  /** The key of a record, for `hash` and `custom`. */
   readonly keySelector?: KeySelector<unknown, unknown>;
+  /** The partition of a key, for `custom`. */
+  readonly partitioner?: Partitioner<unknown>;
 }
 
 export interface TransformationInput {

@@ -46,8 +46,12 @@ const OPERATOR_KINDS = [
 const PARTITIONER_KINDS = [
   'forward',
   'rebalance',
+  'rescale',
+  'shuffle',
+  'global',
   'hash',
   'broadcast',
+  'custom',
 ] as const satisfies readonly PartitionerKind[];
 
 // Fails to compile when OperatorKind or PartitionerKind gains a member the lists above lack.

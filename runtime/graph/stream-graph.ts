@@ -3,6 +3,7 @@ import type { JobDefinition, JobArgs } from '../api/job';
 import { StreamExecutionEnvironment } from '../api/environment';
 import type { KeySelector } from '../api/functions';
 import type { JobSettings } from '../api/job-settings';
+import type { Partitioner } from '../api/partitioners';
 import type { ChainingStrategy, OperatorKind, PartitionerKind, Transformation } from '../api/transformation';
 import { InvalidJobError } from '../errors';
 import type { ResourceProfile } from '../deployment/resource-profile';
@@ -34,6 +35,8 @@ export interface StreamEdge {
   readonly input: 0 | 1;
   readonly partitioner: PartitionerKind;
   readonly keySelector: KeySelector<unknown, unknown> | undefined;
+  /** `partitionCustom`'s function: the consumer subtask of a key. */
+  readonly customPartitioner: Partitioner<unknown> | undefined;
   /** The side output (OutputTag id) of the source the edge carries; undefined for the main output. */
   readonly outputTag: string | undefined;
 }
@@ -91,6 +94,7 @@ export function streamGraphFromEnvironment(jobName: string, env: StreamExecution
         input: input.input,
         partitioner: resolvePartitioner(input.partitioner.kind, source, node),
         keySelector: input.partitioner.keySelector,
+        customPartitioner: input.partitioner.partitioner,
         outputTag: input.outputTag,
       };
       edges.push(edge);

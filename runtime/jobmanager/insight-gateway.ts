@@ -45,7 +45,7 @@ export interface PlanInput {
   readonly id: string;
   /** Input position of the consuming operator (two-input operators have 0 and 1). */
   readonly num: number;
-  /** Flink's name for the partitioner: FORWARD, REBALANCE, HASH, BROADCAST. */
+  /** Flink's name for the partitioner: FORWARD, REBALANCE, RESCALE, SHUFFLE, GLOBAL, HASH, BROADCAST, CUSTOM. */
   readonly ship_strategy: Uppercase<PartitionerKind>;
   readonly sourceOperator: string;
   readonly targetOperator: string;

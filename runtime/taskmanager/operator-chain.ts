@@ -10,6 +10,7 @@ import { MAX_WATERMARK } from '../api/event-time/watermark-strategy';
 import { WatermarkValve } from './watermark-valve';
 import { SinkOperator, SourceOperator } from '../api/operators/source-sink-operators';
 import { StateError } from '../errors';
+import { createLogger } from '../util/logger';
 import { keyGroupRangeForSubtask } from '../graph/key-groups';
 import type { JobVertex } from '../graph/job-graph';
 import type { StreamGraph, StreamNode } from '../graph/stream-graph';
@@ -26,9 +27,15 @@ import type { ChainMember, WatermarkInput } from './chain-member';
 import type { TaskMailbox } from './task-mailbox';
 import { BroadcastingOutput, CountingOutput, DISCARD, OperatorInput, attributeError } from './chain-member';
 
+const log = createLogger('operator-chain');
+
 export interface ChainRuntime {
   readonly subtaskIndex: number;
   readonly parallelism: number;
+  /** Runtime info user functions get (see RuntimeInfo). */
+  readonly taskName: string;
+  readonly attemptNumber: number;
+  readonly jobParameters: Readonly<Record<string, string>>;
   readonly taskManagerId: string;
   readonly sinkContext: OperatorContext['sinkContext'];
   readonly connector: OperatorContext['connector'];
@@ -150,6 +157,10 @@ export class OperatorChain {
         operatorName: node.name,
         subtaskIndex: this.runtime.subtaskIndex,
         parallelism: this.runtime.parallelism,
+        maxParallelism: node.maxParallelism,
+        taskName: this.runtime.taskName,
+        attemptNumber: this.runtime.attemptNumber,
+        jobParameters: this.runtime.jobParameters,
         taskManagerId: this.runtime.taskManagerId,
         sinkContext: this.runtime.sinkContext,
         connector: this.runtime.connector,
@@ -243,6 +254,24 @@ export class OperatorChain {
       }
     } finally {
       await this.disposeState();
+    }
+  }
+
+  /**
+   * The task stops early (cancel, failure): every operator releases what it opened (`dispose`,
+   * which closes rich user functions). Failures are logged and do not stop the others; safe to
+   * call again and after a failed `open`.
+   */
+  async disposeOperators(): Promise<void> {
+    for (const member of this.members.values()) {
+      try {
+        await member.operator.dispose();
+      } catch (err) {
+        log.warn(
+          { operator: member.node.name, operatorId: member.node.id, err },
+          'disposing an operator failed',
+        );
+      }
     }
   }
 

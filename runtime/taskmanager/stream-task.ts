@@ -18,6 +18,7 @@ import type { S3PathAccess } from '../storage/s3-path';
 import type { ChainMember, WatermarkInput } from './chain-member';
 import { OperatorChain } from './operator-chain';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
+import { taskName } from '../deployment/task-deployment';
 import type { TaskControlMessage, TaskReporter } from './task-reporter';
 import type { TaskMetrics } from '../deployment/execution-state';
 import { CheckpointBarrierHandler } from './checkpoint-barrier-handler';
@@ -129,6 +130,9 @@ export class StreamTask {
     const runtime = {
       subtaskIndex: tdd.subtaskIndex,
       parallelism: tdd.parallelism,
+      taskName: taskName(tdd),
+      attemptNumber: tdd.attempt,
+      jobParameters: tdd.code.args,
       taskManagerId: options.taskManagerId ?? 'embedded',
       sinkContext: {
         emitOutput: (line: string) => reporter.output(line),
@@ -180,6 +184,7 @@ export class StreamTask {
       await this.opened;
     } catch (err) {
       // The open failure is the one to report; the executor removes the state directory anyway.
+      await this.chain.disposeOperators();
       await this.chain.disposeState().catch(() => undefined);
       throw err;
     }
@@ -473,6 +478,7 @@ export class StreamTask {
     this.cleanup();
     await this.opened?.catch(() => undefined);
     try {
+      await this.chain.disposeOperators();
       await this.chain.disposeState();
     } finally {
       this.settle.resolve('canceled');
@@ -484,10 +490,13 @@ export class StreamTask {
     this.cleanup();
     // The task's failure is what gets reported; if freeing state fails too, the task executor
     // still removes the task's state directory when the thread exits.
-    void this.chain.disposeState().then(
-      () => this.settle.reject(err),
-      () => this.settle.reject(err),
-    );
+    void this.chain
+      .disposeOperators()
+      .then(() => this.chain.disposeState())
+      .then(
+        () => this.settle.reject(err),
+        () => this.settle.reject(err),
+      );
   }
 
   private cleanup(): void {

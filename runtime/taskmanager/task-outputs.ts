@@ -44,7 +44,7 @@ export function createTaskOutputs(
     const writer = new RecordWriter(
       channels,
       out.partitioner,
-      edges.get(out.edgeId)?.keySelector,
+      edges.get(out.edgeId),
       out.targetMaxParallelism,
       subtaskIndex,
       recordTimestamp,

@@ -74,6 +74,16 @@ export class UpstreamChannel {
     this.port.postMessage({ t: 'data', buf, n: records.length } satisfies DownstreamMessage, [buf]);
   }
 
+  /** Records with event-time timestamps (one per record). */
+  sendAt(records: readonly unknown[], timestamps: readonly number[]): void {
+    const buf = encodeBatch(records, timestamps);
+    this.port.postMessage({ t: 'data', buf, n: records.length } satisfies DownstreamMessage, [buf]);
+  }
+
+  watermark(timestamp: number): void {
+    this.event({ kind: 'watermark', timestamp });
+  }
+
   barrier(checkpointId: number, timestamp = Date.now()): void {
     this.event({ kind: 'barrier', checkpointId, timestamp });
   }

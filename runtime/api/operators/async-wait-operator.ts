@@ -1,3 +1,4 @@
+import { runtimeInfo } from './function-lifecycle';
 import { AsyncTimeoutError, InvalidJobError } from '../../errors';
 import type { ListState } from '../../state/state-types';
 import type { RuntimeInfo } from '../functions';
@@ -129,8 +130,7 @@ export class AsyncWaitOperator<IN, OUT> extends StreamOperator<OUT> {
 
   override open(context: OperatorContext): void {
     this.context = context;
-    const { subtaskIndex, parallelism, operatorName } = context;
-    this.info = { subtaskIndex, parallelism, operatorName };
+    this.info = runtimeInfo(context);
     // Records that were in flight at the checkpoint are called again, in their order.
     for (const [input, timestamp] of this.restored) this.waiting.push(newEntry(input as IN, timestamp));
     this.restored = [];

@@ -8,10 +8,10 @@ import type {
   OnTimerContext,
   ProcessContext,
   ReduceFunction,
-  RuntimeContext,
   TimeDomain,
   TimerService,
 } from '../functions';
+import { FunctionLifecycle, runtimeContext } from './function-lifecycle';
 import { InternalTimerService } from './internal-timer-service';
 import { outputTagId } from '../output-tag';
 import type { OperatorContext, SideOutput, StateInitializationContext } from './stream-operator';
@@ -69,6 +69,7 @@ export class KeyedProcessOperator<IN, OUT> extends KeyedOneInputOperator<OUT> {
   private firing: TimeDomain = 'event-time';
   private restored = false;
   private readonly processFn: (value: IN, ctx: ProcessContext, out: { collect(r: OUT): void }) => void;
+  private readonly lifecycle: FunctionLifecycle;
 
   constructor(
     keySelector: KeySelector<unknown, unknown>,
@@ -76,13 +77,14 @@ export class KeyedProcessOperator<IN, OUT> extends KeyedOneInputOperator<OUT> {
   ) {
     super(keySelector);
     this.processFn = typeof fn === 'function' ? fn : fn.processElement.bind(fn);
+    this.lifecycle = new FunctionLifecycle([fn]);
   }
 
   override initializeState(context: StateInitializationContext): void {
     this.restored = context.isRestored;
   }
 
-  override open(context: OperatorContext): void {
+  override async open(context: OperatorContext): Promise<void> {
     super.open(context);
     this.timers = new InternalTimerService<null>(
       'process',
@@ -94,6 +96,7 @@ export class KeyedProcessOperator<IN, OUT> extends KeyedOneInputOperator<OUT> {
     if (this.restored) this.timers.restoreTimers();
     this.context = processContext(context, this.sideOutput, this.state, keyedTimerService(this.timers));
     this.timerContext = { ...this.context, timeDomain: () => this.firing };
+    await this.lifecycle.open(this.context.getRuntimeContext());
   }
 
   protected processKeyed(record: unknown): void {
@@ -109,8 +112,14 @@ export class KeyedProcessOperator<IN, OUT> extends KeyedOneInputOperator<OUT> {
     if (typeof this.fn !== 'function') this.fn.onEndOfInput?.(this.output);
   }
 
-  override close(): void {
+  override close(): Promise<void> {
     this.timers?.close();
+    return this.lifecycle.close();
+  }
+
+  override dispose(): Promise<void> {
+    this.timers?.close();
+    return this.lifecycle.close();
   }
 
   private onTimer(timestamp: number, domain: TimeDomain, context: OperatorContext): void {
@@ -149,22 +158,7 @@ export function processContext(
   state: KeyedStateBackend | undefined,
   timers?: TimerService,
 ): ProcessContext {
-  const noState = (): never => {
-    throw new InvalidJobError(
-      `operator '${context.operatorName}' uses keyed state but its input is not keyed`,
-    );
-  };
-  const runtime: RuntimeContext = {
-    subtaskIndex: context.subtaskIndex,
-    parallelism: context.parallelism,
-    operatorName: context.operatorName,
-    getCurrentKey: () => (state ? state.getCurrentKey() : noState()),
-    getState: (d) => (state ? state.getState(d) : noState()),
-    getListState: (d) => (state ? state.getListState(d) : noState()),
-    getMapState: (d) => (state ? state.getMapState(d) : noState()),
-    getReducingState: (d) => (state ? state.getReducingState(d) : noState()),
-    getAggregatingState: (d) => (state ? state.getAggregatingState(d) : noState()),
-  };
+  const runtime = runtimeContext(context, state);
   return {
     ...runtime,
     getRuntimeContext: () => runtime,

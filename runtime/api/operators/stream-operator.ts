@@ -97,8 +97,9 @@ export interface StateInitializationContext {
  * A running operator. Calls come from one thread in this order: `initializeState`, `open`, then
  * any number of `processElement` (with the input index: 0, or 1 for the second input of a
  * two-input operator), `endInput` once per input when bounded, `finish` after all inputs
- * ended, `close`. An operator that still holds work when its input ends (async calls in
- * flight) returns a promise from `finish`: its successors finish only once it settled.
+ * ended, `close` — or `dispose` when the task is canceled or fails. An operator that still
+ * holds work when its input ends (async calls in flight) returns a promise from `finish`: its
+ * successors finish only once it settled.
  * Records are emitted through `output` (and `sideOutput`), which the task wires to chained
  * operators or the network.
  * Watermarks arrive through `processWatermark` once the operator's event time (the minimum over
@@ -130,6 +131,11 @@ export abstract class StreamOperator<OUT = unknown> {
   endInput(_input: number): void {}
   finish(): void | Promise<void> {}
   close(): void | Promise<void> {}
+  /**
+   * The task stops early (cancel or failure), instead of `finish` + `close`: release what `open`
+   * acquired (user functions' `close`) without flushing output. May run after a failed `open`.
+   */
+  dispose(): void | Promise<void> {}
 }
 
 /** Flags that tell the task how to drive an operator. */

@@ -8,6 +8,7 @@ import { EventTimeTrigger, ProcessingTimeTrigger } from '../windowing/triggers';
 import type { TimeWindow, WindowAssigner } from '../windowing/window-assigners';
 import { maxTimestamp } from '../windowing/window-assigners';
 import type { Timer } from './internal-timer-service';
+import { FunctionLifecycle, runtimeContext } from './function-lifecycle';
 import { InternalTimerService } from './internal-timer-service';
 import type {
   OperatorContext,
@@ -32,6 +33,8 @@ export interface WindowContents<ACC> {
   /** Combines the contents of two windows that merge (session windows). */
   merge(a: ACC, b: ACC): ACC;
   emit(key: unknown, window: TimeWindow, accumulator: ACC, out: Collector<unknown>, ctx: EmitContext): void;
+  /** The user's window function, opened and closed with the operator when it is a rich function. */
+  readonly userFunction?: unknown;
 }
 
 export interface WindowSettings {
@@ -65,6 +68,7 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
   private restored = false;
   /** Records that fit no window any more and had no side output (Flink's numLateRecordsDropped). */
   lateRecordsDropped = 0;
+  private readonly lifecycle: FunctionLifecycle;
 
   constructor(
     private readonly keySelector: KeySelector<unknown, unknown>,
@@ -72,13 +76,14 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
     private readonly settings: WindowSettings,
   ) {
     super();
+    this.lifecycle = new FunctionLifecycle([fn.userFunction]);
   }
 
   override initializeState(context: StateInitializationContext): void {
     this.restored = context.isRestored;
   }
 
-  override open(context: OperatorContext): void {
+  override async open(context: OperatorContext): Promise<void> {
     if (!context.keyedState)
       throw new InvalidJobError(`window operator '${context.operatorName}' needs a keyed input`);
     const { assigner, trigger } = this.settings;
@@ -102,6 +107,7 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
       trigger ?? (assigner.isEventTime ? EventTimeTrigger.create() : ProcessingTimeTrigger.create());
     this.trigger = new WindowTriggerCalls(chosen, this.backend, this.timers);
     if (this.restored) this.timers.restoreTimers();
+    await this.lifecycle.open(runtimeContext(context, this.backend));
   }
 
   processElement(record: unknown): void {
@@ -134,8 +140,14 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
     super.processWatermark(timestamp);
   }
 
-  override close(): void {
+  override close(): Promise<void> {
     this.timers?.close();
+    return this.lifecycle.close();
+  }
+
+  override dispose(): Promise<void> {
+    this.timers?.close();
+    return this.lifecycle.close();
   }
 
   /**

@@ -4,6 +4,7 @@ import type { AggregateFunction, Collector, KeySelector, ReduceFunction } from '
 import type { WindowContents } from '../operators/window-operator';
 import { WindowOperator } from '../operators/window-operator';
 import type { OutputTag } from '../output-tag';
+import type { RichFunction } from '../rich-functions';
 import { outputTagId } from '../output-tag';
 import type { Trigger } from './triggers';
 import type { TimeWindow, WindowAssigner } from './window-assigners';
@@ -17,13 +18,19 @@ export interface WindowContext {
   output<X>(tag: OutputTag<X>, value: X): void;
 }
 
-/** All elements of a window at once, with the window (Flink's ProcessWindowFunction). */
-export type ProcessWindowFunction<IN, OUT, K> = (
+type ProcessWindow<IN, OUT, K> = (
   key: K,
   context: WindowContext,
   elements: readonly IN[],
   out: Collector<OUT>,
 ) => void;
+
+/**
+ * All elements of a window at once, with the window (Flink's ProcessWindowFunction); as an
+ * object, `process` with an optional lifecycle (`open` / `close`, see RichFunction).
+ */
+export type ProcessWindowFunction<IN, OUT, K> =
+  ProcessWindow<IN, OUT, K> | (RichFunction & { process: ProcessWindow<IN, OUT, K> });
 
 /**
  * A keyed stream cut into windows (Flink's WindowedStream): `reduce` and `aggregate` keep one
@@ -91,12 +98,16 @@ export class WindowedStream<T, K> {
   }
 
   process<R>(fn: ProcessWindowFunction<T, R, K>): DataStream<R> {
+    if (typeof fn !== 'function' && typeof fn?.process !== 'function')
+      throw new InvalidJobError('process() on a window needs a function or an object with a process method');
+    const call: ProcessWindow<T, R, K> = typeof fn === 'function' ? fn : fn.process.bind(fn);
     return this.build<T[], R>('Window(Process)', {
+      userFunction: fn,
       // A new array each time: values put into state are never mutated afterwards.
       add: (acc, value) => (acc === undefined ? [value as T] : [...acc, value as T]),
       merge: (a, b) => [...a, ...b],
       emit: (key, window, elements, out, ctx) =>
-        fn(
+        call(
           key as K,
           {
             window,

@@ -1,3 +1,4 @@
+import { eventAt } from '../../../functions/price-extremes';
 import { CATALOG, orderAt } from '../../../functions/enrich-orders';
 import { DEFAULT_GENERATOR, NexmarkGenerator } from '../../../functions/nexmark/generator';
 import { prepareJob } from '../../../runtime/client/prepare-job';
@@ -64,4 +65,31 @@ describe('example jobs', () => {
       /unknown query 'q9': use one of q0, q1, q2, q3, q4, q5, q7, q8, q11/,
     );
   });
+});
+
+describe('price-extremes', () => {
+  it('rolling maxBy / min per symbol after a type-guard filter and a rich map equal a direct computation', async () => {
+    const events = 900;
+    const rate = 1.5;
+    const trades = Array.from({ length: events }, (_, n) => eventAt(n))
+      .filter((e) => e.kind === 'trade')
+      .map((t) => ({ ...t, price: Math.round(t.price * rate * 100) / 100 }));
+    const expected: string[] = [];
+    const bySymbol = new Map<string, (typeof trades)[number][]>();
+    for (const t of trades) {
+      const seen = [...(bySymbol.get(t.symbol) ?? []), t];
+      bySymbol.set(t.symbol, seen);
+      const top = Math.max(...seen.map((s) => s.price));
+      const best = seen.find((s) => s.price === top)!;
+      expected.push(`high ${t.symbol} ${best.price} #${best.seq}`);
+      expected.push(`low ${t.symbol} ${Math.min(...seen.map((s) => s.price))} first #${seen[0]!.seq}`);
+      expected.push(`trade ${t.symbol} ${t.price}`);
+    }
+    const { lines } = await runEmbedded(
+      functionJob('price-extremes'),
+      { events: String(events), rate: String(rate) },
+      { parallelism: 2 },
+    );
+    expect([...lines].sort()).toEqual(expected.sort());
+  }, 60_000);
 });

@@ -41,3 +41,76 @@ describe('execution graph', () => {
     expect(produced.every((id) => id.startsWith('job1/4/'))).toBe(true);
   });
 });
+
+describe('rescale edges are pointwise (Flink rule)', () => {
+  /** Channels of a rescale edge from `producers` to `consumers` subtasks, as [producer, consumer] pairs. */
+  function rescaleChannels(producers: number, consumers: number): { out: number[][]; in: number[][] } {
+    const env = new StreamExecutionEnvironment({ parallelism: producers });
+    env
+      .fromSequence(1, 10)
+      .rescale()
+      .map((x) => x)
+      .name('target')
+      .setParallelism(consumers);
+    const jobGraph = createJobGraph(streamGraphFromEnvironment('job', env));
+    const vertices = buildExecutionGraph(jobGraph, 'j', 0);
+    const target = jobGraph.vertices.find((v) => v.name.includes('target'))!.id;
+    const producing = vertices.filter((v) => v.vertexId !== target);
+    const consuming = vertices.filter((v) => v.vertexId === target);
+    return {
+      out: producing.map((v) => v.outputs[0]!.channels.map((c) => c.peerSubtask)),
+      in: consuming.map((v) => v.inputs[0]!.channels.map((c) => c.peerSubtask)),
+    };
+  }
+
+  it.each([
+    // [P, C, consumers of each producer] — written out from Flink's EdgeManagerBuildUtil.connectPointwise.
+    [
+      2,
+      4,
+      [
+        [0, 1],
+        [2, 3],
+      ],
+    ],
+    [
+      2,
+      5,
+      [
+        [0, 1, 2],
+        [3, 4],
+      ],
+    ],
+    [3, 3, [[0], [1], [2]]],
+    [4, 2, [[0], [0], [1], [1]]],
+    [5, 2, [[0], [0], [1], [1], [1]]],
+    [
+      3,
+      7,
+      [
+        [0, 1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    ],
+  ])('%i -> %i', (producers, consumers, expected) => {
+    const { out, in: inputs } = rescaleChannels(producers, consumers);
+    expect(out).toEqual(expected);
+    // The consumer side sees exactly the inverse.
+    const inverse = Array.from({ length: consumers }, (_, c) =>
+      expected.flatMap((cs, p) => (cs.includes(c) ? [p] : [])),
+    );
+    expect(inputs).toEqual(inverse);
+  });
+
+  it('a rescale edge is never chained, even at equal parallelism', () => {
+    const env = new StreamExecutionEnvironment({ parallelism: 2 });
+    env
+      .fromSequence(1, 10)
+      .rescale()
+      .map((x) => x)
+      .print();
+    const jobGraph = createJobGraph(streamGraphFromEnvironment('job', env));
+    expect(jobGraph.edges.map((e) => e.partitioner)).toEqual(['rescale']);
+  });
+});

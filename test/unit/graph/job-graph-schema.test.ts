@@ -55,7 +55,7 @@ test.each([
     (g: any) => (g.vertices[1].parallelism = 1.5),
     'jobGraph.vertices[1].parallelism',
   ],
-  ['bad partitioner', (g: any) => (g.edges[0].partitioner = 'shuffle'), 'jobGraph.edges[0].partitioner'],
+  ['bad partitioner', (g: any) => (g.edges[0].partitioner = 'scatter'), 'jobGraph.edges[0].partitioner'],
   [
     'edge to an unknown vertex',
     (g: any) => (g.edges[0].targetVertex = 'nowhere'),

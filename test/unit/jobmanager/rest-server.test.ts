@@ -162,7 +162,7 @@ describe('POST /jobs', () => {
     ['missing vertices', withGraph((g) => delete g.vertices), 'jobGraph.vertices'],
     [
       'bad partitioner',
-      withGraph((g) => (g.edges[0].partitioner = 'shuffle')),
+      withGraph((g) => (g.edges[0].partitioner = 'scatter')),
       'jobGraph.edges[0].partitioner',
     ],
     [
