@@ -23,7 +23,8 @@ import type { ResourceDriver } from './resources/resource-driver';
 import { TaskManagerPool } from './task-manager-pool';
 import { JobGraphStore } from './job-graph-store';
 import { JobManagerLeadership } from './job-manager-leadership';
-import type { LeaderAddresses, LeaderElection } from '../coordination/leader-election';
+import type { FencingTokenFloor, LeaderAddresses, LeaderElection } from '../coordination/leader-election';
+import { BlobFencingTokenFloor } from './blob-fencing-token-floor';
 import { StandaloneLeaderElection } from '../coordination/embedded/standalone-leader-election';
 import { RedisLeaderElection } from '../coordination/redis/redis-leader-election';
 
@@ -125,7 +126,12 @@ export class JobManagerService {
     rpcPort = rpc.port;
     const leadership: JobManagerLeadership = new JobManagerLeadership(
       (restUrl) =>
-        createLeaderElection(config, { restUrl, controlAddress: controlAddressOf(config, rpc.port) }, logger),
+        createLeaderElection(
+          config,
+          { restUrl, controlAddress: controlAddressOf(config, rpc.port) },
+          new BlobFencingTokenFloor(services.blobStore),
+          logger,
+        ),
       {
         onGranted: async (fencingToken) => {
           const recovered = await dispatcher.recoverJobs(fencingToken);
@@ -184,6 +190,7 @@ export class JobManagerService {
 function createLeaderElection(
   config: ResolvedConfig,
   addresses: LeaderAddresses,
+  tokenFloor: FencingTokenFloor,
   logger: Logger,
 ): LeaderElection {
   const url = config['high-availability.redis.url'];
@@ -193,6 +200,7 @@ function createLeaderElection(
     url: redisUrlWithPassword(url, config['high-availability.redis.password']),
     keyPrefix: config['high-availability.redis.key-prefix'],
     addresses,
+    tokenFloor,
     leaseDurationMs: config['high-availability.redis.leader-election.lease-duration'],
     renewDeadlineMs: config['high-availability.redis.leader-election.renew-deadline'],
     retryPeriodMs: config['high-availability.redis.leader-election.retry-period'],
