@@ -16,6 +16,8 @@ import type { LargeStateFigures } from './scenarios/large-state';
 import { largeStateScenario } from './scenarios/large-state';
 import type { SavepointFigures } from './scenarios/savepoints';
 import { savepointScenario } from './scenarios/savepoints';
+import type { HaFailoverFigures } from './scenarios/ha-failover';
+import { DEFAULT_LEASE_TIMINGS, haFailoverScenario } from './scenarios/ha-failover';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
 const quick = process.argv.includes('--quick');
@@ -44,6 +46,8 @@ async function main(): Promise<void> {
   const largeState = await largeStateScenario(quick ? 2_000_000 : 10_000_000);
   console.log('savepoints: stop-with-savepoint of 1M keys, resume at the same and at twice the parallelism');
   const savepoints = await savepointScenario(quick ? 200_000 : 1_000_000);
+  console.log('ha: kill -9 of the leader job manager mid-job, until the standby runs it again');
+  const haFailover = await haFailoverScenario(DEFAULT_LEASE_TIMINGS);
   const rate = (name: string): number => results.find((r) => r.scenario === name)?.recordsPerSec ?? NaN;
   const chained = rate('stateless/sluice-chained');
   const ratios = {
@@ -68,8 +72,15 @@ async function main(): Promise<void> {
     recoverySeconds: recovery.toRecordsSeconds,
     recoveryToRunningSeconds: recovery.toRunningSeconds,
     rescaleRestoreSeconds: savepoints.rescaleRestoreSeconds,
+    haFailoverSeconds: haFailover.haFailoverSeconds,
   };
-  const figures = { oneMillionKeyCheckpoint: checkpoints.oneMillionKeys, recovery, largeState, savepoints };
+  const figures = {
+    oneMillionKeyCheckpoint: checkpoints.oneMillionKeys,
+    recovery,
+    largeState,
+    savepoints,
+    haFailover,
+  };
   printTable(results, ratios);
   printFigures(figures);
   const dir = join(__dirname, 'results');
@@ -86,6 +97,7 @@ function printFigures(figures: {
   oneMillionKeyCheckpoint: Record<string, { durationMs: number; bytes: number }>;
   largeState: LargeStateFigures;
   savepoints: SavepointFigures;
+  haFailover: HaFailoverFigures;
 }): void {
   console.log('');
   for (const [backend, c] of Object.entries(figures.oneMillionKeyCheckpoint)) {
@@ -103,6 +115,11 @@ function printFigures(figures: {
   console.log(
     `savepoint of ${sp.keys.toLocaleString('en')} keys: ${sp.durationMs} ms, ${(sp.bytes / 1024 / 1024).toFixed(1)} MiB; ` +
       `restore ${sp.restoreSeconds.toFixed(2)} s at the same parallelism, ${sp.rescaleRestoreSeconds.toFixed(2)} s at twice it`,
+  );
+  const ha = figures.haFailover;
+  console.log(
+    `leader failover (lease TTL ${ha.leaseTtlSeconds} s, goal <= TTL + 2 s): standby elected after ` +
+      `${ha.electedSeconds.toFixed(2)} s, records flowing after ${ha.haFailoverSeconds.toFixed(2)} s`,
   );
 }
 
