@@ -14,6 +14,7 @@ import { taskManagerResources } from '../deployment/resource-profile';
 import { networkSettingsFrom } from '../deployment/task-deployment';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
+import { advertisedHost } from '../util/advertised-host';
 import { Dispatcher } from './dispatcher';
 import { JobResultStore } from './job-result-store';
 import { ResourceManager } from './resource-manager';
@@ -108,7 +109,7 @@ export class JobManagerService {
     );
     let rpcPort = config['jobmanager.rpc.port'];
     const rpc = await startRpcServer<ControlProtocol>({
-      host: config['jobmanager.rpc.bind-address'] ?? config['jobmanager.rpc.address'],
+      host: config['jobmanager.rpc.bind-address'] ?? advertisedHost(config['jobmanager.rpc.address']),
       port: config['jobmanager.rpc.port'],
       secret: token,
       serverId: 'jobmanager',
@@ -208,9 +209,12 @@ function createLeaderElection(
   });
 }
 
-/** `host:port` TaskManagers dial: the advertised control address with the bound port. */
+/**
+ * `host:port` TaskManagers dial: the advertised control address (`auto`: this machine's own, so
+ * each of several job managers publishes the address of its own process) with the bound port.
+ */
 function controlAddressOf(config: ResolvedConfig, port: number): string {
-  return `${config['jobmanager.rpc.address']}:${port}`;
+  return `${advertisedHost(config['jobmanager.rpc.address'])}:${port}`;
 }
 
 /** Checkpoint ids: in Redis with Redis coordination (any job manager continues them), else in memory. */
