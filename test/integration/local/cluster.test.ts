@@ -216,7 +216,9 @@ describe('startLocalCluster (embedded cloud, fake sluice)', () => {
     // The job manager counts the TaskManager as registered before the TaskManager has read the
     // answer and logged it; kill only once the line the report must carry is in the log.
     const logged = async (): Promise<boolean> =>
-      (await fs.readFile(join(logDirOf(), 'taskmanager-1.log'), 'utf8')).includes('taskmanager-1: registered');
+      (await fs.readFile(join(logDirOf(), 'taskmanager-1.log'), 'utf8')).includes(
+        'taskmanager-1: registered',
+      );
     await waitFor(logged, { what: 'the TaskManager logging its registration' });
     process.kill(tm.pid, 'SIGKILL');
     await waitFor(() => exits.length > 0, { what: 'the exit report' });
