@@ -21,6 +21,8 @@ import { runNexmarkBench } from './nexmark';
 import { nexmarkScenarios, printNexmarkTable } from './scenarios/nexmark';
 import { asyncIoBench } from './scenarios/async-io';
 import { boundedMemoryScenario } from './scenarios/bounded-memory';
+import type { HaFailoverFigures } from './scenarios/ha-failover';
+import { DEFAULT_LEASE_TIMINGS, haFailoverScenario } from './scenarios/ha-failover';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
 const quick = process.argv.includes('--quick');
@@ -69,6 +71,8 @@ async function main(): Promise<void> {
   results.push(...nexmark);
   console.log('async-io: mapAsync at capacity 100 against a Promise.all loop, same calls to a local service');
   results.push(...(await asyncIoBench(quick ? 20_000 : 60_000)));
+  console.log('ha: kill -9 of the leader job manager mid-job, until the standby runs it again');
+  const haFailover = await haFailoverScenario(DEFAULT_LEASE_TIMINGS);
   const rate = (name: string): number => results.find((r) => r.scenario === name)?.recordsPerSec ?? NaN;
   const chained = rate('stateless/sluice-chained');
   const ratios = {
@@ -97,8 +101,15 @@ async function main(): Promise<void> {
     recoveryToRunningSeconds: recovery.toRunningSeconds,
     rescaleRestoreSeconds: savepoints.rescaleRestoreSeconds,
     mapAsyncVsHandLoop: rate('async-io/map-async-100') / rate('async-io/hand-loop-100'),
+    haFailoverSeconds: haFailover.haFailoverSeconds,
   };
-  const figures = { oneMillionKeyCheckpoint: checkpoints.oneMillionKeys, recovery, largeState, savepoints };
+  const figures = {
+    oneMillionKeyCheckpoint: checkpoints.oneMillionKeys,
+    recovery,
+    largeState,
+    savepoints,
+    haFailover,
+  };
   printTable(results, ratios);
   printFigures(figures);
   printNexmarkTable(nexmark);
@@ -116,6 +127,7 @@ function printFigures(figures: {
   oneMillionKeyCheckpoint: Record<string, { durationMs: number; bytes: number }>;
   largeState: LargeStateFigures;
   savepoints: SavepointFigures;
+  haFailover: HaFailoverFigures;
 }): void {
   console.log('');
   for (const [backend, c] of Object.entries(figures.oneMillionKeyCheckpoint)) {
@@ -133,6 +145,11 @@ function printFigures(figures: {
   console.log(
     `savepoint of ${sp.keys.toLocaleString('en')} keys: ${sp.durationMs} ms, ${(sp.bytes / 1024 / 1024).toFixed(1)} MiB; ` +
       `restore ${sp.restoreSeconds.toFixed(2)} s at the same parallelism, ${sp.rescaleRestoreSeconds.toFixed(2)} s at twice it`,
+  );
+  const ha = figures.haFailover;
+  console.log(
+    `leader failover (lease TTL ${ha.leaseTtlSeconds} s, goal <= TTL + 2 s): standby elected after ` +
+      `${ha.electedSeconds.toFixed(2)} s, records flowing after ${ha.haFailoverSeconds.toFixed(2)} s`,
   );
 }
 

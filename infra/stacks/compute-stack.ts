@@ -113,6 +113,12 @@ export class ComputeStack extends Stack {
       size: props.jobManager,
       environment: {
         ...environment,
+        ...sluiceEnvironment({
+          // Leader election (docs/architecture.md §9): each of the two tasks publishes its own
+          // task IP, so TaskManagers dial the leader's control port and a standby's REST
+          // redirects to the leader itself (REST listens on 0.0.0.0: the task IP is advertised).
+          'jobmanager.rpc.address': 'auto',
+        }),
         // Per-job mode: where and how the ECS resource driver launches TaskManagers.
         ...sluiceEnvironment({
           'resourcemanager.ecs.cluster': this.cluster.clusterArn,

@@ -26,6 +26,8 @@ export interface StartRedisServerOptions {
   detached?: boolean;
   stopGraceMs?: number;
   signal?: AbortSignal;
+  /** This port rather than a free one (a restart on the port clients know); fails if taken. */
+  port?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export interface StartRedisServerOptions {
  * @throws ProcessStartError when the binary is missing, exits or never answers.
  */
 export function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServerProcess> {
+  if (options.port !== undefined) return launch(options.port, options);
   return withFreePort((port) => launch(port, options));
 }
 

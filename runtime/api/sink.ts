@@ -15,6 +15,12 @@ export interface SinkWriterContext extends ConnectorContext {
    * them visible only in `commit` (two-phase commit), so a restart never shows them twice.
    */
   readonly checkpointing: boolean;
+  /**
+   * The job attempt this writer belongs to, when known. A task of a canceled attempt may still
+   * write for a moment beside the next attempt's (a TaskManager that has not yet noticed a
+   * failover), so a writer keeps its scratch files apart per attempt.
+   */
+  readonly attemptNumber?: number;
   /** Sends a line of text to the client that runs the job (what `print` uses). */
   emitOutput(line: string): void;
   /** Sends a value to the client that runs the job (what `collect` uses). */

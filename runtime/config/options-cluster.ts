@@ -30,7 +30,8 @@ export const CLUSTER_OPTIONS = {
   'jobmanager.rpc.address': defineOption({
     type: stringType({ nonEmpty: true }),
     default: '127.0.0.1',
-    description: 'Address TaskManagers use to reach the job manager.',
+    description:
+      "Address TaskManagers use to reach the job manager; 'auto': this machine's first non-loopback IPv4.",
   }),
   'jobmanager.rpc.port': defineOption({
     type: portType(),
@@ -46,7 +47,8 @@ export const CLUSTER_OPTIONS = {
   'rest.address': defineOption({
     type: stringType({ nonEmpty: true }),
     default: '127.0.0.1',
-    description: 'Address the REST API and dashboard listen on.',
+    description:
+      "Address the REST API listens on; at 0.0.0.0 or :: the job manager advertises this machine's IPv4.",
   }),
   'rest.port': defineOption({
     type: portType(),

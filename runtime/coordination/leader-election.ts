@@ -21,6 +21,18 @@ export interface LeaderInfo extends LeaderAddresses {
   readonly fencingToken: number;
 }
 
+/**
+ * The highest fencing token ever issued, kept outside the coordination store (in the blob
+ * store, the system of record): Redis restarted with its data lost forgets its counter, and a
+ * token issued again would pass the fencing of TaskManagers and stores.
+ */
+export interface FencingTokenFloor {
+  /** The highest token recorded; 0 when none was. Throws when the record cannot be read. */
+  highest(): Promise<number>;
+  /** Records `token` (kept when higher than the recorded one). Throws when it cannot be stored. */
+  record(token: number): Promise<void>;
+}
+
 /** The job manager side of an election: told when it leads and when it must stop. */
 export interface LeaderContender {
   /** This contender now leads and must fence every state-changing write with `fencingToken`. */

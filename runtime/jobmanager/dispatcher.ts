@@ -46,6 +46,7 @@ import { checkpointIdOfMetadataKey, jobCheckpointsPrefix } from '../checkpoint/c
 import type { JobGraphStore } from './job-graph-store';
 import { SLUICE_VERSION } from '../version';
 import { missingUidWarning } from '../graph/uid-warnings';
+import { EndedJobs } from './ended-jobs';
 
 /** How long `GET /taskmanagers/:id/logs` waits for the TaskManager. */
 const LOG_TAIL_TIMEOUT_MS = 5_000;
@@ -74,6 +75,8 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
   private readonly jobs = new Map<string, JobMaster>();
   /** Job masters suspended by a leadership loss, until their tasks are canceled. */
   private readonly suspending = new Set<Promise<void>>();
+  /** Jobs that ended under an earlier leader, from the job result store (§9). */
+  private readonly endedJobs: EndedJobs | undefined;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -86,6 +89,8 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
     /** Submitted jobs in the blob store (§9): written on submission, read by a new leader. */
     private readonly jobGraphs?: JobGraphStore,
   ) {
+    const results = jobContext.jobResults;
+    this.endedJobs = results && jobGraphs ? new EndedJobs(results, jobGraphs, logger) : undefined;
     resourceManager.onTaskManagerLost((id, reason) => {
       for (const job of this.jobs.values()) job.onTaskManagerLost(id, reason);
     });
@@ -182,14 +187,23 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
   }
 
   async getJob(jobId: string): Promise<JobDetails> {
-    return this.job(jobId).details();
+    const job = this.jobs.get(jobId);
+    if (job) return job.details();
+    const ended = await this.endedJobs?.details(jobId);
+    if (ended) return ended;
+    throw new NotFoundError(`no job with id ${jobId}`);
   }
 
+  /** Jobs this leader runs or ran, and those that ended under earlier leaders; newest first. */
   async listJobs(): Promise<JobSummary[]> {
-    return [...this.jobs.values()].map((j) => j.summary()).sort((a, b) => b.startTime - a.startTime);
+    const own = [...this.jobs.values()].map((j) => j.summary());
+    const ended = (await this.endedJobs?.list(new Set(this.jobs.keys()))) ?? [];
+    return [...own, ...ended].sort((a, b) => b.startTime - a.startTime);
   }
 
   async cancelJob(jobId: string): Promise<void> {
+    const ended = this.jobs.has(jobId) ? undefined : await this.endedJobs?.details(jobId);
+    if (ended) throw new ConflictError(`job ${jobId} already ${ended.status.toLowerCase()}`);
     const job = this.job(jobId);
     if (job.status === 'FINISHED' || job.status === 'FAILED') {
       throw new ConflictError(`job ${jobId} already ${job.status.toLowerCase()}`);
@@ -198,7 +212,11 @@ export class Dispatcher implements JobManagerGateway, InsightGateway, Checkpoint
   }
 
   async jobOutput(jobId: string, fromLine: number, fromResult: number): Promise<JobOutputPage> {
-    return this.job(jobId).outputPage(fromLine, fromResult);
+    const job = this.jobs.get(jobId);
+    if (job) return job.outputPage(fromLine, fromResult);
+    const ended = await this.endedJobs?.outputPage(jobId, fromLine, fromResult);
+    if (ended) return ended;
+    throw new NotFoundError(`no job with id ${jobId}`);
   }
 
   /** Memory and spill counters of a job's output (bounded memory is observable, not assumed). */

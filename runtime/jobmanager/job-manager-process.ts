@@ -3,6 +3,7 @@ import type { ResolvedConfig } from '../config';
 import { SLUICE_VERSION } from '../version';
 import { JobManagerService } from './job-manager';
 import { createRestServer } from './rest/rest-server';
+import { advertisedHost, isWildcardAddress } from '../util/advertised-host';
 
 /** The `sluice jobmanager` process: the job manager service plus its REST API. */
 export interface JobManagerProcess {
@@ -40,7 +41,12 @@ export async function startJobManagerProcess(config: ResolvedConfig): Promise<Jo
   }
   const address = rest.server.address();
   const port = typeof address === 'object' && address ? address.port : config['rest.port'];
-  const restUrl = `http://${config['rest.address']}:${port}`;
+  // Published for clients and the standbys' redirects: a wildcard listen address is not
+  // dialable, so the job manager then advertises this machine's own address.
+  const restHost = isWildcardAddress(config['rest.address'])
+    ? advertisedHost('auto')
+    : config['rest.address'];
+  const restUrl = `http://${restHost}:${port}`;
   const server = rest;
   try {
     await service.campaign(restUrl);

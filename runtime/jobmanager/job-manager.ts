@@ -14,6 +14,7 @@ import { taskManagerResources } from '../deployment/resource-profile';
 import { networkSettingsFrom } from '../deployment/task-deployment';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
+import { advertisedHost } from '../util/advertised-host';
 import { Dispatcher } from './dispatcher';
 import { JobResultStore } from './job-result-store';
 import { ResourceManager } from './resource-manager';
@@ -23,7 +24,8 @@ import type { ResourceDriver } from './resources/resource-driver';
 import { TaskManagerPool } from './task-manager-pool';
 import { JobGraphStore } from './job-graph-store';
 import { JobManagerLeadership } from './job-manager-leadership';
-import type { LeaderAddresses, LeaderElection } from '../coordination/leader-election';
+import type { FencingTokenFloor, LeaderAddresses, LeaderElection } from '../coordination/leader-election';
+import { BlobFencingTokenFloor } from './blob-fencing-token-floor';
 import { StandaloneLeaderElection } from '../coordination/embedded/standalone-leader-election';
 import { RedisLeaderElection } from '../coordination/redis/redis-leader-election';
 
@@ -107,7 +109,7 @@ export class JobManagerService {
     );
     let rpcPort = config['jobmanager.rpc.port'];
     const rpc = await startRpcServer<ControlProtocol>({
-      host: config['jobmanager.rpc.bind-address'] ?? config['jobmanager.rpc.address'],
+      host: config['jobmanager.rpc.bind-address'] ?? advertisedHost(config['jobmanager.rpc.address']),
       port: config['jobmanager.rpc.port'],
       secret: token,
       serverId: 'jobmanager',
@@ -125,7 +127,12 @@ export class JobManagerService {
     rpcPort = rpc.port;
     const leadership: JobManagerLeadership = new JobManagerLeadership(
       (restUrl) =>
-        createLeaderElection(config, { restUrl, controlAddress: controlAddressOf(config, rpc.port) }, logger),
+        createLeaderElection(
+          config,
+          { restUrl, controlAddress: controlAddressOf(config, rpc.port) },
+          new BlobFencingTokenFloor(services.blobStore),
+          logger,
+        ),
       {
         onGranted: async (fencingToken) => {
           const recovered = await dispatcher.recoverJobs(fencingToken);
@@ -184,6 +191,7 @@ export class JobManagerService {
 function createLeaderElection(
   config: ResolvedConfig,
   addresses: LeaderAddresses,
+  tokenFloor: FencingTokenFloor,
   logger: Logger,
 ): LeaderElection {
   const url = config['high-availability.redis.url'];
@@ -193,6 +201,7 @@ function createLeaderElection(
     url: redisUrlWithPassword(url, config['high-availability.redis.password']),
     keyPrefix: config['high-availability.redis.key-prefix'],
     addresses,
+    tokenFloor,
     leaseDurationMs: config['high-availability.redis.leader-election.lease-duration'],
     renewDeadlineMs: config['high-availability.redis.leader-election.renew-deadline'],
     retryPeriodMs: config['high-availability.redis.leader-election.retry-period'],
@@ -200,9 +209,12 @@ function createLeaderElection(
   });
 }
 
-/** `host:port` TaskManagers dial: the advertised control address with the bound port. */
+/**
+ * `host:port` TaskManagers dial: the advertised control address (`auto`: this machine's own, so
+ * each of several job managers publishes the address of its own process) with the bound port.
+ */
 function controlAddressOf(config: ResolvedConfig, port: number): string {
-  return `${config['jobmanager.rpc.address']}:${port}`;
+  return `${advertisedHost(config['jobmanager.rpc.address'])}:${port}`;
 }
 
 /** Checkpoint ids: in Redis with Redis coordination (any job manager continues them), else in memory. */

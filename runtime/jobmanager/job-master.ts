@@ -24,6 +24,7 @@ import { TERMINAL_JOB_STATUSES } from './gateway';
 import { EMPTY_CHECKPOINT_STATS, JobCheckpoints } from './job-checkpoints';
 import type { JobMasterContext } from './job-master-context';
 import { JobOutput } from './job-output';
+import { recordJobResult } from './job-result-store';
 import { AttemptFailure, NO_RESTART_CODES } from './attempt-failure';
 import { JobStatusMachine } from './job-status-machine';
 import { CheckpointRequests } from './checkpoint-requests';
@@ -429,13 +430,14 @@ export class JobMaster {
   }
 
   private async recordResult(status: 'FINISHED' | 'FAILED' | 'CANCELED', endTime: number): Promise<void> {
-    const result = { jobId: this.jobId, name: this.name, status, startTime: this.startTime, endTime };
     if (!this.ctx.jobResults) return;
-    await (this.ctx.assertLeader?.() ?? Promise.resolve())
-      .then(() => this.ctx.jobResults!.record({ ...result, restarts: this.restarts }))
-      .catch((err: unknown) =>
-        this.ctx.logger.error({ jobId: this.jobId, err }, 'storing the job result failed'),
-      );
+    const result = { jobId: this.jobId, name: this.name, status, startTime: this.startTime, endTime };
+    await recordJobResult(
+      this.ctx.jobResults,
+      { ...result, restarts: this.restarts },
+      this.ctx.assertLeader ?? (async () => undefined),
+      this.ctx.logger,
+    );
   }
 
   private taskName(vertexId: string, subtask: number): string {

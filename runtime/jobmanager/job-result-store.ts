@@ -1,6 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { NotFoundError, StorageError } from '../errors';
 import type { BlobStore } from '../storage/blob-store';
+import type { Logger } from '../util/logger';
+
+/** Attempts at writing a result before giving up (about 40 s with the backoff below). */
+const RECORD_ATTEMPTS = 12;
+const RECORD_BACKOFF_MAX_MS = 5_000;
 
 /**
  * The outcome of a job that reached a globally terminal status, kept in the blob store (the
@@ -40,6 +46,16 @@ export class JobResultStore {
     });
   }
 
+  /** Ids of every job that has a result, sorted. */
+  async jobIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const key of await this.blobStore.list('jobs/')) {
+      const jobId = /^jobs\/([0-9a-f]{32})\/result\.json$/.exec(key)?.[1];
+      if (jobId !== undefined) ids.push(jobId);
+    }
+    return ids.sort();
+  }
+
   /** The job's result, or undefined when it has none (not ended, or unknown). */
   async get(jobId: string): Promise<JobResult | undefined> {
     const key = jobResultKey(jobId);
@@ -60,5 +76,34 @@ export class JobResultStore {
     if (!result.success || result.data.jobId !== jobId)
       throw new StorageError(`job result ${key} is not a result of job ${jobId}`);
     return result.data;
+  }
+}
+
+/**
+ * Writes `result` as the leader: `assertLeader` runs before every attempt, so only a current
+ * leader writes. A lost result would let the next leader run the ended job again, so transient
+ * failures (the blob store or Redis briefly unreachable) are retried with backoff; each failure
+ * is logged with its cause. Resolves whether it was stored.
+ */
+export async function recordJobResult(
+  store: JobResultStore,
+  result: JobResult,
+  assertLeader: () => Promise<void>,
+  logger: Logger,
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await assertLeader();
+      await store.record(result);
+      return true;
+    } catch (err) {
+      const jobId = result.jobId;
+      if (attempt >= RECORD_ATTEMPTS) {
+        logger.error({ jobId, err, attempt }, 'storing the job result failed; giving up');
+        return false;
+      }
+      logger.warn({ jobId, err, attempt }, 'storing the job result failed; retrying');
+      await sleep(Math.min(100 * 2 ** attempt, RECORD_BACKOFF_MAX_MS));
+    }
   }
 }

@@ -137,6 +137,7 @@ export class StreamTask {
       sinkContext: {
         emitOutput: (line: string) => reporter.output(line),
         emitResult: (v: unknown) => reporter.result(v),
+        attemptNumber: tdd.attempt,
       },
       connector: { jobId: tdd.jobId, ...(options.s3 ? { s3: options.s3 } : {}) },
       writersByOperator,

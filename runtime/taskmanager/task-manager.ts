@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { hostname, networkInterfaces, tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { advertisedHost } from '../util/advertised-host';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
@@ -39,14 +40,8 @@ import { TaskBlobAccess, taskBlobScope } from './task-blob-access';
 import { TaskExecutor } from './task-executor';
 import { JobManagerLocator } from './job-manager-locator';
 
-/** The data address to advertise: as configured, or with 'auto' this machine's first non-loopback IPv4 address. */
-export function advertisedHost(configured: string): string {
-  if (configured !== 'auto') return configured;
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
-}
+/** The data address to advertise (kept here for existing importers). */
+export { advertisedHost };
 
 /**
  * The worker process (Flink's TaskExecutor): offers slots, registers in the slot registry,

@@ -167,6 +167,46 @@ describe('RedisLeaderElection with two contenders', () => {
     await waitFor(() => a.contender.events.some((e) => e.kind === 'revoked') || b.contender.leading);
   });
 
+  it('continues above the durable token record when a contender that saw no token finds the counter gone', async () => {
+    const keyPrefix = prefix();
+    const recorded: number[] = [];
+    let durable = 0;
+    const tokenFloor = {
+      highest: async () => durable,
+      record: async (token: number) => {
+        recorded.push(token);
+        durable = Math.max(durable, token);
+      },
+    };
+    const a = await contend('a', keyPrefix, { tokenFloor });
+    expect(recorded).toEqual(a.contender.tokens);
+    // As after a Redis restart: a new contender that never saw a's token takes the lease.
+    const keys = new RedisKeys(keyPrefix);
+    const oldToken = a.contender.tokens[0]!;
+    await admin.del(keys.fencingCounter(), keys.leaderLease(), keys.leaderInfo());
+    durable = oldToken + 41; // tokens of leaderships whose counter Redis lost
+    const c = await contend('c', keyPrefix, { tokenFloor });
+    await waitFor(() => c.contender.leading || a.contender.tokens.length > 1, { what: 'a new leadership' });
+    const newest = Math.max(...c.contender.tokens, ...a.contender.tokens);
+    expect(newest).toBe(oldToken + 42);
+    expect(recorded.at(-1)).toBe(newest);
+  });
+
+  it('does not lead with a token it cannot record, and releases the lease', async () => {
+    const keyPrefix = prefix();
+    const tokenFloor = {
+      highest: async () => 0,
+      record: async () => {
+        throw new Error('S3 answered 503');
+      },
+    };
+    const logs: string[] = [];
+    const a = await contend('a', keyPrefix, { tokenFloor, log: (_level, message) => logs.push(message) });
+    expect(a.contender.leading).toBe(false);
+    expect(logs.join('\n')).toMatch(/fencing token 1 could not be recorded; lease released/);
+    expect(await admin.get(new RedisKeys(keyPrefix).leaderLease())).toBeNull();
+  });
+
   it("fences the old leader's slot allocations once a new leader acquired the lease", async () => {
     const keyPrefix = prefix();
     const registry = new RedisSlotRegistry({ url: server.url, keyPrefix });

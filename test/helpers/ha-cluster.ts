@@ -47,7 +47,7 @@ export class HaCluster {
   private readonly env: Record<string, string>;
 
   private constructor(
-    readonly redis: RedisServer,
+    public redis: RedisServer,
     readonly fauxqs: FauxqsServer,
     readonly token: string,
     bucket: string,
@@ -89,18 +89,23 @@ export class HaCluster {
     );
   }
 
-  static async start(overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<HaCluster> {
+  /**
+   * Starts Redis and the emulator. `s3EndpointFor` may put something (the chaos suite's fault
+   * proxy) between the Sluice processes and the emulator: it gets the emulator's endpoint and
+   * returns the one the processes use; the cluster's own `blobStore` talks to the emulator.
+   */
+  static async start(
+    overrides: Partial<Record<ConfigKey, unknown>> = {},
+    options: { s3EndpointFor?: (emulatorEndpoint: string) => Promise<string> } = {},
+  ): Promise<HaCluster> {
     const [redis, fauxqs] = await Promise.all([startRedis(), startFauxqs()]);
     const bucket = `sluice-${randomBytes(4).toString('hex')}`;
     const token = randomBytes(16).toString('hex');
-    const cluster = new HaCluster(
-      redis,
-      fauxqs,
-      token,
-      bucket,
-      `t${randomBytes(4).toString('hex')}`,
-      overrides,
-    );
+    const s3Endpoint = await options.s3EndpointFor?.(fauxqs.endpoint);
+    const cluster = new HaCluster(redis, fauxqs, token, bucket, `t${randomBytes(4).toString('hex')}`, {
+      ...(s3Endpoint ? { 's3.endpoint': s3Endpoint } : {}),
+      ...overrides,
+    });
     await cluster.blobStore.ensureBucket();
     return cluster;
   }
@@ -137,6 +142,17 @@ export class HaCluster {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Kills redis-server and starts an empty one on the same port (persistence is off, so every
+   * lease, registration and counter is lost); clients reconnect to it by themselves.
+   */
+  async restartRedisEmpty(): Promise<void> {
+    const port = this.redis.port;
+    process.kill(this.redis.pid, 'SIGKILL');
+    await this.redis.stop();
+    this.redis = await startRedis({ port });
   }
 
   /** The leader published in Redis, if any. */

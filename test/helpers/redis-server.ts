@@ -15,6 +15,8 @@ export interface StartRedisOptions {
   binary?: string;
   /** How long to wait for PING to answer; default 10 s. */
   startTimeoutMs?: number;
+  /** This port rather than a free one: restarts a server where its clients reconnect. */
+  port?: number;
 }
 
 /**

@@ -44,6 +44,11 @@ function envOf(name: string): Record<string, string> {
 }
 
 describe('JobManager', () => {
+  test('TaskManagers find the leader through Redis, not through the service name of both job managers', () => {
+    expect(envOf('taskmanager').SLUICE_HIGH_AVAILABILITY_TYPE).toBe('"redis"');
+    expect(envOf('jobmanager').SLUICE_JOBMANAGER_RPC_ADDRESS).not.toContain('jobmanager.');
+  });
+
   test('runs a leader and a standby on Fargate', () => {
     compute.hasResourceProperties('AWS::ECS::Service', {
       DesiredCount: 2,
@@ -78,6 +83,10 @@ describe('JobManager', () => {
     expect(env.SLUICE_S3_BUCKET).toContain('StorageBucket');
     expect(env.SLUICE_S3_PREFIX).toBe('"sluice"');
     expect(env.SLUICE_REST_PORT).toBe('"8081"');
+    // Each task advertises its own address for the leader election; REST listens everywhere.
+    expect(env.SLUICE_JOBMANAGER_RPC_ADDRESS).toBe('"auto"');
+    expect(env.SLUICE_JOBMANAGER_RPC_BIND_ADDRESS).toBe('"0.0.0.0"');
+    expect(env.SLUICE_REST_ADDRESS).toBe('"0.0.0.0"');
     expect(env.SLUICE_RESOURCEMANAGER_ECS_TASK_DEFINITION).toContain('TaskManagersTaskTaskDefinition');
     expect(env.SLUICE_RESOURCEMANAGER_ECS_CONTAINER_NAME).toBe('"taskmanager"');
     expect(env.SLUICE_RESOURCEMANAGER_ECS_SUBNETS).toContain('privateSubnet');

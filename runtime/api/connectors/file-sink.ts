@@ -19,7 +19,7 @@ export function fileSink<T>(dir: string): Sink<T> {
     createWriter(context): SinkWriter<T> {
       return new FileSinkWriter<T>(
         targetFor(dir, context),
-        partNames(context.jobId, context.subtaskIndex),
+        partNames(context.jobId, context.subtaskIndex, context.attemptNumber),
         context.checkpointing,
       );
     },

@@ -64,7 +64,7 @@ export interface OperatorContext extends RuntimeInfo {
   readonly operatorId: string;
   readonly taskManagerId: string;
   readonly keyedState?: KeyedStateBackend;
-  readonly sinkContext: Pick<SinkWriterContext, 'emitOutput' | 'emitResult'>;
+  readonly sinkContext: Pick<SinkWriterContext, 'emitOutput' | 'emitResult' | 'attemptNumber'>;
   /** The job id and `s3://` access that sources and sinks get. */
   readonly connector: ConnectorContext;
   /** Present when the job checkpoints. */

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis, ReplyError } from 'ioredis';
 import { ConfigError, CoordinationError, DependencyUnavailableError } from '../../errors';
 import type {
+  FencingTokenFloor,
   LeaderAddresses,
   LeaderContender,
   LeaderElection,
@@ -24,6 +25,12 @@ export interface RedisLeaderElectionOptions extends LeaseTimings {
   readonly addresses: LeaderAddresses;
   /** Stable id of this contender; default a random UUID. */
   readonly contenderId?: string;
+  /**
+   * The durable record of the highest token: read when the counter is missing from Redis, and
+   * raised to every new token before it is granted. Without it, a Redis that lost its data
+   * may issue a token again (only the highest token this contender has seen is a floor then).
+   */
+  readonly tokenFloor?: FencingTokenFloor;
   /** Where failures to reach Redis and step-downs are reported; default none. */
   readonly log?: (level: 'info' | 'warn', message: string) => void;
 }
@@ -119,13 +126,7 @@ export class RedisLeaderElection implements LeaderElection {
     const held = this.leadership;
     if (held !== undefined) {
       this.stepDown('job manager closing');
-      await this.call(() =>
-        this.run(
-          'sluiceReleaseLeadership',
-          [this.keys.leaderLease(), this.keys.leaderInfo()],
-          [this.contenderId, held.token],
-        ),
-      ).catch((err: unknown) => this.report('warn', `could not release the leader lease: ${describe(err)}`));
+      await this.release(held.token);
     }
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
     else this.redis.disconnect();
@@ -148,25 +149,62 @@ export class RedisLeaderElection implements LeaderElection {
 
   private async tryAcquire(): Promise<void> {
     const sentAt = performance.now();
+    let reply = await this.acquire(false);
+    if (reply === -1) {
+      // A new or emptied Redis: the counter restarts above the durable record, never at 1.
+      const durable = (await this.options.tokenFloor?.highest()) ?? 0;
+      this.highestToken = Math.max(this.highestToken, durable);
+      reply = await this.acquire(true);
+    }
+    if (reply === null) return;
+    if (typeof reply !== 'number' || reply < 1)
+      throw new CoordinationError(`unexpected reply from the leader lease script: ${String(reply)}`);
+    const token = reply;
+    this.highestToken = Math.max(this.highestToken, token);
+    try {
+      // Durable before it is used, so no later leader can be handed the same token.
+      await this.options.tokenFloor?.record(token);
+    } catch (err) {
+      await this.release(token);
+      throw new CoordinationError(`fencing token ${token} could not be recorded; lease released`, {
+        cause: err,
+      });
+    }
+    // Closed while the call was out: the unrenewed lease lapses by itself.
+    if (this.closed) return;
+    const leadership: Leadership = { token, renewedAt: sentAt };
+    this.leadership = leadership;
+    this.armWatchdog(leadership);
+    this.report('info', `leadership granted with fencing token ${token}`);
+    this.contender?.grantLeadership(token);
+  }
+
+  private acquire(durableFloor: boolean): Promise<unknown> {
     const { restUrl, controlAddress } = this.options.addresses;
-    const reply = await this.call(() =>
+    return this.call(() =>
       this.run(
         'sluiceAcquireLeadership',
         [this.keys.leaderLease(), this.keys.fencingCounter(), this.keys.leaderInfo()],
-        [this.contenderId, this.options.leaseDurationMs, restUrl, controlAddress, this.highestToken],
+        [
+          this.contenderId,
+          this.options.leaseDurationMs,
+          restUrl,
+          controlAddress,
+          this.highestToken,
+          durableFloor ? '1' : '0',
+        ],
       ),
     );
-    if (reply === null) return;
-    if (typeof reply !== 'number')
-      throw new CoordinationError(`unexpected reply from the leader lease script: ${String(reply)}`);
-    this.highestToken = Math.max(this.highestToken, reply);
-    // Closed while the call was out: the unrenewed lease lapses by itself.
-    if (this.closed) return;
-    const leadership: Leadership = { token: reply, renewedAt: sentAt };
-    this.leadership = leadership;
-    this.armWatchdog(leadership);
-    this.report('info', `leadership granted with fencing token ${reply}`);
-    this.contender?.grantLeadership(reply);
+  }
+
+  private async release(token: number): Promise<void> {
+    await this.call(() =>
+      this.run(
+        'sluiceReleaseLeadership',
+        [this.keys.leaderLease(), this.keys.leaderInfo()],
+        [this.contenderId, token],
+      ),
+    ).catch((err: unknown) => this.report('warn', `could not release the leader lease: ${describe(err)}`));
   }
 
   private async renew(leadership: Leadership): Promise<void> {

@@ -4,7 +4,7 @@
  * The leader is killed with SIGKILL mid-job: the standby takes over within the lease TTL + 2 s,
  * recovers the job from S3 (its record and latest completed checkpoint) and the committed
  * output of the exactly-once-count job holds every record exactly once. A job that finished
- * is never run again by a later leader.
+ * is never run again by a later leader, which still lists it with its final status.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,9 +132,17 @@ test('kill -9 of the leader mid-job: the standby takes over within lease + 2 s, 
     timeoutMs: 20_000,
     what: 'the third leader to finish its recovery',
   });
-  const jobs = await cluster.client(c).listJobs();
-  expect(jobs.map((j) => j.jobId)).not.toContain(jobId);
+  // …yet it answers for it from the job result store: listed and shown with its final status.
+  const thirdClient = cluster.client(c);
+  const listed = (await thirdClient.listJobs()).find((j) => j.jobId === jobId);
+  expect(listed?.status).toBe('FINISHED');
+  expect(listed?.endTime).toBe(done.endTime);
+  const shown = await thirdClient.getJob(jobId);
+  expect(shown.status).toBe('FINISHED');
+  expect(shown.vertices.map((v) => v.name)).toEqual(done.vertices.map((v) => v.name));
+  await expect(thirdClient.cancelJob(jobId)).rejects.toThrow(/already finished/);
   expect(c.log.some((line) => line.includes('job recovered by the new leader'))).toBe(false);
+  expect(c.log.some((line) => line.includes('"msg":"job submitted"'))).toBe(false);
   expect(checkExactlyOnce(output, RECORDS, KEYS)).toBe(2 * RECORDS);
 }, 420_000);
 

@@ -3,7 +3,9 @@ import { BadRequestError } from '../../../errors';
 /**
  * Names of a file sink's part files (Flink's FileSink `part-<uid>-<subtask>-<n>`):
  * - committed: `part-<runId>-<subtask>-<n>.txt`, the only names matching `<dir>/part-*`;
- * - in progress: `.part-<runId>-<subtask>.inprogress` (hidden, one per writer at a time);
+ * - in progress: `.part-<runId>-<subtask>[.a<attempt>].inprogress` (hidden, one per writer at a
+ *   time; per attempt, so a task of a canceled attempt still writing during a failover never
+ *   appends to, truncates or stages the file of the next attempt's task on the same directory);
  * - staged: `.part-<runId>-<subtask>-<n>.txt.pending` (hidden, waiting for its commit).
  * `runId` is the job id, the same in every attempt of one job and new for every submission, so a
  * restored commit finds the files it staged and another run's files are never overwritten.
@@ -25,13 +27,13 @@ export interface FileSinkCommittable {
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const COMMITTED = /^part-[A-Za-z0-9_-]{1,64}-\d+-\d+\.txt$/;
 
-export function partNames(runId: string, subtaskIndex: number): PartNames {
+export function partNames(runId: string, subtaskIndex: number, attempt?: number): PartNames {
   if (!RUN_ID.test(runId)) {
     throw new BadRequestError(`file sink: run id ${JSON.stringify(runId)} must be 1-64 of [A-Za-z0-9_-]`);
   }
   const base = `part-${runId}-${subtaskIndex}`;
   return {
-    inProgress: `.${base}.inprogress`,
+    inProgress: attempt === undefined ? `.${base}.inprogress` : `.${base}.a${attempt}.inprogress`,
     staged: (n) => `.${base}-${n}.txt.pending`,
     committed: (n) => `${base}-${n}.txt`,
   };

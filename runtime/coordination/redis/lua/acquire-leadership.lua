@@ -3,10 +3,17 @@
 -- ARGV[1] contender id, ARGV[2] lease duration ms, ARGV[3] REST URL, ARGV[4] control address,
 -- ARGV[5] token floor: the new token is greater than it (the highest token the contender has
 --         seen), so a counter lost with a Redis restart never goes back below a token in use.
--- Returns the new fencing token, or false when another contender holds the lease.
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+-- ARGV[6] '1' when the floor includes the durable record (read from the blob store just now).
+-- Returns the new fencing token; false when another contender holds the lease; -1 when the
+-- counter is missing (a new or emptied Redis) and the floor is not durable: the caller reads
+-- the durable floor and tries again.
+if redis.call('EXISTS', KEYS[1]) == 1 then
   return false
 end
+if ARGV[6] ~= '1' and redis.call('EXISTS', KEYS[2]) == 0 then
+  return -1
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 local token = redis.call('INCR', KEYS[2])
 local floor = tonumber(ARGV[5])
 if token <= floor then
