@@ -1,11 +1,11 @@
-import { InvalidJobError } from '../errors';
-import type { ReduceFunction } from './functions';
-
-/**
+/*
  * The rolling aggregations of a keyed stream by Flink's rules (its ComparableAggregator): as
  * reduce functions, so the aggregate is keyed ReducingState — checkpointed, restored and
  * rescaled by key group like any `reduce`.
  */
+
+import { InvalidJobError } from '../errors';
+import type { ReduceFunction } from './functions';
 
 /** What is compared: a tuple position (arrays), an object field name, or nothing (records are values). */
 export type AggregationField = number | string | undefined;
@@ -122,4 +122,20 @@ function typeOf(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Date) return 'a Date';
   return typeof v === 'number' && Number.isNaN(v) ? 'NaN' : typeof v;
+}
+
+/** `sum(field?)`: adds the field (a tuple position or an object field; the value itself when absent). */
+export function sumReducer<T>(field: number | string | undefined): ReduceFunction<T> {
+  if (field === undefined) return ((a: number, b: number) => a + b) as unknown as ReduceFunction<T>;
+  if (typeof field === 'number') {
+    return ((a: unknown[], b: unknown[]) => {
+      const out = a.slice();
+      out[field] = (a[field] as number) + (b[field] as number);
+      return out;
+    }) as unknown as ReduceFunction<T>;
+  }
+  return ((a: Record<string, number>, b: Record<string, number>) => ({
+    ...a,
+    [field]: (a[field] as number) + (b[field] as number),
+  })) as unknown as ReduceFunction<T>;
 }

@@ -40,7 +40,7 @@ import type {
 } from './rich-functions';
 import { checkUserFunction, hasOpen } from './operators/function-lifecycle';
 import type { Comparable } from './aggregations';
-import { aggregationName, extremumByReducer, extremumReducer } from './aggregations';
+import { aggregationName, extremumByReducer, extremumReducer, sumReducer } from './aggregations';
 
 /** One upstream end of a stream: a transformation and how records leave it. */
 export interface StreamHead {
@@ -396,19 +396,4 @@ export class KeyedStream<T, K> extends DataStream<T> {
       true,
     );
   }
-}
-
-function sumReducer<T>(field: number | string | undefined): ReduceFunction<T> {
-  if (field === undefined) return ((a: number, b: number) => a + b) as unknown as ReduceFunction<T>;
-  if (typeof field === 'number') {
-    return ((a: unknown[], b: unknown[]) => {
-      const out = a.slice();
-      out[field] = (a[field] as number) + (b[field] as number);
-      return out;
-    }) as unknown as ReduceFunction<T>;
-  }
-  return ((a: Record<string, number>, b: Record<string, number>) => ({
-    ...a,
-    [field]: (a[field] as number) + (b[field] as number),
-  })) as unknown as ReduceFunction<T>;
 }
