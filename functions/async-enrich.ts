@@ -24,6 +24,7 @@ export default defineJob('async-enrich', (env, args) => {
   const url = new URL(args.url);
   env
     .fromSequence(0, Number(args.records ?? 100) - 1)
+    .uid('numbers')
     .mapAsync<Enriched>(
       async (n) => {
         const target = new URL(url);

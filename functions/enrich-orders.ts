@@ -43,9 +43,10 @@ export default defineJob('enrich-orders', (env, args) => {
   const orders = env
     .fromSequence(0, count - 1)
     .name('order-ids')
+    .uid('order-ids')
     .map(orderAt)
     .name('orders');
-  const catalog = env.fromCollection(CATALOG).name('catalog');
+  const catalog = env.fromCollection(CATALOG).name('catalog').uid('catalog');
   orders
     .connect(catalog)
     .keyBy(

@@ -32,9 +32,11 @@ function streams(env: StreamExecutionEnvironment, count: number) {
     WatermarkStrategy.forBoundedOutOfOrderness<T>(DISORDER_MS).withTimestampAssigner((e) => e.ts);
   const impressions = env
     .fromGenerator(count, impressionAt, 'impressions')
+    .uid('impressions')
     .assignTimestampsAndWatermarks(strategy<Impression>());
   const clicks = env
     .fromGenerator(Math.floor(count / 2), clickAt, 'clicks')
+    .uid('clicks')
     .assignTimestampsAndWatermarks(strategy<Click>());
   return { impressions, clicks };
 }
@@ -82,5 +84,8 @@ export default defineJob('interval-join', (env, args) => {
     .intervalJoin(clicks.keyBy((c) => c.adId))
     .between(Number(args.lower ?? -100), Number(args.upper ?? 300));
   if (args.exclusive === 'true') joined = joined.lowerBoundExclusive().upperBoundExclusive();
-  joined.process<string>((i, c, _ctx, out) => out.collect(`${i.id} ${c.id}`)).print();
+  joined
+    .process<string>((i, c, _ctx, out) => out.collect(`${i.id} ${c.id}`))
+    .uid('interval-join')
+    .print();
 });

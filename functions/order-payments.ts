@@ -83,9 +83,13 @@ export default defineJob('order-payments', (env, args) => {
   if (args.stateBackend === 'kv') env.setStateBackend('kv');
   const strategy = <T extends { ts: number }>() =>
     WatermarkStrategy.forBoundedOutOfOrderness<T>(DISORDER_MS).withTimestampAssigner((e) => e.ts);
-  const orders = env.fromGenerator(count, orderAt, 'orders').assignTimestampsAndWatermarks(strategy<Order>());
+  const orders = env
+    .fromGenerator(count, orderAt, 'orders')
+    .uid('orders')
+    .assignTimestampsAndWatermarks(strategy<Order>());
   const payments = env
     .fromGenerator(count, (n) => paymentAt(n) ?? null, 'payments')
+    .uid('payments')
     .flatMap<Payment>((p, out) => (p ? out.collect(p) : undefined))
     .assignTimestampsAndWatermarks(strategy<Payment>());
   const matched = orders

@@ -44,6 +44,7 @@ export default defineJob('price-extremes', (env, args) => {
   const events = Number(args.events ?? 3000);
   const trades = env
     .fromGenerator(events, eventAt, 'market')
+    .uid('market')
     .setParallelism(1)
     .filter(isTrade)
     .name('trades')

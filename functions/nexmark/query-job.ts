@@ -61,7 +61,10 @@ export function nexmarkEvents(env: StreamExecutionEnvironment, args: JobArgs): D
   const strategy = WatermarkStrategy.forMonotonousTimestamps<NexmarkEvent>().withTimestampAssigner((e) =>
     eventTime(e),
   );
-  return env.fromSource(nexmarkSource(generatorConfig(args)), 'nexmark-events', strategy);
+  return env
+    .fromSource(nexmarkSource(generatorConfig(args)), 'nexmark-events')
+    .uid('nexmark-events')
+    .assignTimestampsAndWatermarks(strategy);
 }
 
 export function bids(events: DataStream<NexmarkEvent>): DataStream<Bid> {
