@@ -176,6 +176,40 @@ export class TestCluster {
     return tm;
   }
 
+  /** Waits until the job and every subtask of it run; returns the details (where tasks are placed). */
+  async waitForAllRunning(jobId: string, timeoutMs = 60_000): Promise<JobDetails> {
+    return waitFor(
+      async () => {
+        const details = await this.job(jobId);
+        const up = details.vertices.flatMap((v) => v.subtasks).every((s) => s.state === 'RUNNING');
+        return details.status === 'RUNNING' && up ? details : undefined;
+      },
+      { timeoutMs, what: `every task of job ${jobId} to run` },
+    );
+  }
+
+  /** Waits until one more checkpoint of the job completed than had when called. */
+  async waitForNextCheckpoint(jobId: string, timeoutMs = 30_000): Promise<void> {
+    const completed = async (): Promise<number> =>
+      (await this.jobManager.dispatcher.checkpointStats(jobId)).counts.completed;
+    const before = await completed();
+    await waitFor(async () => (await completed()) > before, { timeoutMs, what: 'a checkpoint to complete' });
+  }
+
+  /**
+   * `kill -9` of a TaskManager that runs tasks of `job`, then waits for the job's next restart
+   * and starts a replacement with `slots` slots (the crashed container comes back).
+   */
+  async crashTaskManager(job: JobDetails, slots: number, restartTimeoutMs = 20_000): Promise<void> {
+    const restartsBefore = (await this.job(job.jobId)).restarts;
+    await this.taskManagerRunning(job).kill('SIGKILL');
+    await waitFor(async () => (await this.job(job.jobId)).restarts > restartsBefore, {
+      timeoutMs: restartTimeoutMs,
+      what: `job ${job.jobId} to restart`,
+    });
+    await this.startTaskManager(slots);
+  }
+
   async output(jobId: string): Promise<{ lines: string[]; results: unknown[] }> {
     const page = await this.jobManager.dispatcher.jobOutput(jobId, 0, 0);
     return { lines: page.lines, results: page.results };

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { TestCluster } from '../../helpers/cluster';
 import { functionJob } from '../../helpers/embedded';
 import { committedLines, expectedHashJoin, splitOrdinals } from '../../helpers/hash-join-output';
-import { waitFor } from '../../../runtime/util/wait';
 
 const CUSTOMERS = 6000;
 const ORDERS = 20_000;
@@ -47,27 +46,9 @@ describe('hash join with input selection under kill -9', () => {
       },
       { parallelism: 2 },
     );
-    const job = await waitFor(
-      async () => {
-        const details = await cluster.job(jobId);
-        const up = details.vertices.flatMap((v) => v.subtasks).every((s) => s.state === 'RUNNING');
-        return details.status === 'RUNNING' && up ? details : undefined;
-      },
-      { timeoutMs: 60_000, what: 'the job to run' },
-    );
-    await waitFor(
-      async () => (await cluster.jobManager.dispatcher.checkpointStats(jobId)).counts.completed > 0,
-      {
-        timeoutMs: 30_000,
-        what: 'a checkpoint to complete',
-      },
-    );
-    await cluster.taskManagerRunning(job).kill('SIGKILL');
-    await waitFor(async () => (await cluster.job(jobId)).restarts >= 1, {
-      timeoutMs: 15_000,
-      what: 'the restart',
-    });
-    await cluster.startTaskManager(2); // the crashed container comes back
+    const job = await cluster.waitForAllRunning(jobId);
+    await cluster.waitForNextCheckpoint(jobId);
+    await cluster.crashTaskManager(job, 2);
     const done = await cluster.waitForStatus(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 180_000);
     expect(done.status).toBe('FINISHED');
     expect(

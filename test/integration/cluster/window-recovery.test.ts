@@ -62,14 +62,6 @@ const args = (output: string, stateBackend: string): Record<string, string> => (
   stateBackend,
 });
 
-async function aCheckpointCompletes(jobId: string): Promise<void> {
-  const before = (await cluster.jobManager.dispatcher.checkpointStats(jobId)).counts.completed;
-  await waitFor(
-    async () => (await cluster.jobManager.dispatcher.checkpointStats(jobId)).counts.completed > before,
-    { timeoutMs: 30_000, what: 'a checkpoint to complete' },
-  );
-}
-
 test.each(['heap', 'kv'])(
   'window contents survive kill -9 of a TaskManager (%s)',
   async (backend) => {
@@ -77,22 +69,9 @@ test.each(['heap', 'kv'])(
     const jobId = await cluster.submit(fixtureJob('window-count-job'), args(output, backend), {
       parallelism: 2,
     });
-    const job = await waitFor(
-      async () => {
-        const details = await cluster.job(jobId);
-        return details.status === 'RUNNING' && details.vertices.every((v) => v.status === 'RUNNING')
-          ? details
-          : undefined;
-      },
-      { timeoutMs: 60_000, what: 'the job to run' },
-    );
-    await aCheckpointCompletes(jobId);
-    await cluster.taskManagerRunning(job).kill('SIGKILL');
-    await waitFor(async () => (await cluster.job(jobId)).restarts >= 1, {
-      timeoutMs: 20_000,
-      what: 'the restart',
-    });
-    await cluster.startTaskManager(4); // the crashed container comes back
+    const job = await cluster.waitForAllRunning(jobId);
+    await cluster.waitForNextCheckpoint(jobId);
+    await cluster.crashTaskManager(job, 4);
     const done = await cluster.waitForStatus(jobId, ['FINISHED', 'FAILED', 'CANCELED'], 180_000);
     expect(done.status).toBe('FINISHED');
     expect(
@@ -114,7 +93,7 @@ test.each([
       parallelism: from,
     });
     await waitFor(async () => (await cluster.job(first)).status === 'RUNNING', { what: 'the first run' });
-    await aCheckpointCompletes(first);
+    await cluster.waitForNextCheckpoint(first);
     // A savepoint, then cancel (what `sluice cancel --with-savepoint` does): nothing after it is committed.
     const dir = await cluster.jobManager.dispatcher.savepointDirFor(first, undefined);
     const { externalPath } = await cluster.jobManager.dispatcher.triggerSavepoint(first, dir, true);
