@@ -1,7 +1,7 @@
 import { InvalidJobError } from '../../errors';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend';
-import { MapStateDescriptor } from '../../state/state-descriptors';
-import type { MapState } from '../../state/state-types';
+import { MapStateDescriptor, ValueStateDescriptor } from '../../state/state-descriptors';
+import type { MapState, ValueState } from '../../state/state-types';
 import type { KeySelector } from '../functions';
 import { InternalTimerService } from '../operators/internal-timer-service';
 import type { OperatorContext, StateInitializationContext } from '../operators/stream-operator';
@@ -20,6 +20,8 @@ export interface IntervalJoinSettings {
 type Side = 'left' | 'right';
 /** Elements of one side and key, by timestamp. */
 type Buffer = MapState<number, unknown[]>;
+/** The timestamps a buffer holds, ascending: lookups visit only those inside the interval. */
+type BufferIndex = ValueState<number[]>;
 
 /**
  * The interval join of two keyed inputs (Flink's IntervalJoinOperator): a left element at t1
@@ -27,10 +29,16 @@ type Buffer = MapState<number, unknown[]>;
  * in keyed state, one list per timestamp, until the watermark passes the last time a partner
  * may have: an event-time timer per element's timestamp then removes them. Elements behind the
  * watermark (late) are dropped or sent to a side output. Output carries max(t1, t2).
+ *
+ * Unlike Flink, which scans every buffered timestamp of the other side per element, each buffer
+ * has a sorted index of its timestamps (keyed state too): an element reads only the timestamps
+ * inside its interval, so a side whose event time runs far ahead (a long buffer) costs a binary
+ * search, not a scan and sort of the whole buffer per element.
  */
 export class IntervalJoinOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
   private state!: KeyedStateBackend;
   private buffers!: Record<Side, Buffer>;
+  private indexes!: Record<Side, BufferIndex>;
   private timers!: InternalTimerService<Side>;
   private restored = false;
   private context!: OperatorContext;
@@ -65,6 +73,9 @@ export class IntervalJoinOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
     const buffer = (side: Side): Buffer =>
       state.getMapState(new MapStateDescriptor<number, unknown[]>(`interval-join/${side}`));
     this.buffers = { left: buffer('left'), right: buffer('right') };
+    const index = (side: Side): BufferIndex =>
+      state.getState(new ValueStateDescriptor<number[]>(`interval-join/${side}-timestamps`));
+    this.indexes = { left: index('left'), right: index('right') };
     this.timers = new InternalTimerService<Side>(
       'intervalJoin',
       state,
@@ -92,10 +103,13 @@ export class IntervalJoinOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
     // From the right side the interval is mirrored: t2 - upper <= t1 <= t2 - lower.
     const [side, other, from, to]: [Side, Side, number, number] =
       input === 0 ? ['left', 'right', lowerMs, upperMs] : ['right', 'left', -upperMs, -lowerMs];
-    this.add(this.buffers[side], timestamp, record);
-    for (const [otherTs, elements] of this.buffers[other].entries()) {
-      if (otherTs < timestamp + from || otherTs > timestamp + to) continue;
-      for (const element of elements) {
+    this.add(side, timestamp, record);
+    const otherTimes = this.timestamps(other);
+    const last = timestamp + to;
+    for (let i = firstAtOrAfter(otherTimes, timestamp + from); i < otherTimes.length; i++) {
+      const otherTs = otherTimes[i]!;
+      if (otherTs > last) break;
+      for (const element of this.buffers[other].get(otherTs) ?? []) {
         if (input === 0) this.emit(record as IN1, timestamp, element as IN2, otherTs);
         else this.emit(element as IN1, otherTs, record as IN2, timestamp);
       }
@@ -113,9 +127,20 @@ export class IntervalJoinOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
     this.timers?.close();
   }
 
-  private add(buffer: Buffer, timestamp: number, record: unknown): void {
-    // A new array: values put into state are never mutated afterwards.
-    buffer.put(timestamp, [...(buffer.get(timestamp) ?? []), record]);
+  private add(side: Side, timestamp: number, record: unknown): void {
+    const existing = this.buffers[side].get(timestamp);
+    if (!existing) {
+      const times = this.timestamps(side); // read before the put: a rebuilt index must not hold it yet
+      const at = firstAtOrAfter(times, timestamp);
+      this.indexes[side].update([...times.slice(0, at), timestamp, ...times.slice(at)]);
+    }
+    // New arrays: values put into state are never mutated afterwards.
+    this.buffers[side].put(timestamp, existing ? [...existing, record] : [record]);
+  }
+
+  /** The buffer's timestamps, ascending (rebuilt from the buffer for state that has no index). */
+  private timestamps(side: Side): number[] {
+    return this.indexes[side].value() ?? this.buffers[side].keys().sort((a, b) => a - b);
   }
 
   private emit(left: IN1, leftTs: number, right: IN2, rightTs: number): void {
@@ -129,6 +154,22 @@ export class IntervalJoinOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
   private cleanUp(side: Side, timerTs: number): void {
     const { lowerMs, upperMs } = this.settings;
     const to = side === 'left' ? upperMs : -lowerMs;
-    this.buffers[side].remove(to > 0 ? timerTs - to : timerTs);
+    const timestamp = to > 0 ? timerTs - to : timerTs;
+    this.buffers[side].remove(timestamp);
+    const times = this.timestamps(side).filter((t) => t !== timestamp);
+    if (times.length > 0) this.indexes[side].update(times);
+    else this.indexes[side].clear();
   }
+}
+
+/** The index of the first element of ascending `times` that is >= `t` (times.length if none). */
+function firstAtOrAfter(times: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
