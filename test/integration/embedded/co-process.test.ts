@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { orderAt, paymentAt } from '../../../functions/order-payments';
-import { loadConfig } from '../../../runtime/config';
-import { fixtureJob, functionJob, runEmbedded } from '../../helpers/embedded';
+import { fixtureJob, functionJob, numbersAfter, runEmbedded, runFailingOnce } from '../../helpers/embedded';
 
 const base = mkdtempSync(join(tmpdir(), 'sluice-co-process-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -60,30 +59,16 @@ describe('co-process on connected streams', () => {
     'keyed co-process timers and state are restored from the checkpoint after a failure (%s)',
     async (stateBackend) => {
       const count = 3000;
-      const dir = mkdtempSync(join(base, 'run-'));
-      const config = loadConfig({ overrides: { 'storage.fs.dir': join(dir, 'blobs') }, env: {} });
-      const { result } = await runEmbedded(
+      const { result } = await runFailingOnce(
         fixtureJob('co-process-job'),
-        {
-          mode: 'payments',
-          count: String(count),
-          failAt: '1200',
-          markerDir: dir,
-          checkpointsDir: join(dir, 'blobs'),
-          stateBackend,
-        },
-        {
-          parallelism: 2,
-          checkpointIntervalMs: 100,
-          restartStrategy: { 'restart-strategy.fixed-delay.delay': 10 },
-        },
-        { config },
+        { mode: 'payments', count: String(count), failAt: '1200', stateBackend },
+        base,
+        { parallelism: 2 },
       );
       expect(result.restarts).toBe(1);
       // The finishing attempt started from a checkpoint: it read orders from `replayedFrom` on.
       const lines = result.results as string[];
-      const ids = (prefix: string) =>
-        lines.filter((l) => l.startsWith(prefix)).map((l) => Number(l.slice(prefix.length)));
+      const ids = (prefix: string) => numbersAfter(lines, prefix);
       const replayedFrom = Math.min(...ids('rec '));
       expect(replayedFrom).toBeGreaterThan(0);
       const settled = lines.filter((l) => !l.startsWith('rec ')).sort();

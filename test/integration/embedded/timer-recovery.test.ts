@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../../runtime/config';
-import { fixtureJob, runEmbedded } from '../../helpers/embedded';
+import { fixtureJob, numbersAfter, runFailingOnce } from '../../helpers/embedded';
 
 const base = mkdtempSync(join(tmpdir(), 'sluice-timers-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -12,34 +11,17 @@ const COUNT = 5000;
 it.each(['heap', 'kv'] as const)(
   'event-time timers are keyed state: restored from the checkpoint after a failure (%s)',
   async (stateBackend) => {
-    const dir = mkdtempSync(join(base, 'run-'));
-    const config = loadConfig({
-      overrides: { 'storage.fs.dir': join(dir, 'blobs') },
-      env: {},
-    });
-    const { result } = await runEmbedded(
+    const { result } = await runFailingOnce(
       fixtureJob('timer-recovery-job'),
-      {
-        count: String(COUNT),
-        failAt: '2000',
-        markerDir: dir,
-        checkpointsDir: join(dir, 'blobs'),
-        stateBackend,
-      },
-      {
-        parallelism: 2,
-        checkpointIntervalMs: 100,
-        restartStrategy: { 'restart-strategy.fixed-delay.delay': 10 },
-      },
-      { config },
+      { count: String(COUNT), failAt: '2000', stateBackend },
+      base,
+      { parallelism: 2 },
     );
     expect(result.restarts).toBe(1);
     // The results are those of the attempt that finished, which started from a checkpoint.
     const lines = result.results as string[];
-    const numbers = (prefix: string) =>
-      lines.filter((l) => l.startsWith(prefix)).map((l) => Number(l.slice(prefix.length)));
-    const firstReplayed = Math.min(...numbers('rec '));
-    const fired = numbers('fire ').sort((a, b) => a - b);
+    const firstReplayed = Math.min(...numbersAfter(lines, 'rec '));
+    const fired = numbersAfter(lines, 'fire ').sort((a, b) => a - b);
     expect(firstReplayed).toBeGreaterThan(1);
     // Timers registered before the checkpoint fired after the restart ...
     expect(fired[0]).toBeLessThan(firstReplayed);
