@@ -6,7 +6,7 @@ import type { KeyedEntry } from '../snapshot-format';
 import { KeyedSnapshotReader, KeyedSnapshotWriter } from '../snapshot-format';
 import { decodeValue, encodeValue } from '../value-codec';
 import { sortByUserKey } from '../key-bytes';
-import { KeyMap, normalizeKey } from './key-map';
+import { KeyMap, normalizeKey, normalizeUserKey } from './key-map';
 
 /** One key's value in one state; the original key is kept for snapshots. */
 interface HeapEntry {
@@ -46,6 +46,8 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
   }
 
   setCurrentKey(key: unknown): void {
+    // The same primitive key again (a timer of the record's key, consecutive records): already set.
+    if (key === this.key && key !== undefined && typeof key !== 'object') return;
     this.checkKey(key);
     const normalized = normalizeKey(key);
     const keyGroup = normalized.hash % this.maxParallelism;
@@ -87,23 +89,23 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
     const map = (): HeapMapValue | undefined => this.entry(table)?.value as HeapMapValue | undefined;
     return {
       get: (userKey) => {
-        const u = normalizeKey(userKey);
+        const u = normalizeUserKey(userKey);
         return map()?.get(u.norm, u.isObject)?.[1];
       },
       put: (userKey, value) => {
-        const u = normalizeKey(userKey);
+        const u = normalizeUserKey(userKey);
         let m = map();
         if (!m) this.put(table, (m = new KeyMap()));
         m.set(u.norm, u.isObject, [userKey, value]);
       },
       remove: (userKey) => {
-        const u = normalizeKey(userKey);
+        const u = normalizeUserKey(userKey);
         const m = map();
         m?.delete(u.norm, u.isObject);
         if (m?.size === 0) table[this.keyGroup - this.keyGroupRange.start]!.delete(this.norm, this.isObject);
       },
       has: (userKey) => {
-        const u = normalizeKey(userKey);
+        const u = normalizeUserKey(userKey);
         return map()?.get(u.norm, u.isObject) !== undefined;
       },
       entries: () => sortByUserKey([...(map()?.values() ?? [])]),
@@ -113,6 +115,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
   }
 
   snapshot(checkpointId: number): StateSnapshot {
+    this.runSnapshotHooks();
     const metas = [...this.metas];
     // Synchronous part: copy every container, so later updates do not show in the snapshot.
     const captured: CapturedEntry[] = [];
@@ -122,7 +125,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
         for (const { key, value } of group?.values() ?? []) {
           if (value instanceof KeyMap) {
             for (const [userKey, v] of (value as HeapMapValue).values())
-              captured.push({ keyGroup, stateId, key, value: v, userKey });
+              captured.push({ keyGroup, stateId, key, value: Array.isArray(v) ? v.slice() : v, userKey });
           } else {
             const copy = Array.isArray(value) ? value.slice() : value;
             captured.push({ keyGroup, stateId, key, value: copy, userKey: undefined });

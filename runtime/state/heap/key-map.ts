@@ -19,6 +19,24 @@ export function normalizeKey(key: unknown): NormalizedKey {
   return { norm: isObject ? bytes.toString('latin1') : key, isObject, hash: murmur3(bytes) };
 }
 
+/** A leading char no serialized object starts with (msgpack arrays, maps, bins and exts never begin with 0x01). */
+const NUMBERS_TAG = '\u0001';
+
+/**
+ * A map state's user key as a heap map sees it (no hash needed): like `normalizeKey`, but an
+ * array of numbers (a window, a timer) is spelled out instead of serialized. Numbers that
+ * serialize alike (0 and -0) spell alike, so equal keys stay one key.
+ */
+export function normalizeUserKey(key: unknown): { norm: unknown; isObject: boolean } {
+  if (typeof key !== 'object') return { norm: key, isObject: false };
+  if (Array.isArray(key)) {
+    if (key.length === 2 && typeof key[0] === 'number' && typeof key[1] === 'number')
+      return { norm: `${NUMBERS_TAG}${key[0]},${key[1]}`, isObject: true };
+    if (key.every((n) => typeof n === 'number')) return { norm: NUMBERS_TAG + key.join(','), isObject: true };
+  }
+  return { norm: serializeKey(key).toString('latin1'), isObject: true };
+}
+
 /** A map from normalized keys, with objects' serialized forms kept apart from string keys. */
 export class KeyMap<V> {
   private readonly plain = new Map<unknown, V>();
