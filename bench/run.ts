@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick]`: runs every scenario side by side in one process and one run
  * (the machines are shared and noisy, so compare ratios), prints a table and writes
  * bench/results/latest.json. `npm run bench -- nexmark` runs only the Nexmark scenarios
- * (bench/nexmark.ts); `npm run bench -- --memory` runs only the bounded-memory scenario.
+ * (bench/nexmark.ts); `-- windows` and `-- async-io` only those groups (bench/partial-runs.ts);
+ * `npm run bench -- --memory` runs only the bounded-memory scenario.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,8 @@ import { savepointScenario } from './scenarios/savepoints';
 import { runNexmarkBench } from './nexmark';
 import { nexmarkScenarios, printNexmarkTable } from './scenarios/nexmark';
 import { asyncIoBench } from './scenarios/async-io';
+import { windowScenarios } from './scenarios/windows';
+import { asyncIoCalls, runAsyncIoBench, runWindowsBench, windowRecords } from './partial-runs';
 import { boundedMemoryScenario } from './scenarios/bounded-memory';
 import type { HaFailoverFigures } from './scenarios/ha-failover';
 import { DEFAULT_LEASE_TIMINGS, haFailoverScenario } from './scenarios/ha-failover';
@@ -29,6 +32,8 @@ const quick = process.argv.includes('--quick');
 
 async function main(): Promise<void> {
   if (process.argv.includes('nexmark')) return runNexmarkBench(quick);
+  if (process.argv.includes('windows')) return runWindowsBench(quick);
+  if (process.argv.includes('async-io')) return runAsyncIoBench(quick);
   if (process.argv.includes('--memory')) return boundedMemory();
   const results: Measurement[] = [];
   const stateless = quick ? 5_000_000 : 10_000_000;
@@ -69,8 +74,11 @@ async function main(): Promise<void> {
     placements: ['one-taskmanager', 'two-taskmanagers'],
   });
   results.push(...nexmark);
+  console.log('windows: tumbling-window count per key, 1M keys rotating, heap and kv');
+  results.push(...(await windowScenarios(windowRecords(quick))));
   console.log('async-io: mapAsync at capacity 100 against a Promise.all loop, same calls to a local service');
-  results.push(...(await asyncIoBench(quick ? 20_000 : 60_000)));
+  const asyncIo = await asyncIoBench(asyncIoCalls(quick));
+  results.push(...asyncIo.measurements);
   console.log('ha: kill -9 of the leader job manager mid-job, until the standby runs it again');
   const haFailover = await haFailoverScenario(DEFAULT_LEASE_TIMINGS);
   const rate = (name: string): number => results.find((r) => r.scenario === name)?.recordsPerSec ?? NaN;
@@ -100,7 +108,8 @@ async function main(): Promise<void> {
     recoverySeconds: recovery.toRecordsSeconds,
     recoveryToRunningSeconds: recovery.toRunningSeconds,
     rescaleRestoreSeconds: savepoints.rescaleRestoreSeconds,
-    mapAsyncVsHandLoop: rate('async-io/map-async-100') / rate('async-io/hand-loop-100'),
+    mapAsyncVsHandLoop: asyncIo.mapAsyncVsHandLoop,
+    mapAsyncOrderedVsHandLoop: asyncIo.mapAsyncOrderedVsHandLoop,
     haFailoverSeconds: haFailover.haFailoverSeconds,
   };
   const figures = {

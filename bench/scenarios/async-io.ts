@@ -13,41 +13,77 @@ const CAPACITY = 100;
 /** Each answer of the service takes 0..2 ms: the calls overlap, CPU per call dominates. */
 const LATENCY_MS = '0,2';
 
+/** The async-io rows, and the ratios taken round by round (each round runs every variant once). */
+export interface AsyncIoFigures {
+  readonly measurements: Measurement[];
+  /** Median over rounds of (unordered mapAsync / hand loop) in the same round. */
+  readonly mapAsyncVsHandLoop: number;
+  /** Median over rounds of (ordered mapAsync / hand loop) in the same round. */
+  readonly mapAsyncOrderedVsHandLoop: number;
+  /** The lowest and highest per-round ratio of unordered mapAsync: how noisy the run was. */
+  readonly mapAsyncVsHandLoopRange: readonly [number, number];
+}
+
+type Variant = 'hand' | 'unordered' | 'ordered';
+
 /**
  * Async I/O (issue 11): `records` calls of a local HTTP service through `mapAsync` at capacity
  * 100 (one subtask), against a plain loop of the same calls with at most 100 in flight
  * (`Promise.all` over 100 lanes). The service runs in a process of its own, so it shares the
  * event loop of neither side. The rate is the service's: calls between its first and its last
- * call of a run, so the job's start (task thread, bundle) is not in it. `rounds` interleaved
- * runs of each; the medians are reported.
+ * call of a run, so the job's start (task thread, bundle) is not in it.
+ * The like-for-like comparison is unordered mapAsync (results as calls complete, as the loop's
+ * lanes take them); ordered mapAsync is measured beside it (a slow call at the head holds back
+ * the results behind it, and their slots). The machine is noisy: after a warm-up of each
+ * variant, `rounds` rounds run every variant once, side by side in a rotating order, and the
+ * ratios are taken within each round; the medians are reported.
  */
-export async function asyncIoBench(records: number, rounds = 3): Promise<Measurement[]> {
+export async function asyncIoBench(records: number, rounds = 7): Promise<AsyncIoFigures> {
   const service = await startServiceProcess();
   try {
-    await handLoop(service.url, 2_000); // warm up the service and this process's client
-    const hand: Measurement[] = [];
-    const mapAsync: Measurement[] = [];
-    const runHand = async (): Promise<void> => {
-      hand.push(
-        await measureAtService(service.url, 'async-io/hand-loop-100', records, async () =>
-          expectCount('hand loop', await handLoop(service.url, records), records),
+    const jobs = {
+      unordered: prepareMapAsyncJob(service.url, records, false),
+      ordered: prepareMapAsyncJob(service.url, records, true),
+    };
+    const warmUp = Math.min(records, 2_000);
+    await handLoop(service.url, warmUp); // warm up the service and this process's client
+    await runMapAsyncJob(prepareMapAsyncJob(service.url, warmUp, false));
+    const scenario: Record<Variant, string> = {
+      hand: 'async-io/hand-loop-100',
+      unordered: 'async-io/map-async-100',
+      ordered: 'async-io/map-async-100-ordered',
+    };
+    const run = (variant: Variant): Promise<Measurement> =>
+      measureAtService(service.url, scenario[variant], records, async () =>
+        expectCount(
+          scenario[variant],
+          variant === 'hand' ? await handLoop(service.url, records) : await runMapAsyncJob(jobs[variant]),
+          records,
         ),
       );
-    };
-    const job = prepareMapAsyncJob(service.url, records);
-    const runMapAsync = async (): Promise<void> => {
-      mapAsync.push(
-        await measureAtService(service.url, 'async-io/map-async-100', records, async () =>
-          expectCount('mapAsync', await runMapAsyncJob(job), records),
-        ),
-      );
-    };
-    // Interleaved, alternating which goes first, and the median of each: the machine is noisy.
+    const order: Variant[] = ['hand', 'unordered', 'ordered'];
+    const byVariant: Record<Variant, Measurement[]> = { hand: [], unordered: [], ordered: [] };
+    const ratios: { unordered: number; ordered: number }[] = [];
     for (let round = 0; round < rounds; round++) {
-      if (round % 2 === 0) await runHand().then(runMapAsync);
-      else await runMapAsync().then(runHand);
+      const rate: Partial<Record<Variant, number>> = {};
+      for (let i = 0; i < order.length; i++) {
+        const variant = order[(round + i) % order.length]!;
+        const m = await run(variant);
+        byVariant[variant].push(m);
+        rate[variant] = m.recordsPerSec;
+      }
+      ratios.push({ unordered: rate.unordered! / rate.hand!, ordered: rate.ordered! / rate.hand! });
     }
-    return [median(hand), median(mapAsync)];
+    const unordered = ratios.map((r) => r.unordered);
+    return {
+      measurements: order.map((v) => median(byVariant[v], (m) => m.recordsPerSec)),
+      mapAsyncVsHandLoop: median(unordered, (r) => r),
+      mapAsyncOrderedVsHandLoop: median(
+        ratios.map((r) => r.ordered),
+        (r) => r,
+      ),
+      mapAsyncVsHandLoopRange: [Math.min(...unordered), Math.max(...unordered)],
+    };
   } finally {
     service.child.kill();
   }
@@ -79,8 +115,8 @@ function getJson(url: string): Promise<unknown> {
   });
 }
 
-function median(runs: Measurement[]): Measurement {
-  return [...runs].sort((a, b) => a.recordsPerSec - b.recordsPerSec)[Math.floor(runs.length / 2)]!;
+function median<T>(values: T[], by: (value: T) => number): T {
+  return [...values].sort((a, b) => by(a) - by(b))[Math.floor(values.length / 2)]!;
 }
 
 /** The same calls as the job, at most CAPACITY at a time: the baseline a user would write. */
@@ -99,10 +135,10 @@ async function handLoop(url: string, records: number): Promise<number> {
 }
 
 /** Bundles the job (client-side work, not timed: it is no part of the calls' throughput). */
-function prepareMapAsyncJob(url: string, records: number): ReturnType<typeof prepareJob> {
+function prepareMapAsyncJob(url: string, records: number, ordered: boolean): ReturnType<typeof prepareJob> {
   return prepareJob(
     join(BENCH_JOBS, 'async-calls.ts'),
-    { url, records: String(records), capacity: String(CAPACITY) },
+    { url, records: String(records), capacity: String(CAPACITY), ordered: String(ordered) },
     { parallelism: 1 },
   );
 }

@@ -28,6 +28,7 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
   /** Registered states; the index is the state id. */
   protected readonly metas: StateMeta[] = [];
   private readonly states = new Map<string, unknown>();
+  private readonly snapshotHooks: (() => void)[] = [];
 
   constructor(
     readonly kind: StateBackendKind,
@@ -66,6 +67,18 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
     descriptor: AggregatingStateDescriptor<IN, ACC, OUT>,
   ): AggregatingState<IN, OUT> {
     return this.register(descriptor, (id) => aggregatingState(this.valueTable(id), descriptor));
+  }
+
+  beforeSnapshot(hook: () => void): void {
+    this.snapshotHooks.push(hook);
+  }
+
+  /** Runs the `beforeSnapshot` hooks (first thing in a snapshot), then restores the current key. */
+  protected runSnapshotHooks(): void {
+    if (this.snapshotHooks.length === 0) return;
+    const key = this.getCurrentKey();
+    for (const hook of this.snapshotHooks) hook();
+    if (key !== undefined) this.setCurrentKey(key);
   }
 
   /** The id of a state, registering it (from a descriptor or a restored snapshot) when new. */

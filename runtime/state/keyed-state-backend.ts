@@ -30,8 +30,14 @@ export interface KeyedStateBackend extends KeyedStateStore {
   setCurrentKey(key: unknown): void;
   getCurrentKey(): unknown;
   getCurrentKeyGroup(): number;
-  /** The synchronous part of a snapshot of every registered state. */
+  /** The synchronous part of a snapshot of every registered state (after the `beforeSnapshot` hooks ran). */
   snapshot(checkpointId: number): StateSnapshot;
+  /**
+   * Registers a call that runs at the start of every snapshot: an operator that keeps state in
+   * memory between snapshots (timers) writes it into the backend there. The call may change the
+   * current key; the backend restores it afterwards.
+   */
+  beforeSnapshot(hook: () => void): void;
   /**
    * Loads the entries of this backend's key groups from snapshots of any backend (several
    * when the parallelism changed, each holding other key groups). Call before processing.

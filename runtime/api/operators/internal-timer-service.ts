@@ -1,4 +1,4 @@
-import { keyGroupForKey, serializeKey } from '../../graph/key-groups';
+import { serializeKey } from '../../graph/key-groups';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend';
 import { MapStateDescriptor, TIMER_STATE_PREFIX } from '../../state/state-descriptors';
 import type { MapState } from '../../state/state-types';
@@ -20,11 +20,14 @@ export type TimerCallback<N> = (timer: Timer<N>) => void;
 
 /**
  * Timers of one keyed operator in both time domains (Flink's InternalTimerService). Timers are
- * keyed state: each lives in the keyed backend under a key of its key group (a hidden key that
- * falls into that group), so snapshots hold them by key group and a restore -- at any
- * parallelism -- gives a subtask exactly the timers of its keys. In memory a queue per domain,
- * ordered by time, finds due timers; it is rebuilt from the backend after a restore. One timer
- * per (time, key, namespace): registering it again changes nothing.
+ * keyed state: each is stored in the keyed backend under a key of its key group (a hidden key
+ * that falls into that group), so snapshots hold them by key group and a restore -- at any
+ * parallelism -- gives a subtask exactly the timers of its keys. Between snapshots they live in
+ * memory only (a queue per domain, ordered by time, as Flink's heap timers do): registering,
+ * deleting and firing touch no state, and the changes since the last snapshot are written to
+ * the backend when the next one starts (`beforeSnapshot`). After a restore the queues are
+ * rebuilt from the backend. One timer per (time, key, namespace): registering it again
+ * changes nothing.
  */
 export class InternalTimerService<N> {
   private readonly eventTime: TimerQueue<N>;
@@ -47,6 +50,10 @@ export class InternalTimerService<N> {
     this.groupKeys = new KeyGroupKeys('timers', backend.maxParallelism);
     this.eventTime = new TimerQueue(state('event'));
     this.processingTime = new TimerQueue(state('processing'));
+    backend.beforeSnapshot(() => {
+      this.eventTime.store((group) => this.backend.setCurrentKey(this.groupKeys.of(group)));
+      this.processingTime.store((group) => this.backend.setCurrentKey(this.groupKeys.of(group)));
+    });
   }
 
   currentWatermark(): number {
@@ -58,20 +65,21 @@ export class InternalTimerService<N> {
   }
 
   registerEventTimeTimer(namespace: N, timestamp: number): void {
-    this.inGroupOfCurrentKey((key) => this.eventTime.add({ timestamp, key, namespace }));
+    this.eventTime.add(timestamp, this.backend.getCurrentKey(), namespace, this.backend.getCurrentKeyGroup());
   }
 
   deleteEventTimeTimer(namespace: N, timestamp: number): void {
-    this.inGroupOfCurrentKey((key) => this.eventTime.remove({ timestamp, key, namespace }));
+    this.eventTime.remove(timerId(timestamp, this.backend.getCurrentKey(), namespace));
   }
 
   registerProcessingTimeTimer(namespace: N, timestamp: number): void {
-    this.inGroupOfCurrentKey((key) => this.processingTime.add({ timestamp, key, namespace }));
+    const key = this.backend.getCurrentKey();
+    this.processingTime.add(timestamp, key, namespace, this.backend.getCurrentKeyGroup());
     this.scheduleWakeUp();
   }
 
   deleteProcessingTimeTimer(namespace: N, timestamp: number): void {
-    this.inGroupOfCurrentKey((key) => this.processingTime.remove({ timestamp, key, namespace }));
+    this.processingTime.remove(timerId(timestamp, this.backend.getCurrentKey(), namespace));
   }
 
   /** Fires every event-time timer at or before `watermark`, in time order. */
@@ -84,9 +92,9 @@ export class InternalTimerService<N> {
   restoreTimers(): void {
     const { start, end } = this.backend.keyGroupRange;
     for (let group = start; group <= end; group++) {
-      this.backend.setCurrentKey(this.groupKey(group));
-      this.eventTime.load();
-      this.processingTime.load();
+      this.backend.setCurrentKey(this.groupKeys.of(group));
+      this.eventTime.load(group);
+      this.processingTime.load(group);
     }
     this.scheduleWakeUp();
   }
@@ -98,8 +106,7 @@ export class InternalTimerService<N> {
 
   private fireDue(queue: TimerQueue<N>, upTo: number, callback: TimerCallback<N>): void {
     for (let timer = queue.peek(); timer && timer.timestamp <= upTo; timer = queue.peek()) {
-      this.backend.setCurrentKey(this.groupKey(keyGroupForKey(timer.key, this.backend.maxParallelism)));
-      queue.remove(timer);
+      queue.remove(timer.id);
       this.backend.setCurrentKey(timer.key);
       callback(timer);
     }
@@ -117,66 +124,80 @@ export class InternalTimerService<N> {
       this.scheduleWakeUp();
     });
   }
+}
 
-  /** Runs `fn` with the backend switched to the hidden key of the current key's group, then back. */
-  private inGroupOfCurrentKey(fn: (key: unknown) => void): void {
-    const key = this.backend.getCurrentKey();
-    this.backend.setCurrentKey(this.groupKey(this.backend.getCurrentKeyGroup()));
-    try {
-      fn(key);
-    } finally {
-      this.backend.setCurrentKey(key);
-    }
-  }
+/** A timer in a queue: with its key group (where it is stored) and its identity. */
+interface QueuedTimer<N> extends Timer<N> {
+  readonly keyGroup: number;
+  readonly id: string;
+}
 
-  private groupKey(group: number): unknown {
-    return this.groupKeys.of(group);
-  }
+/** A timer added or removed since the last snapshot, and whether the backend holds it. */
+interface TimerChange<N> {
+  timer: QueuedTimer<N>;
+  readonly stored: boolean;
 }
 
 /**
- * Timers of one time domain: the backend's map state (of the current hidden key) is the
- * durable copy; a binary heap by time, with an index for removal and de-duplication, the
- * in-memory one.
+ * Timers of one time domain: a binary heap by time, with an index by identity for removal
+ * and de-duplication (removal is lazy: a heap entry no longer in the index is skipped), and
+ * the changes not yet written to the backend's map state (the durable copy).
  */
 class TimerQueue<N> {
-  private readonly heap: Timer<N>[] = [];
-  private readonly live = new Map<string, Timer<N>>();
+  private readonly heap: QueuedTimer<N>[] = [];
+  private readonly live = new Map<string, QueuedTimer<N>>();
+  private readonly changes = new Map<string, TimerChange<N>>();
 
   constructor(private readonly state: MapState<TimerKey, true>) {}
 
-  peek(): Timer<N> | undefined {
-    while (this.heap.length > 0 && !this.live.has(idOf(this.heap[0]!))) this.pop();
+  peek(): QueuedTimer<N> | undefined {
+    while (this.heap.length > 0 && this.live.get(this.heap[0]!.id) !== this.heap[0]) this.pop();
     return this.heap[0];
   }
 
-  /** Adds the timer; the backend's current key must be its group's hidden key. */
-  add(timer: Timer<N>): void {
-    const id = idOf(timer);
+  add(timestamp: number, key: unknown, namespace: N, keyGroup: number): void {
+    const id = timerId(timestamp, key, namespace);
     if (this.live.has(id)) return;
+    const timer: QueuedTimer<N> = { timestamp, key, namespace, keyGroup, id };
     this.live.set(id, timer);
     this.push(timer);
-    this.state.put([timer.timestamp, timer.key, timer.namespace], true);
+    const change = this.changes.get(id);
+    if (change) change.timer = timer;
+    else this.changes.set(id, { timer, stored: false });
   }
 
-  /** Removes the timer (lazily from the heap); the backend's current key must be its group's hidden key. */
-  remove(timer: Timer<N>): void {
-    if (!this.live.delete(idOf(timer))) return;
-    this.state.remove([timer.timestamp, timer.key, timer.namespace]);
+  remove(id: string): void {
+    const timer = this.live.get(id);
+    if (!timer) return;
+    this.live.delete(id);
+    if (!this.changes.has(id)) this.changes.set(id, { timer, stored: true });
   }
 
-  /** Adds the timers stored under the current hidden key. */
-  load(): void {
+  /** Writes the changes since the last call to the backend; `enterGroup` switches to a group's hidden key. */
+  store(enterGroup: (keyGroup: number) => void): void {
+    for (const [id, { timer, stored }] of this.changes) {
+      const isLive = this.live.has(id);
+      if (isLive === stored) continue;
+      enterGroup(timer.keyGroup);
+      const entry: TimerKey = [timer.timestamp, timer.key, timer.namespace];
+      if (isLive) this.state.put(entry, true);
+      else this.state.remove(entry);
+    }
+    this.changes.clear();
+  }
+
+  /** Adds the timers stored under the current hidden key, that of `keyGroup`. */
+  load(keyGroup: number): void {
     for (const [timestamp, key, namespace] of this.state.keys()) {
-      const timer: Timer<N> = { timestamp, key, namespace: namespace as N };
-      const id = idOf(timer);
+      const id = timerId(timestamp, key, namespace);
       if (this.live.has(id)) continue;
+      const timer: QueuedTimer<N> = { timestamp, key, namespace: namespace as N, keyGroup, id };
       this.live.set(id, timer);
       this.push(timer);
     }
   }
 
-  private push(timer: Timer<N>): void {
+  private push(timer: QueuedTimer<N>): void {
     const heap = this.heap;
     heap.push(timer);
     let i = heap.length - 1;
@@ -207,6 +228,26 @@ class TimerQueue<N> {
   }
 }
 
-function idOf(timer: Timer<unknown>): string {
-  return serializeKey([timer.timestamp, timer.key, timer.namespace]).toString('latin1');
+/**
+ * A timer's identity: equal for equal (time, key, namespace), where keys are equal as their
+ * serialized forms are (the state backends' rule). Strings, numbers, null and windows
+ * ([start, end]) are spelled out without serializing; each part is tagged, and a string part
+ * carries its length, so no two timers share an id.
+ */
+function timerId(timestamp: number, key: unknown, namespace: unknown): string {
+  return `${timestamp}|${idPart(key)}|${idPart(namespace)}`;
+}
+
+function idPart(value: unknown): string {
+  if (typeof value === 'number') return `n${value}`;
+  if (typeof value === 'string') return `s${value.length}:${value}`;
+  if (value === null) return 'z';
+  if (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === 'number' &&
+    typeof value[1] === 'number'
+  )
+    return `w${value[0]},${value[1]}`;
+  return `o${serializeKey(value).toString('latin1')}`;
 }

@@ -3,6 +3,8 @@ import type { WindowId } from './window-trigger-context';
 /** Flink's TimeWindow.intersects: windows that overlap or touch merge. */
 const touches = (a: WindowId, b: WindowId): boolean => a[0] <= b[1] && a[1] >= b[0];
 
+export const sameWindow = (a: WindowId, b: WindowId): boolean => a[0] === b[0] && a[1] === b[1];
+
 /**
  * Merges a record's fresh session window into a key's existing sessions (which never touch each
  * other): `into` is the session that covers the fresh window and every existing one it touches
@@ -13,11 +15,16 @@ export function mergeIntoSessions(
   fresh: WindowId,
   existing: readonly WindowId[],
 ): { into: WindowId; merged: WindowId[] } {
-  const touching = existing.filter((w) => touches(w, fresh));
-  const into: WindowId = [
-    Math.min(fresh[0], ...touching.map((w) => w[0])),
-    Math.max(fresh[1], ...touching.map((w) => w[1])),
-  ];
-  const merged = touching.filter((w) => w[0] !== into[0] || w[1] !== into[1]);
+  let start = fresh[0];
+  let end = fresh[1];
+  const touching: WindowId[] = [];
+  for (const w of existing) {
+    if (!touches(w, fresh)) continue;
+    touching.push(w);
+    if (w[0] < start) start = w[0];
+    if (w[1] > end) end = w[1];
+  }
+  const into: WindowId = [start, end];
+  const merged = touching.filter((w) => w[0] !== start || w[1] !== end);
   return { into, merged };
 }

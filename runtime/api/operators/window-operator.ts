@@ -1,7 +1,7 @@
 import { InvalidJobError } from '../../errors';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend';
-import { MapStateDescriptor } from '../../state/state-descriptors';
-import type { MapState } from '../../state/state-types';
+import { MapStateDescriptor, ValueStateDescriptor } from '../../state/state-descriptors';
+import type { MapState, ValueState } from '../../state/state-types';
 import type { Collector, KeySelector } from '../functions';
 import type { Trigger, TriggerResult } from '../windowing/triggers';
 import { EventTimeTrigger, ProcessingTimeTrigger } from '../windowing/triggers';
@@ -19,7 +19,7 @@ import type {
 import { StreamOperator } from './stream-operator';
 import type { WindowId } from './window-trigger-context';
 import { WindowTriggerCalls, idOf, windowOf } from './window-trigger-context';
-import { mergeIntoSessions } from './window-merging';
+import { mergeIntoSessions, sameWindow } from './window-merging';
 
 /** What a window function sees when it emits, besides the contents. */
 export interface EmitContext {
@@ -59,8 +59,11 @@ export interface WindowSettings {
 export class WindowOperator<ACC> extends StreamOperator<unknown> {
   private backend!: KeyedStateBackend;
   private contents!: MapState<WindowId, ACC>;
-  /** Merging assigners only: the live windows of the key (a purged window keeps merging). */
-  private sessions!: MapState<WindowId, true>;
+  /**
+   * Merging assigners only: the live windows of the key (a purged window keeps merging), one
+   * value per key (Flink's MergingWindowSet), so a record reads one entry, not a scan.
+   */
+  private sessions!: ValueState<WindowId[]>;
   private timers!: InternalTimerService<WindowId>;
   private trigger!: WindowTriggerCalls;
   private timestamp!: RecordTimestamp;
@@ -95,7 +98,7 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
     this.timestamp = context.recordTimestamp;
     this.now = () => context.processingTime.now();
     this.contents = this.backend.getMapState(new MapStateDescriptor<WindowId, ACC>('_window-contents'));
-    this.sessions = this.backend.getMapState(new MapStateDescriptor<WindowId, true>('_windows'));
+    this.sessions = this.backend.getState(new ValueStateDescriptor<WindowId[]>('_sessions'));
     this.timers = new InternalTimerService<WindowId>(
       'window',
       this.backend,
@@ -124,9 +127,11 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
       const id = assigner.isMerging ? this.mergeSession(idOf(assigned)) : idOf(assigned);
       if (id === undefined || this.isLate(id)) continue;
       taken = true;
-      this.contents.put(id, this.fn.add(this.contents.get(id), record));
+      const before = this.contents.get(id);
+      this.contents.put(id, this.fn.add(before, record));
       this.act(key, id, this.trigger.onElement(record, time, id));
-      this.registerCleanupTimer(id);
+      // A window with contents has its cleanup timer (only merging removes one before it fires).
+      if (before === undefined || assigner.isMerging) this.registerCleanupTimer(id);
     }
     if (taken) return;
     const elementLate = assigner.isEventTime && time + allowedLatenessMs <= this.timers.currentWatermark();
@@ -155,7 +160,8 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
    * touches; returns the session the record belongs to, undefined when that is already late.
    */
   private mergeSession(fresh: WindowId): WindowId | undefined {
-    const { into, merged } = mergeIntoSessions(fresh, this.sessions.keys());
+    const sessions = this.sessions.value() ?? [];
+    const { into, merged } = mergeIntoSessions(fresh, sessions);
     if (merged.length === 0 && this.isLate(into)) return undefined;
     if (merged.length > 0) {
       this.trigger.onMerge(into, merged);
@@ -166,21 +172,35 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
         this.trigger.clear(m);
         this.deleteCleanupTimer(m);
         this.contents.remove(m);
-        this.sessions.remove(m);
       }
       if (acc !== undefined) this.contents.put(into, acc);
     }
-    this.sessions.put(into, true);
+    if (merged.length > 0 || !sessions.some((w) => sameWindow(w, into)))
+      this.sessions.update([...sessions.filter((w) => !merged.some((m) => sameWindow(m, w))), into]);
     return into;
+  }
+
+  /** Merging assigners: whether `id` is still one of the key's sessions. */
+  private isSession(id: WindowId): boolean {
+    return (this.sessions.value() ?? []).some((w) => sameWindow(w, id));
+  }
+
+  /** Merging assigners: forgets the session `id` of the current key. */
+  private removeSession(id: WindowId): void {
+    const sessions = this.sessions.value() ?? [];
+    const rest = sessions.filter((w) => !sameWindow(w, id));
+    if (rest.length === sessions.length) return;
+    if (rest.length > 0) this.sessions.update(rest);
+    else this.sessions.clear();
   }
 
   private onTimer(timer: Timer<WindowId>, eventTime: boolean): void {
     const id = timer.namespace;
-    if (this.settings.assigner.isMerging && !this.sessions.contains(id)) return; // merged away
+    if (this.settings.assigner.isMerging && !this.isSession(id)) return; // merged away
     this.act(timer.key, id, this.trigger.onTimer(timer.timestamp, id, eventTime));
     if (eventTime === this.settings.assigner.isEventTime && timer.timestamp === this.cleanupTime(id)) {
       this.contents.remove(id);
-      this.sessions.remove(id);
+      if (this.settings.assigner.isMerging) this.removeSession(id);
       this.trigger.clear(id);
     }
   }

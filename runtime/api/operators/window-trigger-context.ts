@@ -12,7 +12,8 @@ import type { InternalTimerService } from './internal-timer-service';
 export type WindowId = [start: number, end: number];
 
 export const windowOf = (id: WindowId): TimeWindow => ({ start: id[0], end: id[1] });
-export const idOf = (w: TimeWindow): WindowId => [w.start, w.end];
+/** Frozen: a window id is a state key, and the kv backend reuses a frozen key's encoding. */
+export const idOf = (w: TimeWindow): WindowId => Object.freeze([w.start, w.end]) as WindowId;
 
 /**
  * Calls a window operator's trigger for one window of the current key (Flink's WindowOperator
@@ -21,15 +22,31 @@ export const idOf = (w: TimeWindow): WindowId => [w.start, w.end];
  */
 export class WindowTriggerCalls {
   private readonly state: MapState<[string, number, number], unknown>;
+  /** The window the trigger is called for: one context object serves every call (as Flink's does). */
+  private window: WindowId = [0, 0];
+  private readonly ctx: OnMergeContext;
 
   constructor(
     private readonly trigger: Trigger,
     backend: KeyedStateBackend,
-    private readonly timers: InternalTimerService<WindowId>,
+    timers: InternalTimerService<WindowId>,
   ) {
     this.state = backend.getMapState(
       new MapStateDescriptor<[string, number, number], unknown>('_trigger-state'),
     );
+    this.ctx = {
+      currentWatermark: () => timers.currentWatermark(),
+      currentProcessingTime: () => timers.currentProcessingTime(),
+      registerEventTimeTimer: (t) => timers.registerEventTimeTimer(this.window, t),
+      registerProcessingTimeTimer: (t) => timers.registerProcessingTimeTimer(this.window, t),
+      deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(this.window, t),
+      deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(this.window, t),
+      getPartitionedState: <T>(descriptor: ValueStateDescriptor<T>) =>
+        this.valueState(descriptor, this.window),
+      mergePartitionedState: () => {
+        throw new InvalidJobError("mergePartitionedState is only available in a trigger's onMerge");
+      },
+    };
   }
 
   onElement(element: unknown, timestamp: number, id: WindowId): TriggerResult {
@@ -73,19 +90,8 @@ export class WindowTriggerCalls {
   }
 
   private context(id: WindowId): OnMergeContext {
-    const timers = this.timers;
-    return {
-      currentWatermark: () => timers.currentWatermark(),
-      currentProcessingTime: () => timers.currentProcessingTime(),
-      registerEventTimeTimer: (t) => timers.registerEventTimeTimer(id, t),
-      registerProcessingTimeTimer: (t) => timers.registerProcessingTimeTimer(id, t),
-      deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(id, t),
-      deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(id, t),
-      getPartitionedState: <T>(descriptor: ValueStateDescriptor<T>) => this.valueState(descriptor, id),
-      mergePartitionedState: () => {
-        throw new InvalidJobError("mergePartitionedState is only available in a trigger's onMerge");
-      },
-    };
+    this.window = id;
+    return this.ctx;
   }
 
   private valueState<T>(descriptor: ValueStateDescriptor<T>, id: WindowId): ValueState<T> {

@@ -103,8 +103,13 @@ export class WindowedStream<T, K> {
     const call: ProcessWindow<T, R, K> = typeof fn === 'function' ? fn : fn.process.bind(fn);
     return this.build<T[], R>('Window(Process)', {
       userFunction: fn,
-      // A new array each time: values put into state are never mutated afterwards.
-      add: (acc, value) => (acc === undefined ? [value as T] : [...acc, value as T]),
+      // Appends in place (written back to state after each add; heap snapshots copy arrays when
+      // they capture them, and emit hands out a copy), so a window of n elements costs O(n).
+      add: (acc, value) => {
+        if (acc === undefined) return [value as T];
+        acc.push(value as T);
+        return acc;
+      },
       merge: (a, b) => [...a, ...b],
       emit: (key, window, elements, out, ctx) =>
         call(
@@ -114,7 +119,8 @@ export class WindowedStream<T, K> {
             currentWatermark: () => ctx.watermark,
             output: (tag, value) => ctx.side.emit(outputTagId(tag, 'ctx.output()'), value),
           },
-          elements,
+          // A copy: the window may take more elements after firing, and what the user keeps must not change.
+          elements.slice(),
           out as Collector<R>,
         ),
     });

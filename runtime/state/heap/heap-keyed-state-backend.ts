@@ -6,7 +6,7 @@ import type { KeyedEntry } from '../snapshot-format';
 import { KeyedSnapshotReader, KeyedSnapshotWriter } from '../snapshot-format';
 import { decodeValue, encodeValue } from '../value-codec';
 import { sortByUserKey } from '../key-bytes';
-import { KeyMap, normalizeKey } from './key-map';
+import { KeyMap, normalizeKey, normalizeUserKey } from './key-map';
 
 /** One key's value in one state; the original key is kept for snapshots. */
 interface HeapEntry {
@@ -17,14 +17,8 @@ interface HeapEntry {
 /** Map state's value on the heap: user key -> [user key, value]. */
 type HeapMapValue = KeyMap<[unknown, unknown]>;
 
-/** An entry as the synchronous part of a snapshot captured it (the value not yet encoded). */
-interface CapturedEntry {
-  readonly keyGroup: number;
-  readonly stateId: number;
-  readonly key: unknown;
-  readonly value: unknown;
-  readonly userKey: unknown;
-}
+/** Slots per captured entry: key group, state id, key, value (not yet encoded), user key. */
+const CAPTURED_STRIDE = 5;
 
 /** Per state: one map per key group of the range (index = key group - range start). */
 type StateTable = (KeyMap<HeapEntry> | undefined)[];
@@ -46,6 +40,8 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
   }
 
   setCurrentKey(key: unknown): void {
+    // The same primitive key again (a timer of the record's key, consecutive records): already set.
+    if (key === this.key && key !== undefined && typeof key !== 'object') return;
     this.checkKey(key);
     const normalized = normalizeKey(key);
     const keyGroup = normalized.hash % this.maxParallelism;
@@ -87,23 +83,23 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
     const map = (): HeapMapValue | undefined => this.entry(table)?.value as HeapMapValue | undefined;
     return {
       get: (userKey) => {
-        const u = normalizeKey(userKey);
+        const u = normalizeUserKey(userKey);
         return map()?.get(u.norm, u.isObject)?.[1];
       },
       put: (userKey, value) => {
-        const u = normalizeKey(userKey);
+        const u = normalizeUserKey(userKey);
         let m = map();
         if (!m) this.put(table, (m = new KeyMap()));
         m.set(u.norm, u.isObject, [userKey, value]);
       },
       remove: (userKey) => {
-        const u = normalizeKey(userKey);
+        const u = normalizeUserKey(userKey);
         const m = map();
         m?.delete(u.norm, u.isObject);
         if (m?.size === 0) table[this.keyGroup - this.keyGroupRange.start]!.delete(this.norm, this.isObject);
       },
       has: (userKey) => {
-        const u = normalizeKey(userKey);
+        const u = normalizeUserKey(userKey);
         return map()?.get(u.norm, u.isObject) !== undefined;
       },
       entries: () => sortByUserKey([...(map()?.values() ?? [])]),
@@ -113,21 +109,21 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
   }
 
   snapshot(checkpointId: number): StateSnapshot {
+    this.runSnapshotHooks();
     const metas = [...this.metas];
     // Synchronous part: copy every container, so later updates do not show in the snapshot.
-    const captured: CapturedEntry[] = [];
+    // Entries are captured flat, CAPTURED_STRIDE slots each (no object per entry: millions of them).
+    const captured: unknown[] = [];
+    const capture = (keyGroup: number, stateId: number, key: unknown, value: unknown, userKey: unknown) =>
+      captured.push(keyGroup, stateId, key, Array.isArray(value) ? value.slice() : value, userKey);
     this.tables.forEach((table, stateId) => {
       table.forEach((group, index) => {
         const keyGroup = this.keyGroupRange.start + index;
-        for (const { key, value } of group?.values() ?? []) {
-          if (value instanceof KeyMap) {
-            for (const [userKey, v] of (value as HeapMapValue).values())
-              captured.push({ keyGroup, stateId, key, value: v, userKey });
-          } else {
-            const copy = Array.isArray(value) ? value.slice() : value;
-            captured.push({ keyGroup, stateId, key, value: copy, userKey: undefined });
-          }
-        }
+        group?.forEach(({ key, value }) => {
+          if (value instanceof KeyMap)
+            (value as HeapMapValue).forEach(([userKey, v]) => capture(keyGroup, stateId, key, v, userKey));
+          else capture(keyGroup, stateId, key, value, undefined);
+        });
       });
     });
     let released = false;
@@ -136,11 +132,14 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
       materialize: () => {
         if (released) return Promise.reject(new Error(`snapshot ${checkpointId} was released`));
         const writer = new KeyedSnapshotWriter('heap', this.maxParallelism, this.keyGroupRange, metas);
-        for (const { keyGroup, stateId, key, value, userKey } of captured) {
-          const bytes = encodeValue(value, metas[stateId]!.name);
+        for (let i = 0; i < captured.length; i += CAPTURED_STRIDE) {
+          const stateId = captured[i + 1] as number;
+          const key = captured[i + 2];
+          const bytes = encodeValue(captured[i + 3], metas[stateId]!.name);
+          const userKey = captured[i + 4];
           const entry: KeyedEntry =
             userKey === undefined ? [stateId, key, bytes] : [stateId, key, bytes, userKey];
-          writer.add(keyGroup, entry);
+          writer.add(captured[i] as number, entry);
         }
         captured.length = 0;
         return Promise.resolve(writer.encode());

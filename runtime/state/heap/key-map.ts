@@ -19,6 +19,46 @@ export function normalizeKey(key: unknown): NormalizedKey {
   return { norm: isObject ? bytes.toString('latin1') : key, isObject, hash: murmur3(bytes) };
 }
 
+/** A leading char no serialized object starts with (msgpack arrays, maps, bins and exts never begin with 0x01). */
+const NUMBERS_TAG = '\u0001';
+
+/**
+ * A map state's user key as a heap map sees it (no hash needed): like `normalizeKey`, but an
+ * array of numbers (a window, a timer) is spelled out instead of serialized. Numbers that
+ * serialize alike (0 and -0) spell alike, so equal keys stay one key.
+ */
+export function normalizeUserKey(key: unknown): { norm: unknown; isObject: boolean } {
+  if (typeof key !== 'object') return { norm: key, isObject: false };
+  if (Array.isArray(key)) {
+    const spelled = spellNumbers(key);
+    if (spelled !== undefined) return { norm: NUMBERS_TAG + spelled, isObject: true };
+  }
+  return { norm: serializeKey(key).toString('latin1'), isObject: true };
+}
+
+/**
+ * An array of numbers and arrays of numbers (windows, timers of number keys) spelled out:
+ * "1,5,[0,10]"; undefined for anything else. Numbers hold no brackets or commas, so the
+ * spelling is unambiguous.
+ */
+function spellNumbers(array: readonly unknown[]): string | undefined {
+  if (array.length === 2 && typeof array[0] === 'number' && typeof array[1] === 'number')
+    return `${array[0]},${array[1]}`;
+  let out = '';
+  for (let i = 0; i < array.length; i++) {
+    const item = array[i];
+    let part: string | undefined;
+    if (typeof item === 'number') part = String(item);
+    else if (Array.isArray(item)) {
+      const inner = spellNumbers(item);
+      part = inner === undefined ? undefined : `[${inner}]`;
+    }
+    if (part === undefined) return undefined;
+    out = i === 0 ? part : `${out},${part}`;
+  }
+  return out;
+}
+
 /** A map from normalized keys, with objects' serialized forms kept apart from string keys. */
 export class KeyMap<V> {
   private readonly plain = new Map<unknown, V>();
@@ -42,8 +82,14 @@ export class KeyMap<V> {
     return this.plain.size + (this.objects?.size ?? 0);
   }
 
-  *values(): Generator<V> {
-    yield* this.plain.values();
-    if (this.objects) yield* this.objects.values();
+  forEach(fn: (value: V) => void): void {
+    this.plain.forEach((v) => fn(v));
+    this.objects?.forEach((v) => fn(v));
+  }
+
+  /** The values (no generator: snapshots walk millions of them). */
+  values(): IterableIterator<V> {
+    if (!this.objects || this.objects.size === 0) return this.plain.values();
+    return [...this.plain.values(), ...this.objects.values()].values();
   }
 }

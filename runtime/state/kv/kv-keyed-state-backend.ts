@@ -48,6 +48,8 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
   }
 
   setCurrentKey(key: unknown): void {
+    // The same primitive key again (a timer of the record's key, consecutive records): already set.
+    if (key === this.key && key !== undefined && typeof key !== 'object') return;
     this.checkKey(key);
     const bytes = serializeKey(key);
     const keyGroup = murmur3(bytes) % this.maxParallelism;
@@ -82,15 +84,23 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
   }
 
   protected mapTable(stateId: number): MapTable {
+    // The last entry key built: a get and a put of one user key in one record build it once
+    // (only for keys that cannot change in between: primitives and frozen objects, as windows are).
+    let last: { prefix: Buffer; userKey: unknown; key: Buffer; id: string } | undefined;
     const entryKey = (userKey: unknown): Buffer => {
-      const key = Buffer.concat([this.stateKey(stateId), taggedKeyBytes(userKey)]);
+      const prefix = this.stateKey(stateId);
+      if (last && last.userKey === userKey && last.prefix === prefix) return last.key;
+      const key = Buffer.concat([prefix, taggedKeyBytes(userKey)]);
       if (key.length > KV_MAX_KEY_BYTES)
         throw new StateError(
           `operator '${this.operatorName}': map state '${this.metas[stateId]!.name}' key and user key ` +
             `${describeKey(userKey)} are ${key.length} bytes together; the kv state backend holds up to ${KV_MAX_KEY_BYTES}`,
         );
+      if (typeof userKey !== 'object' || Object.isFrozen(userKey))
+        last = { prefix, userKey, key, id: key.toString('latin1') };
       return key;
     };
+    const entryId = (key: Buffer): string => (last?.key === key ? last.id : key.toString('latin1'));
     const scan = () => {
       const prefix = this.stateKey(stateId);
       return this.store
@@ -101,10 +111,22 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
         ]);
     };
     return {
-      get: (userKey) => this.store.get(entryKey(userKey)),
-      put: (userKey, value) => this.store.put(entryKey(userKey), value),
-      remove: (userKey) => this.store.delete(entryKey(userKey)),
-      has: (userKey) => this.store.get(entryKey(userKey)) !== undefined,
+      get: (userKey) => {
+        const key = entryKey(userKey);
+        return this.store.get(key, entryId(key));
+      },
+      put: (userKey, value) => {
+        const key = entryKey(userKey);
+        this.store.put(key, value, entryId(key));
+      },
+      remove: (userKey) => {
+        const key = entryKey(userKey);
+        this.store.delete(key, entryId(key));
+      },
+      has: (userKey) => {
+        const key = entryKey(userKey);
+        return this.store.get(key, entryId(key)) !== undefined;
+      },
       entries: scan,
       isEmpty: () => scan().length === 0,
       clear: () => this.store.deletePrefix(this.stateKey(stateId)),
@@ -112,6 +134,7 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
   }
 
   snapshot(checkpointId: number): StateSnapshot {
+    this.runSnapshotHooks();
     const metas = [...this.metas];
     const view = this.store.readView();
     let open = true;

@@ -1,5 +1,6 @@
 import { keyGroupRangeForSubtask } from '../../../runtime/graph/key-groups';
 import { HeapKeyedStateBackend } from '../../../runtime/state/heap/heap-keyed-state-backend';
+import { MapStateDescriptor } from '../../../runtime/state/state-descriptors';
 
 /** Heap specifics; the behaviour every backend shares is test/contract/keyed-state-backend.contract.ts. */
 describe('heap keyed state backend', () => {
@@ -30,5 +31,26 @@ describe('heap keyed state backend', () => {
       /operator 'op': the key selector returned undefined/,
     );
     expect(() => backend().setCurrentKey(null)).toThrow(/returned null/);
+  });
+
+  it('keeps map user keys that are arrays of numbers (windows, timers) equal by content, apart from look-alikes', () => {
+    const b = backend();
+    const map = b.getMapState<unknown, string>(new MapStateDescriptor('m'));
+    b.setCurrentKey('k');
+    map.put([0, 10], 'window');
+    map.put([5, 'k', [0, 10]], 'timer');
+    map.put([1, [2, 3]], 'nested');
+    map.put(['0', 10], 'strings');
+    map.put('0,10', 'plain string');
+    expect(map.get([-0, 10])).toBe('window'); // -0 serializes as 0: one key
+    expect(map.get([5, 'k', [0, 10]])).toBe('timer');
+    expect(map.get([1, [2, 3]])).toBe('nested');
+    expect(map.get([1, 2, 3])).toBeUndefined();
+    expect(map.get([[1, 2], 3])).toBeUndefined();
+    expect(map.get(['0', 10])).toBe('strings');
+    expect(map.get('0,10')).toBe('plain string');
+    expect(map.entries()).toHaveLength(5);
+    map.remove([0, 10]);
+    expect(map.contains([0, 10])).toBe(false);
   });
 });
