@@ -69,6 +69,10 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
     return this.register(descriptor, (id) => aggregatingState(this.valueTable(id), descriptor));
   }
 
+  hasState(name: string): boolean {
+    return this.metas.some((m) => m.name === name);
+  }
+
   beforeSnapshot(hook: () => void): void {
     this.snapshotHooks.push(hook);
   }

@@ -38,6 +38,8 @@ export interface KeyedStateBackend extends KeyedStateStore {
    * current key; the backend restores it afterwards.
    */
   beforeSnapshot(hook: () => void): void;
+  /** Whether a state of this name is registered or came with restored snapshots. */
+  hasState(name: string): boolean;
   /**
    * Loads the entries of this backend's key groups from snapshots of any backend (several
    * when the parallelism changed, each holding other key groups). Call before processing.

@@ -21,6 +21,9 @@ import type { WindowId } from './window-trigger-context';
 import { WindowTriggerCalls, idOf, windowOf } from './window-trigger-context';
 import { mergeIntoSessions, sameWindow } from './window-merging';
 
+/** The map state that held a key's sessions in snapshots taken before `_sessions` (one value) existed. */
+const LEGACY_SESSIONS = '_windows';
+
 /** What a window function sees when it emits, besides the contents. */
 export interface EmitContext {
   readonly watermark: number;
@@ -54,7 +57,7 @@ export interface WindowSettings {
  * plus the allowed lateness; late records that still fit a window go through its trigger again
  * (the default fires it again). Records later than that go to the late-data side output, or are
  * dropped and counted. Session windows merge (contents, trigger state and timers) as records
- * bridge them; the live windows of a key are a map in the backend too.
+ * bridge them; the live sessions of a key are one value in the backend too.
  */
 export class WindowOperator<ACC> extends StreamOperator<unknown> {
   private backend!: KeyedStateBackend;
@@ -64,6 +67,8 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
    * value per key (Flink's MergingWindowSet), so a record reads one entry, not a scan.
    */
   private sessions!: ValueState<WindowId[]>;
+  /** Sessions as snapshots before `_sessions` kept them (a map); moved over key by key. */
+  private legacySessions: MapState<WindowId, true> | undefined;
   private timers!: InternalTimerService<WindowId>;
   private trigger!: WindowTriggerCalls;
   private timestamp!: RecordTimestamp;
@@ -99,6 +104,8 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
     this.now = () => context.processingTime.now();
     this.contents = this.backend.getMapState(new MapStateDescriptor<WindowId, ACC>('_window-contents'));
     this.sessions = this.backend.getState(new ValueStateDescriptor<WindowId[]>('_sessions'));
+    if (this.backend.hasState(LEGACY_SESSIONS))
+      this.legacySessions = this.backend.getMapState(new MapStateDescriptor<WindowId, true>(LEGACY_SESSIONS));
     this.timers = new InternalTimerService<WindowId>(
       'window',
       this.backend,
@@ -160,7 +167,7 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
    * touches; returns the session the record belongs to, undefined when that is already late.
    */
   private mergeSession(fresh: WindowId): WindowId | undefined {
-    const sessions = this.sessions.value() ?? [];
+    const sessions = this.sessionsOfKey();
     const { into, merged } = mergeIntoSessions(fresh, sessions);
     if (merged.length === 0 && this.isLate(into)) return undefined;
     if (merged.length > 0) {
@@ -180,14 +187,28 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
     return into;
   }
 
+  /**
+   * Merging assigners: the current key's sessions. A key restored from a snapshot taken before
+   * sessions were one value has them in the old map instead: they move over on first read.
+   */
+  private sessionsOfKey(): WindowId[] {
+    const sessions = this.sessions.value();
+    if (sessions !== undefined || !this.legacySessions || this.legacySessions.isEmpty())
+      return sessions ?? [];
+    const moved = this.legacySessions.keys();
+    this.legacySessions.clear();
+    this.sessions.update(moved);
+    return moved;
+  }
+
   /** Merging assigners: whether `id` is still one of the key's sessions. */
   private isSession(id: WindowId): boolean {
-    return (this.sessions.value() ?? []).some((w) => sameWindow(w, id));
+    return this.sessionsOfKey().some((w) => sameWindow(w, id));
   }
 
   /** Merging assigners: forgets the session `id` of the current key. */
   private removeSession(id: WindowId): void {
-    const sessions = this.sessions.value() ?? [];
+    const sessions = this.sessionsOfKey();
     const rest = sessions.filter((w) => !sameWindow(w, id));
     if (rest.length === sessions.length) return;
     if (rest.length > 0) this.sessions.update(rest);
