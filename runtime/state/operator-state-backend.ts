@@ -104,7 +104,7 @@ export class OperatorStateBackend implements OperatorStateStore {
     const current = this.modes.get(name) ?? 'split';
     if (known && current !== mode)
       throw new InvalidJobError(
-        `operator '${this.operatorName}': state '${name}' is ${current === 'split' ? 'a' : current === 'union' ? 'a union' : 'a broadcast'} state, not ${what}`,
+        `operator '${this.operatorName}': state '${name}' is ${MODE_NAMES[current]}, not ${what}`,
       );
     if (mode !== 'split') this.modes.set(name, mode);
     if (mode !== 'broadcast' && !this.lists.has(name)) this.lists.set(name, []);
@@ -122,6 +122,12 @@ export class OperatorStateBackend implements OperatorStateStore {
     };
   }
 }
+
+const MODE_NAMES: Record<OperatorStateMode, string> = {
+  split: 'an operator list state',
+  union: 'a union list state',
+  broadcast: 'a broadcast state',
+};
 
 function elementsOf(content: OperatorSnapshotContent, name: string): unknown[] {
   return content.lists.find(([n]) => n === name)?.[1] ?? [];
