@@ -56,15 +56,16 @@ export interface KeyedBroadcastOnTimerContext<K> extends ReadOnlyBroadcastContex
  * `processElement` also gets keyed state and timers of the record's key; `onTimer` fires them.
  * `processBroadcastElement` has no current key, so keyed state is not available there.
  */
-export interface KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> extends RichFunction {
+export interface KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> extends BroadcastProcessFunction<
+  IN1,
+  IN2,
+  OUT
+> {
   processElement(
     value: IN1,
     ctx: ReadOnlyBroadcastContext & { getCurrentKey(): K },
     out: Collector<OUT>,
   ): void;
-  processBroadcastElement(value: IN2, ctx: BroadcastContext, out: Collector<OUT>): void;
   /** A timer of the current key fired; output is stamped with the timer's time. */
   onTimer?(timestamp: number, ctx: KeyedBroadcastOnTimerContext<K>, out: Collector<OUT>): void;
-  /** Called once per subtask after the last record of both inputs (bounded inputs only). */
-  onEndOfInput?(out: Collector<OUT>): void;
 }

@@ -50,9 +50,12 @@ export class BroadcastConnectedStream<IN1, IN2> {
   /**
    * `processElement` per record of the data stream with the broadcast states read-only,
    * `processBroadcastElement` per broadcast record in every subtask with them read-write.
+   * Takes a BroadcastProcessFunction, or on a keyed stream a KeyedBroadcastProcessFunction
+   * (with keyed state, timers and `onTimer`).
    */
   process<R>(
-    fn: BroadcastProcessFunction<IN1, IN2, R> | KeyedBroadcastProcessFunction<unknown, IN1, IN2, R>,
+    // One type for both: a union would leave an inline object's parameters untyped.
+    fn: KeyedBroadcastProcessFunction<unknown, IN1, IN2, R>,
   ): DataStream<R> {
     for (const method of ['processElement', 'processBroadcastElement'] as const) {
       if (typeof (fn as Partial<BroadcastProcessFunction<IN1, IN2, R>> | undefined)?.[method] !== 'function')
@@ -64,7 +67,6 @@ export class BroadcastConnectedStream<IN1, IN2> {
     const selector = keyed
       ? ((this.first as KeyedStream<IN1, unknown>).keySelector as KeySelector<unknown, unknown>)
       : undefined;
-    const f = fn as KeyedBroadcastProcessFunction<unknown, IN1, IN2, R>;
     const descriptors = this.broadcast.descriptors;
     const env = this.first.env;
     const inputs = [...this.first.inputsFor(0), ...this.broadcast.stream.inputsFor(1)];
@@ -73,7 +75,7 @@ export class BroadcastConnectedStream<IN1, IN2> {
       keyed ? 'KeyedBroadcastProcess' : 'BroadcastProcess',
       inputs,
       2,
-      () => new BroadcastProcessOperator(f, descriptors, selector),
+      () => new BroadcastProcessOperator(fn, descriptors, selector),
       keyed,
     );
     return new DataStream<R>(env, t);
