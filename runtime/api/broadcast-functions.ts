@@ -1,6 +1,20 @@
 /** User function types of the broadcast state pattern (Flink's names). */
-import type { MapStateDescriptor } from '../state/state-descriptors';
-import type { BroadcastState, ReadOnlyBroadcastState } from '../state/state-types';
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from '../state/state-descriptors';
+import type {
+  AggregatingState,
+  BroadcastState,
+  ListState,
+  MapState,
+  ReadOnlyBroadcastState,
+  ReducingState,
+  ValueState,
+} from '../state/state-types';
 import type { Collector, OnTimerContext, ProcessContext, RuntimeInfo, TimeDomain } from './functions';
 import type { OutputTag } from './output-tag';
 import type { RichFunction } from './rich-functions';
@@ -35,6 +49,29 @@ export interface BroadcastContext extends BroadcastBaseContext {
   getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): BroadcastState<K, V>;
 }
 
+/**
+ * The context of `processBroadcastElement` on a keyed stream (Flink's
+ * KeyedBroadcastProcessFunction.Context): also `applyToKeyedState`, which calls `fn` with every
+ * key of this subtask that has a value in the state of `descriptor`, and that key's state, e.g.
+ * to clear what a rule made obsolete. The state of one key at a time, like in `processElement`.
+ */
+export interface KeyedBroadcastContext<K> extends BroadcastContext {
+  applyToKeyedState<T>(descriptor: ValueStateDescriptor<T>, fn: (key: K, state: ValueState<T>) => void): void;
+  applyToKeyedState<T>(descriptor: ListStateDescriptor<T>, fn: (key: K, state: ListState<T>) => void): void;
+  applyToKeyedState<UK, UV>(
+    descriptor: MapStateDescriptor<UK, UV>,
+    fn: (key: K, state: MapState<UK, UV>) => void,
+  ): void;
+  applyToKeyedState<T>(
+    descriptor: ReducingStateDescriptor<T>,
+    fn: (key: K, state: ReducingState<T>) => void,
+  ): void;
+  applyToKeyedState<IN, ACC, OUT>(
+    descriptor: AggregatingStateDescriptor<IN, ACC, OUT>,
+    fn: (key: K, state: AggregatingState<IN, OUT>) => void,
+  ): void;
+}
+
 /** `dataStream.connect(broadcastStream).process(fn)` (Flink's BroadcastProcessFunction). */
 export interface BroadcastProcessFunction<IN1, IN2, OUT> extends RichFunction {
   /** A record of the non-broadcast input, with the broadcast states read-only. */
@@ -54,7 +91,7 @@ export interface KeyedBroadcastOnTimerContext<K> extends ReadOnlyBroadcastContex
 /**
  * `keyedStream.connect(broadcastStream).process(fn)` (Flink's KeyedBroadcastProcessFunction):
  * `processElement` also gets keyed state and timers of the record's key; `onTimer` fires them.
- * `processBroadcastElement` has no current key, so keyed state is not available there.
+ * `processBroadcastElement` has no current key: it reaches keyed state through `ctx.applyToKeyedState`.
  */
 export interface KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> extends BroadcastProcessFunction<
   IN1,
@@ -66,6 +103,7 @@ export interface KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> extends Broadca
     ctx: ReadOnlyBroadcastContext & { getCurrentKey(): K },
     out: Collector<OUT>,
   ): void;
+  processBroadcastElement(value: IN2, ctx: KeyedBroadcastContext<K>, out: Collector<OUT>): void;
   /** A timer of the current key fired; output is stamped with the timer's time. */
   onTimer?(timestamp: number, ctx: KeyedBroadcastOnTimerContext<K>, out: Collector<OUT>): void;
 }

@@ -32,6 +32,7 @@ export type {
   KeyedBroadcastProcessFunction,
   BroadcastBaseContext,
   BroadcastContext,
+  KeyedBroadcastContext,
   ReadOnlyBroadcastContext,
   KeyedBroadcastOnTimerContext,
 } from './broadcast-functions';

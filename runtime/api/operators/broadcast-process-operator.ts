@@ -1,11 +1,11 @@
 import { InvalidJobError } from '../../errors';
 import type { HeapBroadcastState } from '../../state/broadcast-state';
 import type { KeyedStateBackend } from '../../state/keyed-state-backend';
-import type { MapStateDescriptor } from '../../state/state-descriptors';
+import type { MapStateDescriptor, StateDescriptor } from '../../state/state-descriptors';
 import type { BroadcastState, ReadOnlyBroadcastState } from '../../state/state-types';
 import type {
   BroadcastBaseContext,
-  BroadcastContext,
+  KeyedBroadcastContext,
   KeyedBroadcastOnTimerContext,
   KeyedBroadcastProcessFunction,
   ReadOnlyBroadcastContext,
@@ -36,7 +36,7 @@ export class BroadcastProcessOperator<IN1, IN2, OUT> extends StreamOperator<OUT>
   private readonly states = new Map<string, HeapBroadcastState<unknown, unknown>>();
   private readonly lifecycle: FunctionLifecycle;
   private elementContext!: ReadOnlyBroadcastContext;
-  private broadcastContext!: BroadcastContext;
+  private broadcastContext!: KeyedBroadcastContext<unknown>;
   private timerContext!: KeyedBroadcastOnTimerContext<unknown>;
   private timers: InternalTimerService<null> | undefined;
   private keyed: KeyedStateBackend | undefined;
@@ -87,6 +87,13 @@ export class BroadcastProcessOperator<IN1, IN2, OUT> extends StreamOperator<OUT>
       ...base,
       getBroadcastState: <K, V>(d: MapStateDescriptor<K, V>) =>
         this.broadcastState(d, context) as unknown as BroadcastState<K, V>,
+      applyToKeyedState: (d: StateDescriptor, fn: (key: unknown, state: never) => void) => {
+        if (!this.keyed)
+          throw new InvalidJobError(
+            `operator '${context.operatorName}' uses applyToKeyedState, which only a keyed stream connected to a broadcast stream has`,
+          );
+        this.keyed.applyToAllKeys(d, fn);
+      },
     };
     this.timerContext = { ...this.elementContext, timeDomain: () => this.firing };
     await this.lifecycle.open(process.getRuntimeContext());

@@ -112,6 +112,10 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
     };
   }
 
+  protected keysOfState(stateId: number): unknown[] {
+    return this.table(stateId).flatMap((group) => [...(group?.values() ?? [])].map((e) => e.key));
+  }
+
   snapshot(checkpointId: number): StateSnapshot {
     const metas = [...this.metas];
     // Synchronous part: copy every container, so later updates do not show in the snapshot.

@@ -1,5 +1,10 @@
 import type { BroadcastProcessFunction, KeyedBroadcastProcessFunction } from '../../../../runtime/api';
-import { MapStateDescriptor, OutputTag, StreamExecutionEnvironment } from '../../../../runtime/api';
+import {
+  MapStateDescriptor,
+  OutputTag,
+  StreamExecutionEnvironment,
+  ValueStateDescriptor,
+} from '../../../../runtime/api';
 import { BroadcastProcessOperator } from '../../../../runtime/api/operators/broadcast-process-operator';
 import type { OperatorContext } from '../../../../runtime/api/operators/stream-operator';
 import { InvalidJobError } from '../../../../runtime/errors';
@@ -141,6 +146,50 @@ describe('broadcast process operator', () => {
     await back.opened;
     back.op.processElement({ kind: 'a', size: 5 }, 0);
     expect(back.out).toEqual(['a 5 over']);
+  });
+});
+
+describe('applyToKeyedState', () => {
+  const TOTAL = new ValueStateDescriptor<number>('total');
+
+  it('reaches every key with that state from processBroadcastElement (keyed)', async () => {
+    const fn: KeyedBroadcastProcessFunction<unknown, Item, [string, number], string> = {
+      processElement(item, ctx) {
+        const total = ctx.getState(TOTAL);
+        total.update((total.value() ?? 0) + item.size);
+      },
+      processBroadcastElement([command, by], ctx, out) {
+        ctx.applyToKeyedState(TOTAL, (key, total) => {
+          if (command === 'scale') total.update(total.value()! * by);
+          out.collect(`${String(key)}=${total.value()!}`);
+        });
+      },
+    };
+    const h = harness(fn, true);
+    await h.opened;
+    for (const [kind, size] of [
+      ['a', 1],
+      ['b', 2],
+      ['a', 3],
+      ['c', 5],
+    ] as const)
+      h.op.processElement({ kind, size }, 0);
+    h.op.processElement(['scale', 10], 1);
+    expect(h.out.sort()).toEqual(['a=40', 'b=20', 'c=50']);
+  });
+
+  it('is refused with a clear error on a non-keyed stream', async () => {
+    const h = harness(
+      {
+        processElement: () => undefined,
+        processBroadcastElement: (_v, ctx) => ctx.applyToKeyedState(TOTAL, () => undefined),
+      },
+      false,
+    );
+    await h.opened;
+    expect(() => h.op.processElement(['x', 1], 1)).toThrow(
+      /uses applyToKeyedState, which only a keyed stream/,
+    );
   });
 });
 
