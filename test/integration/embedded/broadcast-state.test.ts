@@ -1,9 +1,22 @@
 /**
  * The broadcast state pattern end to end (issue 11 item 7): a rules stream broadcast to a keyed
- * readings stream, on both state backends, compared with a reference computed in the test.
+ * readings stream, on both state backends, compared with a reference computed in the test;
+ * and `sluice savepoint inspect` showing the broadcast state of a savepoint.
  */
-import { functionJob, runEmbedded } from '../../helpers/embedded';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { savepointTargetDir } from '../../../runtime/checkpoint/savepoint-store';
+import { prepareJob } from '../../../runtime/client/prepare-job';
+import { MiniCluster } from '../../../runtime/minicluster/mini-cluster';
+import { FsBlobStore } from '../../../runtime/storage/fs/fs-blob-store';
+import { waitFor } from '../../../runtime/util/wait';
 import { expectedRuleOutput } from '../../helpers/broadcast-rules-reference';
+import { runCli } from '../../helpers/cli-runner';
+import { functionJob, runEmbedded } from '../../helpers/embedded';
+
+const base = mkdtempSync(join(tmpdir(), 'sluice-broadcast-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 describe('broadcast state pattern', () => {
   it.each(['heap', 'kv'] as const)(
@@ -25,4 +38,58 @@ describe('broadcast state pattern', () => {
     },
     60_000,
   );
+
+  it('savepoint inspect shows the broadcast state as a broadcast map, counted once', async () => {
+    const storeDir = join(base, 'store');
+    const blobs = new FsBlobStore({ dir: storeDir });
+    const cluster = new MiniCluster({ slotsPerTaskManager: 6, blobStore: blobs });
+    const savedConfig = process.env.SLUICE_CONFIG;
+    await cluster.start();
+    try {
+      const sensors = 5;
+      const args = {
+        readings: '20000',
+        sensors: String(sensors),
+        paceEvery: '5',
+        pauseMs: '2',
+        interval: '200',
+      };
+      const { jobGraph, code } = prepareJob(functionJob('broadcast-rules'), args, { parallelism: 2 });
+      const master = cluster.submitJob(jobGraph, code);
+      await waitFor(() => master.status === 'RUNNING', { what: 'running' });
+      const { externalPath } = await waitFor(
+        () =>
+          master.checkpointRequests.stopWithSavepoint(
+            savepointTargetDir(blobs, 'savepoints', master.jobId),
+            'no-drain',
+          ),
+        { what: 'a stop with savepoint', timeoutMs: 30_000 },
+      );
+      writeFileSync(
+        join(base, 'sluice.yaml'),
+        `storage.type: fs\nstorage.fs.dir: ${JSON.stringify(storeDir)}\n`,
+      );
+      // The CLI reads the savepoint through the store the MiniCluster wrote it to.
+      process.env.SLUICE_CONFIG = join(base, 'sluice.yaml');
+      const inspected = await runCli(['savepoint', 'inspect', externalPath, '--json']);
+      expect({ code: inspected.code, err: inspected.stderr }).toMatchObject({ code: 0 });
+      const check = (
+        JSON.parse(inspected.stdout) as {
+          operators: { uid?: string; operatorStates: { name: string; mode: string; elements: number }[] }[];
+        }
+      ).operators.find((o) => o.uid === 'check-thresholds')!;
+      expect(check.operatorStates).toHaveLength(1);
+      const [thresholds] = check.operatorStates;
+      expect(thresholds).toMatchObject({ name: 'thresholds', mode: 'broadcast' });
+      // One entry per sensor with rules so far: never more than the sensors, whatever the parallelism.
+      expect(thresholds!.elements).toBeGreaterThanOrEqual(1);
+      expect(thresholds!.elements).toBeLessThanOrEqual(sensors);
+      const text = await runCli(['savepoint', 'inspect', externalPath]);
+      expect(text.stdout).toContain(`thresholds (broadcast map, ${thresholds!.elements} entries)`);
+    } finally {
+      if (savedConfig === undefined) delete process.env.SLUICE_CONFIG;
+      else process.env.SLUICE_CONFIG = savedConfig;
+      await cluster.close();
+    }
+  }, 60_000);
 });
