@@ -13,7 +13,8 @@ import { FsBlobStore } from '../../../runtime/storage/fs/fs-blob-store';
 import { waitFor } from '../../../runtime/util/wait';
 import { expectedRuleOutput } from '../../helpers/broadcast-rules-reference';
 import { runCli } from '../../helpers/cli-runner';
-import { functionJob, runEmbedded } from '../../helpers/embedded';
+import { factorOf, versionOf } from '../../fixtures/jobs/broadcast-enrich-job';
+import { fixtureJob, functionJob, runEmbedded } from '../../helpers/embedded';
 
 const base = mkdtempSync(join(tmpdir(), 'sluice-broadcast-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -38,6 +39,22 @@ describe('broadcast state pattern', () => {
     },
     60_000,
   );
+
+  it('non-keyed: every subtask receives every broadcast record and enriches its items with it', async () => {
+    const count = 3000;
+    const versions = 9;
+    const parallelism = 3;
+    const { lines } = await runEmbedded(
+      fixtureJob('broadcast-enrich-job'),
+      { count: String(count), versions: String(versions) },
+      { parallelism },
+    );
+    const expectedItems = Array.from({ length: count }, (_, n) => `${n}*${factorOf(versionOf(n, versions))}`);
+    expect(lines.filter((l) => !l.startsWith('side ')).sort()).toEqual(expectedItems.sort());
+    const sides = [];
+    for (let v = 0; v < versions; v++) for (let s = 0; s < parallelism; s++) sides.push(`side ${v} ${s}`);
+    expect(lines.filter((l) => l.startsWith('side ')).sort()).toEqual(sides.sort());
+  }, 60_000);
 
   it('savepoint inspect shows the broadcast state as a broadcast map, counted once', async () => {
     const storeDir = join(base, 'store');
