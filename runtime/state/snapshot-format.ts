@@ -110,8 +110,8 @@ export class KeyedSnapshotReader {
 }
 
 /**
- * Version of operator state snapshots: 2 added `modes` (union list and broadcast state).
- * Version 1 snapshots (split lists only) still restore.
+ * Version of operator state snapshots that hold union list or broadcast state (`modes`, added in
+ * 2). Snapshots of split lists only are still written as version 1, which earlier Sluice reads.
  */
 export const OPERATOR_SNAPSHOT_VERSION = 2;
 
@@ -144,7 +144,7 @@ export function encodeOperatorSnapshot(
 ): Uint8Array {
   const body: OperatorSnapshotBody = {
     format: OPERATOR_FORMAT,
-    version: OPERATOR_SNAPSHOT_VERSION,
+    version: modes.length > 0 ? OPERATOR_SNAPSHOT_VERSION : 1,
     lists,
     ...(modes.length > 0 ? { modes } : {}),
   };

@@ -120,9 +120,12 @@ describe('broadcast state', () => {
     );
   });
 
-  it('reads version 1 operator snapshots (split lists only)', () => {
+  it('writes and reads version 1 operator snapshots (split lists only)', () => {
     const v2 = decodeOperatorState(encodeOperatorSnapshot([['a', [1]]], [['a', 'union']]));
     expect(v2.modes.get('a')).toBe('union');
+    // Split lists only: still version 1, which earlier Sluice reads.
+    const splitOnly = new Packr({ useRecords: false }).unpack(encodeOperatorSnapshot([['a', [1]]])) as object;
+    expect(splitOnly).toMatchObject({ version: 1 });
     // A version 1 body, as Sluice wrote it before broadcast state: no modes, every list split.
     const v1 = new Packr({ useRecords: false }).pack({
       format: 'sluice-operator-state',
