@@ -3,6 +3,8 @@ import type { ResourceProfile } from '../deployment/resource-profile';
 import { collectSink, printSink } from './connectors/client-sinks';
 import { fileSink } from './connectors/file-sink';
 import { ConnectedStreams } from './connected-streams';
+import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream';
+import type { MapStateDescriptor } from '../state/state-descriptors';
 import { IntervalJoin } from './joins/interval-join';
 import { CoGroupedStreams, JoinedStreams } from './joins/window-join';
 import type { StreamExecutionEnvironment } from './environment';
@@ -148,8 +150,15 @@ export class DataStream<T> {
     return this.partitioned({ kind: 'rebalance' });
   }
 
-  broadcast(): DataStream<T> {
-    return this.partitioned({ kind: 'broadcast' });
+  /**
+   * Without arguments, every record to every consumer subtask (the broadcast partitioner); with
+   * MapStateDescriptors, a BroadcastStream for the broadcast state pattern (`connect` a data stream to it).
+   */
+  broadcast(): DataStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
+    const all = this.partitioned({ kind: 'broadcast' });
+    return descriptors.length === 0 ? all : new BroadcastStream(all, descriptors);
   }
 
   /** Round robin over a local subset of the consumers (a pointwise edge, Flink's `rescale`). */
@@ -244,7 +253,13 @@ export class DataStream<T> {
     return new DataStream<T>(this.env, [...this.heads, ...others.flatMap((o) => o.heads)]);
   }
 
-  connect<U>(other: DataStream<U>): ConnectedStreams<T, U> {
+  /** Two-input operators; with a BroadcastStream, the broadcast state pattern. */
+  connect<U>(other: BroadcastStream<U>): BroadcastConnectedStream<T, U>;
+  connect<U>(other: DataStream<U>): ConnectedStreams<T, U>;
+  connect<U>(
+    other: DataStream<U> | BroadcastStream<U>,
+  ): ConnectedStreams<T, U> | BroadcastConnectedStream<T, U> {
+    if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, U>(this, other);
     if (other.env !== this.env)
       throw new InvalidJobError('connect: streams come from different environments');
     return new ConnectedStreams<T, U>(this, other);

@@ -6,10 +6,12 @@ import type { RichFunction } from './rich-functions';
 export type {
   AggregateFunction,
   AggregatingState,
+  BroadcastState,
   KeyedStateStore,
   ListState,
   MapState,
   OperatorStateStore,
+  ReadOnlyBroadcastState,
   ReducingState,
   ValueState,
 } from '../state/state-types';

@@ -26,6 +26,16 @@ export type { ProcessWindowFunction, WindowContext } from './windowing/windowed-
 export { StreamExecutionEnvironment } from './environment';
 export { DataStream, KeyedStream } from './data-stream';
 export { ConnectedStreams } from './connected-streams';
+export { BroadcastStream, BroadcastConnectedStream } from './broadcast-stream';
+export type {
+  BroadcastProcessFunction,
+  KeyedBroadcastProcessFunction,
+  BroadcastBaseContext,
+  BroadcastContext,
+  KeyedBroadcastContext,
+  ReadOnlyBroadcastContext,
+  KeyedBroadcastOnTimerContext,
+} from './broadcast-functions';
 export type { AsyncFunction, MapAsyncOptions } from './operators/async-wait-operator';
 export type * from './functions';
 export { InputSelection } from './two-input-functions';

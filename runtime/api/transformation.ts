@@ -55,6 +55,7 @@ export type OperatorKind =
   | 'coMap'
   | 'coFlatMap'
   | 'coProcess'
+  | 'broadcastProcess'
   | 'intervalJoin'
   | 'sink'
   | 'timestamps'

@@ -2,7 +2,8 @@ import { StateError } from '../errors';
 import type { KeyGroupRange } from '../graph/key-groups';
 import type { StateKind } from '../state/state-descriptors';
 import { TIMER_STATE_PREFIX } from '../state/state-descriptors';
-import { KeyedSnapshotReader, decodeOperatorSnapshot } from '../state/snapshot-format';
+import type { OperatorSnapshotContent, OperatorStateMode } from '../state/snapshot-format';
+import { KeyedSnapshotReader, decodeOperatorState } from '../state/snapshot-format';
 import { decodeValue } from '../state/value-codec';
 import type { OperatorStateMetadata } from './checkpoint-metadata';
 import type { OpenedSavepoint } from './savepoint-reader';
@@ -37,8 +38,15 @@ export interface InspectedOperator {
   readonly keyedStates: readonly InspectedKeyedState[];
   /** Registered timers (event and processing time), kept apart from the user's keyed state. */
   readonly timers: number;
-  /** Operator (list) state by name, with its element count over all subtasks. */
-  readonly operatorStates: readonly { readonly name: string; readonly elements: number }[];
+  /**
+   * Operator state by name and mode (how a restore redistributes it), with its element count
+   * over all subtasks; for a broadcast map, the entries of one subtask's copy.
+   */
+  readonly operatorStates: readonly {
+    readonly name: string;
+    readonly mode: OperatorStateMode;
+    readonly elements: number;
+  }[];
   readonly subtasks: readonly InspectedSubtask[];
 }
 
@@ -89,7 +97,7 @@ async function inspectOperator(
   op: OperatorStateMetadata,
 ): Promise<InspectedOperator> {
   const keyed = new Map<string, { kind: StateKind; keys: Set<string>; entries: number }>();
-  const lists = new Map<string, number>();
+  const lists = new Map<string, { mode: OperatorStateMode; elements: number }>();
   const subtasks: InspectedSubtask[] = [];
   let bytes = 0;
   let timers = 0;
@@ -124,8 +132,14 @@ async function inspectOperator(
       bytes += s.keyed.bytes;
     }
     if (s.operator) {
-      for (const [name, elements] of readOperator(await opened.readState(s.operator), op, s.operator.path))
-        lists.set(name, (lists.get(name) ?? 0) + elements.length);
+      const content = readOperator(await opened.readState(s.operator), op, s.operator.path);
+      for (const [name, elements] of content.lists) {
+        const mode = content.modes.get(name) ?? 'split';
+        const before = lists.get(name)?.elements ?? 0;
+        // Every subtask holds a whole copy of a broadcast map: count one.
+        const count = mode === 'broadcast' ? Math.max(before, elements.length) : before + elements.length;
+        lists.set(name, { mode, elements: count });
+      }
       subtask = { ...subtask, operatorBytes: s.operator.bytes };
       bytes += s.operator.bytes;
     }
@@ -145,7 +159,7 @@ async function inspectOperator(
       entries: r.entries,
     })),
     timers,
-    operatorStates: [...lists].map(([name, elements]) => ({ name, elements })),
+    operatorStates: [...lists].map(([name, { mode, elements }]) => ({ name, mode, elements })),
     subtasks,
   };
 }
@@ -206,9 +220,9 @@ function readKeyed(bytes: Uint8Array, op: OperatorStateMetadata, path: string): 
   }
 }
 
-function readOperator(bytes: Uint8Array, op: OperatorStateMetadata, path: string): [string, unknown[]][] {
+function readOperator(bytes: Uint8Array, op: OperatorStateMetadata, path: string): OperatorSnapshotContent {
   try {
-    return decodeOperatorSnapshot(bytes);
+    return decodeOperatorState(bytes);
   } catch (err) {
     throw new StateError(
       `operator state ${path} of operator '${op.uid ?? op.id}' does not decode: ${(err as Error).message}`,

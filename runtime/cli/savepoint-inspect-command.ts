@@ -61,6 +61,13 @@ function jsonSafe(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** How `inspect` names operator state by mode; # is the element count. */
+const OPERATOR_STATE_KINDS = {
+  split: 'operator list, # elements',
+  union: 'union list, # elements',
+  broadcast: 'broadcast map, # entries',
+} as const;
+
 function formatInspection(i: SavepointInspection): string {
   const lines = [
     `savepoint ${i.location}`,
@@ -73,7 +80,9 @@ function formatInspection(i: SavepointInspection): string {
     `${op.parallelism}/${op.maxParallelism}`,
     [
       ...op.keyedStates.map((s) => `${s.name} (${s.kind}, ${s.keys} keys)`),
-      ...op.operatorStates.map((s) => `${s.name} (operator list, ${s.elements} elements)`),
+      ...op.operatorStates.map((s) =>
+        `${s.name} (${OPERATOR_STATE_KINDS[s.mode]})`.replace('#', String(s.elements)),
+      ),
       ...(op.timers > 0 ? [`${op.timers} timers`] : []),
     ].join(', ') || '-',
     formatBytes(op.bytes),

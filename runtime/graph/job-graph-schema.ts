@@ -37,6 +37,7 @@ const OPERATOR_KINDS = [
   'coMap',
   'coFlatMap',
   'coProcess',
+  'broadcastProcess',
   'intervalJoin',
   'sink',
   'timestamps',

@@ -45,6 +45,8 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
   abstract dispose(): Promise<void>;
   protected abstract valueTable(stateId: number): ValueTable;
   protected abstract mapTable(stateId: number): MapTable;
+  /** The keys with a value in state `stateId`, each once. */
+  protected abstract keysOfState(stateId: number): unknown[];
 
   getState<T>(descriptor: ValueStateDescriptor<T> | string): ValueState<T> {
     const d = typeof descriptor === 'string' ? new ValueStateDescriptor<T>(descriptor) : descriptor;
@@ -83,6 +85,36 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
     const key = this.getCurrentKey();
     for (const hook of this.snapshotHooks) hook();
     if (key !== undefined) this.setCurrentKey(key);
+  }
+
+  applyToAllKeys<S>(descriptor: StateDescriptor, fn: (key: unknown, state: S) => void): void {
+    const state = this.stateFor(descriptor) as S;
+    for (const key of this.keysOfState(this.stateId(descriptor.name, descriptor.kind))) {
+      this.setCurrentKey(key);
+      fn(key, state);
+    }
+  }
+
+  /** The state of a descriptor of any kind, registered as its getter would. */
+  private stateFor(descriptor: StateDescriptor): unknown {
+    // The kind tells the descriptor's class; the getters check their descriptor's own fields.
+    const d = descriptor as never;
+    switch (descriptor?.kind) {
+      case 'value':
+        return this.getState(d);
+      case 'list':
+        return this.getListState(d);
+      case 'map':
+        return this.getMapState(d);
+      case 'reducing':
+        return this.getReducingState(d);
+      case 'aggregating':
+        return this.getAggregatingState(d);
+      default:
+        throw new InvalidJobError(
+          `operator '${this.operatorName}': not a state descriptor: ${String(descriptor)}`,
+        );
+    }
   }
 
   /** The id of a state, registering it (from a descriptor or a restored snapshot) when new. */

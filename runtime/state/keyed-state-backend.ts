@@ -1,4 +1,5 @@
 import type { KeyGroupRange } from '../graph/key-groups';
+import type { StateDescriptor } from './state-descriptors';
 import type { KeyedStateStore } from './state-types';
 
 /** Which keyed state backend a task uses (`state.backend`). */
@@ -30,6 +31,13 @@ export interface KeyedStateBackend extends KeyedStateStore {
   setCurrentKey(key: unknown): void;
   getCurrentKey(): unknown;
   getCurrentKeyGroup(): number;
+  /**
+   * Calls `fn` with each key that has a value in the state of `descriptor` (Flink's
+   * `applyToAllKeys`), the backend's current key set to it, and the state: for changes to all
+   * keys' state outside a record of theirs (a broadcast element). The keys are collected
+   * first, so `fn` may change or clear the state. Leaves the current key at the last key.
+   */
+  applyToAllKeys<S>(descriptor: StateDescriptor, fn: (key: unknown, state: S) => void): void;
   /** The synchronous part of a snapshot of every registered state (after the `beforeSnapshot` hooks ran). */
   snapshot(checkpointId: number): StateSnapshot;
   /**

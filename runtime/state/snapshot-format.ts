@@ -109,22 +109,67 @@ export class KeyedSnapshotReader {
   }
 }
 
+/**
+ * Version of operator state snapshots that hold union list or broadcast state (`modes`, added in
+ * 2). Snapshots of split lists only are still written as version 1, which earlier Sluice reads.
+ */
+export const OPERATOR_SNAPSHOT_VERSION = 2;
+
+/**
+ * How an operator state is redistributed on restore (Flink's OperatorStateHandle.Mode): `split`
+ * lists are concatenated and split evenly, every subtask gets all elements of a `union` list,
+ * and every subtask gets one old subtask's copy of a `broadcast` map.
+ */
+export type OperatorStateMode = 'split' | 'union' | 'broadcast';
+
+/** The content of an operator state snapshot; a broadcast map's elements are its [key, value] entries. */
+export interface OperatorSnapshotContent {
+  readonly lists: [string, unknown[]][];
+  /** The states whose mode is not `split`. */
+  readonly modes: ReadonlyMap<string, Exclude<OperatorStateMode, 'split'>>;
+}
+
 interface OperatorSnapshotBody {
   readonly format: typeof OPERATOR_FORMAT;
   readonly version: number;
-  /** Per list state: its name and elements. */
+  /** Per state: its name and elements (a broadcast map's [key, value] entries). */
   readonly lists: [string, unknown[]][];
+  /** Per state that is not a split list: its name and mode (absent in version 1). */
+  readonly modes?: [string, OperatorStateMode][];
 }
 
-export function encodeOperatorSnapshot(lists: [string, unknown[]][]): Uint8Array {
-  const body: OperatorSnapshotBody = { format: OPERATOR_FORMAT, version: SNAPSHOT_FORMAT_VERSION, lists };
+export function encodeOperatorSnapshot(
+  lists: [string, unknown[]][],
+  modes: [string, OperatorStateMode][] = [],
+): Uint8Array {
+  const body: OperatorSnapshotBody = {
+    format: OPERATOR_FORMAT,
+    version: modes.length > 0 ? OPERATOR_SNAPSHOT_VERSION : 1,
+    lists,
+    ...(modes.length > 0 ? { modes } : {}),
+  };
   return encodeValue(body, 'operator state snapshot');
 }
 
-export function decodeOperatorSnapshot(bytes: Uint8Array): [string, unknown[]][] {
-  const body = decodeHeader(bytes, OPERATOR_FORMAT) as unknown as OperatorSnapshotBody;
+/** The states of an operator snapshot with their modes. */
+export function decodeOperatorState(bytes: Uint8Array): OperatorSnapshotContent {
+  const body = decodeHeader(bytes, OPERATOR_FORMAT, [
+    1,
+    OPERATOR_SNAPSHOT_VERSION,
+  ]) as unknown as OperatorSnapshotBody;
   if (!Array.isArray(body.lists)) throw new StateError('operator state snapshot is malformed: lists missing');
-  return body.lists;
+  const modes = new Map<string, Exclude<OperatorStateMode, 'split'>>();
+  for (const [name, mode] of body.modes ?? []) {
+    if (mode !== 'split' && mode !== 'union' && mode !== 'broadcast')
+      throw new StateError(`operator state snapshot is malformed: state '${name}' has mode ${String(mode)}`);
+    if (mode !== 'split') modes.set(name, mode);
+  }
+  return { lists: body.lists, modes };
+}
+
+/** The states of an operator snapshot as name and elements, whatever their mode. */
+export function decodeOperatorSnapshot(bytes: Uint8Array): [string, unknown[]][] {
+  return decodeOperatorState(bytes).lists;
 }
 
 /**
@@ -140,7 +185,11 @@ export function stateNamesOfSnapshot(bytes: Uint8Array): string[] {
   throw new StateError(`not a state snapshot: format ${String(header.format)}`);
 }
 
-function decodeHeader(bytes: Uint8Array, format: string): Record<string, unknown> {
+function decodeHeader(
+  bytes: Uint8Array,
+  format: string,
+  versions: readonly number[] = [SNAPSHOT_FORMAT_VERSION],
+): Record<string, unknown> {
   let decoded: unknown;
   try {
     decoded = decodeValue(bytes);
@@ -150,9 +199,9 @@ function decodeHeader(bytes: Uint8Array, format: string): Record<string, unknown
   const header = decoded as Record<string, unknown> | null;
   if (header === null || typeof header !== 'object' || header.format !== format)
     throw new StateError(`not a ${format} snapshot (format ${JSON.stringify(header?.format)})`);
-  if (header.version !== SNAPSHOT_FORMAT_VERSION)
+  if (!versions.includes(header.version as number))
     throw new StateError(
-      `${format} snapshot has version ${String(header.version)}; this Sluice reads version ${SNAPSHOT_FORMAT_VERSION}`,
+      `${format} snapshot has version ${String(header.version)}; this Sluice reads version ${versions.join(' and ')}`,
     );
   return header;
 }

@@ -82,8 +82,39 @@ export interface KeyedStateStore {
   ): AggregatingState<IN, OUT>;
 }
 
+/**
+ * A broadcast state as `processElement` of a (keyed) broadcast process function sees it
+ * (Flink's ReadOnlyBroadcastState): only the broadcast side changes it, so that every subtask
+ * holds the same map. User keys follow the rules of keys; values must not be mutated.
+ */
+export interface ReadOnlyBroadcastState<K, V> {
+  get(key: K): V | undefined;
+  contains(key: K): boolean;
+  /** The entries, ordered by the user key's serialized bytes. */
+  entries(): [K, V][];
+  keys(): K[];
+  values(): V[];
+  isEmpty(): boolean;
+}
+
+/**
+ * A broadcast state as `processBroadcastElement` sees it (Flink's BroadcastState): a map per
+ * subtask, the same in every subtask as long as each broadcast record changes it the same way.
+ * Checkpointed with the operator; after a restore at any parallelism every subtask has it whole.
+ */
+export interface BroadcastState<K, V> extends ReadOnlyBroadcastState<K, V> {
+  put(key: K, value: V): void;
+  putAll(entries: Iterable<readonly [K, V]>): void;
+  remove(key: K): void;
+  clear(): void;
+}
+
 /** Operator (non-keyed) state of one subtask, for sources and sinks (Flink's OperatorStateStore). */
 export interface OperatorStateStore {
   /** List state redistributed by splitting the concatenated lists when the parallelism changes. */
   getListState<T>(descriptor: ListStateDescriptor<T> | string): ListState<T>;
+  /** List state of which every subtask gets all elements of all old subtasks on restore. */
+  getUnionListState<T>(descriptor: ListStateDescriptor<T> | string): ListState<T>;
+  /** A map that every subtask gets whole on restore (one old subtask's copy). */
+  getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): BroadcastState<K, V>;
 }

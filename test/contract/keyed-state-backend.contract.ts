@@ -208,5 +208,42 @@ export function describeKeyedStateBackendContract(variant: BackendVariant): void
         /not a sluice-keyed-state snapshot/,
       );
     });
+
+    it('applies a function to every key of one state (applyToAllKeys), which may change or clear it', () => {
+      const limits = new MapStateDescriptor<string, number>('limits');
+      const count = new ValueStateDescriptor<number>('count');
+      const keys: unknown[] = ['a', 7, { id: 1 }, ['t', 2], 'only-count'];
+      for (const key of keys) {
+        backend.setCurrentKey(key);
+        backend.getState(count).update(1);
+        if (key === 'only-count') continue;
+        backend.getMapState(limits).put('x', 1);
+        backend.getMapState(limits).put('y', 2);
+      }
+      const seen: unknown[] = [];
+      backend.applyToAllKeys(limits, (key, state: ReturnType<typeof backend.getMapState<string, number>>) => {
+        seen.push(key);
+        expect(backend.getCurrentKey()).toEqual(key);
+        state.remove('x');
+        if (key === 7) state.clear();
+      });
+      const sortKey = (k: unknown) => JSON.stringify(k);
+      expect(seen.map(sortKey).sort()).toEqual(
+        keys
+          .filter((k) => k !== 'only-count')
+          .map(sortKey)
+          .sort(),
+      );
+      const after: unknown[] = [];
+      backend.applyToAllKeys(limits, (key, state: ReturnType<typeof backend.getMapState<string, number>>) =>
+        after.push([key, state.entries()]),
+      );
+      expect(after.map(sortKey).sort()).toEqual(
+        [['a'], [{ id: 1 }], [['t', 2]]].map(([k]) => sortKey([k, [['y', 2]]])).sort(),
+      );
+      let counted = 0;
+      backend.applyToAllKeys(count, () => counted++);
+      expect(counted).toBe(keys.length);
+    });
   });
 }

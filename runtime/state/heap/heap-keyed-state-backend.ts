@@ -108,6 +108,10 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
     };
   }
 
+  protected keysOfState(stateId: number): unknown[] {
+    return this.table(stateId).flatMap((group) => [...(group?.values() ?? [])].map((e) => e.key));
+  }
+
   snapshot(checkpointId: number): StateSnapshot {
     this.runSnapshotHooks();
     const metas = [...this.metas];

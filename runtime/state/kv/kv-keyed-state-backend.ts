@@ -133,6 +133,27 @@ export class KvKeyedStateBackend extends AbstractKeyedStateBackend {
     };
   }
 
+  /** A scan of the whole store (it is ordered by key group and key, not by state). */
+  protected keysOfState(stateId: number): unknown[] {
+    const keys: unknown[] = [];
+    const view = this.store.readView();
+    try {
+      let last: Buffer | undefined;
+      for (const { key } of view.entries()) {
+        const parsed = parseStoreKey(key);
+        if (parsed.stateId !== stateId) continue;
+        // A map state's entries of one key are adjacent: report the key once.
+        const keyPart = key.subarray(0, 7 + key.readUInt16BE(3));
+        if (last && last.equals(keyPart)) continue;
+        last = Buffer.from(keyPart);
+        keys.push(parsed.key);
+      }
+    } finally {
+      view.done();
+    }
+    return keys;
+  }
+
   snapshot(checkpointId: number): StateSnapshot {
     this.runSnapshotHooks();
     const metas = [...this.metas];

@@ -91,6 +91,16 @@ test("the README's async I/O example passes under strict", () => {
   expect(typeCheckJob(job, dir).checkedFiles).toBe(1);
 });
 
+test("the broadcast-rules example and the README's broadcast state example pass under strict", () => {
+  expect(typeCheckJob(functionJob('broadcast-rules'), REPO_ROOT).checkedFiles).toBeGreaterThanOrEqual(1);
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Broadcast state'));
+  const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(example).toContain('processBroadcastElement');
+  const job = writeJob('readme-broadcast.ts', example!.replace("from 'sluice'", `from ${API}`));
+  expect(typeCheckJob(job, dir).checkedFiles).toBe(1);
+});
+
 test('JavaScript jobs are not checked', () => {
   expect(typeCheckJob(writeJob('plain.js', 'module.exports = 1 + "";\n'), dir).checkedFiles).toBe(0);
 });

@@ -1,4 +1,5 @@
 import { StreamExecutionEnvironment } from '../../../runtime/api/environment';
+import { MapStateDescriptor } from '../../../runtime/state/state-descriptors';
 import { createJobGraph } from '../../../runtime/graph/job-graph';
 import { streamGraphFromEnvironment } from '../../../runtime/graph/stream-graph';
 import { missingUidWarning } from '../../../runtime/graph/uid-warnings';
@@ -28,6 +29,21 @@ describe('the missing-uid warning at submit', () => {
     expect(warning).not.toContain('plus-one');
     expect(warning).not.toContain('format');
     expect(warning).toContain('.uid(');
+  });
+
+  it('names a non-keyed broadcast process operator: its broadcast state is matched by id too', () => {
+    const rules = new MapStateDescriptor<string, number>('rules');
+    const warning = warningFor((env) => {
+      const broadcast = env.fromCollection([1]).uid('rules').broadcast(rules);
+      env
+        .fromCollection([2])
+        .uid('items')
+        .connect(broadcast)
+        .process({ processElement: () => undefined, processBroadcastElement: () => undefined })
+        .name('apply-rules')
+        .print();
+    });
+    expect(warning).toContain("operators with state but no uid: 'apply-rules' (broadcastProcess).");
   });
 
   it('is silent when every stateful operator has a uid, or there is none', () => {
