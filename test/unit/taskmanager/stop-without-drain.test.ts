@@ -194,6 +194,58 @@ describe('a task stopped without drain', () => {
   });
 });
 
+describe('a two-input task', () => {
+  function coTask(): TaskHarness {
+    return new TaskHarness({
+      checkpointing: { mode: 'exactly-once' },
+      vertex: (v) => v.operators.some((o) => o.uid === 'co'),
+      build: (env: StreamExecutionEnvironment) =>
+        void env
+          .fromCollection<number>([])
+          .rebalance()
+          .connect(env.fromCollection<number>([]).rebalance())
+          .process<string>({
+            processElement1: (v, _ctx, out) => out.collect(`1:${v}`),
+            processElement2: (v, _ctx, out) => out.collect(`2:${v}`),
+            onEndOfInput: (out) => out.collect('end'),
+          })
+          .uid('co')
+          .collect()
+          .disableChaining(),
+    }).start();
+  }
+
+  it('one input ended, the other stopped: the operator does not finish, the task ends suspended', async () => {
+    const h = track(coTask());
+    const [first, second] = [h.inputs[0]!, h.inputs[1]!];
+    const out = h.outputs[0]!;
+    first.send(1);
+    first.endOfData(); // a bounded input that ended before the stop
+    second.send(2);
+    second.barrier(4);
+    first.barrier(4);
+    await h.ack(4);
+    second.endOfDataStopped(4);
+    await h.until(() => kinds(out).includes('end-of-partition'), 'the end downstream');
+    expect(out.events[1]).toEqual({ kind: 'end-of-data', stop: { mode: 'no-drain', savepointId: 4 } });
+    first.endOfPartition();
+    second.endOfPartition();
+    await expect(h.ended()).resolves.toBe('finished');
+    expect((out.records as string[]).sort()).toEqual(['1:1', '2:2']); // no 'end': not finished
+  });
+
+  it('both inputs ended (drain): the operator finishes and emits at its end of input', async () => {
+    const h = track(coTask());
+    const [first, second] = [h.inputs[0]!, h.inputs[1]!];
+    const out = h.outputs[0]!;
+    first.send(1);
+    first.endOfData();
+    second.endOfData();
+    await h.until(() => h.messages.some((m) => m.type === 'end-of-input'), 'end-of-input');
+    expect(out.records).toEqual(['1:1', 'end']);
+  });
+});
+
 describe('a source task stopped without drain', () => {
   it('reads nothing after the barrier, resumes when the savepoint fails, stops when it completes', async () => {
     const h = track(sourceTask());
