@@ -9,7 +9,7 @@ import type {
 } from '../rpc/control-protocol';
 import type { CheckpointIdCounter } from './checkpoint-id-counter';
 import type { CheckpointMetadata } from './checkpoint-metadata';
-import { carryFinishedState } from './finished-task-state';
+import { carryFinishedSubtasks } from './finished-task-state';
 import type { CheckpointSettings } from './checkpoint-settings';
 import type { CheckpointStatsTracker } from './checkpoint-stats-tracker';
 import type { CompletedCheckpoint, CompletedCheckpointStore } from './completed-checkpoint-store';
@@ -20,6 +20,7 @@ import { checkpointDir } from './checkpoint-storage-layout';
 import { writeSavepoint } from './savepoint-store';
 import type { CheckpointMessengerOptions } from './checkpoint-messenger';
 import { CheckpointMessenger } from './checkpoint-messenger';
+import { PeriodicCheckpointTimer } from './periodic-checkpoint-timer';
 
 /** One subtask of the running attempt, where it runs, and whether it is a source (barriers start there). */
 export interface CoordinatedTask {
@@ -81,14 +82,18 @@ export class CheckpointCoordinator {
   private latestCompleted: CheckpointMetadata | undefined;
   private latestCompletedDir: string | undefined;
   private readonly byKey: Map<string, CoordinatedTask>;
-  private periodicTimer: NodeJS.Timeout | undefined;
-  private periodicBlocked = false;
+  private readonly periodic: PeriodicCheckpointTimer;
   private lastCompletion: number | undefined;
   private latestCompletedId: number;
   private consecutiveFailures = 0;
   private finalCompleted = false;
-  /** A stop-with-savepoint in progress: the final checkpoint waits for it (it may be the final one). */
+  /**
+   * A stop-with-savepoint in progress: no other checkpoint starts meanwhile (the final one waits
+   * for it: it may be the final one; a periodic one could commit what follows the savepoint).
+   */
   private stopping: StopMode | undefined;
+  /** A stop-with-savepoint completed: it is the job's last checkpoint, none follows. */
+  private stopCompleted = false;
   private finalDeferred = false;
   private stopped = false;
   private failedOver = false;
@@ -99,18 +104,23 @@ export class CheckpointCoordinator {
     this.latestCompleted = o.restored;
     this.latestCompletedDir = o.restoredDir;
     this.messenger = new CheckpointMessenger(o);
+    this.periodic = new PeriodicCheckpointTimer(o.settings, {
+      readiness: () => this.periodicReadiness(),
+      lastCompletion: () => this.lastCompletion,
+      trigger: () => void this.trigger('periodic').catch(() => undefined), // abort counts and logs failures
+    });
   }
 
   /** Starts periodic checkpoints (when an interval is set). */
   start(): void {
-    if (this.o.settings.intervalMs !== undefined) this.schedule(this.o.settings.intervalMs);
+    this.periodic.start();
   }
 
   /** Stops triggering and aborts every checkpoint in progress (the attempt ends). */
   async stop(reason: string): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.periodicTimer);
+    this.periodic.stop();
     await Promise.all([...this.pending.values()].map((p) => this.abort(p, reason, false)));
     // A checkpoint already finalizing completes (its tasks acknowledged it), and is waited for:
     // completing it prunes older ones, which must not happen after the job is seen as ended.
@@ -122,8 +132,15 @@ export class CheckpointCoordinator {
    * Periodic triggers respect `max-concurrent` and `min-pause`; manual, final and savepoint ones
    * do not. A savepoint (`kind` 'savepoint') is written to `savepointDir` (docs/architecture.md
    * §8) and never becomes the job's own checkpoint: it is neither pruned nor restored on failover.
+   * Refused (`ConflictError`) while the job is being stopped with a savepoint, and after.
    */
-  async trigger(
+  async trigger(kind: CheckpointTriggerKind, savepointDir?: string): Promise<CompletedCheckpoint> {
+    if (this.stopping !== undefined || this.stopCompleted)
+      throw new ConflictError(`job ${this.o.jobId} is being stopped with a savepoint`);
+    return this.startCheckpoint(kind, savepointDir);
+  }
+
+  private async startCheckpoint(
     kind: CheckpointTriggerKind,
     savepointDir?: string,
     stop?: StopMode,
@@ -158,16 +175,21 @@ export class CheckpointCoordinator {
   }
 
   /**
-   * Stop-with-savepoint (Flink's `stop`): a savepoint into `savepointDir` whose trigger also ends
-   * the sources (see `StopMode`), so every task then finishes. With `drain` the savepoint is the
-   * final checkpoint; without, a final checkpoint follows it. Resolves once the savepoint completed.
+   * Stop-with-savepoint (Flink's `stop`): a savepoint into `savepointDir` whose trigger also
+   * stops the sources (see `StopMode`), so every task then ends. Either way the savepoint is the
+   * job's last checkpoint: with `drain` it is the final one (taken after every input ended),
+   * without, the tasks end suspended once it completed (see `TaskEnding`). Resolves once the
+   * savepoint completed; while it runs no other checkpoint starts. If it fails, the job goes on
+   * (without drain the sources resume; with drain the job master fails the attempt over).
    */
   async triggerStop(savepointDir: string, mode: StopMode): Promise<CompletedCheckpoint> {
-    if (this.stopping) throw new ConflictError(`job ${this.o.jobId} is already being stopped`);
+    if (this.stopping || this.stopCompleted)
+      throw new ConflictError(`job ${this.o.jobId} is already being stopped`);
     this.stopping = mode;
     try {
-      const completed = await this.trigger('savepoint', savepointDir, mode);
-      if (mode === 'drain') this.finalCompleted = true;
+      const completed = await this.startCheckpoint('savepoint', savepointDir, mode);
+      this.stopCompleted = true;
+      this.finalCompleted = true;
       return completed;
     } finally {
       this.stopping = undefined;
@@ -246,7 +268,7 @@ export class CheckpointCoordinator {
       this.finalDeferred = true;
       return;
     }
-    this.trigger('final').then(
+    this.startCheckpoint('final').then(
       () => (this.finalCompleted = true),
       (err: unknown) => {
         this.o.logger.warn(
@@ -287,7 +309,13 @@ export class CheckpointCoordinator {
     let completed: CompletedCheckpoint;
     try {
       const others = new Set([...this.pending.keys()].filter((id) => id !== pending.id));
-      await this.carryFinished(pending);
+      await carryFinishedSubtasks(this.o.blobStore, pending, {
+        jobId,
+        attempt: this.o.attempt,
+        subtaskOf: (key) => this.byKey.get(key)!,
+        from: this.latestCompleted,
+        fromDir: this.latestCompletedDir,
+      });
       const metadata = pending.toMetadata({ jobId, jobGraph, mode: settings.mode }, Date.now());
       if (pending.savepointDir !== undefined) {
         const from = checkpointDir(jobId, pending.id);
@@ -323,31 +351,7 @@ export class CheckpointCoordinator {
       await this.abort(older, `subsumed by checkpoint ${pending.id}`, false);
     this.waiters.get(pending.id)?.resolve(completed);
     this.waiters.delete(pending.id);
-    this.afterCheckpointEnded();
-  }
-
-  private async carryFinished(pending: PendingCheckpoint): Promise<void> {
-    for (const key of pending.finished) {
-      const t = this.byKey.get(key)!;
-      const operators = await carryFinishedState(
-        this.o.blobStore,
-        this.latestCompleted,
-        this.o.jobId,
-        pending.id,
-        t.vertexId,
-        t.subtaskIndex,
-        this.latestCompletedDir,
-      );
-      pending.addCarried({
-        jobId: this.o.jobId,
-        attempt: this.o.attempt,
-        vertexId: t.vertexId,
-        subtaskIndex: t.subtaskIndex,
-        checkpointId: pending.id,
-        operators,
-        timings: { alignmentMs: 0, syncMs: 0, asyncMs: 0, uploadMs: 0 },
-      });
-    }
+    this.periodic.checkpointEnded();
   }
 
   private async abort(pending: PendingCheckpoint, reason: string, countsAsFailure: boolean): Promise<void> {
@@ -362,7 +366,7 @@ export class CheckpointCoordinator {
     this.waiters.get(pending.id)?.reject(new CheckpointFailedError(message));
     this.waiters.delete(pending.id);
     if (countsAsFailure && !this.stopped) this.countFailure(message);
-    this.afterCheckpointEnded();
+    this.periodic.checkpointEnded();
   }
 
   private countFailure(message: string): void {
@@ -377,32 +381,12 @@ export class CheckpointCoordinator {
     );
   }
 
-  private schedule(delayMs: number): void {
-    clearTimeout(this.periodicTimer);
-    this.periodicTimer = setTimeout(() => this.onPeriodicTimer(), delayMs);
-    this.periodicTimer.unref();
-  }
-
-  private onPeriodicTimer(): void {
-    if (this.stopped || this.ended.size === this.byKey.size) return;
-    const { maxConcurrent, minPauseMs, intervalMs } = this.o.settings;
+  private periodicReadiness(): 'ready' | 'busy' | 'off' {
+    if (this.stopped || this.stopCompleted || this.ended.size === this.byKey.size) return 'off';
     // A min pause makes checkpoints sequential (as in Flink): the pause runs from a completion.
+    const { maxConcurrent, minPauseMs } = this.o.settings;
     const limit = minPauseMs > 0 ? 1 : maxConcurrent;
-    if (this.pending.size >= limit) {
-      this.periodicBlocked = true;
-      return;
-    }
-    const sinceCompletion = this.lastCompletion === undefined ? Infinity : Date.now() - this.lastCompletion;
-    if (sinceCompletion < minPauseMs) return this.schedule(minPauseMs - sinceCompletion);
-    this.trigger('periodic').catch(() => undefined); // failures are counted and logged by abort
-    this.schedule(intervalMs!);
-  }
-
-  private afterCheckpointEnded(): void {
-    if (!this.periodicBlocked || this.stopped) return;
-    this.periodicBlocked = false;
-    const sinceCompletion = this.lastCompletion === undefined ? Infinity : Date.now() - this.lastCompletion;
-    this.schedule(Math.max(0, this.o.settings.minPauseMs - sinceCompletion));
+    return this.stopping !== undefined || this.pending.size >= limit ? 'busy' : 'ready';
   }
 
   /** For the job master: a summary of what is in progress. */

@@ -3,6 +3,50 @@ import type { CheckpointMetadata } from './checkpoint-metadata';
 import { joinBlobKey } from '../storage/blob-key';
 import { checkpointDir, stateObjectKey } from './checkpoint-storage-layout';
 import type { OperatorSubtaskStateHandles, StateHandle } from './state-handles';
+import type { PendingCheckpoint } from './pending-checkpoint';
+
+/** Where finished subtasks' state comes from, and which subtask a key names. */
+export interface CarrySource {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtaskOf: (key: string) => { readonly vertexId: string; readonly subtaskIndex: number };
+  /** The latest completed checkpoint (or the restored one) and its directory. */
+  readonly from: CheckpointMetadata | undefined;
+  readonly fromDir: string | undefined;
+}
+
+/**
+ * Adds to `pending`, for every subtask that FINISHED before it, the state carried over from
+ * `source.from` (see `carryFinishedState`), as if the subtask had acknowledged it.
+ */
+export async function carryFinishedSubtasks(
+  blobs: BlobStore,
+  pending: PendingCheckpoint,
+  source: CarrySource,
+): Promise<void> {
+  for (const key of pending.finished) {
+    const { vertexId, subtaskIndex } = source.subtaskOf(key);
+    const { jobId, attempt, from, fromDir } = source;
+    const operators = await carryFinishedState(
+      blobs,
+      from,
+      jobId,
+      pending.id,
+      vertexId,
+      subtaskIndex,
+      fromDir,
+    );
+    pending.addCarried({
+      jobId,
+      attempt,
+      vertexId,
+      subtaskIndex,
+      checkpointId: pending.id,
+      operators,
+      timings: { alignmentMs: 0, syncMs: 0, asyncMs: 0, uploadMs: 0 },
+    });
+  }
+}
 
 /**
  * The state of a subtask that FINISHED, for a checkpoint taken after it (Flink's "finished

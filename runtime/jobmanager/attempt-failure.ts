@@ -1,5 +1,8 @@
 import type { SerializedError } from '../errors';
+import type { JobGraph } from '../graph/job-graph';
+import type { TaskStateMessage } from '../rpc/control-protocol';
 import type { FailureLocation } from './exception-history';
+import type { RestartStrategy } from './restart-strategy';
 
 /**
  * Failures no restart can help (Flink's non-recoverable errors): a task that rebuilds another
@@ -21,4 +24,30 @@ export class AttemptFailure extends Error {
   ) {
     super(serialized.message);
   }
+}
+
+/** The restart delay for `failure` by the job's restart strategy; undefined: the job fails for good. */
+export function restartDelay(failure: AttemptFailure, strategy: RestartStrategy): number | undefined {
+  const code = failure.serialized.code;
+  return code !== undefined && NO_RESTART_CODES.has(code) ? undefined : strategy.onFailure(Date.now());
+}
+
+/** A task's FAILED report as its attempt's failure, naming the task (`'name (i/n)'`) and where it ran. */
+export function taskFailure(
+  jobGraph: JobGraph,
+  m: Pick<TaskStateMessage, 'vertexId' | 'subtaskIndex' | 'error'>,
+  taskManagerId: string | undefined,
+): AttemptFailure {
+  const error = m.error ?? { name: 'Error', message: 'task failed' };
+  const v = jobGraph.vertices.find((x) => x.id === m.vertexId);
+  const taskName = `${v?.name ?? m.vertexId} (${m.subtaskIndex + 1}/${v?.parallelism ?? '?'})`;
+  return new AttemptFailure(
+    { ...error, message: `task '${taskName}' failed: ${error.message}` },
+    {
+      vertexId: m.vertexId,
+      taskName,
+      subtask: m.subtaskIndex,
+      ...(taskManagerId ? { taskManagerId } : {}),
+    },
+  );
 }

@@ -46,10 +46,13 @@ export class CheckpointRequests {
 
   /**
    * Stop-with-savepoint (Flink's `POST /jobs/:id/stop`): a savepoint into `dir` after which the
-   * sources end and every task finishes, so the job ends FINISHED and its sinks commit what the
-   * savepoint covers. Resolves with the savepoint once the job FINISHED. When the savepoint
-   * fails after sources may have stopped, the attempt fails over (Flink): the job runs on from
-   * its latest checkpoint under its restart strategy.
+   * sources stop and every task ends, so the job ends FINISHED with its sinks having committed
+   * exactly what the savepoint covers. With `drain` the sources end first (event time advances
+   * to the end, windows and buffers flush into the savepoint); without, the job is suspended
+   * (nothing is flushed: the resumed job does that). Resolves with the savepoint once the job
+   * FINISHED. When the savepoint fails, the job goes on: without drain the sources, which only
+   * paused, resume; with drain, whose sources ended, the attempt fails over (Flink) and the job
+   * runs on from its latest checkpoint under its restart strategy.
    */
   async stopWithSavepoint(dir: string, mode: StopMode): Promise<Location> {
     const checkpoints = this.running();
@@ -58,7 +61,7 @@ export class CheckpointRequests {
     try {
       savepoint = await checkpoints.triggerSavepoint(dir, mode);
     } catch (err) {
-      if (err instanceof CheckpointFailedError)
+      if (err instanceof CheckpointFailedError && mode === 'drain')
         this.job.failAttempt(
           attempt,
           new AttemptFailure(

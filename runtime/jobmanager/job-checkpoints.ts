@@ -15,8 +15,8 @@ import { jobCheckpointsPrefix } from '../checkpoint/checkpoint-storage-layout';
 import type { RestorePoint } from '../checkpoint/restore-point';
 import { restoreHandlesFor } from '../checkpoint/restore-assignment';
 import type { TaskRestoreHandles } from '../checkpoint/state-handles';
-import type { CheckpointCorruptError, CheckpointFailedError } from '../errors';
-import { ConflictError, NotFoundError } from '../errors';
+import type { CheckpointCorruptError } from '../errors';
+import { CheckpointFailedError, ConflictError, NotFoundError } from '../errors';
 import type { JobGraph } from '../graph/job-graph';
 import { keyGroupRangeForSubtask } from '../graph/key-groups';
 import type {
@@ -180,6 +180,32 @@ export class JobCheckpoints {
     this.coordinator.start();
     for (const task of this.earlyEnded) this.coordinator.endOfInput(task);
     this.earlyEnded = [];
+  }
+
+  /**
+   * Every task of `attempt` runs: starts its coordinator (when the job checkpoints). A failure
+   * to start is logged and handed to `onFailure` (the job master fails the attempt).
+   */
+  startAttempt(
+    attempt: number,
+    taskManagerOf: (vertexId: string, subtask: number) => string | undefined,
+    taskExecutor: (taskManagerId: string) => CheckpointTaskManagerGateway | undefined,
+    onFailure: (error: CheckpointFailedError) => void,
+  ): void {
+    if (!this.o.settings.enabled) return;
+    this.startCoordinator(attempt, this.tasksOf(taskManagerOf), taskExecutor, onFailure).catch(
+      (err: unknown) => {
+        this.o.logger.error(
+          { jobId: this.o.jobId, attempt, err },
+          'starting the checkpoint coordinator failed',
+        );
+        onFailure(
+          new CheckpointFailedError(`checkpointing could not start: ${(err as Error).message}`, {
+            cause: err,
+          }),
+        );
+      },
+    );
   }
 
   /** Aborts the attempt's checkpoints in progress; the next attempt gets a new coordinator. */

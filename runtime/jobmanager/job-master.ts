@@ -13,7 +13,6 @@ import type {
   TaskRef,
   TaskStateMessage,
 } from '../rpc/control-protocol';
-import { CheckpointFailedError } from '../errors';
 import type { JobExceptions } from './exception-history';
 import { ExceptionHistory } from './exception-history';
 import type { AttemptOnSlots } from './attempt-deployment';
@@ -24,8 +23,9 @@ import { TERMINAL_JOB_STATUSES } from './gateway';
 import { EMPTY_CHECKPOINT_STATS, JobCheckpoints } from './job-checkpoints';
 import type { JobMasterContext } from './job-master-context';
 import { JobOutput } from './job-output';
-import { recordJobResult } from './job-result-store';
-import { AttemptFailure, NO_RESTART_CODES } from './attempt-failure';
+import type { EndedJob } from './job-end';
+import { cleanUpEndedJob } from './job-end';
+import { AttemptFailure, restartDelay, taskFailure } from './attempt-failure';
 import { JobStatusMachine } from './job-status-machine';
 import { CheckpointRequests } from './checkpoint-requests';
 import type { SlotAssignment, SlotWait } from './slot-scheduler';
@@ -151,20 +151,8 @@ export class JobMaster {
     if (m.attempt !== this.attempt || !this.tracker.transition(m.vertexId, m.subtaskIndex, m.state, m.error))
       return;
     if (m.state === 'FAILED') {
-      const error = m.error ?? { name: 'Error', message: 'task failed' };
-      const taskName = this.taskName(m.vertexId, m.subtaskIndex);
       const taskManagerId = this.tracker.taskManagerOf(m.vertexId, m.subtaskIndex);
-      this.settleAttempt?.(
-        new AttemptFailure(
-          { ...error, message: `task ${taskName} failed: ${error.message}` },
-          {
-            vertexId: m.vertexId,
-            taskName: taskName.slice(1, -1),
-            subtask: m.subtaskIndex,
-            ...(taskManagerId ? { taskManagerId } : {}),
-          },
-        ),
-      );
+      this.settleAttempt?.(taskFailure(this.submission.jobGraph, m, taskManagerId));
     } else if (m.state === 'FINISHED') {
       this.checkpoints?.taskFinished(m);
       if (this.tracker.count('FINISHED') === this.tracker.size) this.settleAttempt?.();
@@ -203,25 +191,14 @@ export class JobMaster {
   }
 
   private startCheckpointCoordinator(attempt: number): void {
-    const checkpoints = this.checkpoints;
-    if (!checkpoints?.settings.enabled) return;
-    const tasks = checkpoints.tasksOf((vertexId, subtask) => this.tracker.taskManagerOf(vertexId, subtask));
-    const onFailure = (error: CheckpointFailedError): void => {
-      if (attempt === this.attempt) this.settleAttempt?.(new AttemptFailure(serializeError(error)));
-    };
-    checkpoints
-      .startCoordinator(attempt, tasks, (id) => this.ctx.resourceManager.taskExecutor(id), onFailure)
-      .catch((err: unknown) => {
-        this.ctx.logger.error(
-          { jobId: this.jobId, attempt, err },
-          'starting the checkpoint coordinator failed',
-        );
-        onFailure(
-          new CheckpointFailedError(`checkpointing could not start: ${(err as Error).message}`, {
-            cause: err,
-          }),
-        );
-      });
+    this.checkpoints?.startAttempt(
+      attempt,
+      (vertexId, subtask) => this.tracker.taskManagerOf(vertexId, subtask),
+      (id) => this.ctx.resourceManager.taskExecutor(id),
+      (error) => {
+        if (attempt === this.attempt) this.settleAttempt?.(new AttemptFailure(serializeError(error)));
+      },
+    );
   }
 
   /** Resolves when the job manager can take more output (the sender's acknowledgement). */
@@ -310,10 +287,7 @@ export class JobMaster {
           'checkpoint is corrupt; the next attempt restores an older one',
         );
     }
-    const delay =
-      code !== undefined && NO_RESTART_CODES.has(code)
-        ? undefined
-        : this.ctx.restartStrategy.onFailure(Date.now());
+    const delay = restartDelay(failure, this.ctx.restartStrategy);
     this.ctx.logger.warn(
       { jobId: this.jobId, attempt: this.attempt, cause: failure.message, err: failure.serialized, delay },
       'job attempt failed',
@@ -414,34 +388,11 @@ export class JobMaster {
       this.ctx.logger.info({ jobId: this.jobId }, 'job suspended; left for the next leader');
       return;
     }
-    await this.recordResult(status, this.endTime);
-    await this.checkpoints
-      ?.onJobEnded(status)
-      .catch((err: unknown) =>
-        this.ctx.logger.warn({ jobId: this.jobId, err }, 'checkpoint retention after the job ended failed'),
-      );
-    await this.ctx.pool?.release(this.jobId);
-    await this.ctx
-      .onJobEnded?.(this.jobId, this.exchange)
-      .catch((err: unknown) =>
-        this.ctx.logger.warn({ jobId: this.jobId, err }, 'cleaning up after the job failed'),
-      );
-    this.ctx.logger.info({ jobId: this.jobId, status, restarts: this.restarts }, 'job ended');
+    await cleanUpEndedJob(this.ctx, this.endedJob(this.endTime), status);
   }
 
-  private async recordResult(status: 'FINISHED' | 'FAILED' | 'CANCELED', endTime: number): Promise<void> {
-    if (!this.ctx.jobResults) return;
-    const result = { jobId: this.jobId, name: this.name, status, startTime: this.startTime, endTime };
-    await recordJobResult(
-      this.ctx.jobResults,
-      { ...result, restarts: this.restarts },
-      this.ctx.assertLeader ?? (async () => undefined),
-      this.ctx.logger,
-    );
-  }
-
-  private taskName(vertexId: string, subtask: number): string {
-    const v = this.submission.jobGraph.vertices.find((x) => x.id === vertexId);
-    return `'${v?.name ?? vertexId} (${subtask + 1}/${v?.parallelism ?? '?'})'`;
+  private endedJob(endTime: number): EndedJob {
+    const { jobId, name, exchange, startTime, restarts, checkpoints } = this;
+    return { jobId, name, exchange, startTime, endTime, restarts, checkpoints };
   }
 }

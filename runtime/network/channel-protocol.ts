@@ -26,11 +26,16 @@ export type UpstreamMessage =
 export type ChannelEvent =
   | { kind: 'end-of-partition' }
   /**
-   * With checkpointing: the producer's input ended and its operators finished (Flink's
-   * EndOfData), but the channel stays open so checkpoint barriers still flow until the
-   * producer's final checkpoint completed; end-of-partition follows then.
+   * No more records come (Flink's `EndOfData`). Without `stop` (checkpointing on): the producer's
+   * input ended and its operators finished (a natural end, or stop-with-savepoint with drain);
+   * the channel's event time is over, and the channel stays open so checkpoint barriers still
+   * flow until the producer's final checkpoint completed; end-of-partition follows then.
+   * With `stop` (Flink's `StopMode.NO_DRAIN`): the job was stopped without drain by savepoint
+   * `savepointId`, which has completed. The job is suspended, not ended: the consumer commits
+   * that savepoint, does not end its operators' input nor their event time (nothing is
+   * flushed: a resumed job does that), and ends too; end-of-partition follows at once.
    */
-  | { kind: 'end-of-data' }
+  | { kind: 'end-of-data'; stop?: { mode: 'no-drain'; savepointId: number } }
   | { kind: 'barrier'; checkpointId: number; timestamp: number; savepoint?: boolean }
   | { kind: 'watermark'; timestamp: number }
   /** The producer is idle (no records, no watermarks for a while) or active again. */

@@ -7,6 +7,11 @@ export interface InputGroup {
   readonly target: OperatorInput;
   /** Channels of the group that have not ended yet. */
   open: number;
+  /**
+   * A channel of the group was stopped by a stop-with-savepoint without drain: the operator
+   * input does not end when the last channel is through (the job is suspended, not ended).
+   */
+  stopped?: boolean;
 }
 
 /** The consumer end of one network channel, with its own queue of unprocessed messages. */
@@ -19,7 +24,7 @@ export interface InputChannel {
   readonly queue: DownstreamMessage[];
   /** Held channels keep their messages queued (and so return no credit): barrier alignment. */
   held: boolean;
-  /** No more records come (end-of-data or end-of-partition arrived): the operators were told. */
+  /** No more records come (end-of-data or end-of-partition arrived): the task took note (see `TaskEnding`). */
   dataEnded: boolean;
   /** End-of-partition arrived: the channel is closed for good, barriers included. */
   ended: boolean;

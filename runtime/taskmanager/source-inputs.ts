@@ -26,9 +26,14 @@ export class SourceInputs {
   private live: number;
   private scheduled = false;
   private readonly ended = new Set<ChainMember>();
-  /** Set by `endAll`: a reader that becomes available again is not polled any more. */
+  /** Set by `endAll` and `suspend`: a reader that becomes available again is not polled any more. */
   private stopped = false;
+  /** Set by `suspend`: the sources stopped without ending (stop-with-savepoint without drain). */
+  private suspendedAll = false;
+  /** Barrier alignment holds the sources (see `CheckpointBarrierHandler`). */
   held = false;
+  /** A stop-with-savepoint without drain holds them from its barrier until the savepoint completed or failed. */
+  private paused = false;
 
   constructor(
     readonly members: readonly ChainMember[],
@@ -42,6 +47,31 @@ export class SourceInputs {
     return this.live === 0;
   }
 
+  /** No source produces any more: every one ended, or they were suspended. */
+  get done(): boolean {
+    return this.live === 0 || this.suspendedAll;
+  }
+
+  /** Polls no source until `resume` (the sources stay open, their positions as they are). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.schedule();
+  }
+
+  /**
+   * Stops every source for good WITHOUT ending it (stop-with-savepoint without drain): no
+   * operator of the chain is told its input ended, so nothing is flushed; the job is suspended.
+   */
+  suspend(): void {
+    this.stopped = true;
+    this.suspendedAll = true;
+    this.active.length = 0;
+  }
+
   /**
    * Ends every source that has not ended (stop-with-savepoint): they are polled no more and
    * their operators finish as if their input had ended.
@@ -53,7 +83,7 @@ export class SourceInputs {
   }
 
   schedule(): void {
-    if (this.scheduled || this.active.length === 0 || this.held) return;
+    if (this.scheduled || this.active.length === 0 || this.held || this.paused) return;
     this.scheduled = true;
     setImmediate(() => this.poll());
   }
@@ -79,7 +109,13 @@ export class SourceInputs {
   }
 
   private get canPoll(): boolean {
-    return !this.host.isBlocked() && !this.held && !this.host.hasPendingControl() && this.active.length > 0;
+    return (
+      !this.host.isBlocked() &&
+      !this.held &&
+      !this.paused &&
+      !this.host.hasPendingControl() &&
+      this.active.length > 0
+    );
   }
 
   private pollOnce(member: ChainMember): void {

@@ -2,10 +2,8 @@ import type { MessagePort } from 'node:worker_threads';
 import type { TaskRestoreState } from '../checkpoint/state-handles';
 import type { JobVertex } from '../graph/job-graph';
 import type { StreamGraph } from '../graph/stream-graph';
-import type { ChannelEvent, DownstreamMessage } from '../network/channel-protocol';
+import type { ChannelEvent } from '../network/channel-protocol';
 import type { OutputChannel } from '../network/output-channel';
-import { decodeTimestampedBatch } from '../network/record-batch-codec';
-import { DEFAULT_AUTO_WATERMARK_INTERVAL_MS } from '../api/job-settings';
 import type { RecordTimestamp } from '../api/operators/stream-operator';
 import { TaskTimeAccounting } from './task-time';
 import { TaskProcessingTimeService } from './task-processing-time';
@@ -18,29 +16,19 @@ import type { S3PathAccess } from '../storage/s3-path';
 import type { ChainMember, WatermarkInput } from './chain-member';
 import { OperatorChain } from './operator-chain';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
-import { taskName } from '../deployment/task-deployment';
 import type { TaskControlMessage, TaskReporter } from './task-reporter';
 import type { TaskMetrics } from '../deployment/execution-state';
 import { CheckpointBarrierHandler } from './checkpoint-barrier-handler';
 import { ControlLane } from './control-lane';
-import type { InputChannel, InputGroup } from './input-gate';
+import type { InputGroup } from './input-gate';
 import { InputGate } from './input-gate';
+import { NetworkInputs } from './network-inputs';
 import { SourceInputs } from './source-inputs';
 import { SubtaskCheckpointer } from './subtask-checkpointer';
+import type { StreamTaskState } from './task-ending';
+import { TaskEnding } from './task-ending';
 import { createTaskOutputs, portOf } from './task-outputs';
-
-const INPUT_BUFFERS_PER_TURN = 64;
-/** A turn of input ends after this long, so timers (metrics, flushes) run behind a slow operator. */
-const INPUT_SLICE_MS = 5;
-
-/**
- * - `running`: processing input and polling sources.
- * - `awaiting-final-checkpoint`: with checkpointing, every input ended and the operators
- *   finished; the task still passes barriers on and waits for a checkpoint taken after that
- *   to complete (so sinks commit).
- * - `finishing`: end-of-partition sent, closing operators; `done`: stopped for any reason.
- */
-type StreamTaskState = 'created' | 'running' | 'awaiting-final-checkpoint' | 'finishing' | 'done';
+import { createChainRuntime } from './task-chain-runtime';
 
 /** How `StreamTask.run` ended when it did not fail. */
 export type StreamTaskOutcome = 'finished' | 'canceled';
@@ -66,6 +54,7 @@ export class StreamTask {
   private readonly outputs: readonly OutputChannel[];
   private readonly writers: readonly RecordWriter[];
   private readonly gate: InputGate;
+  private readonly network: NetworkInputs;
   private readonly sources: SourceInputs | undefined;
   /** Present when the job checkpoints. Inputs: the gate's channels, then the sources. */
   private readonly barriers: CheckpointBarrierHandler | undefined;
@@ -79,13 +68,11 @@ export class StreamTask {
   /** The watermark valve input of each network channel, by channel index. */
   private readonly watermarkInputs: WatermarkInput[] = [];
   private readonly time = new TaskTimeAccounting();
-  private recordsIn = 0;
-  private state: StreamTaskState = 'created';
-  private drainScheduled = false;
+  private readonly state: { value: StreamTaskState } = { value: 'created' };
+  /** End of input, the final checkpoint, and suspension by a stop-with-savepoint without drain. */
+  private readonly ending: TaskEnding;
   private timers: NodeJS.Timeout[] = [];
   private opened: Promise<void> | undefined;
-  /** The first checkpoint taken after the end of input: its completion lets the task finish. */
-  private finalCheckpointId: number | undefined;
   private readonly done: Promise<StreamTaskOutcome>;
   private settle!: { resolve: (outcome: StreamTaskOutcome) => void; reject: (err: unknown) => void };
 
@@ -99,7 +86,7 @@ export class StreamTask {
     private readonly options: StreamTaskOptions = {},
   ) {
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
-    const { channels, writers, writersByOperator, writerTags } = createTaskOutputs(
+    const outputs = createTaskOutputs(
       tdd,
       graph,
       ports,
@@ -107,12 +94,12 @@ export class StreamTask {
       this.recordTimestamp,
     );
     this.processingTime = new TaskProcessingTimeService(
-      () => (this.state === 'created' ? 'defer' : this.state === 'running' ? 'run' : 'drop'),
+      () => this.timerMode(),
       () => (this.recordTimestamp.value = undefined),
       (err) => this.fail(err),
     );
     this.mailbox = new TaskMailbox(
-      () => (this.state === 'created' ? 'defer' : this.state === 'running' ? 'run' : 'drop'),
+      () => this.timerMode(),
       () => (this.recordTimestamp.value = undefined),
       (err) => this.fail(err),
       (ms) => this.time.addBusy(ms),
@@ -120,38 +107,16 @@ export class StreamTask {
         if (!paused) this.resumeInput();
       },
     );
-    this.outputs = channels;
-    this.writers = writers;
-    const networkFeeders = new Map<string, number>();
-    for (const gate of tdd.inputs) {
-      const key = `${gate.targetOperator}#${gate.targetInput}`;
-      networkFeeders.set(key, (networkFeeders.get(key) ?? 0) + 1);
-    }
-    const runtime = {
-      subtaskIndex: tdd.subtaskIndex,
-      parallelism: tdd.parallelism,
-      taskName: taskName(tdd),
-      attemptNumber: tdd.attempt,
-      jobParameters: tdd.code.args,
-      taskManagerId: options.taskManagerId ?? 'embedded',
-      sinkContext: {
-        emitOutput: (line: string) => reporter.output(line),
-        emitResult: (v: unknown) => reporter.result(v),
-        attemptNumber: tdd.attempt,
-      },
-      connector: { jobId: tdd.jobId, ...(options.s3 ? { s3: options.s3 } : {}) },
-      writersByOperator,
-      writerTags,
-      networkFeeders,
-      state,
-      ...(tdd.checkpointing ? { checkpointing: tdd.checkpointing } : {}),
+    this.outputs = outputs.channels;
+    this.writers = outputs.writers;
+    const runtime = createChainRuntime(tdd, graph, reporter, state, options, {
+      outputs,
       processingTime: this.processingTime,
       mailbox: this.mailbox,
       recordTimestamp: this.recordTimestamp,
-      autoWatermarkIntervalMs: graph.settings.autoWatermarkIntervalMs ?? DEFAULT_AUTO_WATERMARK_INTERVAL_MS,
-    };
-    this.chain = new OperatorChain(graph, vertex, runtime, () => this.endOfInput());
-    this.gate = new InputGate(() => this.scheduleDrain());
+    });
+    this.chain = new OperatorChain(graph, vertex, runtime, () => this.ending.endOfInput());
+    this.gate = new InputGate(() => this.network.schedule());
     for (const gate of tdd.inputs) {
       const group: InputGroup = {
         target: this.chain.input(gate.targetOperator, gate.targetInput),
@@ -162,9 +127,11 @@ export class StreamTask {
         this.watermarkInputs[channel.index] = this.chain.addWatermarkInput(gate.targetOperator);
       }
     }
+    this.network = this.createNetworkInputs();
     this.sources = this.chain.sources.length > 0 ? this.createSourceInputs() : undefined;
     this.checkpointer = new SubtaskCheckpointer(this.chain, reporter);
     this.barriers = tdd.checkpointing ? this.createBarrierHandler(tdd.checkpointing.mode) : undefined;
+    this.ending = this.createEnding();
     this.lane = new ControlLane(
       (m) => this.onControl(m),
       (err) => this.fail(err),
@@ -179,7 +146,7 @@ export class StreamTask {
    * operator where possible.
    */
   async run(): Promise<StreamTaskOutcome> {
-    if (this.state !== 'created') return this.done; // canceled before it ran
+    if (this.state.value !== 'created') return this.done; // canceled before it ran
     this.opened = this.chain.open(this.options.restore);
     try {
       await this.opened;
@@ -189,8 +156,8 @@ export class StreamTask {
       await this.chain.disposeState().catch(() => undefined);
       throw err;
     }
-    if (this.state !== 'created') return this.done; // canceled while opening
-    this.state = 'running';
+    if (this.state.value !== 'created') return this.done; // canceled while opening
+    this.state.value = 'running';
     this.time.start();
     this.startTimers();
     this.mailbox.resume();
@@ -207,7 +174,7 @@ export class StreamTask {
   /** Counters for metrics; the idle time is what is neither busy nor back-pressured. */
   metrics(): TaskMetrics {
     const operators = this.chain.metrics();
-    let recordsIn = this.recordsIn;
+    let recordsIn = this.network.recordsIn;
     let recordsOut = this.writers.reduce((sum, w) => sum + w.recordsOut, 0);
     for (const member of this.chain.members.values()) {
       if (member.isSink) recordsOut += member.recordsIn; // a sink writes every record it takes
@@ -229,9 +196,44 @@ export class StreamTask {
     return (
       this.time.isBackPressured ||
       this.mailbox.inputPaused ||
-      this.state === 'created' ||
-      this.state === 'done'
+      this.state.value === 'created' ||
+      this.state.value === 'done'
     );
+  }
+
+  /** Timers and mail from operators wait until the task runs, and are dropped once it ends. */
+  private timerMode(): 'defer' | 'run' | 'drop' {
+    const state = this.state.value;
+    return state === 'created' ? 'defer' : state === 'running' ? 'run' : 'drop';
+  }
+
+  private createNetworkInputs(): NetworkInputs {
+    return new NetworkInputs(this.gate, this.watermarkInputs, this.recordTimestamp, {
+      isBlocked: () => this.blocked,
+      hasPendingControl: () => this.lane.pending,
+      isFinishing: () => this.state.value === 'finishing',
+      barriers: () => this.barriers,
+      dataEnded: (channel, stopBy) => this.ending.dataEnded(channel, stopBy),
+      addBusyMs: (ms) => this.time.addBusy(ms),
+      fail: (err) => this.fail(err),
+    });
+  }
+
+  private createEnding(): TaskEnding {
+    return new TaskEnding({
+      state: this.state,
+      chain: this.chain,
+      gate: this.gate,
+      sources: this.sources,
+      outputs: this.outputs,
+      checkpointer: this.checkpointer,
+      reporter: this.reporter,
+      watermarkInputs: this.watermarkInputs,
+      checkpointing: this.tdd.checkpointing !== undefined,
+      cleanup: () => this.cleanup(),
+      finished: () => this.settle.resolve('finished'),
+      fail: (err) => this.fail(err),
+    });
   }
 
   private createSourceInputs(): SourceInputs {
@@ -275,10 +277,12 @@ export class StreamTask {
       case 'trigger-checkpoint':
         return this.triggerCheckpoint(message.checkpointId, message.timestamp, message.stop);
       case 'checkpoint-complete':
-        return this.checkpointComplete(message.checkpointId);
+        if (!this.takesCheckpointNotices) return;
+        return this.ending.checkpointComplete(message.checkpointId);
       case 'checkpoint-aborted':
-        if (this.state !== 'running' && this.state !== 'awaiting-final-checkpoint') return;
+        if (!this.takesCheckpointNotices) return;
         this.barriers?.abort(message.checkpointId);
+        this.ending.checkpointAborted(message.checkpointId);
         return this.chain.notifyCheckpointAborted(message.checkpointId);
       case 'cancel':
         return this.cancel();
@@ -288,17 +292,23 @@ export class StreamTask {
     }
   }
 
+  /** Whether checkpoint completions and aborts still concern the task (a suspended one committed already). */
+  private get takesCheckpointNotices(): boolean {
+    return this.state.value === 'running' || this.state.value === 'awaiting-final-checkpoint';
+  }
+
   /**
    * The coordinator starts checkpoint `checkpointId` here: at the chain's sources, ended or
    * not (their "barrier", aligned with any network inputs), or at a task whose upstream ended
    * (each open input aligns with its barrier or its end; see `CheckpointBarrierHandler.onTrigger`).
-   * With `stop` (stop-with-savepoint) the sources end around the barrier: after it without
-   * drain (nothing follows the savepoint), before it with drain (everything flushes into it).
+   * With `stop` (stop-with-savepoint): with drain the sources end before the barrier (everything
+   * flushes into the savepoint); without, they read nothing after it, and stop without ending
+   * once it completed (see `TaskEnding`).
    */
   private triggerCheckpoint(checkpointId: number, timestamp: number, stop?: StopMode): void {
     // A finishing task acked its final state before; it takes no further checkpoints.
-    if (this.state === 'finishing' || this.state === 'done') return;
-    if (!this.barriers || this.state === 'created') {
+    if (this.state.value === 'finishing' || this.state.value === 'done') return;
+    if (!this.barriers || this.state.value === 'created') {
       const why = this.barriers ? 'the task is not running yet' : 'the job does not checkpoint';
       this.checkpointer.decline(
         checkpointId,
@@ -309,108 +319,18 @@ export class StreamTask {
     if (stop === 'drain') this.sources?.endAll();
     if (this.sources) this.barriers.onBarrier(this.gate.channels.length, checkpointId, timestamp);
     else this.barriers.onTrigger(checkpointId, timestamp);
-    if (stop === 'no-drain') this.sources?.endAll();
+    if (stop === 'no-drain') this.ending.stopTriggered(checkpointId);
   }
 
   /** Inputs aligned for `checkpointId`: snapshot, then the barrier follows the records before it. */
   private takeCheckpoint(checkpointId: number, timestamp: number, alignmentMs: number): void {
-    const taskFinished = this.state === 'awaiting-final-checkpoint';
-    if (taskFinished) this.finalCheckpointId ??= checkpointId;
+    const taskFinished = this.ending.checkpointTaken(checkpointId);
     this.checkpointer.checkpoint(
       checkpointId,
       alignmentMs,
       () => this.broadcast({ kind: 'barrier', checkpointId, timestamp }),
       taskFinished,
     );
-  }
-
-  private async checkpointComplete(checkpointId: number): Promise<void> {
-    if (this.state !== 'running' && this.state !== 'awaiting-final-checkpoint') return;
-    await this.chain.notifyCheckpointComplete(checkpointId);
-    const final = this.finalCheckpointId;
-    if (this.state === 'awaiting-final-checkpoint' && final !== undefined && checkpointId >= final) {
-      await this.finish();
-    }
-  }
-
-  private scheduleDrain(): void {
-    if (this.drainScheduled || this.blocked || !this.gate.hasInput) return;
-    this.drainScheduled = true;
-    // Processed in a turn of its own, never inside the port's delivery loop: Node delivers up to
-    // 1000 queued messages in one go, which behind a slow operator would starve every timer.
-    setImmediate(() => this.drainInputs());
-  }
-
-  private drainInputs(): void {
-    this.drainScheduled = false;
-    const started = performance.now();
-    const deadline = started + INPUT_SLICE_MS;
-    try {
-      for (
-        let turn = 0;
-        turn < INPUT_BUFFERS_PER_TURN && !this.blocked && !this.lane.pending && performance.now() < deadline;
-        turn++
-      ) {
-        const next = this.gate.next();
-        if (!next) break;
-        this.process(next[0], next[1]);
-      }
-    } catch (err) {
-      this.fail(err);
-      return;
-    } finally {
-      this.gate.flushCredit();
-      this.time.addBusy(performance.now() - started);
-    }
-    this.scheduleDrain();
-  }
-
-  private process(channel: InputChannel, message: DownstreamMessage): void {
-    if (message.t === 'data') {
-      const { records, timestamps } = decodeTimestampedBatch(message.buf);
-      this.recordsIn += records.length;
-      const target = channel.group.target;
-      const timestamp = this.recordTimestamp;
-      if (timestamps) {
-        for (let i = 0; i < records.length; i++) {
-          timestamp.value = timestamps[i] ?? undefined;
-          target.collect(records[i]);
-        }
-      } else {
-        timestamp.value = undefined;
-        for (let i = 0; i < records.length; i++) target.collect(records[i]);
-      }
-      this.gate.returnCredit(channel);
-      return;
-    }
-    const event = message.e;
-    if (event.kind === 'end-of-data') {
-      this.dataEnded(channel);
-    } else if (event.kind === 'end-of-partition') {
-      this.gate.end(channel);
-      // Alignment first: a checkpoint waiting only for this channel is taken before the operators finish.
-      this.barriers?.onEndOfInput(channel.index);
-      this.dataEnded(channel);
-    } else if (event.kind === 'barrier' && this.state !== 'finishing') {
-      this.barriers?.onBarrier(channel.index, event.checkpointId, event.timestamp);
-    } else if (event.kind === 'watermark' && !channel.dataEnded) {
-      const input = this.watermarkInputs[channel.index]!;
-      input.valve.onWatermark(input.index, event.timestamp);
-    } else if (event.kind === 'watermark-status' && !channel.dataEnded) {
-      const input = this.watermarkInputs[channel.index]!;
-      input.valve.onStatus(input.index, event.idle);
-    }
-  }
-
-  /** No more records on the channel: once a whole gate is through, the operator input ends. */
-  private dataEnded(channel: InputChannel): void {
-    if (channel.dataEnded) return;
-    channel.dataEnded = true;
-    // The channel's event time is over: the final watermark, before the operator's input ends.
-    const input = this.watermarkInputs[channel.index]!;
-    input.valve.onEnd(input.index);
-    const { group } = channel;
-    if (--group.open === 0) this.chain.feederEnded(group.target.member, group.target.input);
   }
 
   private broadcast(event: ChannelEvent): void {
@@ -424,7 +344,7 @@ export class StreamTask {
   /** Whatever held the input let go: input and sources get turns again (unless something else holds them). */
   private resumeInput(): void {
     // Input first: a source fills the outputs again in one poll, and would starve the network input.
-    this.scheduleDrain();
+    this.network.schedule();
     this.sources?.schedule();
   }
 
@@ -436,46 +356,11 @@ export class StreamTask {
   }
 
   /**
-   * Every operator finished. Without checkpointing the task ends now. With checkpointing it
-   * sends end-of-data (its channels stay open for barriers) and waits for a checkpoint taken
-   * after this point to complete, so what its sinks staged last gets committed (FLIP-147).
-   */
-  private endOfInput(): void {
-    if (this.state !== 'running') return;
-    if (!this.tdd.checkpointing) {
-      void this.finish();
-      return;
-    }
-    this.state = 'awaiting-final-checkpoint';
-    this.broadcast({ kind: 'end-of-data' });
-    this.reporter.send({ type: 'end-of-input' });
-  }
-
-  /**
-   * Closes the task after the end of input: end-of-partition out, then waits until consumers
-   * acknowledged it and (with checkpointing, where end-of-data came first) every producer
-   * ended its channel too, so no peer is left waiting for an acknowledgement from this task.
-   */
-  private async finish(): Promise<void> {
-    this.state = 'finishing';
-    try {
-      this.broadcast({ kind: 'end-of-partition' });
-      await Promise.all([...this.outputs.map((o) => o.whenEndAcknowledged()), this.gate.whenAllEnded()]);
-      await this.checkpointer.settled();
-      await this.chain.close();
-      this.cleanup();
-      this.settle.resolve('finished');
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
-  /**
    * Stops the task and frees its state before the thread exits: a kv store being opened is
    * first allowed to finish opening, since closing it underneath could abort the process.
    */
   private async cancel(): Promise<void> {
-    if (this.state === 'done') return;
+    if (this.state.value === 'done') return;
     this.cleanup();
     await this.opened?.catch(() => undefined);
     try {
@@ -487,7 +372,7 @@ export class StreamTask {
   }
 
   private fail(err: unknown): void {
-    if (this.state === 'done') return;
+    if (this.state.value === 'done') return;
     this.cleanup();
     // The task's failure is what gets reported; if freeing state fails too, the task executor
     // still removes the task's state directory when the thread exits.
@@ -501,7 +386,7 @@ export class StreamTask {
   }
 
   private cleanup(): void {
-    this.state = 'done';
+    this.state.value = 'done';
     this.processingTime.close();
     this.timers.forEach(clearInterval);
     this.timers = [];

@@ -97,6 +97,11 @@ export class UpstreamChannel {
     this.event({ kind: 'end-of-data' });
   }
 
+  /** What a producer stopped by stop-with-savepoint `savepointId` without drain sends once it completed. */
+  endOfDataStopped(savepointId: number): void {
+    this.event({ kind: 'end-of-data', stop: { mode: 'no-drain', savepointId } });
+  }
+
   private event(e: ChannelEvent): void {
     this.port.postMessage({ t: 'event', e } satisfies DownstreamMessage);
   }

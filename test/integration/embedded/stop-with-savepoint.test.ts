@@ -2,7 +2,10 @@
  * Stop-with-savepoint (issue 9, Flink's `POST /jobs/:id/stop`) on a MiniCluster: the job takes a
  * savepoint, its sources end, and it FINISHES (not canceled); the two-phase-commit file sink has
  * committed exactly what the savepoint covers, so a job resumed from it continues the counts
- * without a gap or a repeat. With and without drain.
+ * without a gap or a repeat. With and without drain. An event-time window job stopped WITHOUT
+ * drain is suspended: no open window fires, so across the stop and the resume (at another
+ * parallelism) every window is committed exactly once; with drain the open windows fire at the
+ * stop (event time ends), and the resumed job fires the rest of them.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,9 +18,16 @@ import { FsBlobStore } from '../../../runtime/storage/fs/fs-blob-store';
 import { waitFor } from '../../../runtime/util/wait';
 import { fixtureJob } from '../../helpers/embedded';
 import { checkCountsContinue } from '../../helpers/savepoint-output';
+import {
+  checkSplitWindows,
+  committedLines as committedWindows,
+  expectedWindows,
+} from '../../helpers/window-output';
 
 const RECORDS = 12_000;
 const KEYS = 37;
+const WINDOW_RECORDS = 6_000;
+const WINDOW_KEYS = 13;
 const base = mkdtempSync(join(tmpdir(), 'sluice-stop-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
@@ -80,5 +90,59 @@ describe('stop with savepoint (MiniCluster, in-process TaskManagers, fs store)',
       expect(checkCountsContinue(output, RECORDS, KEYS)).toBe(RECORDS);
     },
     90_000,
+  );
+
+  const windowJob = (output: string, parallelism: number) =>
+    prepareJob(
+      fixtureJob('window-count-job'),
+      {
+        records: String(WINDOW_RECORDS),
+        keys: String(WINDOW_KEYS),
+        paceEvery: '1',
+        pauseMs: '2',
+        interval: '250',
+        output,
+      },
+      { parallelism },
+    );
+
+  it.each<[StopMode, number, number]>([
+    ['no-drain', 2, 3],
+    ['drain', 3, 1],
+  ])(
+    'window job, %s, parallelism %i then %i: the windows across both runs are exactly the events',
+    async (mode, from, to) => {
+      const output = join(base, `windows-${mode}`);
+      const first = windowJob(output, from);
+      const master = cluster.submitJob(first.jobGraph, first.code);
+      await waitFor(() => master.checkpointStats().counts.completed >= 1, {
+        what: 'a checkpoint with windows open',
+        timeoutMs: 30_000,
+      });
+      const { externalPath, checkpointId } = await master.checkpointRequests.stopWithSavepoint(
+        savepointTargetDir(blobs, 'savepoints', master.jobId),
+        mode,
+      );
+      expect(master.status).toBe('FINISHED');
+      const stopped = committedWindows(output);
+      expect(stopped.length).toBeLessThan(expectedWindows(WINDOW_RECORDS, WINDOW_KEYS).length);
+
+      const savepoint = await readSavepoint(blobs, externalPath);
+      const resumed = windowJob(output, to);
+      const second = cluster.submitJob(resumed.jobGraph, resumed.code, {
+        checkpointId,
+        metadataKey: savepoint.metadataKey,
+      });
+      await second.whenTerminal();
+      expect(second.status).toBe('FINISHED');
+      const all = committedWindows(output);
+      if (mode === 'no-drain') {
+        expect(all).toEqual(expectedWindows(WINDOW_RECORDS, WINDOW_KEYS));
+      } else {
+        // Drain ended event time: the windows open at the stop fired early, their rest after the resume.
+        expect(checkSplitWindows(all, WINDOW_RECORDS, WINDOW_KEYS).length).toBeGreaterThan(0);
+      }
+    },
+    120_000,
   );
 });

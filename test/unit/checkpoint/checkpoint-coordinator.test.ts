@@ -272,20 +272,42 @@ describe('CheckpointCoordinator', () => {
     expect(stats.stats().history.map((c) => c.trigger)).toEqual(['savepoint']);
   });
 
-  it('stop without drain: a final checkpoint deferred during the stop follows the savepoint', async () => {
-    const { coordinator, taskManagers, stats } = setup();
-    taskManagers.answer = () => ({ delayMs: 50 });
+  it('stop without drain: the savepoint is the last checkpoint; none starts during the stop or after it', async () => {
+    const { coordinator, taskManagers, stats } = setup({ intervalMs: 20 });
+    coordinator.start();
+    await waitFor(() => stats.stats().counts.completed >= 1, { what: 'a periodic checkpoint' });
+    taskManagers.answer = () => ({ delayMs: 200 });
     const stop = coordinator.triggerStop('savepoints/stop', 'no-drain');
-    await waitFor(() => taskManagers.triggers.length > 0, { what: 'the stop trigger' });
-    for (const t of TASKS) coordinator.endOfInput({ jobId: 'x', attempt: 0, ...t });
-    expect(taskManagers.triggers.every((t) => t.checkpointId === 1 && t.stop === 'no-drain')).toBe(true);
-    await stop;
-    await waitFor(() => stats.stats().latest.completed?.trigger === 'final', {
-      what: 'the final checkpoint',
+    await waitFor(() => taskManagers.triggers.some((t) => t.stop === 'no-drain'), {
+      what: 'the stop trigger',
     });
-    expect(taskManagers.triggers.filter((t) => t.checkpointId === 2).every((t) => t.stop === undefined)).toBe(
-      true,
+    const stopId = taskManagers.triggers.find((t) => t.stop === 'no-drain')!.checkpointId;
+    // A periodic checkpoint after the barrier could commit output the savepoint does not cover.
+    await expect(coordinator.trigger('manual')).rejects.toThrow(/being stopped with a savepoint/);
+    const completed = await stop;
+    expect(completed.metadata).toMatchObject({ kind: 'savepoint', checkpointId: stopId });
+    expect(
+      taskManagers.triggers.filter((t) => t.stop === 'no-drain').map((t) => t.tasks[0]!.vertexId),
+    ).toEqual(TASKS.filter((t) => t.isSource).map((t) => t.vertexId));
+    // The tasks end suspended: none reports its end of input, they finish; no final checkpoint.
+    for (const t of TASKS) coordinator.taskFinished({ jobId: 'x', attempt: 0, ...t });
+    await new Promise((r) => setTimeout(r, 100)); // five periodic intervals
+    expect(taskManagers.triggers.every((t) => t.checkpointId <= stopId)).toBe(true);
+    expect(stats.stats().history[0]).toMatchObject({ id: stopId, trigger: 'savepoint' });
+    await expect(coordinator.triggerStop('savepoints/again', 'no-drain')).rejects.toThrow(
+      /already being stopped/,
     );
+  });
+
+  it('a failed stop without drain leaves periodic checkpoints running', async () => {
+    const { coordinator, taskManagers, stats } = setup({ intervalMs: 20, tolerableFailures: 5 });
+    taskManagers.answer = (id) => (id === 1 ? 'decline' : 'ack');
+    await expect(coordinator.triggerStop('savepoints/stop', 'no-drain')).rejects.toThrow(/declined/);
+    coordinator.start();
+    await waitFor(() => stats.stats().latest.completed?.trigger === 'periodic', {
+      what: 'a periodic checkpoint',
+    });
+    await expect(coordinator.trigger('manual')).resolves.toMatchObject({ metadata: { kind: 'checkpoint' } });
   });
 
   it('retries a failed final checkpoint: the tasks wait for one to complete', async () => {
