@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick]`: runs every scenario side by side in one process and one run
  * (the machines are shared and noisy, so compare ratios), prints a table and writes
  * bench/results/latest.json. `npm run bench -- nexmark` runs only the Nexmark scenarios
- * (bench/nexmark.ts); `npm run bench -- --memory` runs only the bounded-memory scenario.
+ * (bench/nexmark.ts); `npm run bench -- --memory` runs only the bounded-memory scenario;
+ * `npm run bench -- ha` runs only the leader failover, at the default lease and at a 4 s one.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,8 @@ import { nexmarkScenarios, printNexmarkTable } from './scenarios/nexmark';
 import { asyncIoBench } from './scenarios/async-io';
 import { boundedMemoryScenario } from './scenarios/bounded-memory';
 import type { HaFailoverFigures } from './scenarios/ha-failover';
-import { DEFAULT_LEASE_TIMINGS, haFailoverScenario } from './scenarios/ha-failover';
+import { DEFAULT_LEASE_TIMINGS, haFailoverScenario, scaledLeaseTimings } from './scenarios/ha-failover';
+import { formatTimeline } from './scenarios/ha-timeline';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
 const quick = process.argv.includes('--quick');
@@ -30,6 +32,7 @@ const quick = process.argv.includes('--quick');
 async function main(): Promise<void> {
   if (process.argv.includes('nexmark')) return runNexmarkBench(quick);
   if (process.argv.includes('--memory')) return boundedMemory();
+  if (process.argv.includes('ha')) return haFailoverOnly();
   const results: Measurement[] = [];
   const stateless = quick ? 5_000_000 : 10_000_000;
   const lines = quick ? 500_000 : 1_000_000;
@@ -146,11 +149,31 @@ function printFigures(figures: {
     `savepoint of ${sp.keys.toLocaleString('en')} keys: ${sp.durationMs} ms, ${(sp.bytes / 1024 / 1024).toFixed(1)} MiB; ` +
       `restore ${sp.restoreSeconds.toFixed(2)} s at the same parallelism, ${sp.rescaleRestoreSeconds.toFixed(2)} s at twice it`,
   );
-  const ha = figures.haFailover;
+  printHaFailover(figures.haFailover);
+}
+
+function printHaFailover(ha: HaFailoverFigures): void {
   console.log(
     `leader failover (lease TTL ${ha.leaseTtlSeconds} s, goal <= TTL + 2 s): standby elected after ` +
       `${ha.electedSeconds.toFixed(2)} s, records flowing after ${ha.haFailoverSeconds.toFixed(2)} s`,
   );
+  console.log(formatTimeline(ha.timeline));
+}
+
+/** `npm run bench -- ha`: the failover alone, at the default lease and at a 4 s lease. */
+async function haFailoverOnly(): Promise<void> {
+  const runs: HaFailoverFigures[] = [];
+  for (const timings of [DEFAULT_LEASE_TIMINGS, scaledLeaseTimings(4_000)]) {
+    console.log(`ha: kill -9 of the leader, lease ${timings.leaseDuration / 1000} s`);
+    runs.push(await haFailoverScenario(timings));
+  }
+  console.log('');
+  for (const ha of runs) printHaFailover(ha);
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'ha-failover.json');
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), runs }, null, 2) + '\n');
+  console.log(`\nwrote ${file}`);
 }
 
 function printTable(results: Measurement[], ratios: Record<string, number>): void {
