@@ -238,6 +238,11 @@ export class RedisLeaderElection implements LeaderElection {
     this.armWatchdog(leadership);
     this.report('info', `leadership granted with fencing token ${token}`);
     this.contender?.grantLeadership(token);
+    // Announced once this job manager acts as leader, so TaskManagers that dial it at once
+    // are accepted; one that misses the news finds the leader at its next poll.
+    await this.call(() => this.redis.publish(this.keys.leaderChannel(), String(token))).catch(
+      (err: unknown) => this.report('warn', `could not announce the new leadership: ${describe(err)}`),
+    );
   }
 
   private acquire(durableFloor: boolean): Promise<unknown> {
@@ -253,7 +258,6 @@ export class RedisLeaderElection implements LeaderElection {
           controlAddress,
           this.highestToken,
           durableFloor ? '1' : '0',
-          this.keys.leaderChannel(),
         ],
       ),
     );

@@ -4,8 +4,6 @@
 -- ARGV[5] token floor: the new token is greater than it (the highest token the contender has
 --         seen), so a counter lost with a Redis restart never goes back below a token in use.
 -- ARGV[6] '1' when the floor includes the durable record (read from the blob store just now).
--- ARGV[7] leader change channel: the new token is published there, so TaskManagers and
---         standbys learn of a new leader at once instead of at their next poll.
 -- Returns the new fencing token; {0, ms} when another contender holds the lease for ms more
 -- milliseconds (so a standby can try again right when it lapses); -1 when the counter is
 -- missing (a new or emptied Redis) and the floor is not durable: the caller reads the durable
@@ -27,5 +25,4 @@ end
 redis.call('DEL', KEYS[3])
 redis.call('HSET', KEYS[3], 'contender', ARGV[1], 'token', token, 'rest', ARGV[3], 'control', ARGV[4])
 redis.call('PEXPIRE', KEYS[3], ARGV[2])
-redis.call('PUBLISH', ARGV[7], token)
 return token
