@@ -185,25 +185,25 @@ export class TaskExecutor {
 
   /**
    * Stops every task of a job up to attempt `upToAttempt` (all when omitted) and forgets the
-   * channels of those attempts that ran here (and of `upToAttempt` itself); resolves only when the threads have exited, so a caller that frees
-   * slots afterwards never hands out a slot whose thread still runs. Channels are released per
-   * attempt, so a later attempt of the same job is not affected.
+   * channels of those attempts that ran here (and of `upToAttempt` itself); resolves only when
+   * the threads have exited, so a caller that frees slots afterwards never hands out a slot
+   * whose thread still runs. Channels are released per attempt, so a later attempt of the same
+   * job (even one deployed while this cancel waits) is not affected.
    */
   async cancelJob(jobId: string, upToAttempt?: number): Promise<void> {
     const victims = [...this.tasks.values()].filter(
       (t) => t.key.jobId === jobId && (upToAttempt === undefined || t.key.attempt <= upToAttempt),
     );
-    await Promise.all(victims.map((t) => this.cancelTask(t)));
+    // Chosen now: an attempt deployed while these tasks stop (a new leader is quick) is not ours.
     const attempts = this.attemptsWithChannels.get(jobId) ?? new Set<number>();
     const released = [...attempts].filter((a) => upToAttempt === undefined || a <= upToAttempt);
     // The named attempt too: its deployment may have failed here before any task started,
     // while peers already send to it.
     if (upToAttempt !== undefined && !attempts.has(upToAttempt)) released.push(upToAttempt);
-    for (const attempt of released) {
-      this.channels.release(`${jobId}/${attempt}/`);
-      attempts.delete(attempt);
-    }
+    for (const attempt of released) attempts.delete(attempt);
     if (attempts.size === 0) this.attemptsWithChannels.delete(jobId);
+    await Promise.all(victims.map((t) => this.cancelTask(t)));
+    for (const attempt of released) this.channels.release(`${jobId}/${attempt}/`);
   }
 
   /**

@@ -55,13 +55,26 @@ test('canceling a recovered attempt releases the channels of the attempts that r
     });
     // As on the loss of the job manager: every attempt of the job.
     await executor.cancelJob(jobId);
-    expect([...states.values()].every((s) => s === 'CANCELED')).toBe(true);
+    expect([...states.values()].every((state) => state === 'CANCELED')).toBe(true);
     expect(channels.released).toEqual([`${jobId}/40000/`]);
 
     // A cancel naming an attempt that never ran here still releases that attempt.
     channels.released.length = 0;
     await executor.cancelJob(jobId, 50_000);
     expect(channels.released).toEqual([`${jobId}/50000/`]);
+
+    // The next leader deploys its attempt while the tasks of the lost one are still stopping:
+    // the cancel that began before must not release the new attempt's channels.
+    channels.released.length = 0;
+    deployAttempt(executor, jobId, 60_000);
+    const running = (attempt: number): number =>
+      [...states].filter(([k, s]) => k.startsWith(`${attempt}/`) && s === 'RUNNING').length;
+    await waitFor(() => running(60_000) === tasks, { what: 'attempt 60000 to run', timeoutMs: 30_000 });
+    const lostLeader = executor.cancelJob(jobId);
+    deployAttempt(executor, jobId, 70_000);
+    await lostLeader;
+    expect(channels.released).toEqual([`${jobId}/60000/`]);
+    await waitFor(() => running(70_000) === tasks, { what: 'attempt 70000 to run', timeoutMs: 30_000 });
   } finally {
     await executor.cancelJob(jobId);
   }
