@@ -4,9 +4,9 @@
  * pair of faults). Redis is restarted empty mid-job, a leader is elected again with a higher
  * token (so the recovered job's attempts are numbered from token × 10 000) and the
  * TaskManagers register with it; then that leader is killed with SIGKILL, and every
- * TaskManager must register with the next leader and the job must run there again. The
- * stall was the TaskManagers' main thread releasing every attempt number up to the
- * recovered attempt's when it canceled its tasks (see cancel-recovered-attempt.test.ts).
+ * TaskManager must register with the next leader and the job must run (and checkpoint) there
+ * again. The stall was the TaskManagers' main thread releasing every attempt number up to
+ * the recovered attempt's when it canceled its tasks (see cancel-recovered-attempt.test.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,5 +101,13 @@ test('after Redis restarted empty and then a leader kill, every TaskManager regi
     },
     { timeoutMs: 60_000, what: 'the job to run on the new leader' },
   );
+  // Running is not enough: a checkpoint completing shows every channel of the recovered
+  // attempt carries records and barriers (a cancel on a TaskManager once released them).
+  await waitFor(async () => (await cluster.client(third.jm).checkpointStats(jobId)).counts.completed >= 1, {
+    timeoutMs: 60_000,
+    what: 'a checkpoint to complete on the new leader',
+  }).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}\n${logsOf([a, b, ...tms])}`);
+  });
   await cluster.client(third.jm).cancelJob(jobId);
 }, 300_000);
