@@ -3,7 +3,8 @@
  * (the machines are shared and noisy, so compare ratios), prints a table and writes
  * bench/results/latest.json. `npm run bench -- nexmark` runs only the Nexmark scenarios
  * (bench/nexmark.ts); `-- windows` and `-- async-io` only those groups (bench/partial-runs.ts);
- * `npm run bench -- --memory` runs only the bounded-memory scenario.
+ * `npm run bench -- --memory` runs only the bounded-memory scenario; `npm run bench -- ha` runs
+ * only the leader failover, at the default lease and at a 4 s one.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,8 @@ import { windowScenarios } from './scenarios/windows';
 import { asyncIoCalls, runAsyncIoBench, runWindowsBench, windowRecords } from './partial-runs';
 import { boundedMemoryScenario } from './scenarios/bounded-memory';
 import type { HaFailoverFigures } from './scenarios/ha-failover';
-import { DEFAULT_LEASE_TIMINGS, haFailoverScenario } from './scenarios/ha-failover';
+import { DEFAULT_LEASE_TIMINGS, haFailoverScenario, scaledLeaseTimings } from './scenarios/ha-failover';
+import { formatTimeline } from './scenarios/ha-timeline';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
 const quick = process.argv.includes('--quick');
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('windows')) return runWindowsBench(quick);
   if (process.argv.includes('async-io')) return runAsyncIoBench(quick);
   if (process.argv.includes('--memory')) return boundedMemory();
+  if (process.argv.includes('ha')) return haFailoverOnly();
   const results: Measurement[] = [];
   const stateless = quick ? 5_000_000 : 10_000_000;
   const lines = quick ? 500_000 : 1_000_000;
@@ -155,11 +158,31 @@ function printFigures(figures: {
     `savepoint of ${sp.keys.toLocaleString('en')} keys: ${sp.durationMs} ms, ${(sp.bytes / 1024 / 1024).toFixed(1)} MiB; ` +
       `restore ${sp.restoreSeconds.toFixed(2)} s at the same parallelism, ${sp.rescaleRestoreSeconds.toFixed(2)} s at twice it`,
   );
-  const ha = figures.haFailover;
+  printHaFailover(figures.haFailover);
+}
+
+function printHaFailover(ha: HaFailoverFigures): void {
   console.log(
     `leader failover (lease TTL ${ha.leaseTtlSeconds} s, goal <= TTL + 2 s): standby elected after ` +
       `${ha.electedSeconds.toFixed(2)} s, records flowing after ${ha.haFailoverSeconds.toFixed(2)} s`,
   );
+  console.log(formatTimeline(ha.timeline));
+}
+
+/** `npm run bench -- ha`: the failover alone, at the default lease and at a 4 s lease. */
+async function haFailoverOnly(): Promise<void> {
+  const runs: HaFailoverFigures[] = [];
+  for (const timings of [DEFAULT_LEASE_TIMINGS, scaledLeaseTimings(4_000)]) {
+    console.log(`ha: kill -9 of the leader, lease ${timings.leaseDuration / 1000} s`);
+    runs.push(await haFailoverScenario(timings));
+  }
+  console.log('');
+  for (const ha of runs) printHaFailover(ha);
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'ha-failover.json');
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), runs }, null, 2) + '\n');
+  console.log(`\nwrote ${file}`);
 }
 
 function printTable(results: Measurement[], ratios: Record<string, number>): void {

@@ -17,6 +17,8 @@ import type { LeaderInfo } from '../../runtime/coordination/leader-election';
 import { RedisLeaderRetriever } from '../../runtime/coordination/redis/redis-leader-retriever';
 import type { JobDetails } from '../../runtime/jobmanager/gateway';
 import { sleep, waitFor } from '../../runtime/util/wait';
+import type { TimelineStep } from './ha-timeline';
+import { failoverTimeline, formatTimeline } from './ha-timeline';
 import { BENCH_JOBS } from './measure';
 
 export interface HaFailoverFigures {
@@ -26,6 +28,8 @@ export interface HaFailoverFigures {
   readonly electedSeconds: number;
   /** kill -9 of the leader until the job's records flow again on the new leader. */
   readonly haFailoverSeconds: number;
+  /** The steps in between, from the processes' logs and the bench's own polling. */
+  readonly timeline: TimelineStep[];
 }
 
 /** Lease timings of the run: Flink's Kubernetes ratios at a shorter lease, or the defaults. */
@@ -42,6 +46,16 @@ export const DEFAULT_LEASE_TIMINGS: LeaseTimingsMs = {
   retryPeriod: 2_000,
 };
 
+/** The default timings scaled to another lease duration, keeping their ratios. */
+export function scaledLeaseTimings(leaseDuration: number): LeaseTimingsMs {
+  const scale = leaseDuration / DEFAULT_LEASE_TIMINGS.leaseDuration;
+  return {
+    leaseDuration,
+    renewDeadline: Math.round(DEFAULT_LEASE_TIMINGS.renewDeadline * scale),
+    retryPeriod: Math.round(DEFAULT_LEASE_TIMINGS.retryPeriod * scale),
+  };
+}
+
 export async function haFailoverScenario(
   timings: LeaseTimingsMs,
   logDir?: string,
@@ -53,6 +67,8 @@ export async function haFailoverScenario(
   ];
   const env = {
     ...process.env,
+    // The timeline is read from the info-level logs of the job managers.
+    SLUICE_LOG_LEVEL: 'info',
     ...Object.fromEntries([
       lease('lease-duration', timings.leaseDuration),
       lease('renew-deadline', timings.renewDeadline),
@@ -67,8 +83,8 @@ export async function haFailoverScenario(
     rootDir,
     restPort: 0,
     env,
-    // Kept after the run when given, to see where a slow failover spent its time.
-    ...(logDir ? { logDir } : {}),
+    // Kept after the run when given; read for the failover timeline either way.
+    logDir: logDir ?? join(rootDir, 'logs'),
   });
   const retriever = new RedisLeaderRetriever({ url: cluster.info.redisUrl! });
   try {
@@ -88,6 +104,7 @@ export async function haFailoverScenario(
       { timeoutMs: 60_000, intervalMs: 50, what: 'the job to run and checkpoint' },
     );
     const killedAt = performance.now();
+    const killedAtMs = Date.now();
     process.kill(cluster.info.pids.jobmanager, 'SIGKILL');
     const next = await waitFor(
       async () => {
@@ -97,10 +114,16 @@ export async function haFailoverScenario(
       { timeoutMs: timings.leaseDuration + 30_000, intervalMs: 20, what: 'the standby to lead' },
     );
     const electedSeconds = (performance.now() - killedAt) / 1000;
-    await recordsFlowing(next, cluster.token, jobId);
+    const runningSeconds = await recordsFlowing(next, cluster.token, jobId, killedAt);
     const haFailoverSeconds = (performance.now() - killedAt) / 1000;
     await new RestClient({ url: next.restUrl, token: cluster.token }).cancelJob(jobId);
-    return { leaseTtlSeconds: timings.leaseDuration / 1000, electedSeconds, haFailoverSeconds };
+    const timeline = failoverTimeline(cluster.logDir, killedAtMs, [
+      { step: 'kill -9 of the leader', atSeconds: 0 },
+      { step: 'new leader published (bench poll)', atSeconds: electedSeconds },
+      { step: 'every task RUNNING (bench poll)', atSeconds: runningSeconds },
+      { step: 'records flowing: counts reports input (bench poll)', atSeconds: haFailoverSeconds },
+    ]);
+    return { leaseTtlSeconds: timings.leaseDuration / 1000, electedSeconds, haFailoverSeconds, timeline };
   } finally {
     await retriever.close();
     await cluster.stop();
@@ -112,15 +135,25 @@ function allRunning(job: JobDetails): boolean {
   return job.vertices.every((v) => v.subtasks.every((s) => s.state === 'RUNNING'));
 }
 
-/** Waits on the new leader until the recovered attempt runs and its counts operator has input. */
-async function recordsFlowing(leader: LeaderInfo, token: string, jobId: string): Promise<void> {
+/**
+ * Waits on the new leader until the recovered attempt runs and its counts operator has input;
+ * returns when every task was first seen RUNNING (seconds after `killedAt`).
+ */
+async function recordsFlowing(
+  leader: LeaderInfo,
+  token: string,
+  jobId: string,
+  killedAt: number,
+): Promise<number> {
   const client = new RestClient({ url: leader.restUrl, token });
+  let runningSeconds: number | undefined;
   for (;;) {
     const job = await client.getJob(jobId).catch(() => undefined);
     if (job?.status === 'FAILED' || job?.status === 'CANCELED')
       throw new Error(`ha bench: job ${job.status} after the failover`);
+    if (job && allRunning(job)) runningSeconds ??= (performance.now() - killedAt) / 1000;
     const counts = job?.vertices.find((v) => v.name.startsWith('counts'));
-    if (job && allRunning(job) && counts && counts.recordsIn > 0) return;
+    if (job && allRunning(job) && counts && counts.recordsIn > 0) return runningSeconds!;
     await sleep(20);
   }
 }
@@ -128,17 +161,12 @@ async function recordsFlowing(leader: LeaderInfo, token: string, jobId: string):
 /** Runs the scenario alone: `node --import tsx bench/scenarios/ha-failover.ts [leaseMs] [logDir]`. */
 if (require.main === module) {
   const leaseDuration = Number(process.argv[2] ?? DEFAULT_LEASE_TIMINGS.leaseDuration);
-  // Scaled with the defaults' ratios.
-  const scale = leaseDuration / DEFAULT_LEASE_TIMINGS.leaseDuration;
-  haFailoverScenario(
-    {
-      leaseDuration,
-      renewDeadline: Math.round(DEFAULT_LEASE_TIMINGS.renewDeadline * scale),
-      retryPeriod: Math.round(DEFAULT_LEASE_TIMINGS.retryPeriod * scale),
-    },
-    process.argv[3],
-  )
-    .then((figures) => console.log(JSON.stringify(figures)))
+  haFailoverScenario(scaledLeaseTimings(leaseDuration), process.argv[3])
+    .then((figures) => {
+      const { timeline, ...rest } = figures;
+      console.log(JSON.stringify(rest));
+      console.log(formatTimeline(timeline));
+    })
     .catch((err: unknown) => {
       console.error(err);
       process.exitCode = 1;

@@ -109,7 +109,7 @@ export const CLUSTER_OPTIONS = {
     type: durationType({ min: 100 }),
     default: 15_000,
     description:
-      'Leader lease lifetime in Redis unrenewed; a standby takes over once it lapsed (failover ≈ this + retry period).',
+      'Leader lease lifetime in Redis unrenewed; a standby takes over when it lapses (failover ≈ this + job restart).',
   }),
   'high-availability.redis.leader-election.renew-deadline': defineOption({
     type: durationType({ min: 50 }),
@@ -121,6 +121,6 @@ export const CLUSTER_OPTIONS = {
     type: durationType({ min: 10 }),
     default: 2_000,
     description:
-      'Period of lease renewals, standby acquisition attempts and TaskManager leader lookups; < renew deadline.',
+      'Period of lease renewals, standby acquisitions, TaskManager leader polls (news is also pushed); < renew deadline.',
   }),
 };

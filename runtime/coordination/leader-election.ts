@@ -66,6 +66,13 @@ export interface LeaderElection {
 export interface LeaderRetriever {
   /** The published leader, or undefined while none holds the lease. Throws when the store is unreachable. */
   currentLeader(): Promise<LeaderInfo | undefined>;
+  /**
+   * Calls `listener` whenever the leadership may have changed (a new leader was announced, a
+   * leader released its lease, or announcements may have been missed), so followers look
+   * again at once rather than at their next poll; returns a function that stops it. Best
+   * effort: followers still poll. Absent where the store cannot announce changes.
+   */
+  onChange?(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -315,6 +315,9 @@ export class JobMaster {
         timeoutMs: this.ctx.slotRequestTimeoutMs,
         isCanceled: () => this.canceled,
         onWaiting: (wait) => this.onSlotWait(wait),
+        ...(this.ctx.resourceManager.onTaskManagerRegistered
+          ? { onResourcesChanged: (l: () => void) => this.ctx.resourceManager.onTaskManagerRegistered!(l) }
+          : {}),
         ...(this.ctx.fencingToken ? { fencingToken: this.ctx.fencingToken } : {}),
       },
     ).finally(() => (this.slotWait = undefined));
@@ -334,8 +337,13 @@ export class JobMaster {
     // A deposed leader deploys nothing: TaskManagers would refuse its token anyway.
     await this.ctx.assertLeader?.();
     this.lifecycle.transitionTo('RUNNING');
-    const deployment = deployAttempt(this.onSlots(this.slots)).catch((err: unknown) =>
-      this.settleAttempt?.(new AttemptFailure(serializeError(err))),
+    const deployment = deployAttempt(this.onSlots(this.slots)).then(
+      () =>
+        this.ctx.logger.info(
+          { jobId: this.jobId, attempt: this.attempt, slots: this.slots.length },
+          'attempt deployed',
+        ),
+      (err: unknown) => this.settleAttempt?.(new AttemptFailure(serializeError(err))),
     );
     const result = await settled;
     await deployment;

@@ -27,6 +27,7 @@ export type TaskManagerLostListener = (taskManagerId: string, reason: string) =>
 export class ResourceManager implements ResourceManagerGateway {
   private readonly connected = new Map<string, Connected>();
   private readonly lostListeners = new Set<TaskManagerLostListener>();
+  private readonly registeredListeners = new Set<() => void>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -60,6 +61,11 @@ export class ResourceManager implements ResourceManagerGateway {
   onTaskManagerLost(listener: TaskManagerLostListener): () => void {
     this.lostListeners.add(listener);
     return () => this.lostListeners.delete(listener);
+  }
+
+  onTaskManagerRegistered(listener: () => void): () => void {
+    this.registeredListeners.add(listener);
+    return () => this.registeredListeners.delete(listener);
   }
 
   isConnected(taskManagerId: string): boolean {
@@ -146,6 +152,7 @@ export class ResourceManager implements ResourceManagerGateway {
       },
       'TaskManager registered',
     );
+    for (const listener of [...this.registeredListeners]) listener();
     return { fencingToken: this.fencingToken(), heartbeatIntervalMs: this.heartbeat.intervalMs };
   }
 

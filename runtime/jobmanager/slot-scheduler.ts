@@ -62,6 +62,11 @@ export interface AllocationOptions {
   readonly fencingToken?: () => number;
   /** Called with what the job waits for while the cluster lacks slots, and `undefined` once it has them. */
   readonly onWaiting?: (wait: SlotWait | undefined) => void;
+  /**
+   * Subscribes to news that may free or add slots (a TaskManager registered); a round waiting
+   * for slots then starts at once instead of after its poll interval. Returns an unsubscribe.
+   */
+  readonly onResourcesChanged?: (listener: () => void) => () => void;
 }
 
 /** Why a job is not running yet: it needs `needed` slots and only `available` are free. */
@@ -111,8 +116,27 @@ export async function allocateSlots(
     }
     // Jitter: two jobs that lost a race to each other do not retry in lockstep.
     const pollMs = options.pollMs ?? 200;
-    await sleep(pollMs + Math.floor(Math.random() * pollMs));
+    const jittered = pollMs + Math.floor(Math.random() * pollMs);
+    // Only a plan that lacked slots is worth redoing on news; a lost race keeps its jitter.
+    await (missing.length > 0 ? pauseUnlessChanged(jittered, options.onResourcesChanged) : sleep(jittered));
   }
+}
+
+/** Waits `ms`, or less when `onChanged` reports a change meanwhile. */
+function pauseUnlessChanged(
+  ms: number,
+  onChanged: ((listener: () => void) => () => void) | undefined,
+): Promise<void> {
+  if (!onChanged) return sleep(ms);
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const unsubscribe = onChanged(done);
+  });
 }
 
 /** Places every request on a copy of the cluster view; what does not fit is `missing`. */

@@ -44,4 +44,9 @@ export interface ResourceManagerGateway {
   usableTaskManagers(): Promise<TaskManagerView[]>;
   /** The gateway to a TaskManager, or undefined when it is not reachable (lost, not connected). */
   taskExecutor(taskManagerId: string): TaskExecutorGateway | undefined;
+  /**
+   * Calls `listener` whenever a TaskManager registers, so a job waiting for slots looks again at
+   * once (after a failover they arrive within moments); returns a function that stops it.
+   */
+  onTaskManagerRegistered?(listener: () => void): () => void;
 }

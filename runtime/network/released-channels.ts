@@ -6,7 +6,8 @@
  */
 export class ReleasedChannels {
   private readonly ids = new Set<string>();
-  private readonly prefixes: string[] = [];
+  /** Insertion-ordered, so the oldest is dropped first; a Set keeps `addPrefix` O(1). */
+  private readonly prefixes = new Set<string>();
 
   constructor(
     private readonly maxIds = 100_000,
@@ -23,9 +24,12 @@ export class ReleasedChannels {
   }
 
   addPrefix(prefix: string): void {
-    if (this.prefixes.includes(prefix)) return;
-    this.prefixes.push(prefix);
-    if (this.prefixes.length > this.maxPrefixes) this.prefixes.shift();
+    if (this.prefixes.has(prefix)) return;
+    this.prefixes.add(prefix);
+    if (this.prefixes.size > this.maxPrefixes) {
+      const oldest = this.prefixes.values().next();
+      if (!oldest.done) this.prefixes.delete(oldest.value);
+    }
   }
 
   /** An explicit new registration of the id wins over an earlier release of the same id. */

@@ -17,11 +17,18 @@ export interface JobManagerTarget {
  * Finds the job manager a TaskManager connects to (docs/architecture.md §9). Without high
  * availability it is the configured `jobmanager.rpc.address:port`; with Redis it is the
  * control address the current leader published, and `watch` notices when the leadership moves
- * on (a new token) so the TaskManager drops the old leader, even one that is only paused.
+ * on (a new token) so the TaskManager drops the old leader, even one that is only paused. Both
+ * poll every retry period and also act at once when Redis announces a leadership change.
  */
 export class JobManagerLocator {
   private readonly retriever: LeaderRetriever | undefined;
   private readonly pollMs: number;
+  /** Waiters of `pause`, woken early when a leadership change is announced. */
+  private readonly pausing = new Set<() => void>();
+  /** Announcements so far, and how many `locate` had seen: one that came meanwhile skips a pause. */
+  private announced = 0;
+  private seen = 0;
+  private stopListening: (() => void) | undefined;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -34,6 +41,30 @@ export class JobManagerLocator {
         url: redisUrlWithPassword(url, config['high-availability.redis.password']),
         keyPrefix: config['high-availability.redis.key-prefix'],
       });
+    this.stopListening = this.retriever?.onChange?.(() => {
+      this.announced++;
+      const waiters = [...this.pausing];
+      this.pausing.clear();
+      for (const wake of waiters) wake();
+    });
+  }
+
+  /**
+   * Waits `ms` before the next connection attempt, or less when a leadership change is
+   * announced meanwhile (a new leader is worth dialing at once).
+   */
+  pause(ms: number): Promise<void> {
+    // Announced while this TaskManager was dialing the previous leader: look again now.
+    if (this.announced !== this.seen) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.pausing.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.pausing.add(wake);
+    });
   }
 
   /**
@@ -43,6 +74,7 @@ export class JobManagerLocator {
   async locate(): Promise<JobManagerTarget | undefined> {
     if (!this.retriever)
       return { host: this.config['jobmanager.rpc.address'], port: this.config['jobmanager.rpc.port'] };
+    this.seen = this.announced;
     const leader = await this.retriever.currentLeader();
     if (leader === undefined) return undefined;
     return { ...parseControlAddress(leader.controlAddress), fencingToken: leader.fencingToken };
@@ -58,13 +90,12 @@ export class JobManagerLocator {
     if (!retriever || target.fencingToken === undefined) return () => undefined;
     let failing = false;
     let stopped = false;
-    const timer = setInterval(() => {
+    const check = (): void => {
       retriever.currentLeader().then(
         (leader) => {
           failing = false;
           if (stopped || leader === undefined || leader.fencingToken <= target.fencingToken!) return;
-          stopped = true;
-          clearInterval(timer);
+          stop();
           onMovedOn(`a new job manager leader took over (fencing token ${leader.fencingToken})`);
         },
         (err: unknown) => {
@@ -72,11 +103,15 @@ export class JobManagerLocator {
           failing = true;
         },
       );
-    }, this.pollMs);
-    return () => {
+    };
+    const timer = setInterval(check, this.pollMs);
+    const unlisten = retriever.onChange?.(check);
+    const stop = (): void => {
       stopped = true;
       clearInterval(timer);
+      unlisten?.();
     };
+    return stop;
   }
 
   /**
@@ -88,6 +123,7 @@ export class JobManagerLocator {
   }
 
   async close(): Promise<void> {
+    this.stopListening?.();
     await this.retriever?.close();
   }
 }

@@ -84,6 +84,12 @@ export const DEFAULT_TASK_CANCELLATION: TaskCancellation = { graceMs: 30_000, ti
  */
 export class TaskExecutor {
   private readonly tasks = new Map<string, RunningTask>();
+  /**
+   * Per job, the attempts that had a task deployed here and whose channels are not released
+   * yet. Attempt numbers are sparse (a recovering leader starts at `token × 10 000`), so a
+   * cancel releases these, never a whole range of numbers.
+   */
+  private readonly attemptsWithChannels = new Map<string, Set<number>>();
 
   constructor(
     private readonly channels: ChannelProvider,
@@ -115,6 +121,8 @@ export class TaskExecutor {
       subtaskIndex: tdd.subtaskIndex,
     };
     const ports = options.ports ?? this.channels.portsFor(tdd);
+    const attempts = this.attemptsWithChannels.get(key.jobId) ?? new Set<number>();
+    this.attemptsWithChannels.set(key.jobId, attempts.add(key.attempt));
     const state = taskStateSettings(options.state ?? defaultStateSettings(), key);
     const worker = new Worker(BOOTSTRAP, {
       workerData: {
@@ -176,18 +184,26 @@ export class TaskExecutor {
   }
 
   /**
-   * Stops every task of a job up to attempt `upToAttempt` (all when omitted) and forgets those
-   * attempts' channels; resolves only when the threads have exited, so a caller that frees
-   * slots afterwards never hands out a slot whose thread still runs. Channels are released per
-   * attempt, so a later attempt of the same job is not affected.
+   * Stops every task of a job up to attempt `upToAttempt` (all when omitted) and forgets the
+   * channels of those attempts that ran here (and of `upToAttempt` itself); resolves only when
+   * the threads have exited, so a caller that frees slots afterwards never hands out a slot
+   * whose thread still runs. Channels are released per attempt, so a later attempt of the same
+   * job (even one deployed while this cancel waits) is not affected.
    */
   async cancelJob(jobId: string, upToAttempt?: number): Promise<void> {
     const victims = [...this.tasks.values()].filter(
       (t) => t.key.jobId === jobId && (upToAttempt === undefined || t.key.attempt <= upToAttempt),
     );
+    // Chosen now: an attempt deployed while these tasks stop (a new leader is quick) is not ours.
+    const attempts = this.attemptsWithChannels.get(jobId) ?? new Set<number>();
+    const released = [...attempts].filter((a) => upToAttempt === undefined || a <= upToAttempt);
+    // The named attempt too: its deployment may have failed here before any task started,
+    // while peers already send to it.
+    if (upToAttempt !== undefined && !attempts.has(upToAttempt)) released.push(upToAttempt);
+    for (const attempt of released) attempts.delete(attempt);
+    if (attempts.size === 0) this.attemptsWithChannels.delete(jobId);
     await Promise.all(victims.map((t) => this.cancelTask(t)));
-    const last = upToAttempt ?? Math.max(-1, ...victims.map((t) => t.key.attempt));
-    for (let attempt = 0; attempt <= last; attempt++) this.channels.release(`${jobId}/${attempt}/`);
+    for (const attempt of released) this.channels.release(`${jobId}/${attempt}/`);
   }
 
   /**

@@ -19,7 +19,7 @@ import { ClusterChannelProvider } from '../network/cluster-channel-provider';
 import { TcpExchange } from '../network/tcp/tcp-exchange';
 import { TcpExchangeTransport } from '../network/tcp/tcp-exchange-transport';
 import { connectRpc } from '../rpc/rpc-auth';
-import type { ControlConnection, ControlProtocol } from '../rpc/control-protocol';
+import type { ControlConnection, ControlProtocol, RegisterReply } from '../rpc/control-protocol';
 import type { RuntimeServices } from '../services/runtime-services';
 import { createRuntimeServices } from '../services/runtime-services';
 import { ExchangeTransports } from '../services/exchange-transports';
@@ -29,7 +29,6 @@ import type { Logger } from '../util/logger';
 import type { LogTail } from '../util/log-tail';
 import { captureProcessLog } from '../util/log-tail';
 import { createLogger } from '../util/logger';
-import { sleep } from '../util/wait';
 import { ArtifactCache } from './artifact-cache';
 import { CheckpointTransfer } from './checkpoint-transfer';
 import { ReportOutbox } from './report-outbox';
@@ -38,6 +37,7 @@ import { taskManagerResources } from '../deployment/resource-profile';
 import type { TaskCancellation, TaskKey } from './task-executor';
 import { TaskBlobAccess, taskBlobScope } from './task-blob-access';
 import { TaskExecutor } from './task-executor';
+import type { JobManagerTarget } from './job-manager-locator';
 import { JobManagerLocator } from './job-manager-locator';
 
 /** The data address to advertise (kept here for existing importers). */
@@ -243,18 +243,10 @@ export class TaskManagerService {
         const target = await this.locator.locate();
         if (target === undefined) {
           this.logger.warn('no job manager leader is published yet');
-          await sleep(backoff);
+          await this.locator.pause(backoff);
           continue;
         }
-        const connection = await connectRpc<ControlProtocol>({
-          host: target.host,
-          port: target.port,
-          secret: this.secret,
-          id: this.id,
-          logger: this.logger,
-        });
-        this.serve(connection);
-        const reply = await connection.call(CONTROL.register, { record: this.record });
+        const { connection, reply } = await this.dialAndRegister(target);
         this.fencingToken = Math.max(this.fencingToken, reply.fencingToken);
         this.connection = connection;
         this.outbox.setChannel(this.fencedReports(connection, reply.fencingToken));
@@ -279,8 +271,34 @@ export class TaskManagerService {
           this.logger.error({ err }, 'cannot connect to the job manager');
         else this.logger.warn({ err: (err as Error).message }, 'job manager not reachable yet');
       }
-      if (!this.closed) await sleep(backoff);
+      if (!this.closed) await this.locator.pause(backoff);
       backoff = Math.min(this.locator.maxRetryDelayMs, backoff * 2);
+    }
+  }
+
+  /** Dials the job manager at `target` and registers; a connection that cannot register is closed. */
+  private async dialAndRegister(
+    target: JobManagerTarget,
+  ): Promise<{ connection: ControlConnection; reply: RegisterReply }> {
+    const connection = await connectRpc<ControlProtocol>({
+      host: target.host,
+      port: target.port,
+      secret: this.secret,
+      id: this.id,
+      logger: this.logger,
+    });
+    this.serve(connection);
+    try {
+      // A job manager that does not answer within a heartbeat timeout is as good as gone.
+      const reply = await connection.call(
+        CONTROL.register,
+        { record: this.record },
+        this.config['heartbeat.timeout'],
+      );
+      return { connection, reply };
+    } catch (err) {
+      connection.close();
+      throw err;
     }
   }
 

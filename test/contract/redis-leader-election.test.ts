@@ -5,6 +5,7 @@ import type { LeaderContender } from '../../runtime/coordination/leader-election
 import type { RedisLeaderElectionOptions } from '../../runtime/coordination/redis/redis-leader-election';
 import { RedisLeaderElection } from '../../runtime/coordination/redis/redis-leader-election';
 import { RedisKeys } from '../../runtime/coordination/redis/redis-keys';
+import { RedisLeaderRetriever } from '../../runtime/coordination/redis/redis-leader-retriever';
 import { RedisSlotRegistry } from '../../runtime/coordination/redis/redis-slot-registry';
 import { ConfigError } from '../../runtime/errors';
 import { sleep, waitFor } from '../../runtime/util/wait';
@@ -121,6 +122,54 @@ describe('RedisLeaderElection with two contenders', () => {
     await waitFor(() => b.contender.leading, { what: 'the standby to lead', timeoutMs: 5000 });
     expect(b.contender.tokens[0]).toBeGreaterThan(a.contender.tokens[0]!);
     expect((await b.election.currentLeader())?.restUrl).toBe('http://b:8081');
+  });
+
+  // Retries far apart (the lease allows nothing longer than 40 s): only the announcement of the
+  // release, or the remaining lease the standby was told, can make it act within the test.
+  const SLOW_RETRY = { leaseDurationMs: 60_000, renewDeadlineMs: 50_000, retryPeriodMs: 40_000 };
+
+  it('a standby takes over at once when the leader releases its lease, not at its next retry', async () => {
+    const keyPrefix = prefix();
+    const a = await contend('a', keyPrefix, SLOW_RETRY);
+    const b = await contend('b', keyPrefix, SLOW_RETRY);
+    expect(b.contender.leading).toBe(false);
+    await a.election.close();
+    await waitFor(() => b.contender.leading, {
+      what: 'the standby to lead after the release',
+      timeoutMs: 20_000,
+    });
+    expect(b.contender.tokens[0]).toBeGreaterThan(a.contender.tokens[0]!);
+  });
+
+  it('a standby tries again when the lease it found held lapses, not at its next retry', async () => {
+    const keyPrefix = prefix();
+    const keys = new RedisKeys(keyPrefix);
+    // A holder that crashed: its lease lapses in 1.5 s and nobody releases it.
+    await admin.set(keys.leaderLease(), 'crashed', 'PX', 1_500);
+    await admin.set(keys.fencingCounter(), '7');
+    const b = await contend('b', keyPrefix, SLOW_RETRY);
+    expect(b.contender.leading).toBe(false);
+    await waitFor(() => b.contender.leading, {
+      what: 'the standby to lead after the lapse',
+      timeoutMs: 20_000,
+    });
+    expect(b.contender.tokens).toEqual([8]);
+  });
+
+  it('announces a new leader to retrievers that listen for changes', async () => {
+    const keyPrefix = prefix();
+    const retriever = new RedisLeaderRetriever({ url: server.url, keyPrefix });
+    opened.push(retriever);
+    let changes = 0;
+    retriever.onChange(() => changes++);
+    const channel = new RedisKeys(keyPrefix).leaderChannel();
+    await waitFor(async () => ((await admin.pubsub('NUMSUB', channel)) as [string, number])[1] === 1, {
+      what: 'the retriever to subscribe',
+    });
+    const b = await contend('b', keyPrefix, SLOW_RETRY);
+    expect(b.contender.leading).toBe(true);
+    await waitFor(() => changes > 0, { what: 'a leadership change to be announced', timeoutMs: 10_000 });
+    expect((await retriever.currentLeader())?.contenderId).toBe('b');
   });
 
   it('steps a partitioned leader down before the standby can take over', async () => {

@@ -15,6 +15,7 @@ export const DEFAULT_REDIS_KEY_PREFIX = 'sluice';
  * | `{p}:leader:lease`                | string     | leader election lease (holder contender id, `SET NX PX`) |
  * | `{p}:leader:fencing`              | string     | fencing token counter (`INCR` on every acquisition); fenced slot allocations compare with it |
  * | `{p}:leader:info`                 | hash       | leader's contender id, token, REST URL and control address; expires with the lease |
+ * | `{p}:leader:changed`              | channel    | pub/sub: a new leader's token once it leads, `released` on a graceful release |
  * | `{p}:job:{jobId}:chk:counter`     | string     | checkpoint id counter (`INCR`, see RedisCheckpointIdCounter) |
  * | `{p}:job:{jobId}:chk:latest`      | string     | reserved: pointer to the latest completed checkpoint |
  *
@@ -73,6 +74,14 @@ export class RedisKeys {
   /** Leader election: the current leader's token and REST and control addresses. */
   leaderInfo(): string {
     return `${this.prefix}:leader:info`;
+  }
+
+  /**
+   * Leader election: the pub/sub channel where a new leader publishes its token (once it acts
+   * as leader) and a release publishes `released`, so TaskManagers and standbys need not wait for their next poll.
+   */
+  leaderChannel(): string {
+    return `${this.prefix}:leader:changed`;
   }
 
   /** The checkpoint id counter of one job (RedisCheckpointIdCounter). */

@@ -14,6 +14,7 @@ import { leaseTimingsProblem } from '../leader-election';
 import type { LuaCommandRunner } from './lua-scripts';
 import { defineLuaCommands } from './lua-scripts';
 import { RedisKeys } from './redis-keys';
+import { RedisLeaderChanges } from './redis-leader-changes';
 import { leaderInfoFromHash } from './redis-leader-retriever';
 import { redisAddress } from './redis-slot-registry';
 
@@ -41,6 +42,12 @@ const SCRIPTS = {
   sluiceReleaseLeadership: { file: 'release-leadership.lua', numberOfKeys: 2 },
 } as const;
 
+/**
+ * A standby tries this long after the remaining lease it was told has passed (the remaining
+ * time was measured before the reply travelled, so the lease has lapsed by then).
+ */
+const LAPSE_MARGIN_MS = 5;
+
 interface Leadership {
   readonly token: number;
   /** Monotonic time the last successful renewal (or the acquisition) was sent. */
@@ -52,7 +59,10 @@ interface Leadership {
  * Leader election through one Redis lease key (docs/architecture.md §9). Every `retryPeriodMs`
  * the leader extends its lease with a compare-and-extend script and each standby tries `SET NX
  * PX`; an acquisition takes a fresh token from the fencing counter and publishes the leader's
- * addresses in a hash that lives exactly as long as the lease.
+ * addresses in a hash that lives exactly as long as the lease. A standby that finds the lease
+ * held learns how long it still lives and tries again right when it lapses (if sooner than a
+ * retry period); acquisitions and releases are announced on `{p}:leader:changed`, so after a
+ * graceful release a standby takes over at once, and TaskManagers follow a new leader at once.
  *
  * A leader steps down by itself when its last successful renewal was *sent* more than
  * `renewDeadlineMs` ago: that renewal reached Redis later still, so the lease lives at least
@@ -70,6 +80,15 @@ export class RedisLeaderElection implements LeaderElection {
   /** Highest fencing token seen, the floor of the next acquisition. */
   private highestToken = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Announcements of acquisitions and releases: a standby campaigns at once on a release. */
+  private readonly changes: RedisLeaderChanges;
+  private stopListening: (() => void) | undefined;
+  /** True while a renewal or acquisition attempt is out. */
+  private attempting = false;
+  /** Set by an announcement during an attempt: another attempt follows at once. */
+  private attemptAgain = false;
+  /** When the lease held by another contender lapses (ms from the last attempt), if known. */
+  private heldForMs: number | undefined;
   private closed = false;
   /** Last failure reported, so a Redis outage is logged once, not every retry period. */
   private lastFailure: string | undefined;
@@ -92,6 +111,12 @@ export class RedisLeaderElection implements LeaderElection {
     // Failures surface on the calls (and are logged there); the client reconnects by itself.
     this.redis.on('error', () => undefined);
     this.run = defineLuaCommands(this.redis, SCRIPTS);
+    this.changes = new RedisLeaderChanges({
+      url: options.url,
+      ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+      maxReconnectDelayMs: options.retryPeriodMs,
+      log: (message) => this.report('warn', `leader election: ${message}`),
+    });
   }
 
   /** The fencing token while this contender leads. */
@@ -102,6 +127,11 @@ export class RedisLeaderElection implements LeaderElection {
   async start(contender: LeaderContender): Promise<void> {
     if (this.contender !== undefined) throw new Error('leader election already started');
     this.contender = contender;
+    // A release (or a Redis that came back) is worth an attempt now, not at the next retry.
+    this.stopListening = this.changes.listen((message) => {
+      if (message !== 'released' && message !== 'reconnected') return;
+      if (this.leadership === undefined) this.attemptNow();
+    });
     await this.tick();
   }
 
@@ -123,6 +153,8 @@ export class RedisLeaderElection implements LeaderElection {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
+    this.stopListening?.();
+    await this.changes.close();
     const held = this.leadership;
     if (held !== undefined) {
       this.stepDown('job manager closing');
@@ -132,9 +164,14 @@ export class RedisLeaderElection implements LeaderElection {
     else this.redis.disconnect();
   }
 
-  /** One renewal or acquisition attempt, then the next one a retry period later. */
+  /**
+   * One renewal or acquisition attempt, then the next one a retry period later; a standby that
+   * learnt when the holder's lease lapses tries right then instead, if that is sooner.
+   */
   private async tick(): Promise<void> {
     if (this.closed) return;
+    this.attempting = true;
+    this.heldForMs = undefined;
     try {
       if (this.leadership !== undefined) await this.renew(this.leadership);
       else await this.tryAcquire();
@@ -143,8 +180,27 @@ export class RedisLeaderElection implements LeaderElection {
       const text = describe(err);
       if (text !== this.lastFailure) this.report('warn', `leader election: ${text}`);
       this.lastFailure = text;
+    } finally {
+      this.attempting = false;
     }
-    if (!this.closed) this.timer = setTimeout(() => void this.tick(), this.options.retryPeriodMs);
+    if (this.closed) return;
+    if (this.attemptAgain) {
+      this.attemptAgain = false;
+      return this.attemptNow();
+    }
+    const lapse = this.heldForMs === undefined ? Infinity : this.heldForMs + LAPSE_MARGIN_MS;
+    this.timer = setTimeout(() => void this.tick(), Math.min(this.options.retryPeriodMs, lapse));
+  }
+
+  /** An attempt now (after the one that is out, if any) instead of at the scheduled time. */
+  private attemptNow(): void {
+    if (this.closed) return;
+    if (this.attempting) {
+      this.attemptAgain = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    void this.tick();
   }
 
   private async tryAcquire(): Promise<void> {
@@ -156,7 +212,12 @@ export class RedisLeaderElection implements LeaderElection {
       this.highestToken = Math.max(this.highestToken, durable);
       reply = await this.acquire(true);
     }
-    if (reply === null) return;
+    if (Array.isArray(reply)) {
+      // Held by another contender: [0, its remaining lease in ms] (negative when it has no expiry).
+      const remaining = Number(reply[1]);
+      if (Number.isFinite(remaining) && remaining >= 0) this.heldForMs = remaining;
+      return;
+    }
     if (typeof reply !== 'number' || reply < 1)
       throw new CoordinationError(`unexpected reply from the leader lease script: ${String(reply)}`);
     const token = reply;
@@ -177,6 +238,11 @@ export class RedisLeaderElection implements LeaderElection {
     this.armWatchdog(leadership);
     this.report('info', `leadership granted with fencing token ${token}`);
     this.contender?.grantLeadership(token);
+    // Announced once this job manager acts as leader, so TaskManagers that dial it at once
+    // are accepted; one that misses the news finds the leader at its next poll.
+    await this.call(() => this.redis.publish(this.keys.leaderChannel(), String(token))).catch(
+      (err: unknown) => this.report('warn', `could not announce the new leadership: ${describe(err)}`),
+    );
   }
 
   private acquire(durableFloor: boolean): Promise<unknown> {
@@ -202,7 +268,7 @@ export class RedisLeaderElection implements LeaderElection {
       this.run(
         'sluiceReleaseLeadership',
         [this.keys.leaderLease(), this.keys.leaderInfo()],
-        [this.contenderId, token],
+        [this.contenderId, token, this.keys.leaderChannel()],
       ),
     ).catch((err: unknown) => this.report('warn', `could not release the leader lease: ${describe(err)}`));
   }

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../../errors';
 import type { LeaderInfo, LeaderRetriever } from '../leader-election';
 import { RedisKeys } from './redis-keys';
+import { RedisLeaderChanges } from './redis-leader-changes';
 import { redisAddress } from './redis-slot-registry';
 
 export interface RedisLeaderRetrieverOptions {
@@ -32,8 +33,10 @@ export class RedisLeaderRetriever implements LeaderRetriever {
   readonly address: string;
   private readonly redis: Redis;
   private readonly keys: RedisKeys;
+  /** Subscribed on the first `onChange`, so clients that only look the leader up once do not. */
+  private changes: RedisLeaderChanges | undefined;
 
-  constructor(options: RedisLeaderRetrieverOptions) {
+  constructor(private readonly options: RedisLeaderRetrieverOptions) {
     this.keys = new RedisKeys(options.keyPrefix);
     this.address = redisAddress(options.url);
     this.redis = new Redis(options.url, {
@@ -57,7 +60,16 @@ export class RedisLeaderRetriever implements LeaderRetriever {
     }
   }
 
+  onChange(listener: () => void): () => void {
+    this.changes ??= new RedisLeaderChanges({
+      url: this.options.url,
+      ...(this.options.keyPrefix ? { keyPrefix: this.options.keyPrefix } : {}),
+    });
+    return this.changes.listen(() => listener());
+  }
+
   async close(): Promise<void> {
+    await this.changes?.close();
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
     else this.redis.disconnect();
   }

@@ -89,7 +89,7 @@ test('Redis restarted empty mid-job: leadership, registrations and the job come 
     },
     { timeoutMs: 240_000, intervalMs: 200, what: `job ${jobId} to end after the Redis restart` },
   ).catch((err: unknown) => {
-    const logs = [a, b].map((jm) => `${jm.name}:\n${jm.log.slice(-30).join('\n')}`).join('\n');
+    const logs = cluster.processes.map((p) => `${p.name}:\n${p.log.slice(-30).join('\n')}`).join('\n');
     throw new Error(`${(err as Error).message}\n${logs}`);
   });
   expect(done.status).toBe('FINISHED');

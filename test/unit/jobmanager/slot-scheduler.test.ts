@@ -218,4 +218,39 @@ describe('slot sharing and allocation', () => {
     await r.freeSlot('a', 1, 'rival');
     expect(await job).toHaveLength(2);
   });
+
+  it('looks again at once when told a TaskManager registered, not after its poll interval', async () => {
+    const r = new InMemorySlotRegistry();
+    const g = jobGraph((env) => env.fromSequence(1, 2).setParallelism(2).print());
+    const listeners = new Set<() => void>();
+    let waits = 0;
+    const job = allocateSlots(slotRequests(g), r, () => r.listTaskManagers(), {
+      jobId: 'j',
+      jobName: 'job',
+      attempt: 0,
+      timeoutMs: 120_000,
+      // A poll far beyond the test's timeout: only the news can start the next round.
+      pollMs: 60_000,
+      onWaiting: (wait) => (waits += wait ? 1 : 0),
+      onResourcesChanged: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    });
+    await waitFor(() => waits > 0, { what: 'the job to wait for slots' });
+    await r.registerTaskManager(
+      {
+        id: 'a',
+        dataHost: '127.0.0.1',
+        dataPort: 1,
+        numberOfSlots: 2,
+        totalResources: profile(2, 512),
+        registeredAt: 0,
+      },
+      60_000,
+    );
+    for (const listener of [...listeners]) listener();
+    expect((await job).map((s) => s.taskManagerId)).toEqual(['a', 'a']);
+    expect(listeners.size).toBe(0);
+  });
 });

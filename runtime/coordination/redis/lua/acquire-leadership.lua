@@ -4,11 +4,13 @@
 -- ARGV[5] token floor: the new token is greater than it (the highest token the contender has
 --         seen), so a counter lost with a Redis restart never goes back below a token in use.
 -- ARGV[6] '1' when the floor includes the durable record (read from the blob store just now).
--- Returns the new fencing token; false when another contender holds the lease; -1 when the
--- counter is missing (a new or emptied Redis) and the floor is not durable: the caller reads
--- the durable floor and tries again.
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return false
+-- Returns the new fencing token; {0, ms} when another contender holds the lease for ms more
+-- milliseconds (so a standby can try again right when it lapses); -1 when the counter is
+-- missing (a new or emptied Redis) and the floor is not durable: the caller reads the durable
+-- floor and tries again.
+local remaining = redis.call('PTTL', KEYS[1])
+if remaining ~= -2 then
+  return {0, remaining}
 end
 if ARGV[6] ~= '1' and redis.call('EXISTS', KEYS[2]) == 0 then
   return -1
