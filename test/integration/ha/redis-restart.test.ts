@@ -72,9 +72,18 @@ test('Redis restarted empty mid-job: leadership, registrations and the job come 
     });
   expect(Number(await cluster.redisClient.get(cluster.keys.fencingCounter()))).toBe(next.info.fencingToken);
   expect([a, b]).toContain(next.jm);
-  // The token came from the durable record in S3, which every grant raises.
-  const record = Buffer.from(await cluster.blobStore.get(FENCING_TOKEN_KEY)).toString('utf8');
-  expect((JSON.parse(record) as { fencingToken: number }).fencingToken).toBe(next.info.fencingToken);
+  // The token came from the durable record in S3, which every grant raises (before the job
+  // manager acts as leader; its address is published in Redis a moment earlier).
+  const durableToken = async (): Promise<number> =>
+    (
+      JSON.parse(Buffer.from(await cluster.blobStore.get(FENCING_TOKEN_KEY)).toString('utf8')) as {
+        fencingToken: number;
+      }
+    ).fencingToken;
+  await waitFor(async () => (await durableToken()) === next.info.fencingToken, {
+    timeoutMs: 10_000,
+    what: `the durable fencing token record to reach ${next.info.fencingToken}`,
+  });
   const leaderClient = cluster.client(next.jm);
   await waitFor(async () => (await leaderClient.listTaskManagers()).filter((t) => t.connected).length === 2, {
     timeoutMs: 30_000,
