@@ -6,11 +6,15 @@ import { jobFromModule } from './job';
 
 /**
  * Loads a job module (TypeScript source or a bundled .js) and returns its job definition.
- * The caller's process must be able to load TypeScript (tsx hook) for .ts paths.
+ * TypeScript loads through tsx's require hook, registered here on first use: task threads run
+ * plain JavaScript and load a job's bundle on a cluster, so only embedded runs of a .ts job pay
+ * for the hook (see runtime/taskmanager/task-thread-script.ts).
  */
 export function loadJobModule(modulePath: string): JobDefinition {
   const absolute = resolve(modulePath);
   if (!existsSync(absolute)) throw new InvalidJobError(`job module not found: ${modulePath}`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (/\.[cm]?tsx?$/.test(absolute)) require('tsx/cjs');
   let mod: unknown;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

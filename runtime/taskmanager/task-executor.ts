@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import type { SerializedError } from '../errors';
@@ -20,8 +19,7 @@ import type { ExecutionState, TaskMetrics } from '../deployment/execution-state'
 import { TERMINAL_STATES } from '../deployment/execution-state';
 import { taskThreadEnvironment } from './task-thread-env';
 import { PendingBlobPuts } from './task-blob-access';
-
-const BOOTSTRAP = join(__dirname, 'task-thread-bootstrap.js');
+import { taskThreadScript } from './task-thread-script';
 
 /** Identifies one deployed subtask attempt. */
 export interface TaskKey {
@@ -124,7 +122,7 @@ export class TaskExecutor {
     const attempts = this.attemptsWithChannels.get(key.jobId) ?? new Set<number>();
     this.attemptsWithChannels.set(key.jobId, attempts.add(key.attempt));
     const state = taskStateSettings(options.state ?? defaultStateSettings(), key);
-    const worker = new Worker(BOOTSTRAP, {
+    const worker = new Worker(taskThreadScript(this.logger), {
       workerData: {
         tdd,
         ports: Object.fromEntries(ports),
