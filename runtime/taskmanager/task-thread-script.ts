@@ -44,6 +44,8 @@ function bundleTaskThread(): string {
     packages: 'external',
     write: false,
     sourcemap: 'inline',
+    // Stack traces name the runtime's TypeScript sources, as they did when threads ran them through tsx.
+    banner: { js: 'process.setSourceMapsEnabled(true);' },
     logLevel: 'silent',
     // The one use of __dirname in a task thread (job-stack.ts tells runtime frames from the
     // job's) must name the sources' folder, not the bundle's.
