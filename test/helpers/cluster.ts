@@ -41,6 +41,16 @@ export class TestCluster {
     readonly fauxqs: FauxqsServer,
   ) {}
 
+  /** A cluster (see `start`) with one TaskManager process per entry of `slots`, that many slots each. */
+  static async withTaskManagers(
+    slots: readonly number[],
+    overrides: Partial<Record<ConfigKey, unknown>> = {},
+  ): Promise<TestCluster> {
+    const cluster = await TestCluster.start(overrides);
+    for (const n of slots) await cluster.startTaskManager(n);
+    return cluster;
+  }
+
   static async start(overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<TestCluster> {
     const [redis, fauxqs] = await Promise.all([startRedis(), startFauxqs()]);
     const bucket = `sluice-${randomBytes(4).toString('hex')}`;

@@ -6,7 +6,7 @@
  * restored broadcast state: a subtask without it would check its readings wrongly. The
  * expected alerts are computed in the test from the readings and rules themselves.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readingAt } from '../../../functions/broadcast-rules';
@@ -15,26 +15,20 @@ import { waitFor } from '../../../runtime/util/wait';
 import { expectedRuleOutput } from '../../helpers/broadcast-rules-reference';
 import { TestCluster } from '../../helpers/cluster';
 import { functionJob } from '../../helpers/embedded';
+import { committedLines } from '../../helpers/window-output';
 
 const READINGS = 12_000;
 const SENSORS = 13;
 const expected = expectedRuleOutput(READINGS, SENSORS).alerts;
 
-function committed(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => f.startsWith('part-') && !f.includes('inprogress'))
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
-    .filter((l) => l.length > 0)
-    .sort();
-}
-
 let cluster: TestCluster;
 const base = mkdtempSync(join(tmpdir(), 'sluice-broadcast-recovery-'));
 
 beforeAll(async () => {
-  cluster = await TestCluster.start({ 'slot.request.timeout': 20_000, 'heartbeat.timeout': 15_000 });
-  await cluster.startTaskManager(4);
-  await cluster.startTaskManager(4);
+  cluster = await TestCluster.withTaskManagers([4, 4], {
+    'slot.request.timeout': 20_000,
+    'heartbeat.timeout': 15_000,
+  });
 });
 
 afterAll(async () => {
@@ -68,7 +62,7 @@ test.each(['heap', 'kv'])(
     expect(
       (await cluster.jobManager.dispatcher.checkpointStats(jobId)).counts.restored,
     ).toBeGreaterThanOrEqual(1);
-    expect(committed(output)).toEqual(expected);
+    expect(committedLines(output)).toEqual(expected);
   },
   240_000,
 );
@@ -89,7 +83,7 @@ test('a savepoint resumed from parallelism 2 at 3 gives every subtask the whole 
   const { externalPath } = await cluster.jobManager.dispatcher.triggerSavepoint(first, dir, true);
   await cluster.waitForStatus(first, ['CANCELED', 'FAILED', 'FINISHED']);
   expect((await cluster.job(first)).status).toBe('CANCELED');
-  expect(committed(output).length).toBeLessThan(expected.length);
+  expect(committedLines(output).length).toBeLessThan(expected.length);
 
   // Resumed on the kv backend: broadcast state is operator state, the same for both.
   const second = await cluster.submit(
@@ -100,5 +94,5 @@ test('a savepoint resumed from parallelism 2 at 3 gives every subtask the whole 
   );
   const done = await cluster.waitForStatus(second, ['FINISHED', 'FAILED', 'CANCELED'], 180_000);
   expect(done.status).toBe('FINISHED');
-  expect(committed(output)).toEqual(expected);
+  expect(committedLines(output)).toEqual(expected);
 }, 240_000);

@@ -15,9 +15,7 @@ let cluster: TestCluster;
 const base = mkdtempSync(join(tmpdir(), 'sluice-cluster-ckpt-'));
 
 beforeAll(async () => {
-  cluster = await TestCluster.start();
-  await cluster.startTaskManager(2);
-  await cluster.startTaskManager(2);
+  cluster = await TestCluster.withTaskManagers([2, 2]);
 }, 60_000);
 
 afterAll(async () => {

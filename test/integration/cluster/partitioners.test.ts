@@ -10,9 +10,7 @@ describe('cluster: partitioners', () => {
   let cluster: TestCluster;
 
   beforeAll(async () => {
-    cluster = await TestCluster.start();
-    await cluster.startTaskManager(4);
-    await cluster.startTaskManager(4);
+    cluster = await TestCluster.withTaskManagers([4, 4]);
   });
 
   afterAll(async () => {

@@ -11,9 +11,7 @@ describe('cluster: side outputs', () => {
   let cluster: TestCluster;
 
   beforeAll(async () => {
-    cluster = await TestCluster.start();
-    await cluster.startTaskManager(4);
-    await cluster.startTaskManager(4);
+    cluster = await TestCluster.withTaskManagers([4, 4]);
   });
 
   afterAll(async () => {

@@ -25,9 +25,7 @@ let cluster: TestCluster;
 const base = mkdtempSync(join(tmpdir(), 'sluice-stop-savepoint-'));
 
 beforeAll(async () => {
-  cluster = await TestCluster.start({ 'slot.request.timeout': 20_000 });
-  await cluster.startTaskManager(4);
-  await cluster.startTaskManager(4);
+  cluster = await TestCluster.withTaskManagers([4, 4], { 'slot.request.timeout': 20_000 });
 });
 
 afterAll(async () => {

@@ -4,46 +4,25 @@
  * another parallelism, with every (key, window) committed exactly once with exactly its events.
  * The expected windows are computed here from the event definition, not by the job's code.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../../runtime/util/wait';
-import { eventOf } from '../../fixtures/jobs/window-count-job';
 import { TestCluster } from '../../helpers/cluster';
 import { fixtureJob } from '../../helpers/embedded';
+import { committedLines, expectedWindows } from '../../helpers/window-output';
 
 const RECORDS = 12_000;
 const KEYS = 13;
-
-/** `key start count sum` for every tumbling 1 s window, from the events themselves. */
-function expectedWindows(): string[] {
-  const windows = new Map<string, { count: number; sum: number }>();
-  for (let n = 0; n < RECORDS; n++) {
-    const e = eventOf(n, KEYS);
-    const id = `${e.key} ${Math.floor(e.ts / 1000) * 1000}`;
-    const w = windows.get(id) ?? { count: 0, sum: 0 };
-    w.count++;
-    w.sum += e.n;
-    windows.set(id, w);
-  }
-  return [...windows].map(([id, w]) => `${id} ${w.count} ${w.sum}`).sort();
-}
-
-function committed(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => f.startsWith('part-') && !f.includes('inprogress'))
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
-    .filter((l) => l.length > 0)
-    .sort();
-}
 
 let cluster: TestCluster;
 const base = mkdtempSync(join(tmpdir(), 'sluice-window-recovery-'));
 
 beforeAll(async () => {
-  cluster = await TestCluster.start({ 'slot.request.timeout': 20_000, 'heartbeat.timeout': 15_000 });
-  await cluster.startTaskManager(4);
-  await cluster.startTaskManager(4);
+  cluster = await TestCluster.withTaskManagers([4, 4], {
+    'slot.request.timeout': 20_000,
+    'heartbeat.timeout': 15_000,
+  });
 });
 
 afterAll(async () => {
@@ -77,7 +56,7 @@ test.each(['heap', 'kv'])(
     expect(
       (await cluster.jobManager.dispatcher.checkpointStats(jobId)).counts.restored,
     ).toBeGreaterThanOrEqual(1);
-    expect(committed(output)).toEqual(expectedWindows());
+    expect(committedLines(output)).toEqual(expectedWindows(RECORDS, KEYS));
   },
   240_000,
 );
@@ -99,8 +78,8 @@ test.each([
     const { externalPath } = await cluster.jobManager.dispatcher.triggerSavepoint(first, dir, true);
     await cluster.waitForStatus(first, ['CANCELED', 'FAILED', 'FINISHED']);
     expect((await cluster.job(first)).status).toBe('CANCELED');
-    const partial = committed(output).length;
-    expect(partial).toBeLessThan(expectedWindows().length);
+    const partial = committedLines(output).length;
+    expect(partial).toBeLessThan(expectedWindows(RECORDS, KEYS).length);
 
     // Resumed on the other backend too: the snapshot format is the same.
     const second = await cluster.submit(
@@ -111,7 +90,7 @@ test.each([
     );
     const done = await cluster.waitForStatus(second, ['FINISHED', 'FAILED', 'CANCELED'], 180_000);
     expect(done.status).toBe('FINISHED');
-    expect(committed(output)).toEqual(expectedWindows());
+    expect(committedLines(output)).toEqual(expectedWindows(RECORDS, KEYS));
   },
   240_000,
 );
