@@ -22,6 +22,18 @@ import type { RedisServer } from './redis-server';
 import { startRedis } from './redis-server';
 
 /** A `sluice jobmanager` or `sluice taskmanager` child process. */
+/**
+ * The lease the HA tests run with: short enough for a quick failover, long enough that a
+ * loaded machine (Redis replying slower than a retry period) does not make a leader step down
+ * by itself.
+ */
+export const TEST_LEASE_MS = 4_000;
+export const TEST_LEASE_CONFIG = {
+  'high-availability.redis.leader-election.lease-duration': TEST_LEASE_MS,
+  'high-availability.redis.leader-election.renew-deadline': 3_000,
+  'high-availability.redis.leader-election.retry-period': 500,
+} as const;
+
 export interface ClusterProcess {
   readonly name: string;
   readonly child: ChildProcess;

@@ -17,11 +17,9 @@ import { waitFor } from '../../../runtime/util/wait';
 import { fixtureJob } from '../../helpers/embedded';
 import { checkExactlyOnce } from '../../helpers/exactly-once-output';
 import type { ClusterProcess } from '../../helpers/ha-cluster';
-import { HaCluster } from '../../helpers/ha-cluster';
+import { HaCluster, TEST_LEASE_CONFIG, TEST_LEASE_MS } from '../../helpers/ha-cluster';
 
-// Short enough for a quick test, long enough that a loaded machine (Redis replies slower than
-// a retry period) does not make the leader step down by itself.
-const LEASE_MS = 4_000;
+const LEASE_MS = TEST_LEASE_MS;
 // Per source; paced (1 ms sleep every 3 records) so each source subtask runs at least 2.5 s:
 // the job is still running when the faults come, however fast the machine.
 const RECORDS = 30_000;
@@ -32,9 +30,7 @@ let output: string;
 
 beforeAll(async () => {
   cluster = await HaCluster.start({
-    'high-availability.redis.leader-election.lease-duration': LEASE_MS,
-    'high-availability.redis.leader-election.renew-deadline': 3_000,
-    'high-availability.redis.leader-election.retry-period': 500,
+    ...TEST_LEASE_CONFIG,
     'slot.request.timeout': 30_000,
   });
   output = mkdtempSync(join(tmpdir(), 'sluice-ha-'));

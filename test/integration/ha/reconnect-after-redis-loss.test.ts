@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { waitFor } from '../../../runtime/util/wait';
 import { fixtureJob } from '../../helpers/embedded';
 import type { ClusterProcess } from '../../helpers/ha-cluster';
-import { HaCluster } from '../../helpers/ha-cluster';
+import { HaCluster, TEST_LEASE_CONFIG, TEST_LEASE_MS } from '../../helpers/ha-cluster';
 
-const LEASE_MS = 4_000;
+const LEASE_MS = TEST_LEASE_MS;
 const TASK_MANAGERS = 3;
 
 let cluster: HaCluster;
@@ -24,9 +24,7 @@ let output: string;
 
 beforeAll(async () => {
   cluster = await HaCluster.start({
-    'high-availability.redis.leader-election.lease-duration': LEASE_MS,
-    'high-availability.redis.leader-election.renew-deadline': 3_000,
-    'high-availability.redis.leader-election.retry-period': 500,
+    ...TEST_LEASE_CONFIG,
     'slot.request.timeout': 60_000,
     'restart-strategy.fixed-delay.attempts': 1_000,
   });

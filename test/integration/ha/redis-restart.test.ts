@@ -13,9 +13,9 @@ import { FENCING_TOKEN_KEY } from '../../../runtime/jobmanager/blob-fencing-toke
 import { waitFor } from '../../../runtime/util/wait';
 import { fixtureJob } from '../../helpers/embedded';
 import { checkExactlyOnce } from '../../helpers/exactly-once-output';
-import { HaCluster } from '../../helpers/ha-cluster';
+import { HaCluster, TEST_LEASE_CONFIG, TEST_LEASE_MS } from '../../helpers/ha-cluster';
 
-const LEASE_MS = 4_000;
+const LEASE_MS = TEST_LEASE_MS;
 const RECORDS = 30_000;
 const KEYS = 53;
 
@@ -24,9 +24,7 @@ let output: string;
 
 beforeAll(async () => {
   cluster = await HaCluster.start({
-    'high-availability.redis.leader-election.lease-duration': LEASE_MS,
-    'high-availability.redis.leader-election.renew-deadline': 3_000,
-    'high-availability.redis.leader-election.retry-period': 500,
+    ...TEST_LEASE_CONFIG,
     'slot.request.timeout': 30_000,
   });
   output = mkdtempSync(join(tmpdir(), 'sluice-ha-redis-'));
