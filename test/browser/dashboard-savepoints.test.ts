@@ -236,6 +236,7 @@ test('cancel through the button after confirming in the page', async () => {
   expect(normalize(await dialog.innerText())).toContain('Cancel job “dashboard-savepoints”?');
   expect(await status(jobId)).toBe('RUNNING');
   await page.keyboard.press('Escape');
+  await head.getByTestId('confirm-dialog').waitFor({ state: 'detached', timeout: 5_000 });
   expect(await head.getByTestId('confirm-dialog').count()).toBe(0);
   expect(await status(jobId)).toBe('RUNNING');
 

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
 import { StatusBadge } from '../components';
 import type { JobSummary, SavepointRequestStatus } from '../types';
@@ -177,17 +177,21 @@ export function ConfirmDialog(props: {
   children?: ComponentChildren;
 }) {
   const confirm = useRef<HTMLButtonElement>(null);
-  useEffect(() => confirm.current?.focus(), []);
+  const dismiss = useRef(props.onDismiss);
+  dismiss.current = props.onDismiss;
+  // Layout effects run as soon as the dialog is in the DOM, so a key pressed right after the
+  // click that opened it already finds the focus and the Escape listener in place; the listener
+  // is on the document so Escape works wherever the focus went.
+  useLayoutEffect(() => {
+    confirm.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') dismiss.current();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
   return (
-    <div
-      class="confirm-dialog"
-      role="dialog"
-      aria-label={props.question}
-      data-testid="confirm-dialog"
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') props.onDismiss();
-      }}
-    >
+    <div class="confirm-dialog" role="dialog" aria-label={props.question} data-testid="confirm-dialog">
       <div class="confirm-question">{props.question}</div>
       {props.children}
       <div class="confirm-buttons">
