@@ -198,7 +198,6 @@ export class SavepointIncompatibleError extends SluiceError {
   }
 }
 
-/** The caller's input is invalid (a REST body, a blob key, object metadata…); retrying cannot help. */
 /**
  * A stored checkpoint object (`_metadata` or a state file) is unreadable or does not match its
  * checksum. `objectKey` names it; recovery skips that checkpoint and falls back to an older one.
@@ -220,6 +219,7 @@ export class CheckpointFailedError extends SluiceError {
   }
 }
 
+/** The caller's input is invalid (a REST body, a blob key, object metadata…); retrying cannot help. */
 export class BadRequestError extends SluiceError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('SLUICE_BAD_REQUEST', message, options);
@@ -310,103 +310,4 @@ export class ResourceDriverError extends SluiceError {
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return typeof err === 'string' ? err : JSON.stringify(err);
-}
-
-/** Plain, structured-clone-safe form of an error, for crossing threads, sockets and REST. */
-export interface SerializedError {
-  name: string;
-  code?: string;
-  message: string;
-  /** The full stack, with server paths: for logs only, never for clients. */
-  stack?: string;
-  /**
-   * A user function's failure reduced to the job's own frames, source-mapped to the job's
-   * files (`Error: boom\n    at fn (jobs/my-job.ts:9:31)`): what clients are shown.
-   */
-  jobStack?: string;
-  operatorName?: string;
-  retryable?: boolean;
-  cause?: SerializedError;
-}
-
-export function serializeError(err: unknown, depth = 0): SerializedError {
-  if (!(err instanceof Error)) return { name: 'Error', message: describeError(err) };
-  const out: SerializedError = { name: err.name, message: err.message, stack: err.stack };
-  if (err instanceof SluiceError) {
-    out.code = err.code;
-    out.retryable = err.retryable;
-  }
-  if (err instanceof UserFunctionError) out.operatorName = err.operatorName;
-  if (err.cause !== undefined && depth < 4) out.cause = serializeError(err.cause, depth + 1);
-  return out;
-}
-
-/** The error as clients may see it: messages and the job's own frames, no server stacks. */
-export function withoutServerStacks(serialized: SerializedError): SerializedError {
-  const { stack: _serverStack, cause, ...rest } = serialized;
-  return { ...rest, ...(cause ? { cause: withoutServerStacks(cause) } : {}) };
-}
-
-/**
- * The error classes that cross process boundaries (control channel, task threads, REST), by
- * name: `deserializeError` revives them, so callers branch on `instanceof` on either side.
- */
-function wireErrorClasses(): ReadonlyMap<string, { prototype: SluiceError }> {
-  const classes = [
-    InvalidJobError,
-    GraphMismatchError,
-    UserFunctionError,
-    AsyncTimeoutError,
-    JobFailedError,
-    JobCanceledError,
-    IllegalStateTransitionError,
-    ConfigError,
-    ConflictError,
-    NotFoundError,
-    UnauthorizedError,
-    StorageError,
-    StateError,
-    CheckpointCorruptError,
-    CheckpointFailedError,
-    SavepointIncompatibleError,
-    BadRequestError,
-    InvalidBlobKeyError,
-    CoordinationError,
-    NotLeaderError,
-    DependencyUnavailableError,
-    NetworkError,
-    NoResourcesError,
-    ResourceDriverError,
-  ];
-  return new Map(classes.map((c) => [c.name, c]));
-}
-
-/**
- * Rebuilds an error from its serialized form as its own class when it is one of ours (by name,
- * else `SluiceError` for any code), keeping code, retryable, operator, stack and cause. The
- * constructor is not run: its message was built already on the side that threw.
- */
-export function deserializeError(
-  serialized: SerializedError,
-): Error & { code?: string; operatorName?: string; retryable?: boolean } {
-  const known = wireErrorClasses().get(serialized.name);
-  const prototype = known?.prototype ?? (serialized.code ? SluiceError.prototype : Error.prototype);
-  const err = Object.create(prototype) as Error & {
-    code?: string;
-    operatorName?: string;
-    retryable?: boolean;
-    jobStack?: string;
-  };
-  const own = (key: string, value: unknown): void => {
-    if (value !== undefined) Object.defineProperty(err, key, { value, writable: true, configurable: true });
-  };
-  own('message', serialized.message);
-  own('name', serialized.name);
-  own('code', serialized.code);
-  own('retryable', serialized.code ? (serialized.retryable ?? false) : undefined);
-  own('operatorName', serialized.operatorName);
-  own('jobStack', serialized.jobStack);
-  own('stack', serialized.stack ?? `${serialized.name}: ${serialized.message}`);
-  if (serialized.cause) own('cause', deserializeError(serialized.cause));
-  return err;
 }

@@ -1,4 +1,4 @@
-import type { SerializedError } from '../errors';
+import type { SerializedError } from '../error-wire';
 import type { JobGraph } from '../graph/job-graph';
 import type { TaskStateMessage } from '../rpc/control-protocol';
 import type { FailureLocation } from './exception-history';

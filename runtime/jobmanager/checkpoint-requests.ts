@@ -1,5 +1,6 @@
 import type { StopMode } from '../checkpoint/checkpointing-mode';
-import { CheckpointFailedError, ConflictError, serializeError } from '../errors';
+import { CheckpointFailedError, ConflictError } from '../errors';
+import { serializeError } from '../error-wire';
 import { AttemptFailure } from './attempt-failure';
 import type { JobStatus } from './gateway';
 import type { JobCheckpoints } from './job-checkpoints';

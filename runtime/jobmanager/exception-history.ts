@@ -1,4 +1,4 @@
-import type { SerializedError } from '../errors';
+import type { SerializedError } from '../error-wire';
 
 /** Flink's `web.exception-history-size` default: the failures a job keeps for the REST API. */
 export const EXCEPTION_HISTORY_SIZE = 16;

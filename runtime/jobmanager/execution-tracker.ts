@@ -1,4 +1,4 @@
-import type { SerializedError } from '../errors';
+import type { SerializedError } from '../error-wire';
 import type { JobGraph } from '../graph/job-graph';
 import type { ExecutionState, OperatorMetrics, TaskMetrics } from '../deployment/execution-state';
 import { TERMINAL_STATES } from '../deployment/execution-state';

@@ -1,6 +1,6 @@
 import type { JobArgs } from '../api/job';
 import type { JobSettings } from '../api/job-settings';
-import type { SerializedError } from '../errors';
+import type { SerializedError } from '../error-wire';
 import type { JobGraph } from '../graph/job-graph';
 import type { ResourceProfile } from '../deployment/resource-profile';
 import type { ExecutionState, OperatorMetrics } from '../deployment/execution-state';

@@ -3,8 +3,9 @@ import type { RestorePoint } from '../checkpoint/restore-point';
 import { InMemoryCheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
 import type { JobCheckpointStats } from '../checkpoint/checkpoint-stats';
 import type { TaskManagerView } from '../coordination/slot-registry';
-import type { SerializedError } from '../errors';
-import { IllegalStateTransitionError, serializeError, withoutServerStacks } from '../errors';
+import type { SerializedError } from '../error-wire';
+import { IllegalStateTransitionError } from '../errors';
+import { serializeError, withoutServerStacks } from '../error-wire';
 import type {
   AcknowledgeCheckpointMessage,
   DeclineCheckpointMessage,

@@ -1,6 +1,6 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
-import type { SerializedError } from '../errors';
+import type { SerializedError } from '../error-wire';
 import type {
   AcknowledgeCheckpointMessage,
   DeclineCheckpointMessage,

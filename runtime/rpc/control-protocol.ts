@@ -1,7 +1,7 @@
 import type { RpcConnection } from './rpc-connection';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
 import type { StopMode } from '../checkpoint/checkpointing-mode';
-import type { SerializedError } from '../errors';
+import type { SerializedError } from '../error-wire';
 import type { PeerAddress } from '../network/exchange-transport';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
 import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';

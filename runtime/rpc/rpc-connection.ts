@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { BadRequestError, NetworkError, describeError, serializeError, deserializeError } from '../errors';
-import type { SerializedError } from '../errors';
+import { BadRequestError, NetworkError, describeError } from '../errors';
+import { serializeError, deserializeError } from '../error-wire';
+import type { SerializedError } from '../error-wire';
 import { FrameType, encodeMessageFrame, unpackPayload } from '../wire/frame-codec';
 import type { Frame } from '../wire/frame-codec';
 import type { FrameConnection } from '../wire/frame-connection';

@@ -10,7 +10,8 @@ import type {
 } from '../checkpoint/state-handles';
 import { stateObjectKey } from '../checkpoint/checkpoint-storage-layout';
 import type { TaskDeploymentDescriptor } from '../deployment/task-deployment';
-import { CheckpointCorruptError, NotFoundError, StateError, serializeError } from '../errors';
+import { CheckpointCorruptError, NotFoundError, StateError } from '../errors';
+import { serializeError } from '../error-wire';
 import type {
   AcknowledgeCheckpointMessage,
   DeclineCheckpointMessage,

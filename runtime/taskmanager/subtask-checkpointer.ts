@@ -1,5 +1,6 @@
 import type { OperatorSnapshotBytes } from '../checkpoint/state-handles';
-import { StateError, serializeError } from '../errors';
+import { StateError } from '../errors';
+import { serializeError } from '../error-wire';
 import type { OperatorChain, OperatorSnapshotInProgress } from './operator-chain';
 import { releaseSnapshots } from './operator-chain';
 import type { TaskReporter } from './task-reporter';

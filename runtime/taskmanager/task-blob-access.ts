@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config';
-import type { SerializedError } from '../errors';
-import { BadRequestError, serializeError } from '../errors';
+import type { SerializedError } from '../error-wire';
+import { BadRequestError } from '../errors';
+import { serializeError } from '../error-wire';
 import { normalizeBlobPrefix } from '../storage/blob-key';
 import type { BlobStore } from '../storage/blob-store';
 import type { S3PathScope } from '../storage/s3-path';

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import { deserializeError } from '../errors';
+import { deserializeError } from '../error-wire';
 import { assertValidBlobKey, normalizeBlobPrefix } from '../storage/blob-key';
 import type { BlobStore, PutOptions } from '../storage/blob-store';
 import type { S3PathScope } from '../storage/s3-path';

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
-import type { SerializedError } from '../errors';
-import { serializeError } from '../errors';
+import type { SerializedError } from '../error-wire';
+import { serializeError } from '../error-wire';
 import { defaultConfig } from '../config';
 import type { ChannelProvider } from '../network/channel-provider';
 import type { StateSettings } from '../state/state-backend-factory';

@@ -4,8 +4,9 @@ import { advertisedHost } from '../util/advertised-host';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
-import { ConfigError, SluiceError, serializeError } from '../errors';
-import type { SerializedError } from '../errors';
+import { ConfigError, SluiceError } from '../errors';
+import { serializeError } from '../error-wire';
+import type { SerializedError } from '../error-wire';
 import { CONTROL } from '../rpc/control-protocol';
 import type {
   CancelJobRequest,

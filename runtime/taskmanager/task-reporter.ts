@@ -1,7 +1,7 @@
 import type { PutOptions } from '../storage/blob-store';
 import type { ExecutionState, TaskMetrics } from '../deployment/execution-state';
 import type { StopMode } from '../checkpoint/checkpointing-mode';
-import type { SerializedError } from '../errors';
+import type { SerializedError } from '../error-wire';
 import type { OperatorSnapshotBytes } from '../checkpoint/state-handles';
 
 /** How long each phase of one subtask's checkpoint took. */

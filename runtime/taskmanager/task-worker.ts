@@ -5,7 +5,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadJobModule } from '../api/load-job-module';
-import { GraphMismatchError, SluiceError, serializeError } from '../errors';
+import { GraphMismatchError, SluiceError } from '../errors';
+import { serializeError } from '../error-wire';
 import { createJobGraph } from '../graph/job-graph';
 import { buildStreamGraph } from '../graph/stream-graph';
 import { jobStackOf } from './job-stack';

@@ -4,9 +4,8 @@ import {
   NotFoundError,
   SluiceError,
   UserFunctionError,
-  deserializeError,
-  serializeError,
 } from '../../runtime/errors';
+import { deserializeError, serializeError } from '../../runtime/error-wire';
 
 describe('errors across a process boundary', () => {
   it('come back as their own classes with code, retryable and message', () => {
