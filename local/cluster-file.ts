@@ -8,7 +8,10 @@ import type { CloudMode } from './cloud/select-cloud-mode';
  * running local cluster. It holds the REST token, so it is written with mode 0600.
  */
 export interface ClusterFile {
+  /** The first job manager's REST URL. */
   restUrl: string;
+  /** Every job manager's (`--jobmanagers N`), `restUrl` first: clients fall back to the others. */
+  restUrls: string[];
   token: string;
   cloud: CloudMode;
   s3Endpoint: string | null;

@@ -131,9 +131,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     teardown.add(() => cloud.stop());
     options.signal?.throwIfAborted();
     options.onProgress?.(`cloud up: ${cloud.description}`);
-    const { settings, jobManagers, taskManagers } = await startProcesses(cloud, layout, options, teardown);
+    const { settings, jobManagers, restUrls, taskManagers } = await startProcesses(cloud, layout, options, teardown);
     const restUrl = `http://127.0.0.1:${settings.restPort}`;
-    const info = clusterFileContents(cloud, layout, restUrl, settings.token, jobManagers, taskManagers);
+    const info = clusterFileContents(cloud, layout, restUrls, settings.token, jobManagers, taskManagers);
     await writeClusterFile(layout.clusterFile, info);
     teardown.add(() => removeClusterFile(layout.clusterFile, settings.token));
     const all = [...jobManagers, ...taskManagers];
@@ -188,7 +188,12 @@ async function startProcesses(
   layout: Layout,
   options: LocalClusterOptions,
   teardown: Teardown,
-): Promise<{ settings: ClusterSettings; jobManagers: ManagedProcess[]; taskManagers: ManagedProcess[] }> {
+): Promise<{
+  settings: ClusterSettings;
+  jobManagers: ManagedProcess[];
+  restUrls: string[];
+  taskManagers: ManagedProcess[];
+}> {
   const deadline = Date.now() + layout.startTimeoutMs;
   const settings = await chooseSettings(options.restPort);
   const restUrl = `http://127.0.0.1:${settings.restPort}`;
@@ -230,7 +235,7 @@ async function startProcesses(
       signal: options.signal,
     },
   );
-  return { settings, jobManagers, taskManagers };
+  return { settings, jobManagers, restUrls: jobManagerEnvs.map((jm) => jm.restUrl), taskManagers };
 }
 
 /** The environment of each process, checked by the real config loader before anything is spawned. */
@@ -350,14 +355,15 @@ export function listedIds(body: unknown): string[] {
 function clusterFileContents(
   cloud: LocalCloud,
   layout: Layout,
-  restUrl: string,
+  restUrls: string[],
   token: string,
   jobManagers: ManagedProcess[],
   taskManagers: ManagedProcess[],
 ): ClusterFile {
   const [jobManager, ...standbys] = jobManagers;
   return {
-    restUrl,
+    restUrl: restUrls[0]!,
+    restUrls,
     token,
     cloud: cloud.mode,
     s3Endpoint: cloud.s3Endpoint,

@@ -1,5 +1,5 @@
-import { resolveClusterTarget } from '../client/cluster-target';
-import { RestClient } from '../client/rest-client';
+import { resolveClusterTarget, restClientFor } from '../client/cluster-target';
+import type { RestClient } from '../client/rest-client';
 import { loadConfig } from '../config';
 import { blobStoreOptions } from '../services/runtime-services';
 import type { BlobStore } from '../storage/blob-store';
@@ -14,7 +14,7 @@ export async function connectToCluster(flags: ClusterFlags): Promise<RestClient>
     token: flags.token,
   });
   if (target.kind !== 'cluster') throw new Error('unreachable: --target cluster resolved to embedded');
-  return new RestClient({ url: target.restUrl, ...(target.token ? { token: target.token } : {}) });
+  return restClientFor(target);
 }
 
 /** The blob store of the config (SLUICE_CONFIG, SLUICE_* variables), for commands that read it directly. */

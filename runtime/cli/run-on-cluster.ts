@@ -1,12 +1,12 @@
 import { formatRecord } from '../api/connectors/client-sinks';
 import type { JobArgs } from '../api/job';
 import type { JobSettings } from '../api/job-settings';
-import type { ResolvedTarget } from '../client/cluster-target';
+import { restClientFor, type ResolvedTarget } from '../client/cluster-target';
 import type { FollowedJob } from '../client/follow-job';
 import { followJob } from '../client/follow-job';
 import type { SavepointRestore } from '../client/submit-job';
 import { submitJob } from '../client/submit-job';
-import { RestClient } from '../client/rest-client';
+import type { RestClient } from '../client/rest-client';
 import { JobCanceledError, JobFailedError } from '../errors';
 import type { JobDetails } from '../jobmanager/gateway';
 import { CliExit } from './cli-exit';
@@ -35,7 +35,7 @@ export async function runOnCluster(
   target: Extract<ResolvedTarget, { kind: 'cluster' }>,
   options: RunOnClusterOptions,
 ): Promise<void> {
-  const client = new RestClient({ url: target.restUrl, ...(target.token ? { token: target.token } : {}) });
+  const client = restClientFor(target);
   const submitted = await submitJob(client, jobPath, args, settings, options.restore);
   for (const warning of submitted.warnings) console.error(`warning: ${warning}`);
   if (submitted.uploadedBytes !== undefined) {

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, describeError } from '../errors';
-import { RestClient, normalizeRestUrl } from './rest-client';
+import { parseRestUrls } from './job-manager-endpoints';
+import { RestClient } from './rest-client';
+import { normalizeRestUrl } from './rest-url';
 
 /** Where `sluice run` sends a job: in this process, to a job manager, or whichever is there. */
 export type TargetKind = 'embedded' | 'cluster' | 'auto';
@@ -11,12 +13,17 @@ export const TARGET_KINDS: readonly TargetKind[] = ['embedded', 'cluster', 'auto
 /** Written by `npm run local` next to the project; other fields (pids, ports…) are ignored here. */
 export const LOCAL_CLUSTER_FILE = join('.sluice', 'local-cluster.json');
 
-const localClusterSchema = z.looseObject({ restUrl: z.string().min(1), token: z.string().min(1).optional() });
+const localClusterSchema = z.looseObject({
+  restUrl: z.string().min(1),
+  /** Every job manager's REST URL (`--jobmanagers N`); the first is `restUrl`. */
+  restUrls: z.array(z.string().min(1)).optional(),
+  token: z.string().min(1).optional(),
+});
 export type LocalClusterInfo = z.infer<typeof localClusterSchema>;
 
 export interface ClusterTargetOptions {
   readonly target?: TargetKind;
-  /** `--rest-url` */
+  /** `--rest-url`: one URL, or every job manager's, comma-separated. */
   readonly restUrl?: string;
   /** `--token` */
   readonly token?: string;
@@ -32,7 +39,10 @@ export type ResolvedTarget =
   | { readonly kind: 'embedded'; readonly reason: string }
   | {
       readonly kind: 'cluster';
+      /** The job manager to talk to first. */
       readonly restUrl: string;
+      /** Every job manager known (`restUrl` first): a client falls back to the others. */
+      readonly restUrls: readonly string[];
       readonly token?: string;
       /** Where the address came from, for messages. */
       readonly source: '--rest-url' | 'SLUICE_REST_URL' | typeof LOCAL_CLUSTER_FILE;
@@ -53,18 +63,27 @@ export async function resolveClusterTarget(options: ClusterTargetOptions = {}): 
   const explicit = explicitAddress(options.restUrl, env.SLUICE_REST_URL);
   const local = await readLocalCluster(cwd, explicit === undefined);
   const token = (sameUrl: string) =>
-    options.token || env.SLUICE_TOKEN || (local.info && local.url === sameUrl ? local.info.token : undefined);
+    options.token ||
+    env.SLUICE_TOKEN ||
+    (local.info && local.urls?.includes(sameUrl) ? local.info.token : undefined);
 
   if (explicit)
     return withToken(
-      { kind: 'cluster', restUrl: explicit.url, source: explicit.source },
-      token(explicit.url),
+      { kind: 'cluster', restUrl: explicit.urls[0]!, restUrls: explicit.urls, source: explicit.source },
+      token(explicit.urls[0]!),
     );
-  if (local.info && local.url) {
-    const probe = await probeHealth(local.url, options.probeTimeoutMs ?? 500);
-    if (probe === true)
-      return withToken({ kind: 'cluster', restUrl: local.url, source: LOCAL_CLUSTER_FILE }, token(local.url));
-    local.problem = `the local cluster in ${LOCAL_CLUSTER_FILE} (${local.url}) does not answer: ${probe}`;
+  if (local.info && local.urls) {
+    // Any of its job managers will do: the one first in the file may be the one that died.
+    const probes: string[] = [];
+    for (const url of local.urls) {
+      const probe = await probeHealth(url, options.probeTimeoutMs ?? 500);
+      if (probe === true) {
+        const restUrls = [url, ...local.urls.filter((u) => u !== url)];
+        return withToken({ kind: 'cluster', restUrl: url, restUrls, source: LOCAL_CLUSTER_FILE }, token(url));
+      }
+      probes.push(`${url}: ${probe}`);
+    }
+    local.problem = `the local cluster in ${LOCAL_CLUSTER_FILE} does not answer (${probes.join('; ')})`;
   }
   const reason = local.problem ?? `no --rest-url, SLUICE_REST_URL or ${LOCAL_CLUSTER_FILE}`;
   if (target === 'auto') return { kind: 'embedded', reason };
@@ -98,15 +117,15 @@ export async function readLocalClusterInfo(
 function explicitAddress(
   flag: string | undefined,
   fromEnv: string | undefined,
-): { url: string; source: '--rest-url' | 'SLUICE_REST_URL' } | undefined {
-  if (flag) return { url: normalizeOrExplain(flag, '--rest-url'), source: '--rest-url' };
-  if (fromEnv) return { url: normalizeOrExplain(fromEnv, 'SLUICE_REST_URL'), source: 'SLUICE_REST_URL' };
+): { urls: string[]; source: '--rest-url' | 'SLUICE_REST_URL' } | undefined {
+  if (flag) return { urls: parseOrExplain(flag, '--rest-url'), source: '--rest-url' };
+  if (fromEnv) return { urls: parseOrExplain(fromEnv, 'SLUICE_REST_URL'), source: 'SLUICE_REST_URL' };
   return undefined;
 }
 
-function normalizeOrExplain(url: string, where: string): string {
+function parseOrExplain(urls: string, where: string): string[] {
   try {
-    return normalizeRestUrl(url);
+    return parseRestUrls(urls);
   } catch (err) {
     throw new ConfigError(`${where}: ${describeError(err)}`);
   }
@@ -115,11 +134,12 @@ function normalizeOrExplain(url: string, where: string): string {
 async function readLocalCluster(
   cwd: string,
   needed: boolean,
-): Promise<{ info?: LocalClusterInfo; url?: string; problem?: string }> {
+): Promise<{ info?: LocalClusterInfo; urls?: string[]; problem?: string }> {
   const read = await readLocalClusterInfo(cwd);
   if (!read.info) return needed ? read : {};
   try {
-    return { info: read.info, url: normalizeRestUrl(read.info.restUrl) };
+    const listed = [read.info.restUrl, ...(read.info.restUrls ?? [])].map((url) => normalizeRestUrl(url));
+    return { info: read.info, urls: [...new Set(listed)] };
   } catch (err) {
     return { problem: `${LOCAL_CLUSTER_FILE}: ${describeError(err)}` };
   }
@@ -137,4 +157,13 @@ async function probeHealth(url: string, timeoutMs: number): Promise<true | strin
 
 function withToken<T extends object>(target: T, token: string | undefined): T & { token?: string } {
   return token ? { ...target, token } : target;
+}
+
+/** A REST client of the target's job managers: the first one, then the others when it is gone. */
+export function restClientFor(target: Extract<ResolvedTarget, { kind: 'cluster' }>): RestClient {
+  return new RestClient({
+    url: target.restUrl,
+    fallbackUrls: target.restUrls,
+    ...(target.token ? { token: target.token } : {}),
+  });
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NetworkError } from '../errors';
+import { NetworkError, NotLeaderError } from '../errors';
 import type { JobDetails, JobOutputPage, JobStatus } from '../jobmanager/gateway';
 import { TERMINAL_JOB_STATUSES } from '../jobmanager/gateway';
 import type { RequestOptions } from './rest-client';
@@ -20,7 +20,10 @@ export interface FollowJobOptions {
   readonly pollIntervalMs?: number;
   /** Job details are fetched on every status change and at least this often, to see restarts (default 2 s). */
   readonly detailsIntervalMs?: number;
-  /** How long the job manager may stay unreachable (restart, failover) before following gives up (default 30 s). */
+  /**
+   * How long the job manager may stay unreachable (restart, failover) before following gives
+   * up (default 60 s: a failover at the default 15 s lease, recovery included, fits well).
+   */
   readonly networkGraceMs?: number;
   /** Aborting stops following (the job keeps running); the promise rejects with the signal's reason. */
   readonly signal?: AbortSignal;
@@ -34,8 +37,11 @@ export interface FollowJobOptions {
    * already shown belong to the failed attempt and the results gathered so far are dropped.
    */
   readonly onOutputRestart?: (attempt: number) => void;
-  /** The job manager stopped answering; following retries until `networkGraceMs` has passed. */
-  readonly onNetworkError?: (err: NetworkError) => void;
+  /**
+   * The job manager stopped answering, or answered that no leader can serve yet (a failover):
+   * following retries until `networkGraceMs` has passed.
+   */
+  readonly onNetworkError?: (err: NetworkError | NotLeaderError) => void;
 }
 
 export interface FollowedJob {
@@ -113,7 +119,7 @@ export async function followJob(
 
 /** Retries calls that fail with a NetworkError until the grace period (counted from the first failure in a row) ends. */
 function retrier(options: FollowJobOptions): <T>(call: () => Promise<T>) => Promise<T> {
-  const graceMs = options.networkGraceMs ?? 30_000;
+  const graceMs = options.networkGraceMs ?? 60_000;
   const pauseMs = Math.max(options.pollIntervalMs ?? 300, 200);
   let failingSince: number | undefined;
   return async (call) => {
@@ -123,7 +129,9 @@ function retrier(options: FollowJobOptions): <T>(call: () => Promise<T>) => Prom
         failingSince = undefined;
         return value;
       } catch (err) {
-        if (!(err instanceof NetworkError) || options.signal?.aborted) throw err;
+        // Unreachable, or reachable but without a leader to serve yet: both pass with a failover.
+        const transient = err instanceof NetworkError || err instanceof NotLeaderError;
+        if (!transient || options.signal?.aborted) throw err;
         failingSince ??= Date.now();
         if (Date.now() - failingSince >= graceMs) throw err;
         options.onNetworkError?.(err);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, NetworkError, RestApiError, SluiceError, type SluiceErrorCode } from '../errors';
+import { NetworkError, RestApiError, SluiceError, type SluiceErrorCode } from '../errors';
 import type {
   CheckpointDetails,
   JobCheckpointConfig,
@@ -18,10 +18,16 @@ import type {
 } from '../jobmanager/gateway';
 import type { HealthReport } from '../services/dependency-health';
 import { networkReason, restErrorFor } from './rest-errors';
+import { JobManagerEndpoints } from './job-manager-endpoints';
 
 export interface RestClientOptions {
   /** Base URL of the job manager's REST API, e.g. `http://127.0.0.1:8081`. */
   readonly url: string;
+  /**
+   * The other job managers of a highly available cluster: when `url` cannot be reached, a
+   * request goes to these in turn (see `JobManagerEndpoints` for which requests may).
+   */
+  readonly fallbackUrls?: readonly string[];
   /** Bearer token (`rest.token`); without one, every route but health answers 401. */
   readonly token?: string;
   /** Deadline of one request, response body included (default 30 s). */
@@ -75,16 +81,21 @@ const MAX_LEADER_REDIRECTS = 3;
  * `NotFoundError`, `ConflictError` by the server's code, `RestApiError` for anything else.
  */
 export class RestClient implements JobManagerGateway, CheckpointGateway {
-  readonly url: string;
+  private readonly endpoints: JobManagerEndpoints;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
   private readonly uploadTimeoutMs: number;
 
   constructor(options: RestClientOptions) {
-    this.url = normalizeRestUrl(options.url);
+    this.endpoints = new JobManagerEndpoints([options.url, ...(options.fallbackUrls ?? [])]);
     this.token = options.token || undefined;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.uploadTimeoutMs = options.uploadTimeoutMs ?? 300_000;
+  }
+
+  /** The job manager this client talks to: the one that answered last. */
+  get url(): string {
+    return this.endpoints.primary;
   }
 
   /**
@@ -235,7 +246,7 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
   /** Sends a request and parses its JSON answer (undefined for an empty body). */
   private async json(method: string, path: string, call: Call): Promise<unknown> {
     const response = await this.send(method, path, call);
-    const text = await this.guard(call, call.timeoutMs ?? this.timeoutMs, () => response.text());
+    const text = await this.guard(call, call.timeoutMs ?? this.timeoutMs, this.url, () => response.text());
     if (text.length === 0) return undefined;
     try {
       return JSON.parse(text) as unknown;
@@ -254,9 +265,11 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     if (call.contentType !== undefined) headers['content-type'] = call.contentType;
-    const response = await this.followingLeader(method, `${this.url}${path}`, headers, call, timeoutMs);
+    const response = await this.endpoints.firstAnswer(method, (baseUrl) =>
+      this.followingLeader(method, baseUrl, path, headers, call, timeoutMs),
+    );
     if (response.ok || accepted.includes(response.status)) return response;
-    const text = await this.guard(call, timeoutMs, () => response.text()).catch(() => '');
+    const text = await this.guard(call, timeoutMs, this.url, () => response.text()).catch(() => '');
     throw restErrorFor(response, text, this.url, this.token !== undefined);
   }
 
@@ -267,14 +280,16 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
    */
   private async followingLeader(
     method: string,
-    url: string,
+    baseUrl: string,
+    path: string,
     headers: Record<string, string>,
     call: Call,
     timeoutMs: number,
   ): Promise<Response> {
-    let target = url;
+    let target = `${baseUrl}${path}`;
     for (let hop = 0; ; hop++) {
-      const response = await this.guard(call, timeoutMs, (signal) =>
+      const where = hop === 0 ? baseUrl : new URL(target).origin;
+      const response = await this.guard(call, timeoutMs, where, (signal) =>
         fetch(target, { method, headers, body: call.body, signal, redirect: 'manual' }),
       );
       const location = response.headers.get('location');
@@ -294,6 +309,7 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
   private async guard<T>(
     call: Call,
     timeoutMs: number,
+    where: string,
     step: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const deadline = AbortSignal.timeout(timeoutMs);
@@ -303,30 +319,11 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
     } catch (err) {
       if (call.signal?.aborted) throw call.signal.reason;
       const reason = deadline.aborted ? `no answer within ${timeoutMs} ms` : networkReason(err);
-      throw new NetworkError(`cannot reach the job manager at ${this.url}: ${reason}`, { cause: err });
+      throw new NetworkError(`cannot reach the job manager at ${where}: ${reason}`, { cause: err });
     }
   }
 }
 
 function checkpointsPath(jobId: string): string {
   return `/jobs/${encodeURIComponent(jobId)}/checkpoints`;
-}
-
-/** Checks and normalizes a REST base URL (http or https, no trailing slash). */
-export function normalizeRestUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(`'${url}' is not a URL (expected e.g. http://127.0.0.1:8081)`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(`'${url}' is not an http:// or https:// URL`);
-  }
-  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
-    throw new ConfigError(
-      `'${url}' must not carry credentials, a query or a fragment (pass the token with --token)`,
-    );
-  }
-  return parsed.href.replace(/\/+$/, '');
 }

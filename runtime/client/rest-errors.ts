@@ -2,6 +2,7 @@ import {
   BadRequestError,
   ConflictError,
   NotFoundError,
+  NotLeaderError,
   RestApiError,
   UnauthorizedError,
   type SluiceErrorCode,
@@ -17,6 +18,7 @@ const REST_CODES: ReadonlySet<string> = new Set<SluiceErrorCode>([
   'SLUICE_UNSUPPORTED_MEDIA_TYPE',
   'SLUICE_INTERNAL',
   'SLUICE_UNAVAILABLE',
+  'SLUICE_NOT_LEADER',
 ]);
 
 /**
@@ -42,6 +44,8 @@ export function restErrorFor(response: Response, text: string, url: string, hasT
     return new NotFoundError(message);
   if (code === 'SLUICE_CONFLICT' || (code === undefined && response.status === 409))
     return new ConflictError(message);
+  // No leader to serve it right now (a failover in progress): retryable, as on the server.
+  if (code === 'SLUICE_NOT_LEADER') return new NotLeaderError(message);
   return new RestApiError(code ?? codeForStatus(response.status), response.status, message);
 }
 function errorHeaders(headers: Headers): { code?: SluiceErrorCode; message?: string } {

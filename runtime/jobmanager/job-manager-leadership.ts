@@ -20,6 +20,8 @@ export interface LeadershipHooks {
 export class JobManagerLeadership implements LeaderContender {
   private currentRole: JobManagerRole = 'standby';
   private token = 0;
+  /** The token whose grant has been taken up (unfinished jobs recovered); 0 while none. */
+  private takenUp = 0;
   /** Serialises grant handling, so a quick revoke-and-regrant cannot recover jobs twice at once. */
   private transition: Promise<void> = Promise.resolve();
 
@@ -34,6 +36,14 @@ export class JobManagerLeadership implements LeaderContender {
 
   get role(): JobManagerRole {
     return this.currentRole;
+  }
+
+  /**
+   * True once this leader has taken up its leadership: its unfinished jobs are recovered, so
+   * what it answers about jobs is complete. Between the grant and then, REST answers 503.
+   */
+  get serving(): boolean {
+    return this.currentRole === 'leader' && this.takenUp === this.token;
   }
 
   /** The token of the current (or last) leadership; 0 before the first. Control messages carry it. */
@@ -53,9 +63,12 @@ export class JobManagerLeadership implements LeaderContender {
     this.currentRole = 'leader';
     this.logger.info({ fencingToken }, 'this job manager is now the leader');
     this.transition = this.transition.then(() =>
-      this.hooks
-        .onGranted(fencingToken)
-        .catch((err: unknown) => this.logger.error({ err, fencingToken }, 'taking up the leadership failed')),
+      this.hooks.onGranted(fencingToken).then(
+        () => {
+          this.takenUp = fencingToken;
+        },
+        (err: unknown) => this.logger.error({ err, fencingToken }, 'taking up the leadership failed'),
+      ),
     );
   }
 

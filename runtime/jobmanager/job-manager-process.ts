@@ -27,7 +27,10 @@ export async function startJobManagerProcess(config: ResolvedConfig): Promise<Jo
     checkpoints: service.dispatcher,
     savepoints: service.dispatcher,
     leadership: {
-      role: () => service.leadership.role,
+      role: () => {
+        const { role, serving } = service.leadership;
+        return role === 'leader' && !serving ? 'taking-up' : role;
+      },
       // Redis down: the client learns that (503 naming it), not merely that no leader is known.
       leaderRestUrl: async () => (await service.leadership.currentLeader())?.restUrl,
     },

@@ -164,9 +164,13 @@ export class JobManagerService {
     return service;
   }
 
-  /** Campaigns for leadership, publishing `restUrl`; resolves after the first attempt. */
-  campaign(restUrl: string): Promise<void> {
-    return this.leadership.start(restUrl);
+  /**
+   * Campaigns for leadership, publishing `restUrl`; resolves after the first attempt and, when
+   * it won, once the unfinished jobs are recovered (so REST opens ready to answer for them).
+   */
+  async campaign(restUrl: string): Promise<void> {
+    await this.leadership.start(restUrl);
+    await this.leadership.settled();
   }
 
   get rpcPort(): number {

@@ -3,7 +3,8 @@ import { NotLeaderError } from '../../errors';
 
 /** What REST needs to know of the leader election. */
 export interface RestLeadership {
-  role(): 'leader' | 'standby';
+  /** `taking-up`: just elected, still recovering the unfinished jobs (so it cannot answer for them yet). */
+  role(): 'leader' | 'taking-up' | 'standby';
   /**
    * The current leader's REST base URL, or undefined while there is none. Throws (a
    * `DependencyUnavailableError`, answered 503 naming it) when the store cannot be read.
@@ -23,9 +24,15 @@ const OWN_PATHS = new Set(['/healthz', '/livez']);
  */
 export function registerStandbyRedirect(app: FastifyInstance, leadership: RestLeadership): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (leadership.role() === 'leader') return;
+    const role = leadership.role();
+    if (role === 'leader') return;
     const path = request.url.split('?')[0] ?? '';
     if (OWN_PATHS.has(path)) return;
+    // Answering now could say "no such job" of a job it is about to recover.
+    if (role === 'taking-up')
+      throw new NotLeaderError(
+        'this job manager just became the leader and is recovering its jobs; retry shortly',
+      );
     const leader = await leadership.leaderRestUrl();
     if (leader === undefined || leader === '')
       throw new NotLeaderError('this job manager is a standby and no leader is elected yet; retry shortly');

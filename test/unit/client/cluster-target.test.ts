@@ -73,7 +73,13 @@ describe('explicit addresses', () => {
       env: { SLUICE_REST_URL: 'http://127.0.0.1:2', SLUICE_TOKEN: 'env-token' },
       cwd,
     });
-    expect(target).toEqual({ kind: 'cluster', restUrl: url, token: 'flag-token', source: '--rest-url' });
+    expect(target).toEqual({
+      kind: 'cluster',
+      restUrl: url,
+      restUrls: [url],
+      token: 'flag-token',
+      source: '--rest-url',
+    });
     expect(probes()).toBe(0);
   });
 
@@ -85,9 +91,28 @@ describe('explicit addresses', () => {
     expect(target).toEqual({
       kind: 'cluster',
       restUrl: 'http://127.0.0.1:9',
+      restUrls: ['http://127.0.0.1:9'],
       token: 'env-token',
       source: 'SLUICE_REST_URL',
     });
+  });
+
+  test('SLUICE_REST_URL may list every job manager, comma-separated; the first is tried first', async () => {
+    const target = await resolveClusterTarget({
+      env: { SLUICE_REST_URL: 'http://127.0.0.1:9/, http://127.0.0.1:10', SLUICE_TOKEN: 't' },
+      cwd,
+    });
+    expect(target).toEqual({
+      kind: 'cluster',
+      restUrl: 'http://127.0.0.1:9',
+      restUrls: ['http://127.0.0.1:9', 'http://127.0.0.1:10'],
+      token: 't',
+      source: 'SLUICE_REST_URL',
+    });
+    await expect(
+      resolveClusterTarget({ restUrl: 'http://127.0.0.1:9,ftp://x', env: {}, cwd }),
+    ).rejects.toThrow(/--rest-url: 'ftp:\/\/x' is not an http/);
+    await expect(resolveClusterTarget({ restUrl: ' , ', env: {}, cwd })).rejects.toThrow(/holds no URL/);
   });
 
   test('an address that is not an http URL is a ConfigError naming its source', async () => {
@@ -106,9 +131,20 @@ describe('explicit addresses', () => {
     const { url } = await healthyServer();
     writeLocalCluster({ restUrl: url, token: 'local-token' });
     const elsewhere = await resolveClusterTarget({ restUrl: 'http://127.0.0.1:9', env: {}, cwd });
-    expect(elsewhere).toEqual({ kind: 'cluster', restUrl: 'http://127.0.0.1:9', source: '--rest-url' });
+    expect(elsewhere).toEqual({
+      kind: 'cluster',
+      restUrl: 'http://127.0.0.1:9',
+      restUrls: ['http://127.0.0.1:9'],
+      source: '--rest-url',
+    });
     const same = await resolveClusterTarget({ restUrl: url, env: {}, cwd });
-    expect(same).toEqual({ kind: 'cluster', restUrl: url, token: 'local-token', source: '--rest-url' });
+    expect(same).toEqual({
+      kind: 'cluster',
+      restUrl: url,
+      restUrls: [url],
+      token: 'local-token',
+      source: '--rest-url',
+    });
   });
 });
 
@@ -120,6 +156,7 @@ describe('the local cluster file', () => {
     expect(target).toEqual({
       kind: 'cluster',
       restUrl: url,
+      restUrls: [url],
       token: 'local-token',
       source: LOCAL_CLUSTER_FILE,
     });
@@ -135,11 +172,25 @@ describe('the local cluster file', () => {
     const target = await resolveClusterTarget({ env: {}, cwd, probeTimeoutMs: 200 });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(target.kind).toBe('embedded');
-    expect(target.kind === 'embedded' && target.reason).toContain(`(${url}) does not answer`);
+    expect(target.kind === 'embedded' && target.reason).toContain(`does not answer (${url}: `);
     expect(target.kind === 'embedded' && target.reason).toContain('no answer within 200 ms');
     await expect(
       resolveClusterTarget({ target: 'cluster', env: {}, cwd, probeTimeoutMs: 200 }),
     ).rejects.toThrow(/does not answer/);
+  });
+
+  test('a local cluster whose first job manager is gone is reached through another (restUrls)', async () => {
+    const gone = `http://127.0.0.1:${await freePort()}`;
+    const { url } = await healthyServer();
+    writeLocalCluster({ restUrl: gone, restUrls: [gone, url], token: 'local-token' });
+    const target = await resolveClusterTarget({ env: {}, cwd });
+    expect(target).toEqual({
+      kind: 'cluster',
+      restUrl: url,
+      restUrls: [url, gone],
+      token: 'local-token',
+      source: LOCAL_CLUSTER_FILE,
+    });
   });
 
   test('a local cluster whose port is closed runs embedded', async () => {

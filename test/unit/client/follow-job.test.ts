@@ -4,7 +4,7 @@
  * giving up when it stays away.
  */
 import { followJob, type JobFollowSource } from '../../../runtime/client/follow-job';
-import { NetworkError } from '../../../runtime/errors';
+import { NetworkError, NotLeaderError } from '../../../runtime/errors';
 import type { JobDetails, JobStatus } from '../../../runtime/jobmanager/gateway';
 import { testArtifact, wordCountSubmission } from '../../helpers/rest-fixtures';
 import { TestingJobManagerGateway } from '../../helpers/testing-gateway';
@@ -35,13 +35,18 @@ test('reads all output in order across small pages and returns the terminal deta
   expect(statuses).toEqual(['FINISHED']);
 });
 
-test('rides out network errors within the grace period', async () => {
+test('rides out network errors and a leader not serving yet within the grace period', async () => {
   const gateway = new TestingJobManagerGateway();
   const jobId = await submittedJob(gateway);
   gateway.setStatus(jobId, 'FINISHED');
-  let failures = 2;
+  let failures = 3;
   const flaky: JobFollowSource = {
     jobOutput: async (...args) => {
+      // A failover: the job manager gone, then a new leader still recovering its jobs.
+      if (failures === 1) {
+        failures--;
+        throw new NotLeaderError('this job manager just became the leader and is recovering its jobs');
+      }
       if (failures-- > 0)
         throw new NetworkError('cannot reach the job manager at http://x: connect ECONNREFUSED');
       return gateway.jobOutput(args[0], args[1], args[2]);
@@ -54,7 +59,8 @@ test('rides out network errors within the grace period', async () => {
     onNetworkError: (err) => reported.push(err.message),
   });
   expect(followed.details.status).toBe('FINISHED');
-  expect(reported).toHaveLength(2);
+  expect(reported).toHaveLength(3);
+  expect(reported[2]).toMatch(/recovering its jobs/);
 });
 
 test('gives up once the job manager stays unreachable past the grace period', async () => {

@@ -5,13 +5,15 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { RestClient, normalizeRestUrl } from '../../../runtime/client/rest-client';
+import { RestClient } from '../../../runtime/client/rest-client';
+import { normalizeRestUrl } from '../../../runtime/client/rest-url';
 import {
   BadRequestError,
   ConfigError,
   ConflictError,
   NetworkError,
   NotFoundError,
+  NotLeaderError,
   RestApiError,
   UnauthorizedError,
 } from '../../../runtime/errors';
@@ -147,6 +149,43 @@ test('an unreachable job manager is a NetworkError naming the URL and the reason
   );
 });
 
+describe('several job managers (fallbackUrls)', () => {
+  test('a job manager that is gone is skipped; the client stays with the one that answered', async () => {
+    const gone = `http://127.0.0.1:${await freePort()}`;
+    const ha = new RestClient({ url: gone, fallbackUrls: [url], token: TEST_TOKEN });
+    expect(await ha.listJobs()).toEqual([]);
+    expect(ha.url).toBe(url);
+    const artifact = testArtifact();
+    await ha.putArtifact(artifact.sha256, artifact.body);
+    const { jobId } = await ha.submitJob(wordCountSubmission(artifact.sha256));
+    expect((await ha.getJob(jobId)).jobId).toBe(jobId);
+  });
+
+  test('a request that may have arrived is not sent twice: only reads go on after a timeout', async () => {
+    let seenBySilent = 0;
+    const silent = await rawServer(() => void seenBySilent++);
+    const ha = new RestClient({ url: silent, fallbackUrls: [url], token: TEST_TOKEN, timeoutMs: 300 });
+    const err = await ha.cancelJob('no-such-job').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as Error).message).toBe(`cannot reach the job manager at ${silent}: no answer within 300 ms`);
+    expect(seenBySilent).toBe(1);
+    expect(await ha.listJobs()).toEqual([]);
+    expect(ha.url).toBe(url);
+  });
+
+  test('when none answers, the error names each', async () => {
+    const a = `http://127.0.0.1:${await freePort()}`;
+    const b = `http://127.0.0.1:${await freePort()}`;
+    const err = await new RestClient({ url: a, fallbackUrls: [b] }).overview().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^cannot reach any job manager: cannot reach the job manager at ${a}: connect ECONNREFUSED.*; cannot reach the job manager at ${b}: connect ECONNREFUSED`,
+      ),
+    );
+  });
+});
+
 test('a job manager that does not answer in time is a NetworkError', async () => {
   const silent = await rawServer(() => undefined);
   const err = await new RestClient({ url: silent, timeoutMs: 200 }).overview().catch((e: unknown) => e);
@@ -174,6 +213,16 @@ test('a non-JSON error page (a proxy) is a RestApiError by status', async () => 
     code: 'SLUICE_INTERNAL',
     message: `the job manager at ${proxy} answered 502 Bad Gateway`,
   });
+});
+
+test('503 SLUICE_NOT_LEADER (a failover in progress) is a retryable NotLeaderError', async () => {
+  const busy = await rawServer((_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ code: 'SLUICE_NOT_LEADER', message: 'recovering its jobs; retry shortly' }));
+  });
+  const err = await new RestClient({ url: busy }).getJob('j').catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(NotLeaderError);
+  expect(err).toMatchObject({ retryable: true, message: 'recovering its jobs; retry shortly' });
 });
 
 test('a base path is kept and a trailing slash dropped', async () => {

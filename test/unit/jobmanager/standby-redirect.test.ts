@@ -4,13 +4,18 @@ import { TEST_TOKEN } from '../../helpers/rest-fixtures';
 import { TestingJobManagerGateway } from '../../helpers/testing-gateway';
 
 /** REST of a job manager whose role and known leader the test sets. */
-function serverWith(state: { role: 'leader' | 'standby'; leader: string | undefined }) {
+function serverWith(state: { role: 'leader' | 'taking-up' | 'standby'; leader: string | undefined }) {
   const leadership: RestLeadership = { role: () => state.role, leaderRestUrl: async () => state.leader };
   return createRestServer({
     gateway: new TestingJobManagerGateway(),
     token: TEST_TOKEN,
     maxBodyBytes: 1024 * 1024,
-    health: async () => ({ status: 'UP', role: 'jobmanager', leadership: state.role, checks: {} }),
+    health: async () => ({
+      status: 'UP',
+      role: 'jobmanager',
+      leadership: state.role === 'standby' ? 'standby' : 'leader',
+      checks: {},
+    }),
     leadership,
   });
 }
@@ -57,6 +62,19 @@ describe('REST on a standby job manager', () => {
     const app = serverWith({ role: 'leader', leader: 'http://10.0.0.7:8081' });
     const reply = await app.inject({ method: 'GET', url: '/jobs', headers: auth });
     expect(reply.statusCode).toBe(200);
+    await app.close();
+  });
+
+  test('a leader still recovering its jobs answers 503 SLUICE_NOT_LEADER (never "no such job"), probes itself', async () => {
+    const app = serverWith({ role: 'taking-up', leader: 'http://10.0.0.7:8081' });
+    const reply = await app.inject({ method: 'GET', url: '/jobs/abc', headers: auth });
+    expect(reply.statusCode).toBe(503);
+    expect(reply.json()).toMatchObject({
+      code: 'SLUICE_NOT_LEADER',
+      message: expect.stringMatching(/recovering its jobs/),
+    });
+    expect(reply.headers.location).toBeUndefined();
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     await app.close();
   });
 });

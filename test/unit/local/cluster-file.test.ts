@@ -18,6 +18,7 @@ let file: string;
 
 const contents = (overrides: Partial<ClusterFile> = {}): ClusterFile => ({
   restUrl: 'http://127.0.0.1:8081',
+  restUrls: ['http://127.0.0.1:8081'],
   token: 'secret-token',
   cloud: 'processes',
   s3Endpoint: 'http://127.0.0.1:4566',
