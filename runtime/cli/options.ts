@@ -40,7 +40,7 @@ export function addClusterOptions(command: Command): Command {
   return command
     .option(
       '--rest-url <url>',
-      `job manager REST address (default: SLUICE_REST_URL, else the cluster in ${LOCAL_CLUSTER_FILE})`,
+      `job manager REST address; with several job managers (HA) list all, comma-separated, and the others are tried when one is gone (default: SLUICE_REST_URL, else the cluster in ${LOCAL_CLUSTER_FILE})`,
     )
     .option(
       '--token <token>',
