@@ -43,7 +43,8 @@ describe('stop without drain: no output after the savepoint barrier (MiniCluster
   });
   afterAll(async () => cluster?.close());
 
-  const job = () => prepareJob(fixtureJob('stop-quiesce-job'), { records: String(RECORDS) }, { parallelism: 2 });
+  const job = () =>
+    prepareJob(fixtureJob('stop-quiesce-job'), { records: String(RECORDS) }, { parallelism: 2 });
   const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
 
   it('timers and async results after the stop savepoint are not emitted; the resume emits them once', async () => {
