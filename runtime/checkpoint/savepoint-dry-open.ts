@@ -10,7 +10,7 @@ import { KeyedSnapshotReader, decodeOperatorState } from '../state/snapshot-form
 
 /**
  * The embedded dry run of `sluice savepoint check` that learns which states a new job version
- * uses (docs/state.md): state is registered lazily, by name, when an operator or its user
+ * uses (docs/architecture.md §8): state is registered lazily, by name, when an operator or its user
  * function asks for it, so the names are known only by running that code. As a task would
  * (Flink registers state in `open`), one subtask of an operator is created, its backends
  * restored from the savepoint, then `initializeState` and `open` run, without any record,
