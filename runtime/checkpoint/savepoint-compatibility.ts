@@ -141,12 +141,8 @@ export async function checkSavepointCompatibility(
       if (!node) continue;
       // One subtask opens: what an operator registers does not depend on which one it is.
       const restore = await restoreBytesFor(old, jobGraph, vertex.id, 0, dir, metadata, read);
-      const saved = statesOfSnapshots(
-        await Promise.all(old.subtasks.flatMap((s) => (s.keyed ? [read(s.keyed)] : []))),
-        await Promise.all(old.subtasks.flatMap((s) => (s.operator ? [read(s.operator)] : []))),
-      );
       const opened = await dryOpenOperator(node, 0, vertex.parallelism, restore, options.jobParameters ?? {});
-      const changes = compareStates(old.uid ?? old.id, saved, opened);
+      const changes = compareStates(old.uid ?? old.id, await savedStatesOf(old, read), opened);
       if (changes.missing.length + changes.new.length + changes.kindChanged.length > 0)
         stateChanges.push(changes);
       findings.push(...stateFindings(label(old), changes, opened));
@@ -166,6 +162,19 @@ export async function checkSavepointCompatibility(
     stateChanges,
     valuesChecked,
   };
+}
+
+/** The states of the operator in the savepoint (every subtask's), with their kinds. */
+async function savedStatesOf(
+  old: OperatorStateMetadata,
+  read: (ref: StateObjectRef) => Promise<Uint8Array>,
+): Promise<NamedState[]> {
+  const all = (refs: (StateObjectRef | undefined)[]) =>
+    Promise.all(refs.flatMap((ref) => (ref ? [read(ref)] : [])));
+  return statesOfSnapshots(
+    await all(old.subtasks.map((s) => s.keyed)),
+    await all(old.subtasks.map((s) => s.operator)),
+  );
 }
 
 /** Missing, new and changed states of one operator: the savepoint's against those the job registered. */
