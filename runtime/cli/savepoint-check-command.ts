@@ -33,7 +33,9 @@ export function registerSavepointCheckCommand(savepoint: Command): void {
     .description(
       'Check before a deploy whether a job (a new version) restores from a savepoint: builds its graph and ' +
         'dry-runs the restore embedded (uids matched and unmatched, state per operator, parallelism and max ' +
-        'parallelism, every value decoded). Exit 0 compatible, 1 incompatible, 2 usage error',
+        'parallelism, every value decoded), opening each restored operator without records to compare the state ' +
+        'names it registers (missing and new ones warn, a changed kind is incompatible). ' +
+        'Exit 0 compatible, 1 incompatible, 2 usage error',
     )
     .argument('<path>', 'savepoint location (as printed by sluice savepoint / list) or a local directory')
     .argument('<job>', 'job module (.ts or .js) whose default export is defineJob(...)')
@@ -48,17 +50,19 @@ export function registerSavepointCheckCommand(savepoint: Command): void {
       throw new CommanderError(CHECK_EXIT.usage, err.code, err.message);
     })
     .action(async (path: string, jobPath: string, options: CheckOptions) => {
-      const jobGraph = usage(() =>
+      const { jobGraph, streamGraph, code } = usage(() =>
         prepareJob(jobPath, resolveJobArgs(options.arg ?? {}), {
           ...(options.parallelism ? { parallelism: options.parallelism } : {}),
           ...(options.maxParallelism ? { maxParallelism: options.maxParallelism } : {}),
         }),
-      ).jobGraph;
+      );
       const opened = await openForCheck(path);
       let report: CompatibilityReport;
       try {
         report = await checkSavepointCompatibility(opened, jobGraph, {
           allowNonRestoredState: options.allowNonRestoredState === true,
+          streamGraph,
+          jobParameters: code.args,
         });
       } finally {
         await opened.close();
@@ -94,7 +98,7 @@ function usage<T>(fn: () => T): T {
 }
 
 function formatReport(r: CompatibilityReport, jobGraph: JobGraph): string {
-  const mark = { ok: 'ok     ', note: 'note   ', problem: 'PROBLEM' } as const;
+  const mark = { ok: 'ok     ', note: 'note   ', warning: 'WARNING', problem: 'PROBLEM' } as const;
   const parallelism = jobGraph.vertices.map((v) => v.parallelism);
   return [
     `job '${r.jobName}' (parallelism ${Math.min(...parallelism)}-${Math.max(...parallelism)}) against savepoint ${r.location}`,

@@ -4,6 +4,7 @@ import { DEFAULT_JOB_SETTINGS } from '../api/job-settings';
 import { loadJobModule } from '../api/load-job-module';
 import type { JobGraph } from '../graph/job-graph';
 import { createJobGraph } from '../graph/job-graph';
+import type { StreamGraph } from '../graph/stream-graph';
 import { buildStreamGraph } from '../graph/stream-graph';
 import type { JobCode } from '../deployment/task-deployment';
 
@@ -11,6 +12,8 @@ import type { JobCode } from '../deployment/task-deployment';
 export interface PreparedJob {
   readonly job: JobDefinition;
   readonly jobGraph: JobGraph;
+  /** The graph with the operators' code (what tasks rebuild); `savepoint check` opens its operators. */
+  readonly streamGraph: StreamGraph;
   readonly code: JobCode;
 }
 
@@ -22,6 +25,12 @@ export function prepareJob(
 ): PreparedJob {
   const job = loadJobModule(modulePath);
   const buildSettings = { ...DEFAULT_JOB_SETTINGS, ...settings };
-  const jobGraph = createJobGraph(buildStreamGraph(job, args, buildSettings));
-  return { job, jobGraph, code: { modulePath, args, buildSettings, graphHash: jobGraph.graphHash } };
+  const streamGraph = buildStreamGraph(job, args, buildSettings);
+  const jobGraph = createJobGraph(streamGraph);
+  return {
+    job,
+    jobGraph,
+    streamGraph,
+    code: { modulePath, args, buildSettings, graphHash: jobGraph.graphHash },
+  };
 }

@@ -36,7 +36,11 @@ export type ChannelEvent =
    * flushed: a resumed job does that), and ends too; end-of-partition follows at once.
    */
   | { kind: 'end-of-data'; stop?: { mode: 'no-drain'; savepointId: number } }
-  | { kind: 'barrier'; checkpointId: number; timestamp: number; savepoint?: boolean }
+  /**
+   * With `stop` the barrier is a stop-with-savepoint's without drain (Flink's SavepointType
+   * SUSPEND): a task that snapshotted for it emits nothing more unless the savepoint fails.
+   */
+  | { kind: 'barrier'; checkpointId: number; timestamp: number; savepoint?: boolean; stop?: 'no-drain' }
   | { kind: 'watermark'; timestamp: number }
   /** The producer is idle (no records, no watermarks for a while) or active again. */
   | { kind: 'watermark-status'; idle: boolean };

@@ -28,6 +28,8 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
   /** Registered states; the index is the state id. */
   protected readonly metas: StateMeta[] = [];
   private readonly states = new Map<string, unknown>();
+  /** What the operator asked for by descriptor (see `registeredStates`). */
+  private readonly registrations: StateMeta[] = [];
   private readonly snapshotHooks: (() => void)[] = [];
 
   constructor(
@@ -69,6 +71,15 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
     descriptor: AggregatingStateDescriptor<IN, ACC, OUT>,
   ): AggregatingState<IN, OUT> {
     return this.register(descriptor, (id) => aggregatingState(this.valueTable(id), descriptor));
+  }
+
+  /**
+   * The states the operator registered through a descriptor, each name and kind once, in
+   * order, leaving out states only restored; a request whose kind differs from the state's is
+   * listed too (it threw). `sluice savepoint check` compares them with a savepoint's.
+   */
+  registeredStates(): readonly StateMeta[] {
+    return this.registrations;
   }
 
   hasState(name: string): boolean {
@@ -154,6 +165,9 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
   private register<S>(descriptor: StateDescriptor, create: (id: number) => S): S {
     if (!descriptor || typeof descriptor.name !== 'string')
       throw new InvalidJobError(`operator '${this.operatorName}': a state needs a descriptor with a name`);
+    const { name, kind } = descriptor;
+    if (!this.registrations.some((r) => r.name === name && r.kind === kind))
+      this.registrations.push({ name, kind });
     const existing = this.states.get(descriptor.name);
     const id = this.stateId(descriptor.name, descriptor.kind);
     if (existing) return existing as S;

@@ -18,6 +18,7 @@ export class OperatorStateBackend implements OperatorStateStore {
   private readonly lists = new Map<string, unknown[]>();
   private readonly modes = new Map<string, Exclude<OperatorStateMode, 'split'>>();
   private readonly broadcasts = new Map<string, HeapBroadcastState<unknown, unknown>>();
+  private readonly registrations: { readonly name: string; readonly mode: OperatorStateMode }[] = [];
 
   constructor(private readonly operatorName: string) {}
 
@@ -39,6 +40,14 @@ export class OperatorStateBackend implements OperatorStateStore {
       this.broadcasts.set(name, state);
     }
     return state as BroadcastState<K, V>;
+  }
+
+  /**
+   * The states the operator registered (not those only restored), each name and mode once, in
+   * order; a request of another mode than the state's is listed too (it threw).
+   */
+  registeredStates(): readonly { readonly name: string; readonly mode: OperatorStateMode }[] {
+    return this.registrations;
   }
 
   /** Names of the states registered or restored. */
@@ -100,6 +109,8 @@ export class OperatorStateBackend implements OperatorStateStore {
     const name = typeof descriptor === 'string' ? descriptor : descriptor?.name;
     if (typeof name !== 'string' || name.length === 0)
       throw new InvalidJobError(`operator '${this.operatorName}': ${what} needs a name`);
+    if (!this.registrations.some((r) => r.name === name && r.mode === mode))
+      this.registrations.push({ name, mode });
     const known = this.lists.has(name) || this.broadcasts.has(name);
     const current = this.modes.get(name) ?? 'split';
     if (known && current !== mode)

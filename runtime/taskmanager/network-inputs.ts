@@ -19,6 +19,8 @@ export interface NetworkInputsHost {
   isFinishing(): boolean;
   /** Barrier alignment (present when the job checkpoints). */
   barriers(): CheckpointBarrierHandler | undefined;
+  /** A barrier of a stop-with-savepoint without drain arrived (see `TaskEnding.stopBarrier`). */
+  stopBarrier(checkpointId: number): void;
   /** No more records on the channel; `stopBy`: stopped by that savepoint (see `TaskEnding.dataEnded`). */
   dataEnded(channel: InputChannel, stopBy?: number): void;
   addBusyMs(ms: number): void;
@@ -108,6 +110,7 @@ export class NetworkInputs {
       this.host.barriers()?.onEndOfInput(channel.index);
       this.host.dataEnded(channel);
     } else if (event.kind === 'barrier' && !this.host.isFinishing()) {
+      if (event.stop === 'no-drain') this.host.stopBarrier(event.checkpointId);
       this.host.barriers()?.onBarrier(channel.index, event.checkpointId, event.timestamp);
     } else if (event.kind === 'watermark' && !channel.dataEnded) {
       const input = this.watermarkInputs[channel.index]!;

@@ -201,10 +201,15 @@ export class StreamTask {
     );
   }
 
-  /** Timers and mail from operators wait until the task runs, and are dropped once it ends. */
+  /**
+   * Timers and mail from operators wait until the task runs, and are dropped once it ends.
+   * After the task snapshotted for a stop savepoint they wait too (see `TaskEnding`).
+   */
   private timerMode(): 'defer' | 'run' | 'drop' {
     const state = this.state.value;
-    return state === 'created' ? 'defer' : state === 'running' ? 'run' : 'drop';
+    if (state === 'created') return 'defer';
+    if (state !== 'running') return 'drop';
+    return this.ending.quiesced ? 'defer' : 'run';
   }
 
   private createNetworkInputs(): NetworkInputs {
@@ -213,6 +218,7 @@ export class StreamTask {
       hasPendingControl: () => this.lane.pending,
       isFinishing: () => this.state.value === 'finishing',
       barriers: () => this.barriers,
+      stopBarrier: (checkpointId) => this.ending.stopBarrier(checkpointId),
       dataEnded: (channel, stopBy) => this.ending.dataEnded(channel, stopBy),
       addBusyMs: (ms) => this.time.addBusy(ms),
       fail: (err) => this.fail(err),
@@ -230,6 +236,7 @@ export class StreamTask {
       reporter: this.reporter,
       watermarkInputs: this.watermarkInputs,
       checkpointing: this.tdd.checkpointing !== undefined,
+      resumeDeferred: () => this.mailbox.resume(),
       cleanup: () => this.cleanup(),
       finished: () => this.settle.resolve('finished'),
       fail: (err) => this.fail(err),
@@ -317,6 +324,7 @@ export class StreamTask {
       return;
     }
     if (stop === 'drain') this.sources?.endAll();
+    if (stop === 'no-drain') this.ending.stopBarrier(checkpointId);
     if (this.sources) this.barriers.onBarrier(this.gate.channels.length, checkpointId, timestamp);
     else this.barriers.onTrigger(checkpointId, timestamp);
     if (stop === 'no-drain') this.ending.stopTriggered(checkpointId);
@@ -325,10 +333,11 @@ export class StreamTask {
   /** Inputs aligned for `checkpointId`: snapshot, then the barrier follows the records before it. */
   private takeCheckpoint(checkpointId: number, timestamp: number, alignmentMs: number): void {
     const taskFinished = this.ending.checkpointTaken(checkpointId);
+    const stop = this.ending.isStop(checkpointId) ? { stop: 'no-drain' as const } : {};
     this.checkpointer.checkpoint(
       checkpointId,
       alignmentMs,
-      () => this.broadcast({ kind: 'barrier', checkpointId, timestamp }),
+      () => this.broadcast({ kind: 'barrier', checkpointId, timestamp, ...stop }),
       taskFinished,
     );
   }

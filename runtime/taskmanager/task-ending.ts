@@ -29,6 +29,8 @@ export interface EndingTask {
   /** The valve input of each network channel, by channel index. */
   readonly watermarkInputs: readonly WatermarkInput[];
   readonly checkpointing: boolean;
+  /** Runs the operators' mails that waited while the task was quiesced (a stop savepoint failed). */
+  resumeDeferred(): void;
   /** Stops timers and closes the channels: the task is done. */
   cleanup(): void;
   /** The task ended well (after `cleanup`). */
@@ -51,7 +53,12 @@ const REMEMBERED_COMPLETIONS = 8;
  *   `end-of-data` carrying the stop. A task whose every input stopped or ended this way commits
  *   the savepoint (its sinks make exactly what the savepoint covers visible) and ends WITHOUT
  *   ending its operators' input or event time: nothing is flushed, the resumed job does that.
- *   Nothing output after the barrier is committed: no checkpoint follows the savepoint.
+ *   Nothing output after the barrier is committed: no checkpoint follows the savepoint, and
+ *   nothing is emitted after it either (Flink quiesces the task's timers): once the task
+ *   snapshotted for the stop savepoint, processing-time timers and operator mail (async I/O
+ *   results) wait, since what they would emit is in the savepoint (timers, calls in flight) and
+ *   comes out of the resumed job; a non-transactional sink would show it twice. They run again
+ *   if the savepoint fails, and are dropped once the task ends.
  */
 export class TaskEnding {
   /** The first checkpoint taken after the end of input: its completion lets the task finish. */
@@ -61,6 +68,10 @@ export class TaskEnding {
   /** The completed stop savepoint an input stopped by (it suspends the task once all inputs are through). */
   private stoppedBy: number | undefined;
   private readonly completions = new Map<number, Promise<void>>();
+  /** Stop savepoints (without drain) this task learned of, from its trigger or a barrier. */
+  private readonly stopIds = new Set<number>();
+  /** The stop savepoint the task snapshotted for: until it fails, the task emits nothing more. */
+  private quiescedBy: number | undefined;
 
   constructor(private readonly task: EndingTask) {}
 
@@ -81,8 +92,28 @@ export class TaskEnding {
     this.task.reporter.send({ type: 'end-of-input' });
   }
 
+  /**
+   * `checkpointId` is a stop-with-savepoint without drain: the coordinator's trigger said so at
+   * a source task, the barrier at the others. Call before its barrier is aligned.
+   */
+  stopBarrier(checkpointId: number): void {
+    this.stopIds.add(checkpointId);
+    if (this.stopIds.size > REMEMBERED_COMPLETIONS) this.stopIds.delete(this.stopIds.values().next().value!);
+  }
+
+  /** Whether `checkpointId` is a stop savepoint without drain (its barrier says so downstream). */
+  isStop(checkpointId: number): boolean {
+    return this.stopIds.has(checkpointId);
+  }
+
+  /** True from the snapshot for a stop savepoint on: timers and operator mail wait (see the class comment). */
+  get quiesced(): boolean {
+    return this.quiescedBy !== undefined;
+  }
+
   /** The task snapshots for `checkpointId` now; true when its input ended before (see `checkpoint-ack`). */
   checkpointTaken(checkpointId: number): boolean {
+    if (this.stopIds.has(checkpointId)) this.quiescedBy = checkpointId;
     const taskFinished = this.task.state.value === 'awaiting-final-checkpoint';
     if (taskFinished) this.finalCheckpointId ??= checkpointId;
     return taskFinished;
@@ -98,6 +129,11 @@ export class TaskEnding {
   }
 
   checkpointAborted(checkpointId: number): void {
+    if (checkpointId === this.quiescedBy) {
+      // The job keeps running: what waited runs now.
+      this.quiescedBy = undefined;
+      this.task.resumeDeferred();
+    }
     if (checkpointId !== this.stopSavepointId) return;
     this.stopSavepointId = undefined;
     this.task.sources?.resume();

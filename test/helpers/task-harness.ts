@@ -88,6 +88,11 @@ export class UpstreamChannel {
     this.event({ kind: 'barrier', checkpointId, timestamp });
   }
 
+  /** The barrier of a stop-with-savepoint without drain, as the producer forwards it. */
+  stopBarrier(checkpointId: number, timestamp = Date.now()): void {
+    this.event({ kind: 'barrier', checkpointId, timestamp, stop: 'no-drain' });
+  }
+
   endOfPartition(): void {
     this.event({ kind: 'end-of-partition' });
   }
