@@ -131,7 +131,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     teardown.add(() => cloud.stop());
     options.signal?.throwIfAborted();
     options.onProgress?.(`cloud up: ${cloud.description}`);
-    const { settings, jobManagers, restUrls, taskManagers } = await startProcesses(cloud, layout, options, teardown);
+    const { settings, jobManagers, restUrls, taskManagers } = await startProcesses(
+      cloud,
+      layout,
+      options,
+      teardown,
+    );
     const restUrl = `http://127.0.0.1:${settings.restPort}`;
     const info = clusterFileContents(cloud, layout, restUrls, settings.token, jobManagers, taskManagers);
     await writeClusterFile(layout.clusterFile, info);
