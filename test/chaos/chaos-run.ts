@@ -10,8 +10,8 @@ import { HaCluster } from '../helpers/ha-cluster';
 import { FaultProxy, NO_FAULTS } from './fault-proxy';
 import type { FaultKind } from './nemesis';
 import { applyFault, faultSchedule, live } from './nemesis';
-import type { OutputCheck } from './output-checker';
-import { checkOutput, committedLines } from './output-checker';
+import type { OutputCheck } from '../helpers/exactly-once-output';
+import { checkOutput, committedLines } from '../helpers/exactly-once-output';
 
 export interface ChaosRunOptions {
   readonly seed: number;
