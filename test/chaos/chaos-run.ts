@@ -89,8 +89,7 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunReport
     }
   })();
   try {
-    await startProcesses(cluster);
-    const { jm } = await cluster.waitForLeader();
+    const { leader: jm } = await cluster.startLeaderAndStandby(TASK_MANAGERS, SLOTS, 60_000);
     const jobId = await cluster.submit(
       jm,
       fixtureJob('exactly-once-count-job'),
@@ -155,18 +154,6 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunReport
   };
 }
 
-async function startProcesses(cluster: HaCluster): Promise<void> {
-  await cluster.startJobManager('jm-0');
-  const { jm } = await cluster.waitForLeader();
-  await cluster.startJobManager('jm-1');
-  for (let i = 0; i < TASK_MANAGERS; i++) cluster.startTaskManager(SLOTS);
-  const client = cluster.client(jm);
-  await waitFor(
-    async () => (await client.listTaskManagers()).filter((t) => t.connected).length === TASK_MANAGERS,
-    { timeoutMs: 60_000, what: 'the TaskManagers to register' },
-  );
-}
-
 /** Waits for the job's result in S3 (the system of record) and returns its status. */
 async function finalStatus(
   cluster: HaCluster,
@@ -180,12 +167,7 @@ async function finalStatus(
   }).catch(() => false);
   if (!done)
     return `not ended after ${JOB_END_TIMEOUT_MS / 1000} s (${live(cluster, 'jm').length} job managers up)`;
-  const result = JSON.parse(
-    Buffer.from(await cluster.blobStore.get(jobResultKey(jobId))).toString('utf8'),
-  ) as {
-    status: string;
-  };
-  return result.status;
+  return (await cluster.jobResults.get(jobId))?.status ?? 'no result after it ended';
 }
 
 function keepLogs(cluster: HaCluster, dir: string): void {
