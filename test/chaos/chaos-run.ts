@@ -33,6 +33,8 @@ export interface ChaosRunReport {
   /** Longest time from a fault until committed output grew again (or the job ended). */
   readonly longestRecoveryMs: number;
   readonly durationMs: number;
+  /** The most TaskManagers the supervisor saw alive at once (the cluster's size is TASK_MANAGERS). */
+  readonly maxLiveTaskManagers: number;
   readonly s3: { requests: number; errors: number; drops: number; delays: number };
 }
 
@@ -41,7 +43,7 @@ export interface ChaosRunReport {
 const LEASE_MS = 6_000;
 const KEYS = 61;
 const PARALLELISM = 2;
-const TASK_MANAGERS = 3;
+export const TASK_MANAGERS = 3;
 const SLOTS = 2;
 /** A fault the job does not recover from within this is reported as such, and the run goes on. */
 const RECOVERY_TIMEOUT_MS = 120_000;
@@ -78,18 +80,22 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunReport
   const applied: string[] = [];
   let status = 'not submitted';
   let longestRecoveryMs = 0;
-  // As ECS would: a process that exits by itself (a TaskManager that found no leader within its
-  // registration timeout) is replaced, so the cluster keeps its size between faults.
   let supervising = true;
-  const supervisor = (async () => {
-    while (supervising) {
-      await sleep(1_000);
-      if (!supervising) continue;
-      for (let n = live(cluster, 'tm').length; n < TASK_MANAGERS; n++) cluster.startTaskManager(SLOTS);
-    }
-  })();
+  let supervisor = Promise.resolve();
+  let maxLiveTaskManagers = 0;
   try {
     const { leader: jm } = await cluster.startLeaderAndStandby(TASK_MANAGERS, SLOTS, 60_000);
+    // As ECS would: a process that exits by itself (a TaskManager that found no leader within its
+    // registration timeout) is replaced, so the cluster keeps its size between faults. Started
+    // only once the cluster is up: before, it saw no TaskManager yet and started a second set.
+    supervisor = (async () => {
+      while (supervising) {
+        const n = live(cluster, 'tm').length;
+        maxLiveTaskManagers = Math.max(maxLiveTaskManagers, n);
+        for (let i = n; i < TASK_MANAGERS; i++) cluster.startTaskManager(SLOTS);
+        await sleep(1_000);
+      }
+    })();
     const jobId = await cluster.submit(
       jm,
       fixtureJob('exactly-once-count-job'),
@@ -150,6 +156,7 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunReport
     check,
     longestRecoveryMs,
     durationMs: performance.now() - started,
+    maxLiveTaskManagers,
     s3: { ...(proxy?.counts ?? { requests: 0, errors: 0, drops: 0, delays: 0 }) },
   };
 }
