@@ -10,8 +10,8 @@ import { HaCluster } from '../helpers/ha-cluster';
 import { FaultProxy, NO_FAULTS } from './fault-proxy';
 import type { FaultKind } from './nemesis';
 import { applyFault, faultSchedule, live } from './nemesis';
-import type { OutputCheck } from './output-checker';
-import { checkOutput, committedLines } from './output-checker';
+import type { OutputCheck } from '../helpers/exactly-once-output';
+import { checkOutput, committedLines } from '../helpers/exactly-once-output';
 
 export interface ChaosRunOptions {
   readonly seed: number;
@@ -33,6 +33,8 @@ export interface ChaosRunReport {
   /** Longest time from a fault until committed output grew again (or the job ended). */
   readonly longestRecoveryMs: number;
   readonly durationMs: number;
+  /** The most TaskManagers the supervisor saw alive at once (the cluster's size is TASK_MANAGERS). */
+  readonly maxLiveTaskManagers: number;
   readonly s3: { requests: number; errors: number; drops: number; delays: number };
 }
 
@@ -41,7 +43,7 @@ export interface ChaosRunReport {
 const LEASE_MS = 6_000;
 const KEYS = 61;
 const PARALLELISM = 2;
-const TASK_MANAGERS = 3;
+export const TASK_MANAGERS = 3;
 const SLOTS = 2;
 /** A fault the job does not recover from within this is reported as such, and the run goes on. */
 const RECOVERY_TIMEOUT_MS = 120_000;
@@ -78,19 +80,22 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunReport
   const applied: string[] = [];
   let status = 'not submitted';
   let longestRecoveryMs = 0;
-  // As ECS would: a process that exits by itself (a TaskManager that found no leader within its
-  // registration timeout) is replaced, so the cluster keeps its size between faults.
   let supervising = true;
-  const supervisor = (async () => {
-    while (supervising) {
-      await sleep(1_000);
-      if (!supervising) continue;
-      for (let n = live(cluster, 'tm').length; n < TASK_MANAGERS; n++) cluster.startTaskManager(SLOTS);
-    }
-  })();
+  let supervisor = Promise.resolve();
+  let maxLiveTaskManagers = 0;
   try {
-    await startProcesses(cluster);
-    const { jm } = await cluster.waitForLeader();
+    const { leader: jm } = await cluster.startLeaderAndStandby(TASK_MANAGERS, SLOTS, 60_000);
+    // As ECS would: a process that exits by itself (a TaskManager that found no leader within its
+    // registration timeout) is replaced, so the cluster keeps its size between faults. Started
+    // only once the cluster is up: before, it saw no TaskManager yet and started a second set.
+    supervisor = (async () => {
+      while (supervising) {
+        const n = live(cluster, 'tm').length;
+        maxLiveTaskManagers = Math.max(maxLiveTaskManagers, n);
+        for (let i = n; i < TASK_MANAGERS; i++) cluster.startTaskManager(SLOTS);
+        await sleep(1_000);
+      }
+    })();
     const jobId = await cluster.submit(
       jm,
       fixtureJob('exactly-once-count-job'),
@@ -151,20 +156,9 @@ export async function chaosRun(options: ChaosRunOptions): Promise<ChaosRunReport
     check,
     longestRecoveryMs,
     durationMs: performance.now() - started,
+    maxLiveTaskManagers,
     s3: { ...(proxy?.counts ?? { requests: 0, errors: 0, drops: 0, delays: 0 }) },
   };
-}
-
-async function startProcesses(cluster: HaCluster): Promise<void> {
-  await cluster.startJobManager('jm-0');
-  const { jm } = await cluster.waitForLeader();
-  await cluster.startJobManager('jm-1');
-  for (let i = 0; i < TASK_MANAGERS; i++) cluster.startTaskManager(SLOTS);
-  const client = cluster.client(jm);
-  await waitFor(
-    async () => (await client.listTaskManagers()).filter((t) => t.connected).length === TASK_MANAGERS,
-    { timeoutMs: 60_000, what: 'the TaskManagers to register' },
-  );
 }
 
 /** Waits for the job's result in S3 (the system of record) and returns its status. */
@@ -180,12 +174,7 @@ async function finalStatus(
   }).catch(() => false);
   if (!done)
     return `not ended after ${JOB_END_TIMEOUT_MS / 1000} s (${live(cluster, 'jm').length} job managers up)`;
-  const result = JSON.parse(
-    Buffer.from(await cluster.blobStore.get(jobResultKey(jobId))).toString('utf8'),
-  ) as {
-    status: string;
-  };
-  return result.status;
+  return (await cluster.jobResults.get(jobId))?.status ?? 'no result after it ended';
 }
 
 function keepLogs(cluster: HaCluster, dir: string): void {

@@ -4,7 +4,7 @@
  * the emulator behind the fault proxy. Every committed record of the exactly-once-count job
  * must be there exactly once, and the job must finish.
  */
-import { chaosRun } from './chaos-run';
+import { TASK_MANAGERS, chaosRun } from './chaos-run';
 import { runTable, summary } from './chaos-report';
 
 test('two short chaos runs: no record lost or duplicated, the job finishes', async () => {
@@ -16,6 +16,9 @@ test('two short chaos runs: no record lost or duplicated, the job finishes', asy
   const table = `${runTable(reports)}\n${text}`;
   console.log(table);
   expect(reports.every((r) => r.faults.length > 0)).toBe(true);
+  // The cluster has its size: the supervisor only replaces TaskManagers that died (it once
+  // started a second set while the first was still starting).
+  expect(reports.map((r) => r.maxLiveTaskManagers)).toEqual(reports.map(() => TASK_MANAGERS));
   for (const r of reports) {
     expect({ seed: r.seed, lost: r.check.lost, duplicated: r.check.duplicated }).toEqual({
       seed: r.seed,

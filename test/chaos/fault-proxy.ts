@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SeededRandom } from './seeded-random';
+import { Prng } from '../helpers/prng';
 
 /** Shares of requests that meet each fault while faults are on (each 0..1, drawn in this order). */
 export interface FaultRates {
@@ -32,14 +32,14 @@ export interface FaultCounts {
 export class FaultProxy {
   private rates: FaultRates = NO_FAULTS;
   readonly counts: FaultCounts = { requests: 0, errors: 0, drops: 0, delays: 0 };
-  private readonly random: SeededRandom;
+  private readonly random: Prng;
   private readonly server = createServer((req, res) => this.handle(req, res));
 
   private constructor(
     private readonly target: URL,
     seed: number,
   ) {
-    this.random = new SeededRandom(seed);
+    this.random = new Prng(seed);
     // A client that gives up mid-request is a normal event here, not a proxy failure.
     this.server.on('clientError', (_err, socket) => socket.destroy());
   }
@@ -88,7 +88,7 @@ export class FaultProxy {
     }
     if (roll < errorRate + dropRate + delayRate) {
       this.counts.delays++;
-      setTimeout(() => this.forward(req, res), this.random.int(0, maxDelayMs));
+      setTimeout(() => this.forward(req, res), this.random.between(0, maxDelayMs));
       return;
     }
     this.forward(req, res);

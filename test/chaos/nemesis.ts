@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterProcess, HaCluster } from '../helpers/ha-cluster';
 import type { FaultProxy } from './fault-proxy';
 import { NO_FAULTS } from './fault-proxy';
-import { SeededRandom } from './seeded-random';
+import { Prng } from '../helpers/prng';
 
 /** The faults the nemesis knows (issue 10). */
 export const FAULT_KINDS = [
@@ -37,27 +37,27 @@ export interface ScheduleOptions {
  * appears once before any repeats, in a seeded order, so a short run still mixes faults.
  */
 export function faultSchedule(seed: number, options: ScheduleOptions): ScheduledFault[] {
-  const random = new SeededRandom(seed);
+  const random = new Prng(seed);
   const kinds = options.kinds ?? FAULT_KINDS;
   const order: FaultKind[] = [];
   while (order.length < options.faults) {
     const round = [...kinds];
     for (let i = round.length - 1; i > 0; i--) {
-      const j = random.int(0, i);
+      const j = random.between(0, i);
       [round[i], round[j]] = [round[j]!, round[i]!];
     }
     order.push(...round);
   }
   return order.slice(0, options.faults).map((kind) => ({
     kind,
-    gapMs: random.int(500, 2_500),
+    gapMs: random.between(500, 2_500),
     durationMs:
       kind === 'pause-leader'
-        ? options.leaseMs + random.int(500, 3_000)
+        ? options.leaseMs + random.between(500, 3_000)
         : kind === 'pause-taskmanager'
-          ? random.int(1_000, 9_000)
-          : random.int(2_000, 6_000),
-    target: random.int(0, 1_000),
+          ? random.between(1_000, 9_000)
+          : random.between(2_000, 6_000),
+    target: random.between(0, 1_000),
   }));
 }
 

@@ -12,6 +12,8 @@ import { envNameForKey } from '../../runtime/config';
 import { RedisKeys } from '../../runtime/coordination/redis/redis-keys';
 import type { LeaderInfo } from '../../runtime/coordination/leader-election';
 import { leaderInfoFromHash } from '../../runtime/coordination/redis/redis-leader-retriever';
+import type { JobDetails } from '../../runtime/jobmanager/gateway';
+import { JobResultStore } from '../../runtime/jobmanager/job-result-store';
 import { S3BlobStore } from '../../runtime/storage/s3/s3-blob-store';
 import { waitFor } from '../../runtime/util/wait';
 import { REPO_ROOT } from './embedded';
@@ -54,6 +56,8 @@ export interface ClusterProcess {
 export class HaCluster {
   readonly processes: ClusterProcess[] = [];
   readonly blobStore: S3BlobStore;
+  /** Final results of ended jobs, read from S3 (the system of record) as a new leader does. */
+  readonly jobResults: JobResultStore;
   readonly keys: RedisKeys;
   readonly redisClient: Redis;
   private readonly env: Record<string, string>;
@@ -75,6 +79,7 @@ export class HaCluster {
       forcePathStyle: true,
       credentials: FAUXQS_CREDENTIALS,
     });
+    this.jobResults = new JobResultStore(this.blobStore);
     const config: Partial<Record<ConfigKey, unknown>> = {
       'rest.token': token,
       'high-availability.type': 'redis',
@@ -183,6 +188,59 @@ export class HaCluster {
       },
       { timeoutMs, intervalMs: 50, what: 'a job manager leader' },
     );
+  }
+
+  /**
+   * Starts a job manager, waits until it leads, then starts a second one as its standby and
+   * `taskManagers` TaskManagers of `slots` slots each, and waits until all are registered at
+   * the leader.
+   */
+  async startLeaderAndStandby(
+    taskManagers: number,
+    slots: number,
+    registrationTimeoutMs = 30_000,
+  ): Promise<{ leader: ClusterProcess; info: LeaderInfo; standby: ClusterProcess; tms: ClusterProcess[] }> {
+    // The TaskManagers start alongside the first job manager (they wait for a leader to be
+    // published), which takes seconds off a start on a loaded machine.
+    const starting = this.startJobManager('jm-a');
+    const tms = Array.from({ length: taskManagers }, () => this.startTaskManager(slots));
+    const leader = await starting;
+    const { jm, info } = await this.waitForLeader();
+    if (jm !== leader) throw new Error(`the first job manager should lead, ${jm.name} does`);
+    const standby = await this.startJobManager('jm-b');
+    await this.waitForTaskManagers(leader, taskManagers, registrationTimeoutMs);
+    return { leader, info, standby, tms };
+  }
+
+  /** Waits until `count` TaskManagers are connected to the job manager `jm`. */
+  async waitForTaskManagers(jm: ClusterProcess, count: number, timeoutMs = 30_000): Promise<void> {
+    const client = this.client(jm);
+    await waitFor(async () => (await client.listTaskManagers()).filter((t) => t.connected).length === count, {
+      timeoutMs,
+      what: `${count} TaskManagers to register at ${jm.name}`,
+    }).catch((err: unknown) => {
+      throw this.withLogs(err);
+    });
+  }
+
+  /** Waits on `jm` until the job has ended (finished, failed or canceled) and returns it. */
+  async waitForJobEnd(jm: ClusterProcess, jobId: string, timeoutMs = 240_000): Promise<JobDetails> {
+    const client = this.client(jm);
+    return waitFor(
+      async () => {
+        const job = await client.getJob(jobId).catch(() => undefined);
+        return job && ['FINISHED', 'FAILED', 'CANCELED'].includes(job.status) ? job : undefined;
+      },
+      { timeoutMs, intervalMs: 200, what: `job ${jobId} to end on ${jm.name}` },
+    ).catch((err: unknown) => {
+      throw this.withLogs(err);
+    });
+  }
+
+  /** `err` with the last log lines of `processes` (all by default) appended, to explain a failed wait. */
+  withLogs(err: unknown, processes: readonly ClusterProcess[] = this.processes, lines = 30): Error {
+    const logs = processes.map((p) => `${p.name}:\n${p.log.slice(-lines).join('\n')}`).join('\n');
+    return new Error(`${(err as Error).message}\n${logs}`);
   }
 
   client(jm: ClusterProcess): RestClient {

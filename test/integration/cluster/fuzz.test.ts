@@ -28,7 +28,8 @@ import type { FauxqsServer } from '../../helpers/fauxqs';
 import { fauxqsS3Options, startFauxqs } from '../../helpers/fauxqs';
 import { freePort } from '../../helpers/free-port';
 import type { FuzzContext, FuzzRequest } from '../../helpers/fuzz-inputs';
-import { Prng, fuzzRequest, rawBytes } from '../../helpers/fuzz-inputs';
+import { fuzzRequest, rawBytes } from '../../helpers/fuzz-inputs';
+import { Prng } from '../../helpers/prng';
 import type { RedisServer } from '../../helpers/redis-server';
 import { startRedis } from '../../helpers/redis-server';
 

@@ -12,12 +12,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ATTEMPTS_PER_LEADERSHIP } from '../../../runtime/jobmanager/dispatcher';
 import { jobRecordKey } from '../../../runtime/jobmanager/job-graph-store';
-import { jobResultKey } from '../../../runtime/jobmanager/job-result-store';
 import { waitFor } from '../../../runtime/util/wait';
 import { fixtureJob } from '../../helpers/embedded';
 import { checkExactlyOnce } from '../../helpers/exactly-once-output';
-import type { ClusterProcess } from '../../helpers/ha-cluster';
-import { HaCluster, TEST_LEASE_CONFIG, TEST_LEASE_MS } from '../../helpers/ha-cluster';
+import { TEST_LEASE_MS } from '../../helpers/ha-cluster';
+import { haClusterPerFile } from '../../helpers/ha-cluster-per-file';
 
 const LEASE_MS = TEST_LEASE_MS;
 // Per source; paced (1 ms sleep every 3 records) so each source subtask runs at least 2.5 s:
@@ -25,40 +24,14 @@ const LEASE_MS = TEST_LEASE_MS;
 const RECORDS = 30_000;
 const KEYS = 61;
 
-let cluster: HaCluster;
-let output: string;
-
-beforeAll(async () => {
-  cluster = await HaCluster.start({
-    ...TEST_LEASE_CONFIG,
-    'slot.request.timeout': 30_000,
-  });
-  output = mkdtempSync(join(tmpdir(), 'sluice-ha-'));
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-  rmSync(output, { recursive: true, force: true });
-});
-
-function dumpLogs(jm: ClusterProcess): string {
-  return `${jm.name}:\n${jm.log.slice(-40).join('\n')}`;
-}
+const ha = haClusterPerFile({ 'slot.request.timeout': 30_000 }, 'sluice-ha-');
 
 test('kill -9 of the leader mid-job: the standby takes over within lease + 2 s, the job finishes exactly-once', async () => {
-  const a = await cluster.startJobManager('jm-a');
-  const first = await cluster.waitForLeader();
-  expect(first.jm).toBe(a);
-  const b = await cluster.startJobManager('jm-b');
+  const { cluster, output } = ha;
+  const { leader: a, info: firstInfo, standby: b } = await cluster.startLeaderAndStandby(2, 4);
   expect((await cluster.health(a))?.leadership).toBe('leader');
   expect((await cluster.health(b))?.leadership).toBe('standby');
-  cluster.startTaskManager(4);
-  cluster.startTaskManager(4);
   const leaderClient = cluster.client(a);
-  await waitFor(async () => (await leaderClient.listTaskManagers()).filter((t) => t.connected).length === 2, {
-    timeoutMs: 30_000,
-    what: 'both TaskManagers to register at the leader',
-  });
 
   const jobId = await cluster.submit(
     a,
@@ -74,7 +47,7 @@ test('kill -9 of the leader mid-job: the standby takes over within lease + 2 s, 
 
   const killedAt = performance.now();
   await a.signal('SIGKILL');
-  const second = await cluster.waitForLeader(LEASE_MS + 10_000, first.info.fencingToken);
+  const second = await cluster.waitForLeader(LEASE_MS + 10_000, firstInfo.fencingToken);
   const takeoverMs = performance.now() - killedAt;
   expect(second.jm).toBe(b);
   const client = cluster.client(b);
@@ -88,7 +61,7 @@ test('kill -9 of the leader mid-job: the standby takes over within lease + 2 s, 
     },
     { timeoutMs: 120_000, intervalMs: 50, what: 'the job to run again on the new leader' },
   ).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}\n${dumpLogs(b)}`);
+    throw cluster.withLogs(err, [b], 40);
   });
   const flowingMs = performance.now() - killedAt;
   console.log(
@@ -100,23 +73,10 @@ test('kill -9 of the leader mid-job: the standby takes over within lease + 2 s, 
   expect(takeoverMs).toBeLessThanOrEqual(LEASE_MS + 2_000);
   expect((await client.checkpointStats(jobId)).counts.restored).toBeGreaterThanOrEqual(1);
 
-  const done = await waitFor(
-    async () => {
-      const job = await client.getJob(jobId);
-      return ['FINISHED', 'FAILED', 'CANCELED'].includes(job.status) ? job : undefined;
-    },
-    { timeoutMs: 240_000, intervalMs: 200, what: `job ${jobId} to end` },
-  ).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}\n${dumpLogs(b)}`);
-  });
+  const done = await cluster.waitForJobEnd(b, jobId);
   expect(done.status).toBe('FINISHED');
   expect(checkExactlyOnce(output, RECORDS, KEYS)).toBe(2 * RECORDS);
-  const result = JSON.parse(
-    Buffer.from(await cluster.blobStore.get(jobResultKey(jobId))).toString('utf8'),
-  ) as {
-    status: string;
-  };
-  expect(result.status).toBe('FINISHED');
+  expect((await cluster.jobResults.get(jobId))?.status).toBe('FINISHED');
 
   // A finished job is never run again: a third job manager takes over from the second.
   const c = await cluster.startJobManager('jm-c');
@@ -143,6 +103,7 @@ test('kill -9 of the leader mid-job: the standby takes over within lease + 2 s, 
 }, 420_000);
 
 test('a leader paused past its lease (SIGSTOP) changes nothing once it wakes: no deploy, no checkpoint, no job record', async () => {
+  const { cluster } = ha;
   const { jm: old, info: oldInfo } = await cluster.waitForLeader();
   const standby = await cluster.startJobManager('jm-d');
   const out = mkdtempSync(join(tmpdir(), 'sluice-ha-stop-'));
@@ -172,6 +133,8 @@ test('a leader paused past its lease (SIGSTOP) changes nothing once it wakes: no
     await waitFor(async () => (await cluster.health(old))?.leadership === 'standby', {
       timeoutMs: 10_000,
       what: 'the woken job manager to see it is no longer the leader',
+    }).catch((err: unknown) => {
+      throw cluster.withLogs(err, [old, standby], 40);
     });
     await waitFor(
       () => old.log.slice(wokeAt).some((l) => l.includes('job suspended; left for the next leader')),
@@ -188,7 +151,7 @@ test('a leader paused past its lease (SIGSTOP) changes nothing once it wakes: no
     expect((await cluster.leader())?.fencingToken).toBe(next.info.fencingToken);
     expect(Number(await cluster.redisClient.get(cluster.keys.fencingCounter()))).toBe(next.info.fencingToken);
     expect(Buffer.from(await cluster.blobStore.get(jobRecordKey(jobId))).toString('utf8')).toBe(record);
-    expect(await cluster.blobStore.exists(jobResultKey(jobId))).toBe(false);
+    expect(await cluster.jobResults.get(jobId)).toBeUndefined();
     // The old leader's REST now sends clients to the new one.
     const redirect = await fetch(`${old.restUrl}/jobs/${jobId}`, {
       headers: { authorization: `Bearer ${cluster.token}` },
@@ -199,13 +162,7 @@ test('a leader paused past its lease (SIGSTOP) changes nothing once it wakes: no
     // …and the REST client (so `sluice`) follows it, token and all.
     expect((await cluster.client(old).getJob(jobId)).jobId).toBe(jobId);
 
-    const done = await waitFor(
-      async () => {
-        const job = await client.getJob(jobId);
-        return ['FINISHED', 'FAILED', 'CANCELED'].includes(job.status) ? job : undefined;
-      },
-      { timeoutMs: 240_000, intervalMs: 200, what: `job ${jobId} to end on the new leader` },
-    );
+    const done = await cluster.waitForJobEnd(standby, jobId);
     expect(done.status).toBe('FINISHED');
     expect(checkExactlyOnce(out, RECORDS, KEYS)).toBe(2 * RECORDS);
   } finally {

@@ -8,33 +8,19 @@
  * again. The stall was the TaskManagers' main thread releasing every attempt number up to
  * the recovered attempt's when it canceled its tasks (see cancel-recovered-attempt.test.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { waitFor } from '../../../runtime/util/wait';
 import { fixtureJob } from '../../helpers/embedded';
 import type { ClusterProcess } from '../../helpers/ha-cluster';
-import { HaCluster, TEST_LEASE_CONFIG, TEST_LEASE_MS } from '../../helpers/ha-cluster';
+import { TEST_LEASE_MS } from '../../helpers/ha-cluster';
+import { haClusterPerFile } from '../../helpers/ha-cluster-per-file';
 
 const LEASE_MS = TEST_LEASE_MS;
 const TASK_MANAGERS = 3;
 
-let cluster: HaCluster;
-let output: string;
-
-beforeAll(async () => {
-  cluster = await HaCluster.start({
-    ...TEST_LEASE_CONFIG,
-    'slot.request.timeout': 60_000,
-    'restart-strategy.fixed-delay.attempts': 1_000,
-  });
-  output = mkdtempSync(join(tmpdir(), 'sluice-ha-reconnect-'));
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-  rmSync(output, { recursive: true, force: true });
-});
+const ha = haClusterPerFile(
+  { 'slot.request.timeout': 60_000, 'restart-strategy.fixed-delay.attempts': 1_000 },
+  'sluice-ha-reconnect-',
+);
 
 /** Lines of `process`'s log saying it registered at the job manager with `token`. */
 function registeredWith(process: ClusterProcess, token: number): boolean {
@@ -43,41 +29,32 @@ function registeredWith(process: ClusterProcess, token: number): boolean {
   );
 }
 
-function logsOf(processes: ClusterProcess[]): string {
-  return processes.map((p) => `${p.name}:\n${p.log.slice(-25).join('\n')}`).join('\n');
-}
-
 test('after Redis restarted empty and then a leader kill, every TaskManager registers with the new leader', async () => {
-  const a = await cluster.startJobManager('jm-a');
-  const first = await cluster.waitForLeader();
-  const b = await cluster.startJobManager('jm-b');
-  const tms = Array.from({ length: TASK_MANAGERS }, () => cluster.startTaskManager(2));
-  const connected = async (jm: ClusterProcess): Promise<boolean> =>
-    (
-      await cluster
-        .client(jm)
-        .listTaskManagers()
-        .catch(() => [])
-    ).filter((t) => t.connected).length === TASK_MANAGERS;
-  await waitFor(() => connected(first.jm), { timeoutMs: 30_000, what: 'the TaskManagers to register' });
+  const { cluster, output } = ha;
+  const {
+    leader: a,
+    info: firstInfo,
+    standby: b,
+    tms,
+  } = await cluster.startLeaderAndStandby(TASK_MANAGERS, 2);
   const jobId = await cluster.submit(
-    first.jm,
+    a,
     fixtureJob('exactly-once-count-job'),
     { records: '1000000', keys: '41', paceEvery: '1', interval: '300', output },
     { parallelism: 2 },
   );
-  await waitFor(async () => (await cluster.client(first.jm).checkpointStats(jobId)).counts.completed >= 1, {
+  await waitFor(async () => (await cluster.client(a).checkpointStats(jobId)).counts.completed >= 1, {
     timeoutMs: 60_000,
     what: 'a completed checkpoint',
   });
 
   await cluster.restartRedisEmpty();
-  const second = await cluster.waitForLeader(LEASE_MS + 30_000, first.info.fencingToken);
+  const second = await cluster.waitForLeader(LEASE_MS + 30_000, firstInfo.fencingToken);
   await waitFor(() => tms.every((tm) => registeredWith(tm, second.info.fencingToken)), {
     timeoutMs: 60_000,
     what: 'every TaskManager to register with the leader elected after the Redis restart',
   }).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}\n${logsOf([a, b, ...tms])}`);
+    throw cluster.withLogs(err, [a, b, ...tms], 25);
   });
 
   await second.jm.signal('SIGKILL');
@@ -87,7 +64,7 @@ test('after Redis restarted empty and then a leader kill, every TaskManager regi
     timeoutMs: 60_000,
     what: 'every TaskManager to register with the leader elected after the kill',
   }).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}\n${logsOf([a, b, ...tms])}`);
+    throw cluster.withLogs(err, [a, b, ...tms], 25);
   });
   await waitFor(
     async () => {
@@ -105,7 +82,7 @@ test('after Redis restarted empty and then a leader kill, every TaskManager regi
     timeoutMs: 60_000,
     what: 'a checkpoint to complete on the new leader',
   }).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}\n${logsOf([a, b, ...tms])}`);
+    throw cluster.withLogs(err, [a, b, ...tms], 25);
   });
   await cluster.client(third.jm).cancelJob(jobId);
 }, 300_000);
