@@ -288,7 +288,7 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
   ): Promise<Response> {
     let target = `${baseUrl}${path}`;
     for (let hop = 0; ; hop++) {
-      const where = hop === 0 ? baseUrl : new URL(target).origin;
+      const where = hop === 0 ? baseUrl : `${new URL(target).origin} (the leader named by ${baseUrl})`;
       const response = await this.guard(call, timeoutMs, where, (signal) =>
         fetch(target, { method, headers, body: call.body, signal, redirect: 'manual' }),
       );

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkExactlyOnce, checkOutput } from './exactly-once-output';
+import { checkExactlyOnce, checkOutput } from '../../helpers/exactly-once-output';
 
 const PER_SOURCE = 10;
 const KEYS = 3;
