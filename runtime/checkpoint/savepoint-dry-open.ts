@@ -91,13 +91,20 @@ export async function dryOpenOperator(
     operator.output = { collect() {} };
     operator.sideOutput = { emit() {} };
     operator.watermarks = { emitWatermark() {}, emitStatus() {} };
-    await operator.initializeState({
-      keyedStateBackend: keyed,
-      operatorStateBackend: operatorState,
-      isRestored: true,
-      restoredParallelism: restore.parallelism,
-    });
-    if (!openSkipped) await operator.open(contextFor(node, subtask, parallelism, keyed, jobParameters));
+    await withinTime(
+      `initializeState of ${node.name}`,
+      operator.initializeState({
+        keyedStateBackend: keyed,
+        operatorStateBackend: operatorState,
+        isRestored: true,
+        restoredParallelism: restore.parallelism,
+      }),
+    );
+    if (!openSkipped)
+      await withinTime(
+        `open() of ${node.name}`,
+        operator.open(contextFor(node, subtask, parallelism, keyed, jobParameters)),
+      );
   } catch (err) {
     failure = { err };
   } finally {
@@ -108,6 +115,28 @@ export async function dryOpenOperator(
     ...operatorState.registeredStates().map((s) => ({ name: s.name, kind: OPERATOR_STATE_KINDS[s.mode] })),
   ];
   return { registered, openSkipped, ...(failure ? { failure: failure.err } : {}) };
+}
+
+/**
+ * How long user code may take to register its state in the dry run. An `open` that waits on
+ * a service the check cannot reach would otherwise hang the check (and the deploy gating on it).
+ */
+const DRY_OPEN_TIMEOUT_MS = 30_000;
+
+async function withinTime(what: string, step: Promise<void> | void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not return within ${DRY_OPEN_TIMEOUT_MS / 1000} s in the dry run`)),
+      DRY_OPEN_TIMEOUT_MS,
+    );
+    timer.unref();
+  });
+  try {
+    await Promise.race([step, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** What the operator sees of a task that never runs: no output, timers or mail are served. */
