@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { savepointTargetDir } from '../../../runtime/checkpoint/savepoint-store';
 import { prepareJob } from '../../../runtime/client/prepare-job';
 import { MiniCluster } from '../../../runtime/minicluster/mini-cluster';
 import { FsBlobStore } from '../../../runtime/storage/fs/fs-blob-store';
@@ -15,6 +14,7 @@ import { expectedRuleOutput } from '../../helpers/broadcast-rules-reference';
 import { runCli } from '../../helpers/cli-runner';
 import { factorOf, versionOf } from '../../fixtures/jobs/broadcast-enrich-job';
 import { fixtureJob, functionJob, runEmbedded } from '../../helpers/embedded';
+import { stopWithSavepointWhenReady } from '../../helpers/savepoints';
 
 const base = mkdtempSync(join(tmpdir(), 'sluice-broadcast-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -74,14 +74,7 @@ describe('broadcast state pattern', () => {
       const { jobGraph, code } = prepareJob(functionJob('broadcast-rules'), args, { parallelism: 2 });
       const master = cluster.submitJob(jobGraph, code);
       await waitFor(() => master.status === 'RUNNING', { what: 'running' });
-      const { externalPath } = await waitFor(
-        () =>
-          master.checkpointRequests.stopWithSavepoint(
-            savepointTargetDir(blobs, 'savepoints', master.jobId),
-            'no-drain',
-          ),
-        { what: 'a stop with savepoint', timeoutMs: 30_000 },
-      );
+      const { externalPath } = await stopWithSavepointWhenReady(master, blobs);
       writeFileSync(
         join(base, 'sluice.yaml'),
         `storage.type: fs\nstorage.fs.dir: ${JSON.stringify(storeDir)}\n`,

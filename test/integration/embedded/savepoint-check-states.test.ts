@@ -6,31 +6,16 @@
  * whose kind changed is incompatible (exit 1). Real CLI processes against a savepoint a
  * MiniCluster wrote to the fs store.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { savepointTargetDir } from '../../../runtime/checkpoint/savepoint-store';
 import { prepareJob } from '../../../runtime/client/prepare-job';
 import { MiniCluster } from '../../../runtime/minicluster/mini-cluster';
 import { FsBlobStore } from '../../../runtime/storage/fs/fs-blob-store';
 import { waitFor } from '../../../runtime/util/wait';
 import { runCli } from '../../helpers/cli-runner';
 import { fixtureJob } from '../../helpers/embedded';
+import { cliOnFsStore, stopWithSavepointWhenReady } from '../../helpers/savepoints';
 
 const JOB = fixtureJob('state-names-job');
-const base = mkdtempSync(join(tmpdir(), 'sluice-sp-states-'));
-const storeDir = join(base, 'store');
-const savedConfig = process.env.SLUICE_CONFIG;
-
-beforeAll(() => {
-  writeFileSync(join(base, 'sluice.yaml'), `storage.type: fs\nstorage.fs.dir: ${JSON.stringify(storeDir)}\n`);
-  process.env.SLUICE_CONFIG = join(base, 'sluice.yaml');
-});
-afterAll(() => {
-  if (savedConfig === undefined) delete process.env.SLUICE_CONFIG;
-  else process.env.SLUICE_CONFIG = savedConfig;
-  rmSync(base, { recursive: true, force: true });
-});
+const { storeDir } = cliOnFsStore('sluice-sp-states-');
 
 describe('savepoint check: state names missing, new, and of another kind', () => {
   const blobs = new FsBlobStore({ dir: storeDir });
@@ -43,14 +28,7 @@ describe('savepoint check: state names missing, new, and of another kind', () =>
     const { jobGraph, code } = prepareJob(JOB, { version: 'v1' }, { parallelism: 2 });
     const master = cluster.submitJob(jobGraph, code);
     await waitFor(() => master.status === 'RUNNING', { what: 'running' });
-    ({ externalPath: savepoint } = await waitFor(
-      () =>
-        master.checkpointRequests.stopWithSavepoint(
-          savepointTargetDir(blobs, 'savepoints', master.jobId),
-          'no-drain',
-        ),
-      { what: 'a stop with savepoint', timeoutMs: 30_000 },
-    ));
+    ({ externalPath: savepoint } = await stopWithSavepointWhenReady(master, blobs));
   }, 60_000);
   afterAll(async () => cluster?.close());
 

@@ -4,8 +4,7 @@
  * local directory and through the configured fs store; `savepoint check` against them; and
  * `sluice run --from-savepoint` embedded (no job manager), which continues the counts exactly.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { savepointKeyOf, savepointTargetDir } from '../../../runtime/checkpoint/savepoint-store';
 import { prepareJob } from '../../../runtime/client/prepare-job';
@@ -15,24 +14,13 @@ import { waitFor } from '../../../runtime/util/wait';
 import { runCli } from '../../helpers/cli-runner';
 import { fixtureJob } from '../../helpers/embedded';
 import { checkCountsContinue } from '../../helpers/savepoint-output';
+import { cliOnFsStore, stopWithSavepointWhenReady } from '../../helpers/savepoints';
 
 const RECORDS = 8_000;
 const KEYS = 23;
 const JOB = fixtureJob('savepoint-count-job');
-const base = mkdtempSync(join(tmpdir(), 'sluice-sp-tools-'));
-const storeDir = join(base, 'store');
-const savedConfig = process.env.SLUICE_CONFIG;
-
-beforeAll(() => {
-  // The CLI's own store (inspect by location, embedded run) is the one the MiniCluster writes to.
-  writeFileSync(join(base, 'sluice.yaml'), `storage.type: fs\nstorage.fs.dir: ${JSON.stringify(storeDir)}\n`);
-  process.env.SLUICE_CONFIG = join(base, 'sluice.yaml');
-});
-afterAll(() => {
-  if (savedConfig === undefined) delete process.env.SLUICE_CONFIG;
-  else process.env.SLUICE_CONFIG = savedConfig;
-  rmSync(base, { recursive: true, force: true });
-});
+// The CLI's own store (inspect by location, embedded run) is the one the MiniCluster writes to.
+const { base, storeDir } = cliOnFsStore('sluice-sp-tools-');
 
 const args = (output: string, backend: string): Record<string, string> => ({
   records: String(RECORDS),
@@ -71,14 +59,7 @@ describe('savepoint inspect, check and embedded resume (MiniCluster, fs store)',
       const { jobGraph, code } = prepareJob(JOB, args(output, backend), { parallelism: 2 });
       const master = cluster.submitJob(jobGraph, code);
       await waitFor(() => master.status === 'RUNNING', { what: 'running' });
-      const { externalPath } = await waitFor(
-        () =>
-          master.checkpointRequests.stopWithSavepoint(
-            savepointTargetDir(blobs, 'savepoints', master.jobId),
-            'no-drain',
-          ),
-        { what: 'a stop with savepoint', timeoutMs: 30_000 },
-      );
+      const { externalPath } = await stopWithSavepointWhenReady(master, blobs);
       expect(master.status).toBe('FINISHED');
       const localDir = join(storeDir, savepointKeyOf(blobs, externalPath));
 

@@ -9,12 +9,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSavepoint, savepointTargetDir } from '../../../runtime/checkpoint/savepoint-store';
+import { readSavepoint } from '../../../runtime/checkpoint/savepoint-store';
 import { prepareJob } from '../../../runtime/client/prepare-job';
 import { MiniCluster } from '../../../runtime/minicluster/mini-cluster';
 import { FsBlobStore } from '../../../runtime/storage/fs/fs-blob-store';
 import { waitFor } from '../../../runtime/util/wait';
 import { fixtureJob } from '../../helpers/embedded';
+import { stopWithSavepointWhenReady } from '../../helpers/savepoints';
 
 const RECORDS = 3_000;
 const base = mkdtempSync(join(tmpdir(), 'sluice-stop-quiesce-'));
@@ -62,14 +63,7 @@ describe('stop without drain: no output after the savepoint barrier (MiniCluster
       what: 'timers emitting',
       timeoutMs: 30_000,
     });
-    const { externalPath, checkpointId } = await waitFor(
-      () =>
-        master.checkpointRequests.stopWithSavepoint(
-          savepointTargetDir(blobs, 'savepoints', master.jobId),
-          'no-drain',
-        ),
-      { what: 'a stop with savepoint', timeoutMs: 30_000 },
-    );
+    const { externalPath, checkpointId } = await stopWithSavepointWhenReady(master, blobs);
     expect(master.status).toBe('FINISHED');
     const before = resultsOf(master.jobId);
     expect(before.length).toBeLessThan(RECORDS);

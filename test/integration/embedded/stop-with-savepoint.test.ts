@@ -23,6 +23,7 @@ import {
   committedLines as committedWindows,
   expectedWindows,
 } from '../../helpers/window-output';
+import { stopWithSavepointWhenReady } from '../../helpers/savepoints';
 
 const RECORDS = 12_000;
 const KEYS = 37;
@@ -64,14 +65,7 @@ describe('stop with savepoint (MiniCluster, in-process TaskManagers, fs store)',
       const recordsIn = () =>
         master.details().vertices.reduce((n, v) => n + v.subtasks.reduce((m, s) => m + s.recordsIn, 0), 0);
       await waitFor(() => recordsIn() > 1_000, { what: 'records flowing', timeoutMs: 20_000 });
-      const { externalPath, checkpointId } = await waitFor(
-        () =>
-          master.checkpointRequests.stopWithSavepoint(
-            savepointTargetDir(blobs, 'savepoints', master.jobId),
-            mode,
-          ),
-        { what: 'a stop with savepoint', timeoutMs: 30_000 },
-      );
+      const { externalPath, checkpointId } = await stopWithSavepointWhenReady(master, blobs, mode);
       expect(master.status).toBe('FINISHED');
       const savepoint = await readSavepoint(blobs, externalPath);
       expect(savepoint.metadata).toMatchObject({ kind: 'savepoint', checkpointId });
