@@ -20,6 +20,11 @@ export interface ClusterFile {
   redisUrl: string | null;
   /** The fs blob store directory (embedded mode). */
   storageDir: string | null;
+  /**
+   * The blob store's config keys (`storage.*`, `s3.*`: the emulator's endpoint, bucket and
+   * its fixed local credentials), so `sluice savepoint inspect|check` read this cluster's store.
+   */
+  storeConfig: Record<string, string | number | boolean>;
   logDir: string;
   pids: {
     launcher: number;

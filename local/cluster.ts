@@ -376,6 +376,9 @@ function clusterFileContents(
     bucket: cloud.bucket,
     redisUrl: cloud.redisUrl,
     storageDir: cloud.storageDir,
+    storeConfig: Object.fromEntries(
+      Object.entries(cloud.config).filter(([key]) => key.startsWith('storage.') || key.startsWith('s3.')),
+    ) as ClusterFile['storeConfig'],
     logDir: layout.logDir,
     pids: {
       launcher: process.pid,

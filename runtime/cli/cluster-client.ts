@@ -1,4 +1,11 @@
-import { resolveClusterTarget, restClientFor } from '../client/cluster-target';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  LOCAL_CLUSTER_FILE,
+  localClusterSchema,
+  resolveClusterTarget,
+  restClientFor,
+} from '../client/cluster-target';
 import type { RestClient } from '../client/rest-client';
 import { loadConfig } from '../config';
 import { blobStoreOptions } from '../services/runtime-services';
@@ -17,7 +24,42 @@ export async function connectToCluster(flags: ClusterFlags): Promise<RestClient>
   return restClientFor(target);
 }
 
-/** The blob store of the config (SLUICE_CONFIG, SLUICE_* variables), for commands that read it directly. */
-export function configuredBlobStore(): BlobStore {
-  return createBlobStore(blobStoreOptions(loadConfig()));
+/**
+ * The blob store for commands that read it directly (`savepoint inspect`, `check`): the one the
+ * config names (`SLUICE_CONFIG`, `SLUICE_STORAGE_*`, `SLUICE_S3_*`); when it names none and a
+ * local cluster runs here, that cluster's store (from its cluster file), so what `npm run
+ * local` wrote — savepoints `sluice savepoint list` shows — can be read as it is listed.
+ */
+export function configuredBlobStore(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): BlobStore {
+  const local = storeNamed(env) ? undefined : localClusterStoreConfig(cwd);
+  if (local)
+    console.error(`reading the local cluster's store (${describeStore(local)}), from ${LOCAL_CLUSTER_FILE}`);
+  return createBlobStore(blobStoreOptions(loadConfig({ env, cwd, ...(local ? { overrides: local } : {}) })));
+}
+
+/** Whether the config the user gave names a store (a config file, or a storage variable). */
+function storeNamed(env: NodeJS.ProcessEnv): boolean {
+  if (env.SLUICE_CONFIG) return true;
+  return Object.keys(env).some((name) => name.startsWith('SLUICE_STORAGE_') || name.startsWith('SLUICE_S3_'));
+}
+
+function localClusterStoreConfig(cwd: string): Record<string, string | number | boolean> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(cwd, LOCAL_CLUSTER_FILE), 'utf8');
+  } catch {
+    return undefined; // no local cluster here
+  }
+  try {
+    const parsed = localClusterSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data.storeConfig : undefined;
+  } catch {
+    return undefined; // a broken file: the configured store it is, and commands that need the cluster say why
+  }
+}
+
+function describeStore(config: Record<string, string | number | boolean>): string {
+  return config['storage.type'] === 'fs'
+    ? `directory ${String(config['storage.fs.dir'])}`
+    : `bucket ${String(config['s3.bucket'])} at ${String(config['s3.endpoint'] ?? 'AWS')}`;
 }

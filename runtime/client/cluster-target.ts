@@ -13,11 +13,13 @@ export const TARGET_KINDS: readonly TargetKind[] = ['embedded', 'cluster', 'auto
 /** Written by `npm run local` next to the project; other fields (pids, ports…) are ignored here. */
 export const LOCAL_CLUSTER_FILE = join('.sluice', 'local-cluster.json');
 
-const localClusterSchema = z.looseObject({
+export const localClusterSchema = z.looseObject({
   restUrl: z.string().min(1),
   /** Every job manager's REST URL (`--jobmanagers N`); the first is `restUrl`. */
   restUrls: z.array(z.string().min(1)).optional(),
   token: z.string().min(1).optional(),
+  /** The cluster's blob store config keys (`storage.*`, `s3.*`). */
+  storeConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
 export type LocalClusterInfo = z.infer<typeof localClusterSchema>;
 

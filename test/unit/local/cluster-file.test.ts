@@ -19,6 +19,7 @@ let file: string;
 const contents = (overrides: Partial<ClusterFile> = {}): ClusterFile => ({
   restUrl: 'http://127.0.0.1:8081',
   restUrls: ['http://127.0.0.1:8081'],
+  storeConfig: { 'storage.type': 's3', 's3.bucket': 'sluice-local' },
   token: 'secret-token',
   cloud: 'processes',
   s3Endpoint: 'http://127.0.0.1:4566',

@@ -1,7 +1,8 @@
 /**
- * A user's view of job manager failover (issue 10, docs/architecture.md §9): `npm run local
- * -- --jobmanagers 2`'s cluster, `sluice run` started in the project directory (so it finds
- * the cluster through `.sluice/local-cluster.json`, which lists both job managers), then
+ * The CLI on `npm run local -- --jobmanagers 2`'s cluster, run in the project directory with no
+ * address or config given (so it finds the cluster through `.sluice/local-cluster.json`, which
+ * lists both job managers and the cluster's store). Savepoint tools read that store. Then a
+ * user's view of job manager failover (issue 10, docs/architecture.md §9): `sluice run`, then
  * `kill -9` of the job manager it talks to. The command keeps following the job through the
  * other one and exits 0 once the job finished, its committed output exactly-once; later
  * commands find the cluster through the job manager that is left.
@@ -70,11 +71,52 @@ function sluice(args: string[]): {
   return { child, done };
 }
 
+test("savepoint inspect and check read the local cluster's store with no config given", async () => {
+  const output = join(rootDir, 'out-savepoint');
+  const run = sluice([
+    'run',
+    '--detached',
+    fixtureJob('exactly-once-count-job'),
+    '-p',
+    '2',
+    ...['--arg', 'records=200000', '--arg', `keys=${KEYS}`, '--arg', 'paceEvery=3', '--arg', 'interval=250'],
+    ...['--arg', `output=${output}`],
+  ]);
+  const submitted = await run.done;
+  expect(submitted.code).toBe(0);
+  const jobId = submitted.stdout.trim();
+  const client = new RestClient({ url: cluster.restUrl, token: cluster.token });
+  await waitFor(async () => (await client.checkpointStats(jobId)).counts.completed >= 1, {
+    timeoutMs: 60_000,
+    what: 'a checkpoint',
+  });
+  const stopped = await sluice(['stop', jobId]).done;
+  expect(stopped.code).toBe(0);
+  const location = stopped.stdout.trim();
+  expect(location).toMatch(/^s3:\/\/[^/]+\/savepoints\/savepoint-/);
+
+  const inspected = await sluice(['savepoint', 'inspect', location]).done;
+  expect(inspected.stderr).toContain(`reading the local cluster's store (bucket ${cluster.info.bucket} at `);
+  expect(inspected.code).toBe(0);
+  expect(inspected.stdout).toContain(jobId);
+  const checked = await sluice([
+    'savepoint',
+    'check',
+    location,
+    fixtureJob('exactly-once-count-job'),
+    '-p',
+    '3',
+  ]).done;
+  expect(checked.code).toBe(0);
+  expect(checked.stdout).toMatch(/compatible/i);
+});
+
 test('sluice run keeps following its job when the job manager it talked to is killed', async () => {
   expect(cluster.info.restUrls).toHaveLength(2);
   expect(cluster.info.restUrls[0]).toBe(cluster.restUrl);
   const first = new RestClient({ url: cluster.restUrl, token: cluster.token });
   expect((await first.health()).leadership).toBe('leader');
+  const before = new Set((await first.listJobs()).map((j) => j.jobId));
   const output = join(rootDir, 'out');
   const run = sluice([
     'run',
@@ -92,7 +134,7 @@ test('sluice run keeps following its job when the job manager it talked to is ki
     '--arg',
     `output=${output}`,
   ]);
-  const jobId = await waitFor(async () => (await first.listJobs())[0]?.jobId, {
+  const jobId = await waitFor(async () => (await first.listJobs()).find((j) => !before.has(j.jobId))?.jobId, {
     timeoutMs: 60_000,
     what: 'the job to be submitted',
   });
