@@ -19,7 +19,7 @@ import type { ExecutionState, TaskMetrics } from '../deployment/execution-state'
 import { TERMINAL_STATES } from '../deployment/execution-state';
 import { taskThreadEnvironment } from './task-thread-env';
 import { PendingBlobPuts } from './task-blob-access';
-import { taskThreadScript } from './task-thread-script';
+import { taskThreadExecArgv, taskThreadScript } from './task-thread-script';
 
 /** Identifies one deployed subtask attempt. */
 export interface TaskKey {
@@ -123,6 +123,7 @@ export class TaskExecutor {
     this.attemptsWithChannels.set(key.jobId, attempts.add(key.attempt));
     const state = taskStateSettings(options.state ?? defaultStateSettings(), key);
     const worker = new Worker(taskThreadScript(this.logger), {
+      execArgv: taskThreadExecArgv(),
       workerData: {
         tdd,
         ports: Object.fromEntries(ports),

@@ -3,6 +3,7 @@ import type { KeyedStateBackend } from '../../state/keyed-state-backend';
 import { MapStateDescriptor, TIMER_STATE_PREFIX } from '../../state/state-descriptors';
 import type { MapState } from '../../state/state-types';
 import { NO_WATERMARK } from '../event-time/watermark-strategy';
+import { RecentSpellings } from '../../util/recent-spellings';
 import { KeyGroupKeys } from './key-group-keys';
 import type { ProcessingTimeService } from './stream-operator';
 
@@ -37,6 +38,7 @@ export class InternalTimerService<N> {
   private wakeUpAt = Number.POSITIVE_INFINITY;
   /** The hidden key of each key group. */
   private readonly groupKeys: KeyGroupKeys;
+  private readonly ids = new TimerIds();
 
   constructor(
     name: string,
@@ -65,21 +67,29 @@ export class InternalTimerService<N> {
   }
 
   registerEventTimeTimer(namespace: N, timestamp: number): void {
-    this.eventTime.add(timestamp, this.backend.getCurrentKey(), namespace, this.backend.getCurrentKeyGroup());
+    const key = this.backend.getCurrentKey();
+    this.eventTime.add(
+      this.ids.of(timestamp, key, namespace),
+      timestamp,
+      key,
+      namespace,
+      this.backend.getCurrentKeyGroup(),
+    );
   }
 
   deleteEventTimeTimer(namespace: N, timestamp: number): void {
-    this.eventTime.remove(timerId(timestamp, this.backend.getCurrentKey(), namespace));
+    this.eventTime.remove(this.ids.of(timestamp, this.backend.getCurrentKey(), namespace));
   }
 
   registerProcessingTimeTimer(namespace: N, timestamp: number): void {
     const key = this.backend.getCurrentKey();
-    this.processingTime.add(timestamp, key, namespace, this.backend.getCurrentKeyGroup());
+    const id = this.ids.of(timestamp, key, namespace);
+    this.processingTime.add(id, timestamp, key, namespace, this.backend.getCurrentKeyGroup());
     this.scheduleWakeUp();
   }
 
   deleteProcessingTimeTimer(namespace: N, timestamp: number): void {
-    this.processingTime.remove(timerId(timestamp, this.backend.getCurrentKey(), namespace));
+    this.processingTime.remove(this.ids.of(timestamp, this.backend.getCurrentKey(), namespace));
   }
 
   /** Fires every event-time timer at or before `watermark`, in time order. */
@@ -155,22 +165,27 @@ class TimerQueue<N> {
     return this.heap[0];
   }
 
-  add(timestamp: number, key: unknown, namespace: N, keyGroup: number): void {
-    const id = timerId(timestamp, key, namespace);
+  add(id: string, timestamp: number, key: unknown, namespace: N, keyGroup: number): void {
     if (this.live.has(id)) return;
     const timer: QueuedTimer<N> = { timestamp, key, namespace, keyGroup, id };
     this.live.set(id, timer);
     this.push(timer);
     const change = this.changes.get(id);
-    if (change) change.timer = timer;
-    else this.changes.set(id, { timer, stored: false });
+    if (change === undefined) this.changes.set(id, { timer, stored: false });
+    // Removed since the last snapshot and added again: the backend holds it as it is.
+    else if (change.stored) this.changes.delete(id);
+    else change.timer = timer;
   }
 
   remove(id: string): void {
     const timer = this.live.get(id);
     if (!timer) return;
     this.live.delete(id);
-    if (!this.changes.has(id)) this.changes.set(id, { timer, stored: true });
+    const change = this.changes.get(id);
+    if (change === undefined) this.changes.set(id, { timer, stored: true });
+    // Added since the last snapshot: the backend never had it. Timers that come and go between
+    // snapshots (a session's end moving with each record) leave nothing behind.
+    else if (!change.stored) this.changes.delete(id);
   }
 
   /** Writes the changes since the last call to the backend; `enterGroup` switches to a group's hidden key. */
@@ -238,16 +253,51 @@ function timerId(timestamp: number, key: unknown, namespace: unknown): string {
   return `${timestamp}|${idPart(key)}|${idPart(namespace)}`;
 }
 
+/** The id parts of recent frozen window ids, which a record's timers share. */
+const recentWindows = new RecentSpellings();
+
 function idPart(value: unknown): string {
   if (typeof value === 'number') return `n${value}`;
   if (typeof value === 'string') return `s${value.length}:${value}`;
   if (value === null) return 'z';
-  if (
-    Array.isArray(value) &&
-    value.length === 2 &&
-    typeof value[0] === 'number' &&
-    typeof value[1] === 'number'
-  )
-    return `w${value[0]},${value[1]}`;
-  return `o${serializeKey(value).toString('latin1')}`;
+  if (!isWindow(value)) return `o${serializeKey(value).toString('latin1')}`;
+  if (!Object.isFrozen(value)) return `w${value[0]},${value[1]}`;
+  let part = recentWindows.get(value);
+  if (part === undefined) recentWindows.set(value, (part = `w${value[0]},${value[1]}`));
+  return part;
 }
+
+function isWindow(value: unknown): value is readonly [number, number] {
+  return (
+    Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && typeof value[1] === 'number'
+  );
+}
+
+/**
+ * Timer ids, the last one remembered: a window operator names one timer several times for a
+ * record (its trigger's timer, the cleanup timer at the same time, a merge moving both), and
+ * each of those calls gets the id spelled once. Only for keys and namespaces that cannot
+ * change in between (primitives and frozen window ids).
+ */
+class TimerIds {
+  private timestamp = Number.NaN;
+  private key: unknown;
+  private namespace: unknown;
+  private id = '';
+
+  of(timestamp: number, key: unknown, namespace: unknown): string {
+    if (timestamp === this.timestamp && key === this.key && namespace === this.namespace) return this.id;
+    const id = timerId(timestamp, key, namespace);
+    if (isImmutable(key) && isImmutable(namespace)) {
+      this.timestamp = timestamp;
+      this.key = key;
+      this.namespace = namespace;
+      this.id = id;
+    }
+    return id;
+  }
+}
+
+/** Primitives and frozen window ids cannot change: what is derived from them can be kept. */
+const isImmutable = (value: unknown): boolean =>
+  typeof value !== 'object' || value === null || (isWindow(value) && Object.isFrozen(value));

@@ -24,7 +24,11 @@ export function mergeIntoSessions(
     if (w[0] < start) start = w[0];
     if (w[1] > end) end = w[1];
   }
-  const into: WindowId = [start, end];
+  // A window id that exists already, or a new one frozen as every window id is (the state
+  // backends and timers keep what they derive from one).
+  const into =
+    (start === fresh[0] && end === fresh[1] ? fresh : touching.find((w) => w[0] === start && w[1] === end)) ??
+    (Object.freeze([start, end]) as WindowId);
   const merged = touching.filter((w) => w[0] !== start || w[1] !== end);
   return { into, merged };
 }

@@ -18,7 +18,7 @@ import type {
 } from './stream-operator';
 import { StreamOperator } from './stream-operator';
 import type { WindowId } from './window-trigger-context';
-import { WindowTriggerCalls, idOf, windowOf } from './window-trigger-context';
+import { WindowIds, WindowTriggerCalls, idOf, windowOf } from './window-trigger-context';
 import { mergeIntoSessions, sameWindow } from './window-merging';
 
 /** The map state that held a key's sessions in snapshots taken before `_sessions` (one value) existed. */
@@ -74,6 +74,8 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
   private timestamp!: RecordTimestamp;
   private now!: () => number;
   private restored = false;
+  /** Non-merging assigners: one id per window for all its records and keys. */
+  private readonly windowIds = new WindowIds();
   /** Records that fit no window any more and had no side output (Flink's numLateRecordsDropped). */
   lateRecordsDropped = 0;
   private readonly lifecycle: FunctionLifecycle;
@@ -131,10 +133,18 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
       );
     let taken = false;
     for (const assigned of assigner.assignWindows(time)) {
-      const id = assigner.isMerging ? this.mergeSession(idOf(assigned)) : idOf(assigned);
-      if (id === undefined || this.isLate(id)) continue;
+      let id: WindowId;
+      let before: ACC | undefined;
+      if (assigner.isMerging) {
+        const session = this.mergeSession(idOf(assigned));
+        if (session === undefined) continue;
+        ({ id, contents: before } = session);
+      } else {
+        id = this.windowIds.of(assigned);
+        if (this.isLate(id)) continue;
+        before = this.contents.get(id);
+      }
       taken = true;
-      const before = this.contents.get(id);
       this.contents.put(id, this.fn.add(before, record));
       this.act(key, id, this.trigger.onElement(record, time, id));
       // A window with contents has its cleanup timer (only merging removes one before it fires).
@@ -164,15 +174,18 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
 
   /**
    * Adds a record's new session window to the key's sessions, merging those it overlaps or
-   * touches; returns the session the record belongs to, undefined when that is already late.
+   * touches; returns the session the record belongs to and its contents so far (the caller
+   * writes them back with the record added), undefined when the session is already late.
    */
-  private mergeSession(fresh: WindowId): WindowId | undefined {
+  private mergeSession(fresh: WindowId): { id: WindowId; contents: ACC | undefined } | undefined {
     const sessions = this.sessionsOfKey();
     const { into, merged } = mergeIntoSessions(fresh, sessions);
     if (merged.length === 0 && this.isLate(into)) return undefined;
+    // Only live sessions have contents: a new session starts empty without a read.
+    const existing = sessions.some((w) => sameWindow(w, into));
+    let acc = existing ? this.contents.get(into) : undefined;
     if (merged.length > 0) {
       this.trigger.onMerge(into, merged);
-      let acc = this.contents.get(into);
       for (const m of merged) {
         const other = this.contents.get(m);
         if (other !== undefined) acc = acc === undefined ? other : this.fn.merge(acc, other);
@@ -180,11 +193,13 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
         this.deleteCleanupTimer(m);
         this.contents.remove(m);
       }
-      if (acc !== undefined) this.contents.put(into, acc);
     }
-    if (merged.length > 0 || !sessions.some((w) => sameWindow(w, into)))
+    if (merged.length > 0 || !existing)
       this.sessions.update([...sessions.filter((w) => !merged.some((m) => sameWindow(m, w))), into]);
-    return into;
+    if (!this.isLate(into)) return { id: into, contents: acc };
+    // Merged into a session that is late already: it keeps the merged contents, not the record.
+    if (merged.length > 0 && acc !== undefined) this.contents.put(into, acc);
+    return undefined;
   }
 
   /**

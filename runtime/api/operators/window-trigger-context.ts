@@ -15,6 +15,30 @@ export const windowOf = (id: WindowId): TimeWindow => ({ start: id[0], end: id[1
 /** Frozen: a window id is a state key, and the kv backend reuses a frozen key's encoding. */
 export const idOf = (w: TimeWindow): WindowId => Object.freeze([w.start, w.end]) as WindowId;
 
+/** Windows a record may be assigned to at a time are few; beyond this many the oldest go. */
+const MAX_WINDOW_IDS = 256;
+
+/**
+ * The ids of the windows in use, by start: every record of a window (and of every key) gets
+ * the same frozen id, so what the state backends and the timers derive from it (its spelling,
+ * its encoding) is derived once, and no array is frozen per record.
+ */
+export class WindowIds {
+  private readonly byStart = new Map<number, WindowId>();
+
+  of(window: TimeWindow): WindowId {
+    const known = this.byStart.get(window.start);
+    if (known !== undefined && known[1] === window.end) return known;
+    const id = idOf(window);
+    if (known === undefined && this.byStart.size >= MAX_WINDOW_IDS) {
+      // Map order is insertion order: the first is the oldest.
+      this.byStart.delete(this.byStart.keys().next().value!);
+    }
+    this.byStart.set(window.start, id);
+    return id;
+  }
+}
+
 /**
  * Calls a window operator's trigger for one window of the current key (Flink's WindowOperator
  * Context): its timers are the operator's timers in the window's namespace, its partitioned
@@ -24,6 +48,8 @@ export class WindowTriggerCalls {
   private readonly state: MapState<[string, number, number], unknown>;
   /** The window the trigger is called for: one context object serves every call (as Flink's does). */
   private window: WindowId = [0, 0];
+  private lastId: WindowId | undefined;
+  private lastWindow: TimeWindow = { start: 0, end: 0 };
   private readonly ctx: OnMergeContext;
 
   constructor(
@@ -50,11 +76,20 @@ export class WindowTriggerCalls {
   }
 
   onElement(element: unknown, timestamp: number, id: WindowId): TriggerResult {
-    const window = windowOf(id);
+    const window = this.windowFor(id);
     return checkTriggerResult(
       this.trigger.onElement(element, timestamp, window, this.context(id)),
       'onElement',
     );
+  }
+
+  /** The window of `id`, the last one kept: a window's records follow each other. */
+  private windowFor(id: WindowId): TimeWindow {
+    if (id !== this.lastId) {
+      this.lastId = id;
+      this.lastWindow = windowOf(id);
+    }
+    return this.lastWindow;
   }
 
   onTimer(time: number, id: WindowId, eventTime: boolean): TriggerResult {

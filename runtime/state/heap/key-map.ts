@@ -1,5 +1,6 @@
 import { hashKey, serializeKey } from '../../graph/key-groups';
 import { murmur3 } from '../../graph/murmur3';
+import { RecentSpellings } from '../../util/recent-spellings';
 
 /**
  * A key as a heap map sees it: strings, numbers, booleans and bigints as they are (a Map tells
@@ -30,10 +31,22 @@ const NUMBERS_TAG = '\u0001';
 export function normalizeUserKey(key: unknown): { norm: unknown; isObject: boolean } {
   if (typeof key !== 'object') return { norm: key, isObject: false };
   if (Array.isArray(key)) {
-    const spelled = spellNumbers(key);
+    const spelled = Object.isFrozen(key) ? spellFrozen(key) : spellNumbers(key);
     if (spelled !== undefined) return { norm: NUMBERS_TAG + spelled, isObject: true };
   }
   return { norm: serializeKey(key).toString('latin1'), isObject: true };
+}
+
+/** Spellings of recent frozen arrays of numbers (window ids), so a window's get and put spell it once. */
+const recent = new RecentSpellings();
+
+function spellFrozen(array: readonly unknown[]): string | undefined {
+  const known = recent.get(array);
+  if (known !== undefined) return known;
+  const spelled = spellNumbers(array);
+  // Only flat arrays: a frozen array may hold arrays that are not frozen themselves.
+  if (spelled !== undefined && array.every((item) => typeof item === 'number')) recent.set(array, spelled);
+  return spelled;
 }
 
 /**

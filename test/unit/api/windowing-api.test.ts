@@ -7,6 +7,7 @@ import {
   TumblingEventTimeWindows,
 } from '../../../runtime/api';
 import { mergeIntoSessions } from '../../../runtime/api/operators/window-merging';
+import { WindowIds } from '../../../runtime/api/operators/window-trigger-context';
 import { checkTriggerResult } from '../../../runtime/api/windowing/triggers';
 import { InvalidJobError } from '../../../runtime/errors';
 import { streamGraphFromEnvironment } from '../../../runtime/graph/stream-graph';
@@ -67,7 +68,37 @@ describe('triggers', () => {
   });
 });
 
+describe('WindowIds', () => {
+  it('gives every record of a window the same frozen id, and a new one to a window of another end', () => {
+    const ids = new WindowIds();
+    const first = ids.of({ start: 0, end: 10 });
+    expect(first).toEqual([0, 10]);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(ids.of({ start: 0, end: 10 })).toBe(first);
+    const other = ids.of({ start: 0, end: 20 });
+    expect(other).toEqual([0, 20]);
+    expect(ids.of({ start: 10, end: 20 })).toEqual([10, 20]);
+  });
+
+  it('forgets the oldest windows beyond its bound, still answering with equal ids', () => {
+    const ids = new WindowIds();
+    const first = ids.of({ start: 0, end: 1 });
+    for (let start = 1; start <= 1000; start++) ids.of({ start, end: start + 1 });
+    const again = ids.of({ start: 0, end: 1 });
+    expect(again).toEqual(first);
+    expect(again).not.toBe(first);
+  });
+});
+
 describe('mergeIntoSessions', () => {
+  it('keeps the id of a session the new window falls inside, and freezes a new hull', () => {
+    const existing = Object.freeze([10, 20]) as [number, number];
+    expect(mergeIntoSessions([12, 18], [existing]).into).toBe(existing);
+    const hull = mergeIntoSessions([20, 30], [existing]).into;
+    expect(hull).toEqual([10, 30]);
+    expect(Object.isFrozen(hull)).toBe(true);
+  });
+
   it('merges the sessions a new window overlaps or touches into their hull', () => {
     expect(mergeIntoSessions([10, 20], [])).toEqual({ into: [10, 20], merged: [] });
     expect(mergeIntoSessions([12, 18], [[10, 20]])).toEqual({ into: [10, 20], merged: [] });

@@ -53,4 +53,20 @@ describe('heap keyed state backend', () => {
     map.remove([0, 10]);
     expect(map.contains([0, 10])).toBe(false);
   });
+
+  it('finds a frozen window id and an equal plain array as one key, across many windows in turn', () => {
+    const b = backend();
+    const map = b.getMapState<unknown, number>(new MapStateDescriptor('w'));
+    b.setCurrentKey('k');
+    // More windows than are remembered by identity, each frozen once and used again later.
+    const ids = Array.from({ length: 20 }, (_, i) => Object.freeze([i * 10, i * 10 + 10]));
+    for (const [i, id] of ids.entries()) map.put(id, i);
+    for (const [i, id] of ids.entries()) {
+      expect(map.get(id)).toBe(i);
+      expect(map.get([i * 10, i * 10 + 10])).toBe(i);
+    }
+    map.put([0, 10], 100);
+    expect(map.get(ids[0])).toBe(100);
+    expect(map.entries()).toHaveLength(20);
+  });
 });

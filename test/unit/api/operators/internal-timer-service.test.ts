@@ -83,4 +83,25 @@ describe.each(BACKEND_VARIANTS)('internal timer service on $name', (variant) => 
     second.timers.advanceWatermark(Number.MAX_SAFE_INTEGER);
     expect(second.fired).toEqual([[50, 1, null, 1]]);
   });
+
+  it('names a timer of a frozen window id and of an equal plain array alike, for any key in between', async () => {
+    const backend = factory.create(variant);
+    const { timers } = service(backend);
+    const window = Object.freeze([0, 10]);
+    backend.setCurrentKey(1);
+    timers.registerEventTimeTimer(window, 9);
+    timers.registerEventTimeTimer([0, 10], 9); // the same timer
+    backend.setCurrentKey(2);
+    timers.registerEventTimeTimer(window, 9); // another key's
+    backend.setCurrentKey(1);
+    timers.deleteEventTimeTimer([0, 10], 9);
+    // Registered and deleted between snapshots, again and again: nothing of them is stored.
+    for (let t = 100; t < 110; t++) {
+      timers.registerEventTimeTimer(window, t);
+      timers.deleteEventTimeTimer(window, t);
+    }
+    const again = await restored(await snapshotOf(backend, 1));
+    again.timers.advanceWatermark(Number.MAX_SAFE_INTEGER);
+    expect(again.fired).toEqual([[9, 2, [0, 10], 2]]);
+  });
 });
