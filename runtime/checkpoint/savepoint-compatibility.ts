@@ -293,12 +293,9 @@ async function stateNamesOf(
   op: OperatorStateMetadata,
   read: (ref: StateObjectRef) => Promise<Uint8Array>,
 ): Promise<string> {
-  const names = new Set<string>();
-  for (const s of op.subtasks) {
-    if (s.keyed)
-      for (const meta of KeyedSnapshotReader.read(await read(s.keyed)).states)
-        if (!meta.name.startsWith(TIMER_STATE_PREFIX)) names.add(meta.name);
-    if (s.operator) for (const [name] of decodeOperatorSnapshot(await read(s.operator))) names.add(name);
-  }
-  return [...names].join(', ');
+  const states = await savedStatesOf(op, read);
+  return states
+    .filter((s) => !s.name.startsWith(TIMER_STATE_PREFIX))
+    .map((s) => s.name)
+    .join(', ');
 }

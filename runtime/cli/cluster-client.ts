@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   LOCAL_CLUSTER_FILE,
-  localClusterSchema,
+  readLocalClusterInfo,
   resolveClusterTarget,
   restClientFor,
 } from '../client/cluster-target';
@@ -44,18 +42,8 @@ function storeNamed(env: NodeJS.ProcessEnv): boolean {
 }
 
 function localClusterStoreConfig(cwd: string): Record<string, string | number | boolean> | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(cwd, LOCAL_CLUSTER_FILE), 'utf8');
-  } catch {
-    return undefined; // no local cluster here
-  }
-  try {
-    const parsed = localClusterSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data.storeConfig : undefined;
-  } catch {
-    return undefined; // a broken file: the configured store it is, and commands that need the cluster say why
-  }
+  // No file, or a broken one: the configured store it is (commands that need the cluster say why).
+  return readLocalClusterInfo(cwd).info?.storeConfig;
 }
 
 function describeStore(config: Record<string, string | number | boolean>): string {

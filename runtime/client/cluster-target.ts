@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, describeError } from '../errors';
@@ -13,7 +13,7 @@ export const TARGET_KINDS: readonly TargetKind[] = ['embedded', 'cluster', 'auto
 /** Written by `npm run local` next to the project; other fields (pids, ports…) are ignored here. */
 export const LOCAL_CLUSTER_FILE = join('.sluice', 'local-cluster.json');
 
-export const localClusterSchema = z.looseObject({
+const localClusterSchema = z.looseObject({
   restUrl: z.string().min(1),
   /** Every job manager's REST URL (`--jobmanagers N`); the first is `restUrl`. */
   restUrls: z.array(z.string().min(1)).optional(),
@@ -95,13 +95,11 @@ export async function resolveClusterTarget(options: ClusterTargetOptions = {}): 
 }
 
 /** Reads and validates the local cluster file; never throws (a broken file is a reason, not a crash). */
-export async function readLocalClusterInfo(
-  cwd: string,
-): Promise<{ info?: LocalClusterInfo; problem?: string }> {
+export function readLocalClusterInfo(cwd: string): { info?: LocalClusterInfo; problem?: string } {
   const path = join(cwd, LOCAL_CLUSTER_FILE);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8'); // a small file, read once per command
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     return missing ? {} : { problem: `cannot read ${LOCAL_CLUSTER_FILE}: ${describeError(err)}` };
@@ -137,7 +135,7 @@ async function readLocalCluster(
   cwd: string,
   needed: boolean,
 ): Promise<{ info?: LocalClusterInfo; urls?: string[]; problem?: string }> {
-  const read = await readLocalClusterInfo(cwd);
+  const read = readLocalClusterInfo(cwd);
   if (!read.info) return needed ? read : {};
   try {
     const listed = [read.info.restUrl, ...(read.info.restUrls ?? [])].map((url) => normalizeRestUrl(url));

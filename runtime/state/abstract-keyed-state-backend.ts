@@ -27,7 +27,8 @@ import type { AggregatingState, ListState, MapState, ReducingState, ValueState }
 export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
   /** Registered states; the index is the state id. */
   protected readonly metas: StateMeta[] = [];
-  private readonly states = new Map<string, unknown>();
+  /** The state objects handed out, by name, with the kind they were asked for. */
+  private readonly states = new Map<string, { readonly state: unknown; readonly kind: StateKind }>();
   /** What the operator asked for by descriptor (see `registeredStates`). */
   private readonly registrations: StateMeta[] = [];
   private readonly snapshotHooks: (() => void)[] = [];
@@ -166,13 +167,15 @@ export abstract class AbstractKeyedStateBackend implements KeyedStateBackend {
     if (!descriptor || typeof descriptor.name !== 'string')
       throw new InvalidJobError(`operator '${this.operatorName}': a state needs a descriptor with a name`);
     const { name, kind } = descriptor;
+    const existing = this.states.get(name);
+    // Asked for again, as functions do per record: nothing else to check or record.
+    if (existing !== undefined && existing.kind === kind) return existing.state as S;
+    // A first request, or one of another kind (it throws below): recorded either way.
     if (!this.registrations.some((r) => r.name === name && r.kind === kind))
       this.registrations.push({ name, kind });
-    const existing = this.states.get(descriptor.name);
-    const id = this.stateId(descriptor.name, descriptor.kind);
-    if (existing) return existing as S;
+    const id = this.stateId(name, kind);
     const state = create(id);
-    this.states.set(descriptor.name, state);
+    this.states.set(name, { state, kind });
     return state;
   }
 }

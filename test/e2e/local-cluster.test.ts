@@ -7,7 +7,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalCluster } from '../../local/cluster';
-import { listedIds, startLocalCluster } from '../../local/cluster';
+import { startLocalCluster } from '../../local/cluster';
+import { listedIds } from '../../local/cluster-readiness';
 import { isRunning } from '../helpers/processes';
 
 const e2e = test;

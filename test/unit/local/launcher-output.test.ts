@@ -1,5 +1,5 @@
 import type { LocalCluster } from '../../../local/cluster';
-import { listedIds } from '../../../local/cluster';
+import { listedIds } from '../../../local/cluster-readiness';
 import { buildProgram, formatSummary } from '../../../local/main';
 import { ProcessStartError } from '../../../local/process/process-errors';
 
