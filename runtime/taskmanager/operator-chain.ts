@@ -1,12 +1,8 @@
-import type { Collector } from '../api/functions';
 import type {
   OperatorContext,
   ProcessingTimeService,
   RecordTimestamp,
-  SideOutput,
-  WatermarkEmitter,
 } from '../api/operators/stream-operator';
-import { MAX_WATERMARK } from '../api/event-time/watermark-strategy';
 import { WatermarkValve } from './watermark-valve';
 import { SinkOperator, SourceOperator } from '../api/operators/source-sink-operators';
 import { StateError } from '../errors';
@@ -25,7 +21,8 @@ import type { TaskCheckpointing } from '../checkpoint/checkpointing-mode';
 import type { TaskRestoreState } from '../checkpoint/state-handles';
 import type { ChainMember, WatermarkInput } from './chain-member';
 import type { TaskMailbox } from './task-mailbox';
-import { BroadcastingOutput, CountingOutput, DISCARD, OperatorInput, attributeError } from './chain-member';
+import { OperatorInput, attributeError } from './chain-member';
+import { ChainOutputs } from './chain-outputs';
 
 const log = createLogger('operator-chain');
 
@@ -113,10 +110,11 @@ export class OperatorChain {
       const valve = this.members.get(edge.to)!.valve;
       this.chainedWatermarkInputs.set(edge, { valve, index: valve.addInput() });
     }
+    const outputs = new ChainOutputs(vertex, runtime, this.members, this.chainedWatermarkInputs);
     for (const member of this.members.values()) {
-      member.operator.output = this.outputOf(member, undefined);
-      member.operator.sideOutput = this.sideOutputOf(member);
-      member.operator.watermarks = this.watermarkEmitterOf(member);
+      member.operator.output = outputs.outputOf(member, undefined);
+      member.operator.sideOutput = outputs.sideOutputOf(member);
+      member.operator.watermarks = outputs.watermarkEmitterOf(member);
     }
   }
 
@@ -377,67 +375,6 @@ export class OperatorChain {
       emitWatermark: (ts) => around(() => member.operator.processWatermark(ts)),
       emitStatus: (idle) => around(() => member.operator.processWatermarkStatus(idle)),
     });
-  }
-
-  /**
-   * Watermarks an operator emits go to the valves of its chained successors and, as channel
-   * events, to every channel of its outgoing edges. The final watermark is not sent: a
-   * consumer takes the end of a channel's data as that.
-   */
-  private watermarkEmitterOf(member: ChainMember): WatermarkEmitter {
-    const chained = this.vertex.chainedEdges
-      .filter((e) => e.from === member.node.id)
-      .map((e) => this.chainedWatermarkInputs.get(e)!);
-    const writers = this.runtime.writersByOperator.get(member.node.id) ?? [];
-    return {
-      emitWatermark: (timestamp) => {
-        if (timestamp <= member.outputWatermark) return;
-        member.outputWatermark = timestamp;
-        for (const input of chained) input.valve.onWatermark(input.index, timestamp);
-        if (timestamp === MAX_WATERMARK) return;
-        for (const writer of writers) writer.broadcastEvent({ kind: 'watermark', timestamp });
-      },
-      emitStatus: (idle) => {
-        for (const input of chained) input.valve.onStatus(input.index, idle);
-        for (const writer of writers) writer.broadcastEvent({ kind: 'watermark-status', idle });
-      },
-    };
-  }
-
-  /**
-   * Where the operator's records of one output go: `tag` undefined is the main output, else
-   * the side output of that OutputTag id. Chained successors and the edges' record writers.
-   */
-  private outputOf(member: ChainMember, tag: string | undefined): Collector<unknown> {
-    const chained = this.vertex.chainedEdges.filter((e) => e.from === member.node.id && e.outputTag === tag);
-    const writers = (this.runtime.writersByOperator.get(member.node.id) ?? []).filter(
-      (w) => this.runtime.writerTags.get(w) === tag,
-    );
-    if (chained.length === 1 && writers.length === 0 && tag === undefined) {
-      return new OperatorInput(this.members.get(chained[0]!.to)!, chained[0]!.input, member);
-    }
-    const outputs: Collector<unknown>[] = chained.map(
-      (e) => new OperatorInput(this.members.get(e.to)!, e.input),
-    );
-    outputs.push(...writers);
-    if (outputs.length === 0) return DISCARD;
-    return new CountingOutput(member, outputs.length === 1 ? outputs[0]! : new BroadcastingOutput(outputs));
-  }
-
-  /** The operator's side outputs: one output per OutputTag that a chained edge or a writer reads. */
-  private sideOutputOf(member: ChainMember): SideOutput {
-    const writers = this.runtime.writersByOperator.get(member.node.id) ?? [];
-    const tags = new Set<string>();
-    for (const e of this.vertex.chainedEdges)
-      if (e.from === member.node.id && e.outputTag) tags.add(e.outputTag);
-    for (const w of writers) {
-      const tag = this.runtime.writerTags.get(w);
-      if (tag !== undefined) tags.add(tag);
-    }
-    const byTag = new Map([...tags].map((tag) => [tag, this.outputOf(member, tag)]));
-    return {
-      emit: (tag, record) => byTag.get(tag)?.collect(record),
-    };
   }
 }
 
