@@ -85,7 +85,9 @@ export async function checkSavepointCompatibility(
   const stateful = metadata.operators.filter((op) => op.subtasks.length > 0);
   const matched = stateful.filter((op) => jobOps.has(op.id));
   const unmatched = stateful.filter((op) => !jobOps.has(op.id));
-  const added = [...jobOps.values()].filter(({ op }) => !stateful.some((s) => s.id === op.id));
+  // New: not in the savepoint at all (an operator it lists without state was there, stateless).
+  const saved = new Set(metadata.operators.map((op) => op.id));
+  const added = [...jobOps.values()].filter(({ op }) => !saved.has(op.id));
   const cache = new Map<string, Promise<Uint8Array>>();
   const read = (ref: StateObjectRef): Promise<Uint8Array> => {
     let p = cache.get(ref.path);

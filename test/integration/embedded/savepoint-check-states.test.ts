@@ -63,8 +63,14 @@ describe('savepoint check: state names missing, new, and of another kind', () =>
 
     const json = await check('v2', '--json');
     expect(json.code).toBe(0);
-    const report = JSON.parse(json.stdout) as { compatible: boolean; stateChanges: unknown[] };
+    const report = JSON.parse(json.stdout) as {
+      compatible: boolean;
+      stateChanges: unknown[];
+      added: string[];
+    };
     expect(report.compatible).toBe(true);
+    // The same operators as the savepoint's job (stateless ones included): none is new.
+    expect(report.added).toEqual([]);
     expect(report.stateChanges).toEqual([
       {
         uid: 'totals',
