@@ -140,6 +140,13 @@ describe('waitUntilReady', () => {
   test('a timeout names the last status and quotes the blamed process, not the others', async () => {
     const a = await node('a', 'console.log("a is fine"); setInterval(() => {}, 1000)');
     const b = await node('b', 'console.log("b cannot connect"); setInterval(() => {}, 1000)');
+    // Both have printed (a busy machine may start node slower than the 300 ms below).
+    await waitFor(
+      async () => (await a.outputTail()).includes('a is fine') && (await b.outputTail()).includes('b cannot'),
+      {
+        what: 'both processes to print',
+      },
+    );
     const failure = await waitUntilReady([a, b], async () => ({ status: 'b missing', blame: [b] }), {
       what: 'both',
       timeoutMs: 300,
