@@ -10,6 +10,7 @@ import {
 import type { AggregateFunction } from '../../runtime/state/state-types';
 import type { BackendVariant } from './keyed-state-fixtures';
 import { BackendFactory } from './keyed-state-fixtures';
+import { Prng } from '../helpers/prng';
 
 /** Average of numbers: the accumulator is [sum, count]. */
 export const AVERAGE: AggregateFunction<number, [number, number], number> = {
@@ -200,6 +201,80 @@ export function describeKeyedStateBackendContract(variant: BackendVariant): void
       expect(again.value()).toBe(1);
       restored.setCurrentKey('later');
       expect(again.value()).toBeUndefined();
+    });
+
+    it('sees its own reads and writes in any order of keys, states and operations (against a model)', () => {
+      // Backends may remember the current key's entry between calls; this drives value, map and
+      // reducing state through random interleavings (same key again, key switches, removals,
+      // restored snapshots) and compares every read with a plain model.
+      const prng = new Prng(20261202);
+      const keys: unknown[] = ['a', 'b', 1, '1', ['t', 2], { id: 3 }];
+      const a = backend.getState(new ValueStateDescriptor<number>('a'));
+      const b = backend.getState(new ValueStateDescriptor<number>('b'));
+      const m = backend.getMapState(new MapStateDescriptor<string, number>('m'));
+      const r = backend.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
+      const model = new Map<string, { a?: number; b?: number; m: Map<string, number>; r?: number }>();
+      const at = (key: unknown) => {
+        const id = JSON.stringify(key) + typeof key;
+        if (!model.has(id)) model.set(id, { m: new Map() });
+        return model.get(id)!;
+      };
+      let key: unknown = keys[0];
+      backend.setCurrentKey(key);
+      for (let step = 0; step < 5000; step++) {
+        const expected = at(key);
+        const n = prng.int(100);
+        const user = `u${prng.int(3)}`;
+        switch (prng.int(12)) {
+          case 0:
+            key = keys[prng.int(keys.length)];
+            backend.setCurrentKey(key);
+            break;
+          case 1:
+            a.update(n);
+            expected.a = n;
+            break;
+          case 2:
+            b.update(n);
+            expected.b = n;
+            break;
+          case 3:
+            a.clear();
+            delete expected.a;
+            break;
+          case 4:
+            m.put(user, n);
+            expected.m.set(user, n);
+            break;
+          case 5:
+            m.remove(user);
+            expected.m.delete(user);
+            break;
+          case 6:
+            m.clear();
+            expected.m.clear();
+            break;
+          case 7:
+            r.add(n);
+            expected.r = (expected.r ?? 0) + n;
+            break;
+          case 8:
+            r.clear();
+            delete expected.r;
+            break;
+          default:
+            break;
+        }
+        const now = at(key);
+        expect([step, a.value(), b.value(), r.get(), m.get(user), m.isEmpty()]).toEqual([
+          step,
+          now.a,
+          now.b,
+          now.r,
+          now.m.get(user),
+          now.m.size === 0,
+        ]);
+      }
     });
 
     it('refuses bytes that are not a snapshot, naming the problem', () => {

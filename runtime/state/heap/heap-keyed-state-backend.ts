@@ -20,8 +20,22 @@ type HeapMapValue = KeyMap<[unknown, unknown]>;
 /** Slots per captured entry: key group, state id, key, value (not yet encoded), user key. */
 const CAPTURED_STRIDE = 5;
 
-/** Per state: one map per key group of the range (index = key group - range start). */
-type StateTable = (KeyMap<HeapEntry> | undefined)[];
+/**
+ * Per state: one map per key group of the range (index = key group - range start), and the
+ * current key's entry once looked up. Functions read a state and then write it for the same
+ * key (`value()` then `update()`, a reducing state's `add` then `get`): the lookup is done once
+ * per key, not once per call.
+ */
+class StateTable {
+  readonly groups: (KeyMap<HeapEntry> | undefined)[];
+  /** The backend's `keyVersion` when `current` was looked up; -1: nothing looked up. */
+  cachedFor = -1;
+  current: HeapEntry | undefined;
+
+  constructor(keyGroups: number) {
+    this.groups = new Array<KeyMap<HeapEntry> | undefined>(keyGroups).fill(undefined);
+  }
+}
 
 /**
  * Keyed state in hash maps on the task's heap (Flink's HeapKeyedStateBackend), organised by
@@ -34,6 +48,8 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
   private keyGroup = -1;
   private norm: unknown;
   private isObject = false;
+  /** Changes with the current key: a state table's cached entry is for one version. */
+  private keyVersion = 0;
 
   constructor(maxParallelism: number, keyGroupRange: KeyGroupRange, operatorName: string) {
     super('heap', maxParallelism, keyGroupRange, operatorName);
@@ -46,6 +62,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
     const normalized = normalizeKey(key);
     const keyGroup = normalized.hash % this.maxParallelism;
     this.checkKeyGroup(key, keyGroup);
+    this.keyVersion++;
     this.key = key;
     this.keyGroup = keyGroup;
     this.norm = normalized.norm;
@@ -64,7 +81,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
   countKeys(): number {
     const keys = new Set<string>();
     for (const table of this.tables)
-      for (const group of table)
+      for (const group of table.groups)
         for (const e of group?.values() ?? []) keys.add(serializeKey(e.key).toString('latin1'));
     return keys.size;
   }
@@ -74,7 +91,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
     return {
       get: () => this.entry(table)?.value,
       put: (value) => this.put(table, value),
-      remove: () => table[this.keyGroup - this.keyGroupRange.start]?.delete(this.norm, this.isObject),
+      remove: () => this.removeEntry(table),
     };
   }
 
@@ -96,7 +113,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
         const u = normalizeUserKey(userKey);
         const m = map();
         m?.delete(u.norm, u.isObject);
-        if (m?.size === 0) table[this.keyGroup - this.keyGroupRange.start]!.delete(this.norm, this.isObject);
+        if (m?.size === 0) this.removeEntry(table);
       },
       has: (userKey) => {
         const u = normalizeUserKey(userKey);
@@ -104,12 +121,12 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
       },
       entries: () => sortByUserKey([...(map()?.values() ?? [])]),
       isEmpty: () => (map()?.size ?? 0) === 0,
-      clear: () => table[this.keyGroup - this.keyGroupRange.start]?.delete(this.norm, this.isObject),
+      clear: () => this.removeEntry(table),
     };
   }
 
   protected keysOfState(stateId: number): unknown[] {
-    return this.table(stateId).flatMap((group) => [...(group?.values() ?? [])].map((e) => e.key));
+    return this.table(stateId).groups.flatMap((group) => [...(group?.values() ?? [])].map((e) => e.key));
   }
 
   snapshot(checkpointId: number): StateSnapshot {
@@ -121,7 +138,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
     const capture = (keyGroup: number, stateId: number, key: unknown, value: unknown, userKey: unknown) =>
       captured.push(keyGroup, stateId, key, Array.isArray(value) ? value.slice() : value, userKey);
     this.tables.forEach((table, stateId) => {
-      table.forEach((group, index) => {
+      table.groups.forEach((group, index) => {
         const keyGroup = this.keyGroupRange.start + index;
         group?.forEach(({ key, value }) => {
           if (value instanceof KeyMap)
@@ -171,6 +188,7 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
       }
     }
     this.key = undefined;
+    this.keyVersion++;
   }
 
   dispose(): Promise<void> {
@@ -180,22 +198,35 @@ export class HeapKeyedStateBackend extends AbstractKeyedStateBackend {
 
   private table(stateId: number): StateTable {
     let table = this.tables[stateId];
-    if (!table) {
-      const size = this.keyGroupRange.end - this.keyGroupRange.start + 1;
-      this.tables[stateId] = table = new Array<KeyMap<HeapEntry> | undefined>(size).fill(undefined);
-    }
+    if (!table)
+      this.tables[stateId] = table = new StateTable(this.keyGroupRange.end - this.keyGroupRange.start + 1);
     return table;
   }
 
   private entry(table: StateTable): HeapEntry | undefined {
-    return table[this.keyGroup - this.keyGroupRange.start]?.get(this.norm, this.isObject);
+    if (table.cachedFor === this.keyVersion) return table.current;
+    table.cachedFor = this.keyVersion;
+    return (table.current = table.groups[this.keyGroup - this.keyGroupRange.start]?.get(
+      this.norm,
+      this.isObject,
+    ));
   }
 
   private put(table: StateTable, value: unknown): void {
-    const index = this.keyGroup - this.keyGroupRange.start;
-    const group = (table[index] ??= new KeyMap());
-    const entry = group.get(this.norm, this.isObject);
-    if (entry) entry.value = value;
-    else group.set(this.norm, this.isObject, { key: this.key, value });
+    const entry = this.entry(table);
+    if (entry) {
+      entry.value = value;
+      return;
+    }
+    const created: HeapEntry = { key: this.key, value };
+    const group = (table.groups[this.keyGroup - this.keyGroupRange.start] ??= new KeyMap());
+    group.set(this.norm, this.isObject, created);
+    table.current = created;
+  }
+
+  private removeEntry(table: StateTable): void {
+    table.groups[this.keyGroup - this.keyGroupRange.start]?.delete(this.norm, this.isObject);
+    table.cachedFor = this.keyVersion;
+    table.current = undefined;
   }
 }
