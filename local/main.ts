@@ -194,12 +194,13 @@ function standbyLines(cluster: LocalCluster): string[] {
   ];
 }
 
+/** Cloud processes of the processes mode, and what the cluster loses with each. */
+const CLOUD_PROCESSES: Record<string, string> = { 'redis-server': 'Redis', fauxqs: 'blob store (S3) or SQS' };
+
 /**
  * A TaskManager that dies is reported and the cluster keeps running; so does a job manager when
  * others stand by (one takes over); the last job manager, Redis or the emulator ends it.
  */
-/** Cloud processes of the processes mode, and what the cluster loses with each. */
-const CLOUD_PROCESSES: Record<string, string> = { 'redis-server': 'Redis', fauxqs: 'blob store (S3) or SQS' };
 
 function reportExit(event: ProcessExitEvent, jobManagersLeft: number, stopCluster: () => void): void {
   const how = event.status.signal

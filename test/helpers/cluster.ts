@@ -84,6 +84,10 @@ export class TestCluster {
         // Generous: the job manager shares this process's event loop with the test itself, and
         // CI machines are loaded. A killed process is noticed at once by its closed connection.
         'heartbeat.timeout': 8000,
+        // Likewise the leader lease: a test that runs the CLI in this process (its type check is
+        // synchronous, seconds on a loaded machine) must not make the only job manager step down.
+        'high-availability.redis.leader-election.lease-duration': 60_000,
+        'high-availability.redis.leader-election.renew-deadline': 50_000,
         'restart-strategy.fixed-delay.delay': 200,
         ...overrides,
       },

@@ -130,6 +130,13 @@ test('Redis killed: /healthz 503, /overview and submission fail fast naming Redi
   expect((overview as Error).message).toMatch(
     new RegExp(`^Redis unreachable at ${address.replace(/\./g, '\\.')}: `),
   );
+  // The Prometheus scrape reads the same overview: it fails as fast, naming Redis, instead of hanging.
+  const scrape = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  expect(scrape.status).toBe(503);
+  expect(await scrape.json()).toMatchObject({
+    code: 'SLUICE_UNAVAILABLE',
+    message: expect.stringContaining(`Redis unreachable at ${address}`),
+  });
   const submission = await failureOf(client.submitJob(wordCountSubmission(artifact.sha256)));
   expect(submission).toMatchObject({ status: 503, code: 'SLUICE_UNAVAILABLE' });
   expect((submission as Error).message).toContain(`Redis unreachable at ${address}`);

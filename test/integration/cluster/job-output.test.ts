@@ -1,4 +1,5 @@
 import { followJob } from '../../../runtime/client/follow-job';
+import type { JobManagerGateway } from '../../../runtime/jobmanager/gateway';
 import { createRestServer } from '../../../runtime/jobmanager/rest/rest-server';
 import { TestCluster } from '../../helpers/cluster';
 import { fixtureJob } from '../../helpers/embedded';
@@ -32,13 +33,7 @@ describe('cluster: job output over the control plane', () => {
     });
     expect(details.status).toBe('FINISHED');
     expect(details.restarts).toBe(0);
-    const lines: string[] = [];
-    for (let from = 0; ;) {
-      const page = await cluster.jobManager.dispatcher.jobOutput(jobId, from, 0);
-      lines.push(...page.lines);
-      if (page.nextLine === from) break;
-      from = page.nextLine;
-    }
+    const lines = await allLines(cluster.jobManager.dispatcher, jobId);
     expect(lines.map(lineNumber).sort((a, b) => a - b)).toEqual(range(2000));
     expect(lines.every((l) => l.length === 200)).toBe(true);
     expect((results as { n: number }[]).map((r) => r.n).sort((a, b) => a - b)).toEqual(range(2000));
@@ -112,7 +107,65 @@ describe('cluster: job output over the control plane', () => {
       await rest.close();
     }
   }, 180_000);
+
+  it('keeps deployments, cancels and heartbeats flowing while a job prints without pause', async () => {
+    const { dispatcher, resourceManager } = cluster.jobManager;
+    // Far more lines than it can print before the cancel: it prints for as long as the test runs.
+    const printing = await cluster.submit(
+      fixtureJob('print-lines-job'),
+      { lines: String(1e9), width: '48' },
+      { parallelism: 1 },
+    );
+    const printed = (): number => {
+      const { memoryItems, spilledItems } = dispatcher.outputStats(printing).lines;
+      return memoryItems + spilledItems;
+    };
+    // Well into the flood: its output has reached the job manager over the control connection.
+    await waitFor(() => printed() > 100_000, {
+      timeoutMs: 60_000,
+      what: 'the printing job to print 100k lines',
+    });
+
+    // A deployment (to the other TaskManager's slot) and that job's own output still get through,
+    // while the flood goes on.
+    const atDeploy = printed();
+    const other = await cluster.submit(
+      fixtureJob('print-lines-job'),
+      { lines: '500', width: '20' },
+      { parallelism: 1 },
+    );
+    const { details: otherDetails } = await followJob(dispatcher, other, { pollIntervalMs: 50 });
+    expect(otherDetails.status).toBe('FINISHED');
+    expect(otherDetails.restarts).toBe(0);
+    expect((await allLines(dispatcher, other)).map(lineNumber).sort((a, b) => a - b)).toEqual(range(500));
+    expect((await dispatcher.getJob(printing)).status).toBe('RUNNING');
+    expect(printed()).toBeGreaterThan(atDeploy);
+
+    // A cancel reaches the printing task and ends the job while its output is still flowing.
+    await dispatcher.cancelJob(printing);
+    const canceled = await waitFor(
+      async () => {
+        const job = await dispatcher.getJob(printing);
+        return job.status === 'CANCELED' ? job : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the printing job to be CANCELED' },
+    );
+    // No heartbeat timed out and no control connection dropped under the output.
+    expect(canceled.restarts).toBe(0);
+    for (const tm of cluster.taskManagers) expect(resourceManager.isConnected(tm.id)).toBe(true);
+  }, 180_000);
 });
+
+/** Every line the job printed so far, page by page. */
+async function allLines(gateway: Pick<JobManagerGateway, 'jobOutput'>, jobId: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (let from = 0; ;) {
+    const page = await gateway.jobOutput(jobId, from, 0);
+    lines.push(...page.lines);
+    if (page.nextLine === from) return lines;
+    from = page.nextLine;
+  }
+}
 
 function lineNumber(line: string): number {
   const match = /^line (\d+) /.exec(line);

@@ -147,6 +147,26 @@ test('a job manager that dies ends the launcher with code 1, its log tail, and n
   await expect(fs.access(clusterFile())).rejects.toThrow();
 });
 
+test('a cloud process that dies (redis-server) is reported and ends the launcher with code 1, no process left', async () => {
+  const launcher = launch(['--cloud', 'processes', '--taskmanagers', '1']);
+  await waitFor(() => launcher.output().includes('Ctrl-C (or SIGTERM) stops'), {
+    timeoutMs: 30_000,
+    what: `the summary; output so far:\n${launcher.output()}`,
+  });
+  const info = (await readClusterFile(clusterFile()))!;
+  const redisPid = info.pids.cloud.redis!;
+  const children = await descendants(launcher.child.pid!);
+  expect(children).toContain(redisPid);
+  process.kill(redisPid, 'SIGKILL');
+  expect(await launcher.exited).toEqual({ code: 1, signal: null });
+  const out = launcher.output();
+  expect(out).toContain(`redis-server (pid ${redisPid}) was killed by SIGKILL; last lines of`);
+  expect(out).toContain('redis-server is gone, so the cluster has no Redis: stopping the local cluster');
+  expect(out).toContain('local cluster stopped');
+  expect(await allGone(children)).toBe(true);
+  await expect(fs.access(clusterFile())).rejects.toThrow();
+});
+
 test('--help describes the options and exits 0', async () => {
   const launcher = launch(['--help']);
   expect(await launcher.exited).toEqual({ code: 0, signal: null });
