@@ -201,7 +201,6 @@ const CLOUD_PROCESSES: Record<string, string> = { 'redis-server': 'Redis', fauxq
  * A TaskManager that dies is reported and the cluster keeps running; so does a job manager when
  * others stand by (one takes over); the last job manager, Redis or the emulator ends it.
  */
-
 function reportExit(event: ProcessExitEvent, jobManagersLeft: number, stopCluster: () => void): void {
   const how = event.status.signal
     ? `was killed by ${event.status.signal}`
