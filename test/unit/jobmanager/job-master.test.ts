@@ -96,7 +96,6 @@ describe('JobMaster restart delay', () => {
     const deploys: { attempt: number; at: number }[] = [];
     let failedAt = 0;
     let cancelConfirmedAt = 0;
-    let job: JobMaster | undefined;
     const taskExecutor: TaskExecutorGateway = {
       async deployTask({ tdd }) {
         deploys.push({ attempt: tdd.attempt, at: performance.now() });
@@ -109,7 +108,7 @@ describe('JobMaster restart delay', () => {
             subtaskIndex: tdd.subtaskIndex,
           };
           setImmediate(() =>
-            job!.onTaskState({ ...ref, state: 'FAILED', error: { name: 'Error', message: 'boom' } }),
+            job.onTaskState({ ...ref, state: 'FAILED', error: { name: 'Error', message: 'boom' } }),
           );
         }
       },
@@ -140,7 +139,7 @@ describe('JobMaster restart delay', () => {
       args: code.args,
       buildSettings: code.buildSettings,
     };
-    job = new JobMaster('job-delay', submission, context);
+    const job = new JobMaster('job-delay', submission, context);
     job.start();
     await waitFor(() => deploys.some((d) => d.attempt === 1), {
       timeoutMs: 10_000,
