@@ -34,6 +34,8 @@ export interface RecoveryFigures {
 }
 
 const PARALLELISM = 2;
+/** A lost datagram or a job that never recovers ends the run with this error instead of a hang. */
+const GIVE_UP_SECONDS = 120;
 
 export async function recoveryScenario(): Promise<RecoveryFigures> {
   const rootDir = mkdtempSync(join(tmpdir(), 'sluice-bench-recovery-'));
@@ -78,6 +80,11 @@ export async function recoveryScenario(): Promise<RecoveryFigures> {
         if (subtasks.every((s) => s.state === 'RUNNING')) toRunning = since(performance.now());
       }
       if (toRunning !== undefined && probe.firstRecords(attempt).length >= PARALLELISM) break;
+      if (since(performance.now()) > GIVE_UP_SECONDS)
+        throw new Error(
+          `recovery bench: after ${GIVE_UP_SECONDS} s, ${probe.firstRecords(attempt).length} of ${PARALLELISM} ` +
+            `sink subtasks of the next attempt reported a record (tasks ${toRunning === undefined ? 'not yet' : ''} all RUNNING)`,
+        );
       await sleep(20);
     }
     const arrivals = probe.firstRecords(attempt);
