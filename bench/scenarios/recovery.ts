@@ -83,7 +83,7 @@ export async function recoveryScenario(): Promise<RecoveryFigures> {
       if (since(performance.now()) > GIVE_UP_SECONDS)
         throw new Error(
           `recovery bench: after ${GIVE_UP_SECONDS} s, ${probe.firstRecords(attempt).length} of ${PARALLELISM} ` +
-            `sink subtasks of the next attempt reported a record (tasks ${toRunning === undefined ? 'not yet' : ''} all RUNNING)`,
+            `sink subtasks of the next attempt reported a record (tasks ${toRunning === undefined ? 'not yet all' : 'all'} RUNNING)`,
         );
       await sleep(20);
     }
