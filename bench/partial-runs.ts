@@ -4,10 +4,13 @@
  * group from an earlier run and keeping everything else.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Measurement } from './scenarios/measure';
 import { asyncIoBench } from './scenarios/async-io';
 import { windowScenarios } from './scenarios/windows';
+import type { RecoveryFigures } from './scenarios/recovery';
+import { recoveryScenario } from './scenarios/recovery';
 
 /** Events of the windowed count: twice the keys, so the one window holds every key twice. */
 export const windowRecords = (quick: boolean): number => (quick ? 1_000_000 : 2_000_000);
@@ -64,4 +67,33 @@ export async function runAsyncIoBench(quick: boolean): Promise<void> {
       `ordered ${ratios.mapAsyncOrderedVsHandLoop.toFixed(2)}x`,
   );
   console.log(`\nwrote the async-io rows of ${mergeIntoLatest('async-io/', figures.measurements, ratios)}`);
+}
+
+/**
+ * `npm run bench -- recovery [--runs N]`: the recovery scenario N times (default 3) on fresh
+ * clusters, each run's phases with the 1-minute load average before it (the machine is shared),
+ * and the medians as `recoverySeconds` / `recoveryToRunningSeconds` in latest.json.
+ */
+export async function runRecoveryBench(runs: number): Promise<void> {
+  console.log(`sluice bench: recovery, ${runs} runs (kill -9 of a TaskManager until records flow again)`);
+  const all: RecoveryFigures[] = [];
+  for (let i = 0; i < runs; i++) {
+    const load = loadavg()[0]!.toFixed(2);
+    const r = await recoveryScenario();
+    all.push(r);
+    console.log(
+      `  run ${i + 1} (load ${load}): detected ${r.toDetectedSeconds.toFixed(2)} s, running ${r.toRunningSeconds.toFixed(2)} s, ` +
+        `first record ${r.toFirstRecordSeconds.toFixed(2)} s, all sink subtasks ${r.toRecordsSeconds.toFixed(2)} s ` +
+        `(restored checkpoint ${r.restoredCheckpoint})`,
+    );
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const ratios = {
+    recoverySeconds: median(all.map((r) => r.toRecordsSeconds)),
+    recoveryToRunningSeconds: median(all.map((r) => r.toRunningSeconds)),
+  };
+  console.log(
+    `  median: recoverySeconds ${ratios.recoverySeconds.toFixed(2)}, to running ${ratios.recoveryToRunningSeconds.toFixed(2)}`,
+  );
+  console.log(`\nwrote the recovery figures of ${mergeIntoLatest('recovery/', [], ratios)}`);
 }

@@ -4,7 +4,8 @@
  * bench/results/latest.json. `npm run bench -- nexmark` runs only the Nexmark scenarios
  * (bench/nexmark.ts); `-- windows` and `-- async-io` only those groups (bench/partial-runs.ts);
  * `npm run bench -- --memory` runs only the bounded-memory scenario; `npm run bench -- ha` runs
- * only the leader failover, at the default lease and at a 4 s one.
+ * only the leader failover, at the default lease and at a 4 s one; `-- recovery [--runs N]` only
+ * the TaskManager recovery, N times.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +24,13 @@ import { runNexmarkBench } from './nexmark';
 import { nexmarkScenarios, printNexmarkTable } from './scenarios/nexmark';
 import { asyncIoBench } from './scenarios/async-io';
 import { windowScenarios } from './scenarios/windows';
-import { asyncIoCalls, runAsyncIoBench, runWindowsBench, windowRecords } from './partial-runs';
+import {
+  asyncIoCalls,
+  runAsyncIoBench,
+  runRecoveryBench,
+  runWindowsBench,
+  windowRecords,
+} from './partial-runs';
 import { boundedMemoryScenario } from './scenarios/bounded-memory';
 import type { HaFailoverFigures } from './scenarios/ha-failover';
 import { DEFAULT_LEASE_TIMINGS, haFailoverScenario, scaledLeaseTimings } from './scenarios/ha-failover';
@@ -31,6 +38,10 @@ import { formatTimeline } from './scenarios/ha-timeline';
 
 process.env.SLUICE_LOG_LEVEL ??= 'warn';
 const quick = process.argv.includes('--quick');
+const runsArg = (): number => {
+  const at = process.argv.indexOf('--runs');
+  return at < 0 ? 3 : Number(process.argv[at + 1]) || 3;
+};
 
 async function main(): Promise<void> {
   if (process.argv.includes('nexmark')) return runNexmarkBench(quick);
@@ -38,6 +49,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('async-io')) return runAsyncIoBench(quick);
   if (process.argv.includes('--memory')) return boundedMemory();
   if (process.argv.includes('ha')) return haFailoverOnly();
+  if (process.argv.includes('recovery')) return runRecoveryBench(runsArg());
   const results: Measurement[] = [];
   const stateless = quick ? 5_000_000 : 10_000_000;
   const lines = quick ? 500_000 : 1_000_000;

@@ -1,10 +1,12 @@
 import { ValueStateDescriptor, defineJob } from '../../runtime/api';
 import { countingSink } from './counting-sink';
+import { probeSink } from './probe-sink';
 
 /**
  * Keyed count: `records` numbers over `keys` distinct keys, a ValueState count per key, every
  * update counted by the sink. `interval` (ms) turns on exactly-once checkpoints; `backend`
- * picks heap or kv; `paceEvery` slows the source (1 ms per that many records) for recovery runs.
+ * picks heap or kv; `paceEvery` slows the source (1 ms per that many records) for recovery runs;
+ * `probePort` makes the sink report each writer's first record by UDP (bench/jobs/probe-sink.ts).
  */
 export default defineJob('bench-keyed-count', (env, args) => {
   const records = Number(args.records);
@@ -33,5 +35,5 @@ export default defineJob('bench-keyed-count', (env, args) => {
       out.collect(count.value()!);
     })
     .name('counts')
-    .sinkTo(countingSink(), 'count');
+    .sinkTo(args.probePort ? probeSink(Number(args.probePort)) : countingSink(), 'count');
 });

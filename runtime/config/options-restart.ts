@@ -16,7 +16,8 @@ export const RESTART_OPTIONS = {
   'restart-strategy.fixed-delay.delay': defineOption({
     type: durationType(),
     default: 1000,
-    description: 'fixed-delay: wait between restarts.',
+    description:
+      'fixed-delay: time from a failure to the restart; the failed attempt is canceled meanwhile (as in Flink).',
   }),
   'restart-strategy.exponential-delay.initial-backoff': defineOption({
     type: durationType(),

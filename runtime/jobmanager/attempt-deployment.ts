@@ -107,7 +107,8 @@ export async function releaseAttempt(a: AttemptOnSlots): Promise<void> {
   const released = [...new Set(a.slots.map((s) => s.taskManagerId))].map((id) =>
     cancelOn(a, id).then(() => freeSlotsOn(a, id)),
   );
-  await Promise.race([Promise.allSettled(released), sleep(CANCEL_WAIT_MS)]);
+  // Unref'd: a wait that lost the race must not keep a finished process alive for its 10 s.
+  await Promise.race([Promise.allSettled(released), sleep(CANCEL_WAIT_MS, undefined, { ref: false })]);
 }
 
 /** Resolves when the TaskManager confirmed its tasks are gone, or it is gone itself. */

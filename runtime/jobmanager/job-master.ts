@@ -264,12 +264,19 @@ export class JobMaster {
         (err: unknown) => new AttemptFailure(serializeError(err)),
       );
       const delay = failure && !this.canceled ? this.onAttemptFailed(failure) : undefined;
+      // The restart delay counts from the failure, while the failed attempt is torn down, and
+      // the next attempt starts once both are done (Flink's DefaultScheduler: restart after
+      // max(delay, cancellation)), not after their sum.
+      const delayed =
+        delay === undefined
+          ? undefined
+          : sleep(delay, undefined, { signal: this.canceling.signal }).catch(() => undefined);
       await this.teardownAttempt(failure ? 'CANCELED' : 'FINISHED');
       if (this.canceled) return this.end('CANCELED');
       if (!failure) return this.end('FINISHED');
-      if (delay === undefined) return this.end('FAILED');
+      if (delayed === undefined) return this.end('FAILED');
       this.restarts++;
-      await sleep(delay, undefined, { signal: this.canceling.signal }).catch(() => undefined);
+      await delayed;
       if (this.canceled) return this.end('CANCELED');
     }
   }

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { logTailStream } from './log-tail';
 
 export type Logger = pino.Logger;
@@ -13,6 +13,10 @@ export function createLogger(name: string, bindings: Record<string, unknown> = {
   const level = process.env.SLUICE_LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? 'silent' : 'info');
   const options = { name, level, base: { pid: process.pid, ...bindings } };
   if (process.stderr.isTTY && process.env.SLUICE_LOG_FORMAT !== 'json') {
+    // Loaded only for a terminal: every task thread creates loggers, and pino-pretty costs each
+    // thread start about 70 ms of CPU that JSON logs (a TaskManager's, to its log file) never use.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as typeof PinoPretty;
     return pino(
       options,
       withLogTail(
