@@ -45,8 +45,6 @@ export class InputGate {
   private readonly ready: InputChannel[] = [];
   /** Channels with credit to return (see `returnCredit`). */
   private readonly owing: InputChannel[] = [];
-  /** Credit a channel collects before it is returned (see `flushCredit`). */
-  private creditBatch = 1;
   private allEndedWaiter: (() => void) | undefined;
 
   /** `onAvailable` is called whenever a message becomes processable. */
@@ -71,7 +69,6 @@ export class InputGate {
 
   /** Starts listening and grants every channel its initial credit. */
   start(initialCredit: number): void {
-    this.creditBatch = Math.max(1, Math.floor(initialCredit / 2));
     for (const channel of this.channels) {
       channel.port.on('message', (m: DownstreamMessage) => this.onMessage(channel, m));
       send(channel.port, { t: 'credit', n: initialCredit });
@@ -121,26 +118,14 @@ export class InputGate {
     channel.pendingCredit += n;
   }
 
-  /**
-   * Sends the credit its processed buffers earned to every channel that has earned half its
-   * initial credit; less waits for a later turn. The producer still holds the other half, so it
-   * never waits for the credit kept back, and once it has used all of its credit every one of its
-   * buffers has been processed here, so the credit owed is at least half and goes back. On a
-   * consumer that keeps up with its producer (a turn per buffer) this halves the credit messages
-   * and frames (docs/architecture.md, "Credit-based flow control").
-   */
+  /** Sends every channel the credit its processed buffers earned since the last flush. */
   flushCredit(): void {
-    let kept = 0;
     for (const channel of this.owing) {
       const n = channel.pendingCredit;
-      if (n < this.creditBatch && !channel.ended) {
-        this.owing[kept++] = channel;
-        continue;
-      }
       channel.pendingCredit = 0;
       if (!channel.ended) send(channel.port, { t: 'credit', n });
     }
-    this.owing.length = kept;
+    this.owing.length = 0;
   }
 
   /** Marks the channel ended and tells its producer, which may then release it. */

@@ -28,9 +28,8 @@ function countingJob(env: StreamExecutionEnvironment): void {
     .disableChaining();
 }
 
-function harness(mode: CheckpointingMode, channels = 2, initialCredit?: number): TaskHarness {
+function harness(mode: CheckpointingMode, channels = 2): TaskHarness {
   return new TaskHarness({
-    initialCredit,
     build: countingJob,
     vertex: (v) => v.operators.some((o) => o.uid === 'counter'),
     channelsPerInput: channels,
@@ -60,9 +59,7 @@ afterEach(async () => {
 
 describe('barrier alignment, exactly-once', () => {
   it('holds a channel that delivered the barrier until the other one did, and snapshots in between', async () => {
-    // A grant of 2: credit goes back for every buffer processed (half the grant), so the
-    // count below shows exactly what was processed.
-    const h = track(harness('exactly-once', 2, 2));
+    const h = track(harness('exactly-once'));
     const [ch0, ch1] = h.inputs as [(typeof h.inputs)[0], (typeof h.inputs)[0]];
     const out = h.outputs[0]!;
     ch0.send({ k: 'a' });
@@ -73,9 +70,9 @@ describe('barrier alignment, exactly-once', () => {
     ch1.send({ k: 'b' });
     await h.until(() => out.records.includes('b:2'), 'the second record of the open channel');
     expect(out.records).not.toContain('a:2');
-    // The held channel's producer got credit back only for what was processed (after the initial 2).
-    await h.until(() => ch0.creditsReturned === 2 + 1, 'the credit for the first record');
-    expect(ch0.creditsReturned).toBe(2 + 1);
+    // The held channel's producer got credit back only for what was processed (after the initial 8).
+    await h.until(() => ch0.creditsReturned === 8 + 1, 'the credit for the first record');
+    expect(ch0.creditsReturned).toBe(8 + 1);
     expect(h.acks()).toHaveLength(0);
 
     ch1.barrier(1);
@@ -85,7 +82,7 @@ describe('barrier alignment, exactly-once', () => {
     expect(out.recordsBeforeBarrier(1)?.sort()).toEqual(['a:1', 'b:1', 'b:2']);
     expect(out.records.at(-1)).toBe('a:2');
     expect(ack.timings.alignmentMs).toBeGreaterThanOrEqual(0);
-    await h.until(() => ch0.creditsReturned === 2 + 2, 'the credit for the held record');
+    await h.until(() => ch0.creditsReturned === 8 + 2, 'the credit for the held record');
   });
 
   it('forwards each barrier once and in checkpoint order', async () => {
