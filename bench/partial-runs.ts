@@ -60,11 +60,18 @@ export async function runAsyncIoBench(quick: boolean): Promise<void> {
   const ratios = {
     mapAsyncVsHandLoop: figures.mapAsyncVsHandLoop,
     mapAsyncOrderedVsHandLoop: figures.mapAsyncOrderedVsHandLoop,
+    mapAsyncCpuVsHandLoop: figures.mapAsyncCpuVsHandLoop,
   };
   const [low, high] = figures.mapAsyncVsHandLoopRange;
+  const micros = figures.cpuMicrosPerCall;
   console.log(
     `  mapAsyncVsHandLoop ${ratios.mapAsyncVsHandLoop.toFixed(2)}x (rounds ${low.toFixed(2)}-${high.toFixed(2)}), ` +
       `ordered ${ratios.mapAsyncOrderedVsHandLoop.toFixed(2)}x`,
+  );
+  console.log(
+    `  CPU per call: hand loop ${micros.hand.toFixed(0)} µs, mapAsync ${micros.unordered.toFixed(0)} µs, ` +
+      `ordered ${micros.ordered.toFixed(0)} µs (mapAsyncCpuVsHandLoop ${ratios.mapAsyncCpuVsHandLoop.toFixed(2)}x); ` +
+      `load average ${figures.loadAverage.map((l) => l.toFixed(1)).join(' → ')}`,
   );
   console.log(`\nwrote the async-io rows of ${mergeIntoLatest('async-io/', figures.measurements, ratios)}`);
 }

@@ -125,6 +125,7 @@ async function main(): Promise<void> {
     rescaleRestoreSeconds: savepoints.rescaleRestoreSeconds,
     mapAsyncVsHandLoop: asyncIo.mapAsyncVsHandLoop,
     mapAsyncOrderedVsHandLoop: asyncIo.mapAsyncOrderedVsHandLoop,
+    mapAsyncCpuVsHandLoop: asyncIo.mapAsyncCpuVsHandLoop,
     haFailoverSeconds: haFailover.haFailoverSeconds,
   };
   const figures = {

@@ -8,7 +8,7 @@ import type { MapStateDescriptor } from '../state/state-descriptors';
 import { IntervalJoin } from './joins/interval-join';
 import { CoGroupedStreams, JoinedStreams } from './joins/window-join';
 import type { StreamExecutionEnvironment } from './environment';
-import { checkMaxParallelism, checkParallelism } from './environment';
+import { checkMaxParallelism, checkParallelism } from './job-settings';
 import type {
   FilterFunction,
   FlatMapFunction,

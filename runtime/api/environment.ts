@@ -3,8 +3,9 @@ import { InvalidJobError } from '../errors';
 import { collectionSource, generatorSource, sequenceSource } from './connectors/collection-sources';
 import { fileLinesSource } from './connectors/file-lines-source';
 import { DataStream } from './data-stream';
+import { SourceStream } from './source-stream';
 import type { JobSettings } from './job-settings';
-import { DEFAULT_JOB_SETTINGS, MAX_MAX_PARALLELISM } from './job-settings';
+import { DEFAULT_JOB_SETTINGS, checkMaxParallelism, checkParallelism } from './job-settings';
 import type { StreamOperator } from './operators/stream-operator';
 import { SourceOperator } from './operators/source-sink-operators';
 import type { Source } from './source';
@@ -100,12 +101,19 @@ export class StreamExecutionEnvironment {
 
   /**
    * A stream read from `source`. With a watermark strategy its records get timestamps and the
-   * stream carries watermarks from the start (Flink's `fromSource(source, strategy, name)`).
+   * stream carries watermarks from the start (Flink's `fromSource(source, strategy, name)`);
+   * `uid`, `setParallelism` and the other operator settings on it apply to the source.
    */
   fromSource<T>(source: Source<T>, name: string, watermarkStrategy?: WatermarkStrategy<T>): DataStream<T> {
     const t = this.addTransformation('source', name, [], 0, () => new SourceOperator(source), false);
     const stream = new DataStream<T>(this, t);
-    return watermarkStrategy ? stream.assignTimestampsAndWatermarks(watermarkStrategy) : stream;
+    if (!watermarkStrategy) return stream;
+    // Settings on the returned stream reach the source too (see source-stream.ts).
+    return new SourceStream<T>(
+      this,
+      t,
+      stream.assignTimestampsAndWatermarks(watermarkStrategy).transformation,
+    );
   }
 
   /** The numbers from..to inclusive, split into contiguous ranges across subtasks. */
@@ -149,20 +157,4 @@ export class StreamExecutionEnvironment {
     this.transformations.push(t);
     return t;
   }
-}
-
-export function checkParallelism(parallelism: number, what: string): number {
-  if (!Number.isInteger(parallelism) || parallelism < 1) {
-    throw new InvalidJobError(`${what}: parallelism must be an integer >= 1, got ${parallelism}`);
-  }
-  return parallelism;
-}
-
-export function checkMaxParallelism(maxParallelism: number, what: string): number {
-  if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > MAX_MAX_PARALLELISM) {
-    throw new InvalidJobError(
-      `${what}: max parallelism must be an integer in 1..${MAX_MAX_PARALLELISM}, got ${maxParallelism}`,
-    );
-  }
-  return maxParallelism;
 }

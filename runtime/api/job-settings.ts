@@ -1,3 +1,5 @@
+import { InvalidJobError } from '../errors';
+
 /** Job-level settings a job may change in `build` (from config keys of the same meaning). */
 export interface JobSettings {
   /** `parallelism.default` */
@@ -52,3 +54,19 @@ export const DEFAULT_JOB_SETTINGS: Readonly<JobSettings> = Object.freeze({
 });
 
 export const MAX_MAX_PARALLELISM = 32768;
+
+export function checkParallelism(parallelism: number, what: string): number {
+  if (!Number.isInteger(parallelism) || parallelism < 1) {
+    throw new InvalidJobError(`${what}: parallelism must be an integer >= 1, got ${parallelism}`);
+  }
+  return parallelism;
+}
+
+export function checkMaxParallelism(maxParallelism: number, what: string): number {
+  if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > MAX_MAX_PARALLELISM) {
+    throw new InvalidJobError(
+      `${what}: max parallelism must be an integer in 1..${MAX_MAX_PARALLELISM}, got ${maxParallelism}`,
+    );
+  }
+  return maxParallelism;
+}

@@ -30,6 +30,9 @@ export class TaskProcessingTimeService implements ProcessingTimeService {
       if (this.closed) return;
       handle = setTimeout(() => {
         this.pending.delete(handle!);
+        // setTimeout runs on a monotonic clock and may come a millisecond before the wall
+        // clock reads `time`: a timer must never see currentProcessingTime() below its time.
+        if (Date.now() < time) return arm(delayUntil(time));
         const verdict = this.gate();
         if (verdict === 'defer') return arm(DEFER_MS);
         if (verdict === 'drop') return;
@@ -42,7 +45,7 @@ export class TaskProcessingTimeService implements ProcessingTimeService {
       }, delay);
       this.pending.add(handle);
     };
-    arm(Math.max(0, time - Date.now()));
+    arm(delayUntil(time));
     return () => {
       if (handle === undefined) return;
       clearTimeout(handle);
@@ -56,4 +59,13 @@ export class TaskProcessingTimeService implements ProcessingTimeService {
     for (const handle of this.pending) clearTimeout(handle);
     this.pending.clear();
   }
+}
+
+/**
+ * The delay to `time` plus 1 ms, as Flink's ProcessingTimeServiceUtil: a timeout of whole
+ * milliseconds started part-way through one would otherwise end before the clock reads `time`.
+ */
+function delayUntil(time: number): number {
+  const now = Date.now();
+  return time >= now ? time - now + 1 : 0;
 }

@@ -12,6 +12,8 @@ interface Case {
   readonly assigner: 'tumbling' | 'sliding';
   readonly lateness: number;
   readonly stateBackend: 'heap' | 'kv';
+  /** windowAll: one window per time range over all sensors. */
+  readonly all?: boolean;
 }
 
 const COUNT = 2000;
@@ -50,7 +52,7 @@ function expectedFirings(c: Case): { lines: string[]; dropped: number } {
   let dropped = 0;
   const emit = (id: string) => {
     const [sensor, start, end] = id.split(' ');
-    lines.push(`${c.fn} ${sensor} ${start} ${end} ${result(c.fn, contents.get(id)!)}`);
+    lines.push(`${c.fn} ${c.all ? 'all' : sensor} ${start} ${end} ${result(c.fn, contents.get(id)!)}`);
   };
   const fireDue = () => {
     for (const id of contents.keys()) {
@@ -67,7 +69,7 @@ function expectedFirings(c: Case): { lines: string[]; dropped: number } {
     for (const [start, end] of windowsOf(r.ts, c.assigner)) {
       if (end - 1 + c.lateness <= watermark) continue;
       taken = true;
-      const id = `${r.sensor} ${start} ${end}`;
+      const id = `${c.all ? 'all' : r.sensor} ${start} ${end}`;
       contents.set(id, [...(contents.get(id) ?? []), r]);
       if (end - 1 <= watermark) {
         fired.add(id);
@@ -92,12 +94,14 @@ describe('event-time windows in an embedded job', () => {
   afterEach(() => rmSync(localDir, { recursive: true, force: true }));
 
   it.each<Case>([
-    { fn: 'reduce', assigner: 'tumbling', lateness: 0, stateBackend: 'heap' },
-    { fn: 'aggregate', assigner: 'sliding', lateness: 0, stateBackend: 'heap' },
-    { fn: 'process', assigner: 'sliding', lateness: 300, stateBackend: 'heap' },
-    { fn: 'reduce', assigner: 'tumbling', lateness: 300, stateBackend: 'kv' },
+    { fn: 'reduce', assigner: 'tumbling', lateness: 0, stateBackend: 'heap', all: false },
+    { fn: 'aggregate', assigner: 'sliding', lateness: 0, stateBackend: 'heap', all: false },
+    { fn: 'process', assigner: 'sliding', lateness: 300, stateBackend: 'heap', all: false },
+    { fn: 'reduce', assigner: 'tumbling', lateness: 300, stateBackend: 'kv', all: false },
+    { fn: 'process', assigner: 'sliding', lateness: 0, stateBackend: 'heap', all: true },
+    { fn: 'process', assigner: 'tumbling', lateness: 300, stateBackend: 'kv', all: true },
   ])(
-    '$fn over $assigner windows, lateness $lateness, $stateBackend state, equals the reference',
+    '$fn over $assigner windows, lateness $lateness, $stateBackend state, windowAll $all, equals the reference',
     async (c) => {
       const { lines } = await runEmbedded(
         fixtureJob('window-job'),
@@ -112,6 +116,7 @@ describe('event-time windows in an embedded job', () => {
           assigner: c.assigner,
           lateness: String(c.lateness),
           stateBackend: c.stateBackend,
+          all: String(c.all === true),
         },
         {},
         { state: { ...stateSettingsFrom(defaultConfig()), localDir } },
