@@ -3,12 +3,16 @@
  * rows and puts them into bench/results/latest.json, replacing the rows (and ratios) of that
  * group from an earlier run and keeping everything else.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Measurement } from './scenarios/measure';
 import { asyncIoBench } from './scenarios/async-io';
 import { windowScenarios } from './scenarios/windows';
+import { startLocalCluster } from '../local/cluster';
+import { RestClient } from '../runtime/client/rest-client';
+import { tcpAgainstHand } from './scenarios/cluster';
+import { unchainedAgainstHandThreads } from './scenarios/stateless-pipeline';
 import type { RecoveryFigures } from './scenarios/recovery';
 import { recoveryScenario } from './scenarios/recovery';
 
@@ -103,4 +107,47 @@ export async function runRecoveryBench(runs: number): Promise<void> {
     `  median: recoverySeconds ${ratios.recoverySeconds.toFixed(2)}, to running ${ratios.recoveryToRunningSeconds.toFixed(2)}`,
   );
   console.log(`\nwrote the recovery figures of ${mergeIntoLatest('recovery/', [], ratios)}`);
+}
+
+/**
+ * `npm run bench -- data-plane [--quick]`: the two data-plane yardsticks of issue 12 alone —
+ * the unchained stateless pipeline against the hand-written thread pipeline, and the keyed word
+ * count across two TaskManagers against the hand-written TCP pipeline (alternating rounds, the
+ * median of each) — with the load average, into latest.json as `unchainedVsHandThreads` and
+ * `clusterVsHandTcp`.
+ */
+export async function runDataPlaneBench(quick: boolean): Promise<void> {
+  const stateless = quick ? 5_000_000 : 10_000_000;
+  const lines = quick ? 500_000 : 2_000_000;
+  const load = loadavg()[0]!.toFixed(2);
+  console.log(`sluice bench: data plane (${quick ? 'quick' : 'full'}), load average ${load}`);
+  const threads = await unchainedAgainstHandThreads(stateless);
+  const rootDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const cluster = await startLocalCluster({ taskManagers: 2, slots: 1, cloud: 'auto', rootDir, restPort: 0 });
+  let tcp: Measurement[];
+  try {
+    tcp = await tcpAgainstHand(new RestClient({ url: cluster.restUrl, token: cluster.token }), lines);
+  } finally {
+    await cluster.stop();
+    rmSync(rootDir, { recursive: true, force: true });
+  }
+  const rows = [...threads, ...tcp];
+  const rate = (name: string): number => rows.find((r) => r.scenario === name)!.recordsPerSec;
+  const ratios = {
+    unchainedVsHandThreads: rate('stateless/sluice-unchained') / rate('stateless/hand-threads'),
+    clusterVsHandTcp: rate('cluster/tcp-p2') / rate('cluster/hand-tcp-p2'),
+  };
+  for (const r of rows)
+    console.log(
+      `  ${r.scenario.padEnd(26)} ${Math.round(r.recordsPerSec).toLocaleString('en').padStart(11)} records/s` +
+        (r.rounds ? ` (median of ${r.rounds.map((x) => x.toLocaleString('en')).join(', ')})` : ''),
+    );
+  console.log(
+    `  unchainedVsHandThreads ${ratios.unchainedVsHandThreads.toFixed(2)}, clusterVsHandTcp ` +
+      `${ratios.clusterVsHandTcp.toFixed(2)} (goal >= 0.5 each); load average ${load} → ${loadavg()[0]!.toFixed(2)}`,
+  );
+  let file = '';
+  for (const [i, row] of rows.entries())
+    file = mergeIntoLatest(row.scenario, [row], i === 0 ? ratios : {}, 'dataPlaneDate');
+  console.log(`\nwrote the data-plane rows and ratios of ${file}`);
 }

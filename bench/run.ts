@@ -5,7 +5,7 @@
  * (bench/nexmark.ts); `-- windows` and `-- async-io` only those groups (bench/partial-runs.ts);
  * `npm run bench -- --memory` runs only the bounded-memory scenario; `npm run bench -- ha` runs
  * only the leader failover, at the default lease and at a 4 s one; `-- recovery [--runs N]` only
- * the TaskManager recovery, N times.
+ * the TaskManager recovery, N times; `-- data-plane` only the two data-plane yardsticks.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import { windowScenarios } from './scenarios/windows';
 import {
   asyncIoCalls,
   runAsyncIoBench,
+  runDataPlaneBench,
   runRecoveryBench,
   runWindowsBench,
   windowRecords,
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--memory')) return boundedMemory();
   if (process.argv.includes('ha')) return haFailoverOnly();
   if (process.argv.includes('recovery')) return runRecoveryBench(runsArg());
+  if (process.argv.includes('data-plane')) return runDataPlaneBench(quick);
   const results: Measurement[] = [];
   const stateless = quick ? 5_000_000 : 10_000_000;
   const lines = quick ? 500_000 : 1_000_000;

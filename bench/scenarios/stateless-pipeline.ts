@@ -5,7 +5,7 @@ import { bidAt } from '../../functions/nexmark/bid-generator';
 import { q2Auction, toEuros } from '../../functions/nexmark/queries';
 import { handThreadPipeline } from './hand-pipelines';
 import type { Measurement } from './measure';
-import { expectCount, measure, runBenchJob } from './measure';
+import { alternatingRounds, expectCount, measure, runBenchJob } from './measure';
 
 /** The q1/q2-like stateless pipeline, five ways. Records = bids generated. */
 export async function statelessPipeline(records: number): Promise<Measurement[]> {
@@ -17,18 +17,31 @@ export async function statelessPipeline(records: number): Promise<Measurement[]>
     await measure('stateless/sluice-chained', records, async () =>
       expectCount('chained', await runBenchJob('stateless-pipeline', records, { parallelism: 1 }), expected),
     ),
-    await measure('stateless/sluice-unchained', records, async () =>
-      expectCount(
-        'unchained',
-        await runBenchJob('stateless-pipeline', records, { parallelism: 1, chaining: false }),
-        expected,
-      ),
-    ),
+    await unchained(records, expected),
     await handThreadPipeline(records, expected),
     await measure('stateless/node-streams', records, async () =>
       expectCount('streams', await nodeStreams(records), expected),
     ),
   ];
+}
+
+function unchained(records: number, expected: number): Promise<Measurement> {
+  return measure('stateless/sluice-unchained', records, async () =>
+    expectCount(
+      'unchained',
+      await runBenchJob('stateless-pipeline', records, { parallelism: 1, chaining: false }),
+      expected,
+    ),
+  );
+}
+
+/** The unchained pipeline (3 hops between 4 threads) and its hand-written yardstick, 3 rounds in turn. */
+export function unchainedAgainstHandThreads(records: number): Promise<Measurement[]> {
+  const expected = handLoop(records);
+  return alternatingRounds(3, [
+    () => unchained(records, expected),
+    () => handThreadPipeline(records, expected),
+  ]);
 }
 
 /** What the pipeline does, written as a plain loop over batches of 1024. */
