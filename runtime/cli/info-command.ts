@@ -50,14 +50,25 @@ export function formatJobInfo(job: JobDetails, checkpoints?: JobCheckpointInfo):
     ['vertex', 'parallelism', 'status', 'tasks', 'records in', 'records out', 'busy', 'back pressure'],
     job.vertices.map(vertexRow),
   );
+  // Only windows and interval joins drop late records: the column appears when the job has one.
+  const late = job.vertices.some((v) => v.operators.some((o) => o.lateRecordsDropped !== undefined));
   const operators = formatTable(
-    ['vertex', 'operator', 'records in', 'records out', 'input watermark', 'output watermark'],
+    [
+      'vertex',
+      'operator',
+      'records in',
+      'records out',
+      ...(late ? ['late dropped'] : []),
+      'input watermark',
+      'output watermark',
+    ],
     job.vertices.flatMap((v) =>
       v.operators.map((o) => [
         truncate(v.name, 40),
         truncate(o.name, 40),
         String(o.recordsIn),
         String(o.recordsOut),
+        ...(late ? [o.lateRecordsDropped === undefined ? '-' : String(o.lateRecordsDropped)] : []),
         formatWatermark(o.currentInputWatermark),
         formatWatermark(o.currentOutputWatermark),
       ]),

@@ -16,6 +16,11 @@ export interface OperatorMetrics {
   readonly currentInputWatermark?: number;
   /** The last watermark the operator emitted (absent before the first). */
   readonly currentOutputWatermark?: number;
+  /**
+   * Records that arrived after their windows (or join interval) could take them and went to no
+   * side output (Flink's numLateRecordsDropped); only operators that drop late records have it.
+   */
+  readonly lateRecordsDropped?: number;
 }
 
 /**

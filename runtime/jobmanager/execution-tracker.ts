@@ -182,6 +182,9 @@ function sumOperators(perSubtask: readonly (readonly OperatorMetrics[])[]): Oper
               recordsOut: sum.recordsOut + op.recordsOut,
               ...lowestWatermark('currentInputWatermark', sum, op),
               ...lowestWatermark('currentOutputWatermark', sum, op),
+              ...(sum.lateRecordsDropped !== undefined || op.lateRecordsDropped !== undefined
+                ? { lateRecordsDropped: (sum.lateRecordsDropped ?? 0) + (op.lateRecordsDropped ?? 0) }
+                : {}),
             }
           : { ...op },
       );

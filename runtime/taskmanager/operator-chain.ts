@@ -5,6 +5,7 @@ import type {
 } from '../api/operators/stream-operator';
 import { WatermarkValve } from './watermark-valve';
 import { SinkOperator, SourceOperator } from '../api/operators/source-sink-operators';
+import { dropsLateRecords } from '../api/operators/stream-operator';
 import { StateError } from '../errors';
 import { createLogger } from '../util/logger';
 import { keyGroupRangeForSubtask } from '../graph/key-groups';
@@ -135,6 +136,7 @@ export class OperatorChain {
       recordsOut: m.isSink ? m.recordsIn : m.recordsOut,
       ...finiteAs('currentInputWatermark', m.valve.currentWatermark),
       ...finiteAs('currentOutputWatermark', m.outputWatermark),
+      ...(dropsLateRecords(m.operator) ? { lateRecordsDropped: m.operator.lateRecordsDropped } : {}),
     }));
   }
 

@@ -43,6 +43,8 @@ export class IntervalJoinOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
   private restored = false;
   private context!: OperatorContext;
   private readonly join: (l: IN1, r: IN2, ctx: ProcessJoinContext, out: { collect(r: OUT): void }) => void;
+  /** Records behind the watermark with no side output for their input (Flink's numLateRecordsDropped). */
+  lateRecordsDropped = 0;
   private leftTs = 0;
   private rightTs = 0;
   private readonly joinContext: ProcessJoinContext = {
@@ -97,6 +99,7 @@ export class IntervalJoinOperator<IN1, IN2, OUT> extends StreamOperator<OUT> {
     if (timestamp < this.timers.currentWatermark()) {
       const tag = this.settings.lateTags[input];
       if (tag !== undefined) this.sideOutput.emit(tag, record);
+      else this.lateRecordsDropped++;
       return;
     }
     const { lowerMs, upperMs } = this.settings;

@@ -28,6 +28,18 @@ export interface WatermarkEmitter {
 }
 
 /**
+ * An operator that drops records arriving after event time passed them, when no side output
+ * takes them (windows, interval joins): the task reports the count (README: event time and windows).
+ */
+export interface DropsLateRecords {
+  readonly lateRecordsDropped: number;
+}
+
+export function dropsLateRecords(operator: object): operator is DropsLateRecords {
+  return typeof (operator as Partial<DropsLateRecords>).lateRecordsDropped === 'number';
+}
+
+/**
  * Where an operator sends records of a side output, by OutputTag id (Flink's
  * `Output.collect(tag, record)`). Records of a tag that no stream reads are dropped.
  */

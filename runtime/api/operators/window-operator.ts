@@ -151,9 +151,11 @@ export class WindowOperator<ACC> extends StreamOperator<unknown> {
       if (before === undefined || assigner.isMerging) this.registerCleanupTimer(id);
     }
     if (taken) return;
+    // As Flink: only a late record is counted or side-output; one no window took otherwise
+    // (an assigner that gave none) is dropped silently.
     const elementLate = assigner.isEventTime && time + allowedLatenessMs <= this.timers.currentWatermark();
-    if (elementLate && this.settings.lateDataTag !== undefined)
-      this.sideOutput.emit(this.settings.lateDataTag, record);
+    if (!elementLate) return;
+    if (this.settings.lateDataTag !== undefined) this.sideOutput.emit(this.settings.lateDataTag, record);
     else this.lateRecordsDropped++;
   }
 

@@ -193,6 +193,11 @@ export function createMetrics(
     (o) => o.recordsOut,
   );
   perOperator(
+    'sluice_operator_numLateRecordsDropped',
+    "Records a window or interval join of a running subtask dropped as late, with no side output (Flink's numLateRecordsDropped); only operators that drop late records.",
+    (o) => o.lateRecordsDropped,
+  );
+  perOperator(
     'sluice_operator_currentInputWatermark',
     "An operator's event time, the lowest watermark of its inputs, ms (Flink's currentInputWatermark).",
     (o) => o.currentInputWatermark,

@@ -71,6 +71,13 @@ describe('interval join operator', () => {
     h.send(0, 'a', 'L-late', 110); // behind the watermark: to the side output, not joined
     expect(h.out).toEqual(['L1+R1@105']);
     expect(h.late).toEqual(['late-left:L-late']);
+    // The right input has no late side output: its late records are dropped and counted.
+    expect(h.op.lateRecordsDropped).toBe(0);
+    h.send(1, 'a', 'R-late-1', 100);
+    h.send(1, 'a', 'R-late-2', 120);
+    h.send(1, 'a', 'R-on-time', 121); // at the watermark is not behind it
+    expect(h.op.lateRecordsDropped).toBe(2);
+    expect(h.late).toEqual(['late-left:L-late']);
     h.op.processWatermark(1000);
     expect([buffered('left'), buffered('right')]).toEqual([[], []]);
   });
