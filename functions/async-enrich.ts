@@ -1,4 +1,5 @@
 import { defineJob } from '../runtime/api';
+import { intArg } from './job-args';
 
 /** What the job prints per record: the number, and the service's answer for it. */
 export interface Enriched {
@@ -23,7 +24,7 @@ export default defineJob('async-enrich', (env, args) => {
   if (!args.url) throw new Error('async-enrich needs the service to call: --arg url=http://host:port/path');
   const url = new URL(args.url);
   env
-    .fromSequence(0, Number(args.records ?? 100) - 1)
+    .fromSequence(0, intArg(args, 'records', 100) - 1)
     .uid('numbers')
     .mapAsync<Enriched>(
       async (n) => {
@@ -34,8 +35,8 @@ export default defineJob('async-enrich', (env, args) => {
         return { n, status: res.status, body: body.slice(0, 80) };
       },
       {
-        capacity: Number(args.capacity ?? 10),
-        timeoutMs: Number(args.timeoutMs ?? 5000),
+        capacity: intArg(args, 'capacity', 10, 1),
+        timeoutMs: intArg(args, 'timeoutMs', 5000, 1),
         ordered: args.ordered !== 'false',
         onTimeout: (n) => ({ n, status: 0, body: 'timed out' }),
       },

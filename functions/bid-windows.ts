@@ -6,6 +6,7 @@ import {
   defineJob,
   generatorSource,
 } from '../runtime/api';
+import { intArg } from './job-args';
 
 export interface Bid {
   readonly n: number;
@@ -44,12 +45,8 @@ export function higher(a: Bid, b: Bid): Bid {
  *   --arg auctions=A    auctions (default 100)
  */
 export default defineJob('bid-windows', (env, args) => {
-  const count = Number(args.bids ?? 100_000);
-  const auctions = Number(args.auctions ?? 100);
-  if (!Number.isSafeInteger(count) || count < 0)
-    throw new Error(`--arg bids must be an integer >= 0, got '${args.bids}'`);
-  if (!Number.isSafeInteger(auctions) || auctions < 1)
-    throw new Error(`--arg auctions must be an integer >= 1, got '${args.auctions}'`);
+  const count = intArg(args, 'bids', 100_000);
+  const auctions = intArg(args, 'auctions', 100, 1);
   const bids = env
     .fromSource(
       generatorSource(count, (n) => bidAt(n, auctions)),

@@ -1,5 +1,6 @@
 import { MapStateDescriptor, OutputTag, WatermarkStrategy, defineJob } from '../runtime/api';
 import type { KeyedBroadcastProcessFunction } from '../runtime/api';
+import { intArg } from './job-args';
 
 export interface Reading {
   sensor: string;
@@ -97,13 +98,13 @@ export const checkThresholds: KeyedBroadcastProcessFunction<string, Reading, Rul
  *   --arg paceEvery=N --arg pauseMs=MS   sleep MS after every N readings (and as long per rule)
  */
 export default defineJob('broadcast-rules', (env, args) => {
-  const readings = Number(args.readings ?? 5000);
-  const sensors = Number(args.sensors ?? 7);
-  const paceEvery = Number(args.paceEvery ?? 0);
-  const pauseMs = Number(args.pauseMs ?? 1);
+  const readings = intArg(args, 'readings', 5000);
+  const sensors = intArg(args, 'sensors', 7, 1);
+  const paceEvery = intArg(args, 'paceEvery', 0);
+  const pauseMs = intArg(args, 'pauseMs', 1);
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   const pace = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
-  if (args.interval) env.enableCheckpointing(Number(args.interval));
+  if (args.interval) env.enableCheckpointing(intArg(args, 'interval', 0, 1));
   if (args.stateBackend === 'heap' || args.stateBackend === 'kv') env.setStateBackend(args.stateBackend);
   env.setAutoWatermarkInterval(50);
   const timestamps = <T extends { ts: number }>() =>

@@ -8,6 +8,7 @@ import {
   defineJob,
   generatorSource,
 } from '../runtime/api';
+import { intArg } from './job-args';
 
 export interface Click {
   readonly n: number;
@@ -43,12 +44,8 @@ export function clickAt(n: number, users: number): Click {
  *   --arg users=U    users (default 500)
  */
 export default defineJob('click-sessions', (env, args) => {
-  const count = Number(args.clicks ?? 50_000);
-  const users = Number(args.users ?? 500);
-  if (!Number.isSafeInteger(count) || count < 0)
-    throw new Error(`--arg clicks must be an integer >= 0, got '${args.clicks}'`);
-  if (!Number.isSafeInteger(users) || users < 1)
-    throw new Error(`--arg users must be an integer >= 1, got '${args.users}'`);
+  const count = intArg(args, 'clicks', 50_000);
+  const users = intArg(args, 'users', 500, 1);
   const clicks = env
     .fromSource(
       generatorSource(count, (n) => clickAt(n, users)),

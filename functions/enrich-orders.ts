@@ -1,5 +1,6 @@
 import { defineJob } from '../runtime/api';
 import type { Collector, ProcessContext } from '../runtime/api';
+import { intArg } from './job-args';
 
 /** An order as it arrives: only a product id. */
 export interface Order {
@@ -39,7 +40,7 @@ export function orderAt(n: number): Order {
  *   --arg orders=N   number of orders (default 1000)
  */
 export default defineJob('enrich-orders', (env, args) => {
-  const count = Number(args.orders ?? 1000);
+  const count = intArg(args, 'orders', 1000);
   const orders = env
     .fromSequence(0, count - 1)
     .name('order-ids')

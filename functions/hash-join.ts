@@ -1,5 +1,6 @@
 import { InputSelection, ValueStateDescriptor, defineJob } from '../runtime/api';
 import type { KeyedCoProcessFunction } from '../runtime/api';
+import { intArg } from './job-args';
 
 export interface Customer {
   id: number;
@@ -50,11 +51,11 @@ export const hashJoin: KeyedCoProcessFunction<number, Customer, Order, string> =
  *   --arg output=DIR                   write part files to DIR (exactly-once file sink) instead of printing
  */
 export default defineJob('hash-join', (env, args) => {
-  const customers = Number(args.customers ?? 1000);
-  const orders = Number(args.orders ?? 10_000);
-  const buildPauseMs = Number(args.buildPauseMs ?? 0);
-  const probePauseMs = Number(args.probePauseMs ?? 0);
-  if (args.interval) env.enableCheckpointing(Number(args.interval));
+  const customers = intArg(args, 'customers', 1000);
+  const orders = intArg(args, 'orders', 10_000);
+  const buildPauseMs = intArg(args, 'buildPauseMs', 0);
+  const probePauseMs = intArg(args, 'probePauseMs', 0);
+  if (args.interval) env.enableCheckpointing(intArg(args, 'interval', 0, 1));
   if (args.stateBackend === 'kv') env.setStateBackend('kv');
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   const paced =

@@ -1,5 +1,6 @@
 import { TumblingEventTimeWindows, WatermarkStrategy, defineJob } from '../runtime/api';
 import type { StreamExecutionEnvironment } from '../runtime/api';
+import { intArg } from './job-args';
 
 export interface Impression {
   id: number;
@@ -50,11 +51,11 @@ function streams(env: StreamExecutionEnvironment, count: number) {
  *   --arg lower=-100 --arg upper=300 --arg exclusive=true|false --arg size=500 --arg count=2000
  */
 export default defineJob('interval-join', (env, args) => {
-  const count = Number(args.count ?? 2000);
+  const count = intArg(args, 'count', 2000);
   if (args.stateBackend === 'kv') env.setStateBackend('kv');
   const { impressions, clicks } = streams(env, count);
   const kind = args.kind ?? 'interval';
-  const size = Number(args.size ?? 500);
+  const size = intArg(args, 'size', 500, 1);
   if (kind === 'window') {
     impressions
       .join(clicks)
@@ -82,7 +83,10 @@ export default defineJob('interval-join', (env, args) => {
   let joined = impressions
     .keyBy((i) => i.adId)
     .intervalJoin(clicks.keyBy((c) => c.adId))
-    .between(Number(args.lower ?? -100), Number(args.upper ?? 300));
+    .between(
+      intArg(args, 'lower', -100, Number.MIN_SAFE_INTEGER),
+      intArg(args, 'upper', 300, Number.MIN_SAFE_INTEGER),
+    );
   if (args.exclusive === 'true') joined = joined.lowerBoundExclusive().upperBoundExclusive();
   joined
     .process<string>((i, c, _ctx, out) => out.collect(`${i.id} ${c.id}`))

@@ -1,5 +1,6 @@
 import { OutputTag, WatermarkStrategy, defineJob } from '../runtime/api';
 import type { KeyedCoProcessFunction, ValueState } from '../runtime/api';
+import { intArg } from './job-args';
 
 export interface Order {
   orderId: number;
@@ -79,7 +80,7 @@ export const matchPayments: KeyedCoProcessFunction<number, Order, Payment, strin
  *   --arg orders=N   number of orders (default 2000)
  */
 export default defineJob('order-payments', (env, args) => {
-  const count = Number(args.orders ?? 2000);
+  const count = intArg(args, 'orders', 2000);
   if (args.stateBackend === 'kv') env.setStateBackend('kv');
   const strategy = <T extends { ts: number }>() =>
     WatermarkStrategy.forBoundedOutOfOrderness<T>(DISORDER_MS).withTimestampAssigner((e) => e.ts);

@@ -1,5 +1,6 @@
 import { defineJob } from '../runtime/api';
 import type { RichMapFunction, RuntimeContext } from '../runtime/api';
+import { intArg } from './job-args';
 
 /** A market event: a trade, or a quote the job ignores. */
 export type MarketEvent =
@@ -41,7 +42,7 @@ const isTrade = (e: MarketEvent): e is Trade => e.kind === 'trade';
  *   --arg rate=R     price conversion rate (default 1)
  */
 export default defineJob('price-extremes', (env, args) => {
-  const events = Number(args.events ?? 3000);
+  const events = intArg(args, 'events', 3000);
   const trades = env
     .fromGenerator(events, eventAt, 'market')
     .uid('market')

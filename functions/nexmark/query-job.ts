@@ -1,4 +1,5 @@
 import type { DataStream, JobArgs, JobDefinition, Sink, StreamExecutionEnvironment } from '../../runtime/api';
+import { intArg } from '../job-args';
 import { WatermarkStrategy, defineJob } from '../../runtime/api';
 import { DEFAULT_GENERATOR, nexmarkSource } from './generator';
 import type { GeneratorConfig } from './generator';
@@ -44,16 +45,6 @@ export function generatorConfig(args: JobArgs): GeneratorConfig {
     eventsPerSecond: intArg(args, 'rate', DEFAULT_GENERATOR.eventsPerSecond, 1),
     baseTime: DEFAULT_GENERATOR.baseTime,
   };
-}
-
-/** An integer argument >= min, or its default. */
-export function intArg(args: JobArgs, name: string, fallback: number, min: number): number {
-  const raw = args[name];
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < min)
-    throw new Error(`${name} must be an integer >= ${min}, got '${raw}'`);
-  return value;
 }
 
 /** The generated events, timestamped by their dateTime; each source subtask's times only grow. */
