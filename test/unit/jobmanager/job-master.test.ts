@@ -15,16 +15,34 @@ function jobWithoutTaskManagers(slotRequestTimeoutMs = 60_000): {
   job: JobMaster;
   registry: InMemorySlotRegistry;
 } {
-  const { jobGraph, code } = prepareJob(fixtureJob('failing-job'), {}, { parallelism: 2 });
   const registry = new InMemorySlotRegistry();
+  const job = failingJobMaster('job-1', registry, {
+    slotRequestTimeoutMs,
+    restartStrategy: fixedDelay(3, 0),
+  });
+  return { job, registry };
+}
+
+/** A job master of the failing fixture job at parallelism 2 on `registry`, its context's defaults overridden. */
+function failingJobMaster(
+  id: string,
+  registry: InMemorySlotRegistry,
+  overrides: Partial<JobMasterContext> & { taskExecutor?: TaskExecutorGateway },
+): JobMaster {
+  const { jobGraph, code } = prepareJob(fixtureJob('failing-job'), {}, { parallelism: 2 });
+  const { taskExecutor, ...rest } = overrides;
   const context: JobMasterContext = {
     registry,
-    resourceManager: { usableTaskManagers: () => registry.listTaskManagers(), taskExecutor: () => undefined },
+    resourceManager: {
+      usableTaskManagers: () => registry.listTaskManagers(),
+      taskExecutor: () => taskExecutor,
+    },
     network: DEFAULT_NETWORK_SETTINGS,
-    slotRequestTimeoutMs,
+    slotRequestTimeoutMs: 60_000,
     restartStrategy: fixedDelay(3, 0),
     exchange: 'tcp',
     logger: createLogger('test'),
+    ...rest,
   };
   const submission = {
     jobGraph,
@@ -32,7 +50,7 @@ function jobWithoutTaskManagers(slotRequestTimeoutMs = 60_000): {
     args: code.args,
     buildSettings: code.buildSettings,
   };
-  return { job: new JobMaster('job-1', submission, context), registry };
+  return new JobMaster(id, submission, context);
 }
 
 describe('JobMaster lifecycle', () => {
@@ -80,7 +98,6 @@ describe('JobMaster restart delay', () => {
   const CANCEL_MS = 2 * DELAY_MS;
 
   it("counts from the failure while the failed attempt is torn down (Flink's max(delay, cancel), not their sum)", async () => {
-    const { jobGraph, code } = prepareJob(fixtureJob('failing-job'), {}, { parallelism: 2 });
     const registry = new InMemorySlotRegistry();
     await registry.registerTaskManager(
       {
@@ -121,25 +138,10 @@ describe('JobMaster restart delay', () => {
       notifyCheckpointComplete: async () => undefined,
       abortCheckpoint: async () => undefined,
     };
-    const context: JobMasterContext = {
-      registry,
-      resourceManager: {
-        usableTaskManagers: () => registry.listTaskManagers(),
-        taskExecutor: () => taskExecutor,
-      },
-      network: DEFAULT_NETWORK_SETTINGS,
-      slotRequestTimeoutMs: 60_000,
+    const job = failingJobMaster('job-delay', registry, {
+      taskExecutor,
       restartStrategy: fixedDelay(1, DELAY_MS),
-      exchange: 'tcp',
-      logger: createLogger('test'),
-    };
-    const submission = {
-      jobGraph,
-      artifact: 'a'.repeat(64),
-      args: code.args,
-      buildSettings: code.buildSettings,
-    };
-    const job = new JobMaster('job-delay', submission, context);
+    });
     job.start();
     await waitFor(() => deploys.some((d) => d.attempt === 1), {
       timeoutMs: 10_000,
