@@ -289,7 +289,9 @@ export class TaskHarness {
   }
 
   /** Polls `condition`, failing with the task's own error if it failed meanwhile. */
-  async until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  // 30 s: a task thread on a loaded CI machine (2 shared cores, jest workers beside it) can take
+  // more than 10 s to get a barrier through 200,000 records (a CI run failed so).
+  async until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
     await waitFor(() => this.error !== undefined || condition(), { what, intervalMs: 2, timeoutMs });
     if (this.error) throw this.error;
   }
