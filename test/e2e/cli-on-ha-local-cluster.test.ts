@@ -41,7 +41,7 @@ beforeAll(async () => {
     restPort: 0,
     env: { ...process.env, ...leaseEnv },
   });
-});
+}, 180_000); // two job managers, Redis and the emulator: over 60 s on a loaded CI machine
 
 afterAll(async () => {
   await cluster?.stop();
