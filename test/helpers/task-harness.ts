@@ -50,6 +50,11 @@ export interface TaskHarnessOptions {
   readonly initialCredit?: number;
   /** Credit each downstream consumer grants up front (then one per buffer received); default plenty. */
   readonly outputCredit?: number;
+  /**
+   * Consumers grant only the up-front credit until `releaseCredit()`: the task then stops
+   * mid-stream for certain, however late the test's own timers run on a loaded machine.
+   */
+  readonly holdOutputCredit?: boolean;
 }
 
 /** What a downstream consumer received on one output channel, in order. */
@@ -118,16 +123,20 @@ export class UpstreamChannel {
 
 export class DownstreamChannel {
   readonly received: Received[] = [];
+  /** Credit owed for buffers received while credit is held. */
+  private owed = 0;
 
   constructor(
     readonly id: string,
     private readonly port: MessagePort,
     credit: number,
+    private held = false,
   ) {
     port.on('message', (m: DownstreamMessage) => {
       if (m.t === 'data') {
         this.received.push({ records: decodeBatch(m.buf) });
-        this.grant(1);
+        if (this.held) this.owed++;
+        else this.grant(1);
       } else {
         this.received.push({ event: m.e });
         if (m.e.kind === 'end-of-partition')
@@ -153,6 +162,13 @@ export class DownstreamChannel {
 
   get events(): ChannelEvent[] {
     return this.received.flatMap((r) => ('event' in r ? [r.event] : []));
+  }
+
+  /** Grants the credit held back so far, and one per buffer from now on. */
+  releaseCredit(): void {
+    this.held = false;
+    if (this.owed > 0) this.grant(this.owed);
+    this.owed = 0;
   }
 
   private grant(n: number): void {
@@ -209,7 +225,9 @@ export class TaskHarness {
         const id = `${edge.id}/out-0`;
         const { port1, port2 } = new MessageChannel();
         ports.set(id, port2);
-        this.outputs.push(new DownstreamChannel(id, port1, options.outputCredit ?? 1_000_000));
+        this.outputs.push(
+          new DownstreamChannel(id, port1, options.outputCredit ?? 1_000_000, options.holdOutputCredit),
+        );
         return {
           edgeId: edge.id,
           sourceOperator: edge.sourceOperator,

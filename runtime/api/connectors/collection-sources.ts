@@ -1,7 +1,6 @@
 import { StateError } from '../../errors';
 import type { InputStatus, ReaderOutput, Source, SourceReader } from '../source';
-
-const BATCH = 512;
+import { TimedBatch } from './timed-batch';
 
 /**
  * `count` records made by `make(n)` for n = 0..count-1 (Flink's DataGeneratorSource). Subtask i
@@ -41,6 +40,7 @@ interface RangeSplit {
  */
 class GeneratorReader<T> implements SourceReader<T, RangeSplit> {
   private splits: RangeSplit[];
+  private readonly batch = new TimedBatch();
 
   constructor(
     private readonly initial: RangeSplit,
@@ -53,8 +53,9 @@ class GeneratorReader<T> implements SourceReader<T, RangeSplit> {
     while (this.splits.length > 0 && this.splits[0]!.next >= this.splits[0]!.end) this.splits.shift();
     const split = this.splits[0];
     if (!split) return 'end';
-    const stop = Math.min(split.end, split.next + BATCH);
+    const stop = Math.min(split.end, split.next + this.batch.begin());
     while (split.next < stop) output.collect(this.make(split.next++));
+    this.batch.end();
     return split.next < split.end || this.splits.length > 1 ? 'more' : 'end';
   }
 
@@ -91,6 +92,7 @@ interface StrideSplit {
 /** Reads its strides in order; its state is its unfinished strides, one split each (see GeneratorReader). */
 class CollectionReader<T> implements SourceReader<T, StrideSplit> {
   private splits: StrideSplit[];
+  private readonly batch = new TimedBatch();
 
   constructor(
     private readonly items: readonly T[],
@@ -105,10 +107,12 @@ class CollectionReader<T> implements SourceReader<T, StrideSplit> {
     while (this.splits.length > 0 && this.splits[0]!.position >= items.length) this.splits.shift();
     const split = this.splits[0];
     if (!split) return 'end';
-    for (let i = 0; i < BATCH && split.position < items.length; i++) {
+    const size = this.batch.begin();
+    for (let i = 0; i < size && split.position < items.length; i++) {
       output.collect(items[split.position] as T);
       split.position += split.step;
     }
+    this.batch.end();
     return split.position < items.length || this.splits.length > 1 ? 'more' : 'end';
   }
 

@@ -30,19 +30,20 @@ function sourcePosition(bytes: Uint8Array | undefined): unknown {
 }
 
 /**
- * Takes checkpoint 1 of a running source task (its output slowed by little credit, so it is
- * mid-stream), checks that the barrier follows exactly the records read before the snapshot,
+ * Takes checkpoint 1 of a running source task (stopped mid-stream: its consumer grants no more
+ * than 4 buffers of credit until the ack came, so even a short file cannot end first), checks that the barrier follows exactly the records read before the snapshot,
  * then restores a new task from it and returns the first records it emits.
  */
 async function checkpointAndResume(
   build: (env: StreamExecutionEnvironment) => void,
   expectedFirst: number,
 ): Promise<{ before: unknown[]; resumed: unknown[]; position: unknown }> {
-  const h = start({ build, outputCredit: 4 });
+  const h = start({ build, outputCredit: 4, holdOutputCredit: true });
   const out = h.outputs[0]!;
   await h.until(() => out.records.length > 0, 'first records');
   h.trigger(1);
   const ack = await h.ack(1);
+  out.releaseCredit();
   const position = sourcePosition(ack.operators.src?.operator);
   await h.until(() => out.recordsBeforeBarrier(1) !== undefined, 'the barrier downstream');
   const before = out.recordsBeforeBarrier(1)!;
