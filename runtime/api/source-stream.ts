@@ -53,6 +53,12 @@ export class SourceStream<T> extends DataStream<T> {
     return this;
   }
 
+  /** Nothing chains to the source's watermarks; they stay chained to the source (part of it to the user). */
+  override disableChaining(): this {
+    this.transformation.chaining = 'tail';
+    return this;
+  }
+
   /** A source always begins a chain; the timestamps operator stays chained to it. */
   override startNewChain(): this {
     return this;

@@ -10,7 +10,12 @@ export type ChainingStrategy =
   /** starts a new chain, successors may chain to it (`startNewChain`) */
   | 'head'
   /** never chained in either direction (`disableChaining`) */
-  | 'never';
+  | 'never'
+  /**
+   * chains to its predecessor, nothing chains to it: the watermarks operator of
+   * `fromSource(…, strategy).disableChaining()`, which to its user is part of the source
+   */
+  | 'tail';
 
 /**
  * How records travel along an edge (Flink's partitioners): `forward` subtask i to i; `rebalance`

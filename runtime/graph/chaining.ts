@@ -21,7 +21,8 @@ export function isChainable(edge: StreamEdge, settings: Readonly<JobSettings>): 
     source.parallelism === target.parallelism &&
     source.slotSharingGroup === target.slotSharingGroup &&
     source.chaining !== 'never' &&
-    target.chaining === 'always' &&
+    source.chaining !== 'tail' &&
+    (target.chaining === 'always' || target.chaining === 'tail') &&
     (target.inEdges.length === 1 || settings.twoInputChaining)
   );
 }

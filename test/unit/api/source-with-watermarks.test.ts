@@ -61,4 +61,18 @@ describe('fromSource with a watermark strategy', () => {
     expect(stamps.name).toBe('Timestamps/Watermarks');
     expect(stamps.vertex).toBe(source.vertex);
   });
+
+  it('disableChaining cuts after the watermarks, which stay chained to their source', () => {
+    const { graph, source, stamps } = build((env) =>
+      env
+        .fromSource(sequenceSource(1, 10), 'n', WatermarkStrategy.forMonotonousTimestamps<number>())
+        .disableChaining()
+        .map((n) => n + 1)
+        .print(),
+    );
+    expect(stamps.vertex).toBe(source.vertex);
+    const map = graph.vertices.find((v) => v.operators.some((o) => o.kind === 'map'))!;
+    expect(map).not.toBe(source.vertex);
+    expect(map.operators.map((o) => o.kind)).toEqual(['map', 'sink']);
+  });
 });
