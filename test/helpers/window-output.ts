@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventOf } from '../fixtures/jobs/window-count-job';
 
@@ -19,8 +19,12 @@ export function expectedWindows(records: number, keys: number): string[] {
   return [...windows].map(([id, w]) => `${id} ${w.count} ${w.sum}`).sort();
 }
 
-/** Every committed line (`part-*` files) of a file sink's directory, sorted; duplicates kept. */
+/**
+ * Every committed line (`part-*` files) of a file sink's directory, sorted; duplicates kept.
+ * None while the directory does not exist: the sink makes it with its first commit.
+ */
 export function committedLines(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.startsWith('part-'))
     .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
