@@ -6,15 +6,27 @@ import type { JobMaster } from '../../runtime/jobmanager/job-master';
 import type { BlobStore } from '../../runtime/storage/blob-store';
 import { waitFor } from '../../runtime/util/wait';
 
+/** Records taken in by every subtask of the job so far (as last reported; never ahead of the tasks). */
+export function jobRecordsIn(master: JobMaster): number {
+  return master.details().vertices.reduce((n, v) => n + v.subtasks.reduce((m, s) => m + s.recordsIn, 0), 0);
+}
+
 /**
- * Stops a mini-cluster job with a savepoint under `savepoints/`, trying again while it cannot
- * be taken yet (tasks still starting): the location and checkpoint id of the savepoint.
+ * Stops a mini-cluster job with a savepoint under `savepoints/` once records flow (its
+ * subtasks took in at least `afterRecords`, so the savepoint holds state, not a job that has
+ * barely started), trying again while it cannot be taken yet (tasks still starting): the
+ * location and checkpoint id of the savepoint.
  */
-export function stopWithSavepointWhenReady(
+export async function stopWithSavepointWhenReady(
   master: JobMaster,
   blobs: BlobStore,
   mode: 'drain' | 'no-drain' = 'no-drain',
+  afterRecords = 1_000,
 ): Promise<{ externalPath: string; checkpointId: number }> {
+  await waitFor(() => jobRecordsIn(master) >= afterRecords, {
+    what: `${afterRecords} records taken in before the savepoint`,
+    timeoutMs: 30_000,
+  });
   return waitFor(
     () =>
       master.checkpointRequests.stopWithSavepoint(
