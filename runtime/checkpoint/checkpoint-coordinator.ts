@@ -49,6 +49,12 @@ export interface CheckpointCoordinatorOptions extends CheckpointMessengerOptions
   readonly stats: CheckpointStatsTracker;
   /** The latest completed checkpoint id known (ids handed out stay above it). */
   readonly latestCompletedId: number;
+  /**
+   * The highest checkpoint id with objects in storage, completed or not: ids handed out stay
+   * above it too, so a counter that was lost (Redis restarted empty) never reuses the id of a
+   * checkpoint an earlier attempt or job manager began, whose abort would delete the new one's files.
+   */
+  readonly highestStoredId?: number;
   /** The checkpoint the attempt restored: where finished subtasks' state is carried from at first. */
   readonly restored?: CheckpointMetadata;
   /** Directory of `restored` (a savepoint's lies outside `checkpoints/`). */
@@ -85,6 +91,8 @@ export class CheckpointCoordinator {
   private readonly periodic: PeriodicCheckpointTimer;
   private lastCompletion: number | undefined;
   private latestCompletedId: number;
+  /** The highest id this coordinator handed out or found in storage (see `highestStoredId`). */
+  private highestIssuedId: number;
   private consecutiveFailures = 0;
   private finalCompleted = false;
   /**
@@ -101,6 +109,7 @@ export class CheckpointCoordinator {
   constructor(private readonly o: CheckpointCoordinatorOptions) {
     this.byKey = new Map(o.tasks.map((t) => [subtaskKey(t.vertexId, t.subtaskIndex), t]));
     this.latestCompletedId = o.latestCompletedId;
+    this.highestIssuedId = Math.max(o.latestCompletedId, o.highestStoredId ?? 0);
     this.latestCompleted = o.restored;
     this.latestCompletedDir = o.restoredDir;
     this.messenger = new CheckpointMessenger(o);
@@ -148,7 +157,18 @@ export class CheckpointCoordinator {
     if (kind === 'savepoint' && savepointDir === undefined)
       throw new ConflictError('a savepoint needs a target directory');
     if (this.stopped) throw new ConflictError(`job ${this.o.jobId} attempt ${this.o.attempt} is not running`);
-    const id = await this.o.counter.next(this.o.jobId, this.latestCompletedId);
+    // Above every id issued here too: a counter that lost its value (Redis restarted empty)
+    // would otherwise hand out the id of a checkpoint still in progress a second time.
+    const id = await this.o.counter.next(
+      this.o.jobId,
+      Math.max(this.latestCompletedId, this.highestIssuedId),
+    );
+    if (id <= this.highestIssuedId || this.pending.has(id)) {
+      const message = `the checkpoint id counter handed out ${id}, not above ${this.highestIssuedId}: checkpoint not started`;
+      this.o.logger.error({ jobId: this.o.jobId, checkpointId: id }, message);
+      throw new CheckpointFailedError(message);
+    }
+    this.highestIssuedId = id;
     if (this.stopped) throw new ConflictError(`job ${this.o.jobId} attempt ${this.o.attempt} ended`);
     const timestamp = Date.now();
     const pending = new PendingCheckpoint(id, kind, timestamp, [...this.byKey.keys()], this.finished);

@@ -50,6 +50,12 @@ export class CompletedCheckpointStore {
       .sort((a, b) => a - b);
   }
 
+  /** The highest id of any checkpoint directory, completed or not (0 when there is none). */
+  async highestStoredId(): Promise<number> {
+    const keys = await this.blobs.list(jobCheckpointsPrefix(this.jobId));
+    return keys.reduce((max, k) => Math.max(max, checkpointIdOfKey(this.jobId, k) ?? 0), 0);
+  }
+
   /**
    * Reads and verifies one checkpoint's `_metadata`.
    * @throws CheckpointCorruptError naming the object; NotFoundError when it does not exist.

@@ -160,7 +160,10 @@ export class JobCheckpoints {
     onFailure: (error: CheckpointFailedError) => void,
   ): Promise<void> {
     if (!this.o.settings.enabled || attempt !== this.attempt || this.coordinator) return;
-    const completed = await this.store.completedIds();
+    const [completed, highestStoredId] = await Promise.all([
+      this.store.completedIds(),
+      this.store.highestStoredId(),
+    ]);
     this.coordinator = new CheckpointCoordinator({
       jobId: this.o.jobId,
       attempt,
@@ -173,6 +176,7 @@ export class JobCheckpoints {
       counter: this.o.counter,
       stats: this.stats,
       latestCompletedId: Math.max(0, ...completed),
+      highestStoredId,
       ...(this.restored ? { restored: this.restored.metadata, restoredDir: this.restored.dir } : {}),
       onFailure,
       logger: this.o.logger,

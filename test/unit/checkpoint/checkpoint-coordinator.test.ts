@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointCoordinator } from '../../../runtime/checkpoint/checkpoint-coordinator';
+import type { CheckpointIdCounter } from '../../../runtime/checkpoint/checkpoint-id-counter';
 import { InMemoryCheckpointIdCounter } from '../../../runtime/checkpoint/checkpoint-id-counter';
 import type { CheckpointSettings } from '../../../runtime/checkpoint/checkpoint-settings';
 import { CheckpointStatsTracker } from '../../../runtime/checkpoint/checkpoint-stats-tracker';
@@ -37,7 +38,13 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((c) => c.stop('test ended')));
 });
 
-function setup(settings: Partial<CheckpointSettings> = {}) {
+interface SetupOptions {
+  /** The id counter (default: a fresh in-memory one). */
+  counter?: CheckpointIdCounter;
+  highestStoredId?: number;
+}
+
+function setup(settings: Partial<CheckpointSettings> = {}, options: SetupOptions = {}) {
   const jobId = `job${++n}`;
   const blobs = new FsBlobStore({ dir: join(base, jobId) });
   const store = new CompletedCheckpointStore(blobs, jobId, settings.retained ?? DEFAULTS.retained, logger);
@@ -53,9 +60,10 @@ function setup(settings: Partial<CheckpointSettings> = {}) {
     taskExecutor: () => taskManagers,
     store,
     blobStore: blobs,
-    counter: new InMemoryCheckpointIdCounter(),
+    counter: options.counter ?? new InMemoryCheckpointIdCounter(),
     stats,
     latestCompletedId: 0,
+    ...(options.highestStoredId !== undefined ? { highestStoredId: options.highestStoredId } : {}),
     onFailure: (err) => failures.push(err),
     logger,
   });
@@ -161,6 +169,36 @@ describe('CheckpointCoordinator', () => {
     // A task that acknowledges after the abort: its uploads are deleted, not left behind.
     await taskManagers.ackAll(1);
     await waitFor(async () => (await chkDirs()).length === 0, { what: 'late objects deleted' });
+  });
+
+  it('a counter that lost its value (Redis restarted empty) never hands out an id in progress again', async () => {
+    // Like Redis restarted empty: it remembers nothing, and honours only the floor it is given.
+    const forgetful: CheckpointIdCounter = {
+      next: async (_jobId, floor) => floor + 1,
+      discard: async () => undefined,
+      close: async () => undefined,
+    };
+    const { coordinator, taskManagers, store } = setup({ maxConcurrent: 2 }, { counter: forgetful });
+    taskManagers.answer = (id) => (id === 1 ? 'silent' : 'ack');
+    const first = coordinator.trigger('manual');
+    void first.catch(() => undefined);
+    await waitFor(() => taskManagers.triggers.length === 2, { what: 'checkpoint 1 triggered' });
+    const second = await coordinator.trigger('manual');
+    expect(second.metadata.checkpointId).toBe(2);
+    // The completed checkpoint is still there: checkpoint 1's abort deletes only its own objects.
+    await coordinator.stop('test ended');
+    await expect(first).rejects.toThrow(/checkpoint 1 aborted/);
+    expect(await store.completedIds()).toEqual([2]);
+  });
+
+  it('a new coordinator (a new attempt or leader) starts above every checkpoint directory in storage', async () => {
+    const forgetful: CheckpointIdCounter = {
+      next: async (_jobId, floor) => floor + 1,
+      discard: async () => undefined,
+      close: async () => undefined,
+    };
+    const { coordinator } = setup({}, { counter: forgetful, highestStoredId: 7 });
+    expect((await coordinator.trigger('manual')).metadata.checkpointId).toBe(8);
   });
 
   it('execution.checkpointing.tolerable-failed-checkpoints: fails the attempt on one failure more', async () => {
