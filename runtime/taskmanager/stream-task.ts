@@ -143,9 +143,10 @@ export class StreamTask {
   /**
    * Runs the task to its end: 'finished' after the end of input (and, with checkpointing, the
    * final checkpoint), 'canceled' after a cancel. Rejects with the failure, attributed to an
-   * operator where possible.
+   * operator where possible. `onRunning` is called once the chain opened (state restored,
+   * functions opened) and before any input is taken: only then may checkpoints be triggered.
    */
-  async run(): Promise<StreamTaskOutcome> {
+  async run(onRunning?: () => void): Promise<StreamTaskOutcome> {
     if (this.state.value !== 'created') return this.done; // canceled before it ran
     this.opened = this.chain.open(this.options.restore);
     try {
@@ -158,6 +159,7 @@ export class StreamTask {
     }
     if (this.state.value !== 'created') return this.done; // canceled while opening
     this.state.value = 'running';
+    onRunning?.();
     this.time.start();
     this.startTimers();
     this.mailbox.resume();

@@ -157,8 +157,9 @@ async function runTask(port: MessagePort, data: TaskWorkerData): Promise<void> {
       report();
       metricsTimer = setInterval(report, METRICS_INTERVAL_MS);
     }, FIRST_METRICS_MS);
-    threadReporter.send({ type: 'state', state: 'RUNNING' });
-    const outcome = await running.run();
+    // RUNNING once restored and opened (Flink's INITIALIZING ends there): the checkpoint
+    // coordinator starts when every task runs, and a task still opening could take no barrier.
+    const outcome = await running.run(() => threadReporter.send({ type: 'state', state: 'RUNNING' }));
     clearInterval(metricsTimer);
     // A canceled task's state is freed: the thread ends, and the executor reports CANCELED.
     if (outcome === 'canceled') process.exit(0);
