@@ -29,6 +29,7 @@ import type { JobCode, NetworkSettings } from '../deployment/task-deployment';
 import { networkSettingsFrom, taskName } from '../deployment/task-deployment';
 import type { TaskEvents, TaskKey } from '../taskmanager/task-executor';
 import type { TaskMetrics } from '../deployment/execution-state';
+import type { ExceptionEntry } from '../jobmanager/exception-history';
 import type { Logger } from '../util/logger';
 import { createLogger } from '../util/logger';
 import { TaskBlobAccess, taskBlobScope } from '../taskmanager/task-blob-access';
@@ -66,6 +67,8 @@ export interface JobResult {
   readonly tasks: Record<string, TaskMetrics>;
   /** How often the job restarted by its restart strategy before it finished. */
   readonly restarts: number;
+  /** Why it restarted: the failed attempts, newest first (Flink's exception history, bounded). */
+  readonly failures: readonly ExceptionEntry[];
 }
 
 /** The config's defaults of `taskmanager.network.*`. */
@@ -278,6 +281,7 @@ export async function runJobEmbedded(
       recordsIn: [...output.metrics.values()].reduce((n, m) => n + m.recordsIn, 0),
       tasks: Object.fromEntries(output.metrics),
       restarts: job.restarts,
+      failures: job.exceptionHistory().exceptionHistory.entries,
     };
   } finally {
     await cluster.close();

@@ -42,7 +42,7 @@ describe('input selection (InputSelectable) with exactly-once checkpoints', () =
       { parallelism: 2 },
       { config: embeddedConfig(dir) },
     );
-    expect(result.restarts).toBe(0);
+    expect(result.failures.map((f) => f.message)).toEqual([]); // no restart, or why
     const during = lines.filter((l) => l.startsWith('during-build ')).map((l) => Number(l.split(' ')[1]));
     // The probe side (unpaced) had long sent its records and barriers; checkpoints still completed.
     expect(Math.max(...during)).toBeGreaterThanOrEqual(2);
@@ -71,7 +71,7 @@ describe('input selection (InputSelectable) with exactly-once checkpoints', () =
       { parallelism: 2 },
       { config: embeddedConfig(dir) },
     );
-    expect(result.restarts).toBe(0);
+    expect(result.failures.map((f) => f.message)).toEqual([]); // no restart, or why
     const during = lines.filter((l) => l.startsWith('during-build ')).map((l) => Number(l.split(' ')[1]));
     expect(Math.max(...during)).toBeGreaterThanOrEqual(2);
     const records = lines.filter((l) => !l.startsWith('during-build '));

@@ -26,6 +26,12 @@ describe('restarts and cancel, embedded (the real job master)', () => {
     expect(existsSync(join(markerDir, 'failed'))).toBe(true);
     expect(result.restarts).toBe(1);
     expect(restarts).toEqual([1]);
+    // Why it restarted: the failed attempt, with the operator that threw.
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toMatchObject({
+      attempt: 0,
+      message: expect.stringContaining('failing once at 300'),
+    });
     // Every record exactly once: the failed attempt's results were dropped.
     const expected = Array.from({ length: 1000 }, (_, i) => 2 * (i + 1));
     expect([...(result.results as number[])].sort((a, b) => a - b)).toEqual(expected);
