@@ -50,14 +50,24 @@ export interface ProcessesCloudOptions {
  */
 export async function startProcessesCloud(options: ProcessesCloudOptions = {}): Promise<ProcessesCloud> {
   const log = (name: string): string | undefined => (options.logDir ? join(options.logDir, name) : undefined);
+  // The first to fail stops the other's wait: a missing redis-server is reported at once, not
+  // after fauxqs finished starting (which takes seconds on a loaded machine).
+  const sibling = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, sibling.signal]) : sibling.signal;
+  const abortSibling = (err: unknown): never => {
+    sibling.abort(err);
+    throw err;
+  };
   const [redis, fauxqs] = await Promise.allSettled([
     startRedisServer({
       binary: options.redisBinary,
       logFile: log('redis.log'),
       detached: options.detached,
-      signal: options.signal,
-    }),
-    startFauxqsProcess({ logFile: log('fauxqs.log'), detached: options.detached, signal: options.signal }),
+      signal,
+    }).catch(abortSibling),
+    startFauxqsProcess({ logFile: log('fauxqs.log'), detached: options.detached, signal }).catch(
+      abortSibling,
+    ),
   ]);
   const started = [redis, fauxqs].flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const stop = async (): Promise<void> => {
