@@ -90,7 +90,7 @@ test('a detached process is stopped with its whole process group', async () => {
       const pids = await descendants(p.pid);
       return pids.length > 0 ? pids : undefined;
     },
-    { what: 'the grandchild' },
+    { what: 'the grandchild', timeoutMs: 30_000 },
   );
   await p.stop();
   await waitFor(async () => !(await isRunning(grandchildren[0]!)), {
