@@ -123,7 +123,7 @@ describe('RedisLeaderElection with two contenders', () => {
     const b = await contend('b', keyPrefix);
     await a.election.close();
     expect(a.contender.events.map((e) => e.kind)).toEqual(['granted', 'revoked']);
-    await waitFor(() => b.contender.leading, { what: 'the standby to lead', timeoutMs: 5000 });
+    await waitFor(() => b.contender.leading, { what: 'the standby to lead', timeoutMs: 15_000 });
     expect(b.contender.tokens[0]).toBeGreaterThan(a.contender.tokens[0]!);
     expect((await b.election.currentLeader())?.restUrl).toBe('http://b:8081');
   });
@@ -214,7 +214,7 @@ describe('RedisLeaderElection with two contenders', () => {
     await admin.del(keys.fencingCounter(), keys.leaderLease(), keys.leaderInfo());
     const leader = await waitFor(() => b.election.currentLeader().catch(() => undefined), {
       what: 'a new leader',
-      timeoutMs: 5000,
+      timeoutMs: 15_000,
     });
     // Without the floor the counter would have started over at 1.
     expect(leader.fencingToken).toBeGreaterThan(oldToken);
@@ -272,7 +272,7 @@ describe('RedisLeaderElection with two contenders', () => {
     const oldToken = a.contender.tokens[0]!;
     expect(await registry.allocateSlot(alloc('tm-1', 0, 'by-a', { fencingToken: oldToken }))).toBe(true);
     await a.election.close();
-    await waitFor(() => b.contender.leading, { what: 'the standby to lead', timeoutMs: 5000 });
+    await waitFor(() => b.contender.leading, { what: 'the standby to lead', timeoutMs: 15_000 });
     // The new leader has not written anything yet: its acquisition alone fences the old token.
     expect(await registry.allocateSlot(alloc('tm-1', 1, 'by-a', { fencingToken: oldToken }))).toBe(false);
     const newToken = b.contender.tokens[0]!;

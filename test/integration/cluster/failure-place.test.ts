@@ -69,7 +69,7 @@ describe('cluster: where a user function failed', () => {
     expect(job.failure!.stack).toBeUndefined();
     expect(formatJobInfo(job)).toContain(place);
     await waitFor(() => run.stderr().includes(place), {
-      timeoutMs: 1000,
+      timeoutMs: 15_000,
       what: 'the CLI to print the place',
     });
   }, 60_000);

@@ -94,7 +94,7 @@ test('a detached process is stopped with its whole process group', async () => {
   );
   await p.stop();
   await waitFor(async () => !(await isRunning(grandchildren[0]!)), {
-    timeoutMs: 5000,
+    timeoutMs: 15_000,
     what: 'the grandchild to end',
   });
 });
