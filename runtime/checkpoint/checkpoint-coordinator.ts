@@ -8,6 +8,8 @@ import type {
   TaskRef,
 } from '../rpc/control-protocol';
 import type { CheckpointIdCounter } from './checkpoint-id-counter';
+import { CheckpointIdIssuer } from './checkpoint-id-counter';
+import { CheckpointFailureManager } from './checkpoint-failure-manager';
 import type { CheckpointMetadata } from './checkpoint-metadata';
 import { carryFinishedSubtasks } from './finished-task-state';
 import type { CheckpointSettings } from './checkpoint-settings';
@@ -49,11 +51,7 @@ export interface CheckpointCoordinatorOptions extends CheckpointMessengerOptions
   readonly stats: CheckpointStatsTracker;
   /** The latest completed checkpoint id known (ids handed out stay above it). */
   readonly latestCompletedId: number;
-  /**
-   * The highest checkpoint id with objects in storage, completed or not: ids handed out stay
-   * above it too, so a counter that was lost (Redis restarted empty) never reuses the id of a
-   * checkpoint an earlier attempt or job manager began, whose abort would delete the new one's files.
-   */
+  /** The highest checkpoint id with objects in storage, completed or not (see `CheckpointIdIssuer`). */
   readonly highestStoredId?: number;
   /** The checkpoint the attempt restored: where finished subtasks' state is carried from at first. */
   readonly restored?: CheckpointMetadata;
@@ -91,9 +89,8 @@ export class CheckpointCoordinator {
   private readonly periodic: PeriodicCheckpointTimer;
   private lastCompletion: number | undefined;
   private latestCompletedId: number;
-  /** The highest id this coordinator handed out or found in storage (see `highestStoredId`). */
-  private highestIssuedId: number;
-  private consecutiveFailures = 0;
+  private readonly ids: CheckpointIdIssuer;
+  private readonly failures: CheckpointFailureManager;
   private finalCompleted = false;
   /**
    * A stop-with-savepoint in progress: no other checkpoint starts meanwhile (the final one waits
@@ -104,12 +101,16 @@ export class CheckpointCoordinator {
   private stopCompleted = false;
   private finalDeferred = false;
   private stopped = false;
-  private failedOver = false;
 
   constructor(private readonly o: CheckpointCoordinatorOptions) {
     this.byKey = new Map(o.tasks.map((t) => [subtaskKey(t.vertexId, t.subtaskIndex), t]));
     this.latestCompletedId = o.latestCompletedId;
-    this.highestIssuedId = Math.max(o.latestCompletedId, o.highestStoredId ?? 0);
+    this.ids = new CheckpointIdIssuer(
+      o.counter,
+      o.jobId,
+      Math.max(o.latestCompletedId, o.highestStoredId ?? 0),
+    );
+    this.failures = new CheckpointFailureManager(o.settings.tolerableFailures, o.onFailure);
     this.latestCompleted = o.restored;
     this.latestCompletedDir = o.restoredDir;
     this.messenger = new CheckpointMessenger(o);
@@ -157,18 +158,13 @@ export class CheckpointCoordinator {
     if (kind === 'savepoint' && savepointDir === undefined)
       throw new ConflictError('a savepoint needs a target directory');
     if (this.stopped) throw new ConflictError(`job ${this.o.jobId} attempt ${this.o.attempt} is not running`);
-    // Above every id issued here too: a counter that lost its value (Redis restarted empty)
-    // would otherwise hand out the id of a checkpoint still in progress a second time.
-    const id = await this.o.counter.next(
-      this.o.jobId,
-      Math.max(this.latestCompletedId, this.highestIssuedId),
-    );
-    if (id <= this.highestIssuedId || this.pending.has(id)) {
-      const message = `the checkpoint id counter handed out ${id}, not above ${this.highestIssuedId}: checkpoint not started`;
-      this.o.logger.error({ jobId: this.o.jobId, checkpointId: id }, message);
-      throw new CheckpointFailedError(message);
-    }
-    this.highestIssuedId = id;
+    const id = await this.ids.next().catch((err: unknown) => {
+      this.o.logger.error(
+        { jobId: this.o.jobId, err },
+        'could not take a checkpoint id: checkpoint not started',
+      );
+      throw err;
+    });
     if (this.stopped) throw new ConflictError(`job ${this.o.jobId} attempt ${this.o.attempt} ended`);
     const timestamp = Date.now();
     const pending = new PendingCheckpoint(id, kind, timestamp, [...this.byKey.keys()], this.finished);
@@ -282,7 +278,7 @@ export class CheckpointCoordinator {
   }
 
   private triggerFinal(): void {
-    if (this.stopped || this.finalCompleted || this.failedOver) return;
+    if (this.stopped || this.finalCompleted || this.failures.failedOver) return;
     // Its barrier would supersede the stop savepoint's in tasks still aligning it.
     if (this.stopping) {
       this.finalDeferred = true;
@@ -354,7 +350,7 @@ export class CheckpointCoordinator {
       this.latestCompletedDir = completed.dir;
     }
     this.lastCompletion = Date.now();
-    this.consecutiveFailures = 0;
+    this.failures.onCompleted();
     this.o.stats.onCompleted(pending.id, this.lastCompletion, completed.externalPath);
     this.o.logger.info(
       { jobId, checkpointId: pending.id, trigger: pending.trigger, bytes: completed.metadata.stateSize },
@@ -385,20 +381,8 @@ export class CheckpointCoordinator {
     await this.o.store.discard(pending.id);
     this.waiters.get(pending.id)?.reject(new CheckpointFailedError(message));
     this.waiters.delete(pending.id);
-    if (countsAsFailure && !this.stopped) this.countFailure(message);
+    if (countsAsFailure && !this.stopped) this.failures.onFailed(message);
     this.periodic.checkpointEnded();
-  }
-
-  private countFailure(message: string): void {
-    this.consecutiveFailures++;
-    const tolerable = this.o.settings.tolerableFailures;
-    if (this.consecutiveFailures <= tolerable || this.failedOver) return;
-    this.failedOver = true;
-    this.o.onFailure(
-      new CheckpointFailedError(
-        `${this.consecutiveFailures} checkpoints failed in a row, more than execution.checkpointing.tolerable-failed-checkpoints (${tolerable}); last: ${message}`,
-      ),
-    );
   }
 
   private periodicReadiness(): 'ready' | 'busy' | 'off' {

@@ -1,3 +1,5 @@
+import { CheckpointFailedError } from '../errors';
+
 /**
  * Hands out checkpoint ids (Flink's CheckpointIDCounter): increasing per job, never reused,
  * shared by every job manager that may run the job (Redis in a cluster, so the HA issue can
@@ -28,4 +30,30 @@ export class InMemoryCheckpointIdCounter implements CheckpointIdCounter {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * One coordinator's ids from the shared counter: each above every id it issued and every
+ * checkpoint found in storage, whatever the counter says. A counter that lost its value (Redis
+ * restarted empty) would otherwise hand out the id of a checkpoint still in progress a second
+ * time, and that checkpoint's abort would delete the other's files (docs/architecture.md §9).
+ */
+export class CheckpointIdIssuer {
+  constructor(
+    private readonly counter: CheckpointIdCounter,
+    private readonly jobId: string,
+    /** The highest id in storage, completed or not. */
+    private highest: number,
+  ) {}
+
+  /** @throws CheckpointFailedError when the counter hands out an id that is not above the highest. */
+  async next(): Promise<number> {
+    const id = await this.counter.next(this.jobId, this.highest);
+    if (id <= this.highest)
+      throw new CheckpointFailedError(
+        `the checkpoint id counter handed out ${id}, not above ${this.highest}: checkpoint not started`,
+      );
+    this.highest = id;
+    return id;
+  }
 }

@@ -50,10 +50,19 @@ export class CompletedCheckpointStore {
       .sort((a, b) => a - b);
   }
 
-  /** The highest id of any checkpoint directory, completed or not (0 when there is none). */
-  async highestStoredId(): Promise<number> {
+  /**
+   * From one listing: the newest completed checkpoint's id, and the highest id of any checkpoint
+   * directory, completed or not (0 when there is none).
+   */
+  async storedIds(): Promise<{ latestCompleted: number; highest: number }> {
     const keys = await this.blobs.list(jobCheckpointsPrefix(this.jobId));
-    return keys.reduce((max, k) => Math.max(max, checkpointIdOfKey(this.jobId, k) ?? 0), 0);
+    let latestCompleted = 0;
+    let highest = 0;
+    for (const key of keys) {
+      latestCompleted = Math.max(latestCompleted, checkpointIdOfMetadataKey(this.jobId, key) ?? 0);
+      highest = Math.max(highest, checkpointIdOfKey(this.jobId, key) ?? 0);
+    }
+    return { latestCompleted, highest };
   }
 
   /**

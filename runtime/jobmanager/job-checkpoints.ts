@@ -160,10 +160,7 @@ export class JobCheckpoints {
     onFailure: (error: CheckpointFailedError) => void,
   ): Promise<void> {
     if (!this.o.settings.enabled || attempt !== this.attempt || this.coordinator) return;
-    const [completed, highestStoredId] = await Promise.all([
-      this.store.completedIds(),
-      this.store.highestStoredId(),
-    ]);
+    const stored = await this.store.storedIds();
     this.coordinator = new CheckpointCoordinator({
       jobId: this.o.jobId,
       attempt,
@@ -175,8 +172,8 @@ export class JobCheckpoints {
       blobStore: this.o.blobStore,
       counter: this.o.counter,
       stats: this.stats,
-      latestCompletedId: Math.max(0, ...completed),
-      highestStoredId,
+      latestCompletedId: stored.latestCompleted,
+      highestStoredId: stored.highest,
       ...(this.restored ? { restored: this.restored.metadata, restoredDir: this.restored.dir } : {}),
       onFailure,
       logger: this.o.logger,
