@@ -44,6 +44,13 @@ interface SetupOptions {
   highestStoredId?: number;
 }
 
+/** Like Redis restarted empty: remembers nothing, honours only the floor it is given. */
+const forgetful: CheckpointIdCounter = {
+  next: async (_jobId, floor) => floor + 1,
+  discard: async () => undefined,
+  close: async () => undefined,
+};
+
 function setup(settings: Partial<CheckpointSettings> = {}, options: SetupOptions = {}) {
   const jobId = `job${++n}`;
   const blobs = new FsBlobStore({ dir: join(base, jobId) });
@@ -172,12 +179,6 @@ describe('CheckpointCoordinator', () => {
   });
 
   it('a counter that lost its value (Redis restarted empty) never hands out an id in progress again', async () => {
-    // Like Redis restarted empty: it remembers nothing, and honours only the floor it is given.
-    const forgetful: CheckpointIdCounter = {
-      next: async (_jobId, floor) => floor + 1,
-      discard: async () => undefined,
-      close: async () => undefined,
-    };
     const { coordinator, taskManagers, store } = setup({ maxConcurrent: 2 }, { counter: forgetful });
     taskManagers.answer = (id) => (id === 1 ? 'silent' : 'ack');
     const first = coordinator.trigger('manual');
@@ -192,13 +193,15 @@ describe('CheckpointCoordinator', () => {
   });
 
   it('a new coordinator (a new attempt or leader) starts above every checkpoint directory in storage', async () => {
-    const forgetful: CheckpointIdCounter = {
-      next: async (_jobId, floor) => floor + 1,
-      discard: async () => undefined,
-      close: async () => undefined,
-    };
     const { coordinator } = setup({}, { counter: forgetful, highestStoredId: 7 });
     expect((await coordinator.trigger('manual')).metadata.checkpointId).toBe(8);
+  });
+
+  it('refuses an id from a counter that ignores its floor, and starts no checkpoint', async () => {
+    const broken: CheckpointIdCounter = { ...forgetful, next: async () => 1 };
+    const { coordinator, taskManagers } = setup({}, { counter: broken, highestStoredId: 4 });
+    await expect(coordinator.trigger('manual')).rejects.toThrow(/handed out 1, not above 4/);
+    expect(taskManagers.triggers).toEqual([]);
   });
 
   it('execution.checkpointing.tolerable-failed-checkpoints: fails the attempt on one failure more', async () => {
