@@ -16,7 +16,7 @@ import { ConfigError } from '../errors';
 import { runJobEmbedded } from '../minicluster/mini-cluster';
 import type { ClusterFlags } from './options';
 import { addClusterOptions, keyValue, keyValueList, positiveInt, targetOption } from './options';
-import { runOnCluster } from './run-on-cluster';
+import { printOutputRestart, runOnCluster } from './run-on-cluster';
 
 interface RunOptions extends ClusterFlags {
   parallelism?: number;
@@ -162,8 +162,7 @@ async function runEmbedded(
         }
       : {}),
     onOutput: (lines) => process.stdout.write(lines.join('\n') + '\n'),
-    onOutputRestart: (attempt) =>
-      console.error(`(job restarted from the beginning as attempt ${attempt}: its output starts over)`),
+    onOutputRestart: printOutputRestart,
   }).finally(() => process.off('SIGINT', onSigint));
   for (const value of result.results) process.stdout.write(formatRecord(value) + '\n');
   console.error(`job '${result.jobName}' (${result.jobId}) finished in ${result.durationMs} ms`);

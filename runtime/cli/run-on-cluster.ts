@@ -78,8 +78,7 @@ async function followUntilEndOrCtrlC(
       onDropped: (count) =>
         console.error(`(the job manager dropped ${count} output lines: the job printed more than it keeps)`),
       onNetworkError: (err) => console.error(`${err.message}; retrying`),
-      onOutputRestart: (attempt) =>
-        console.error(`(job restarted from the beginning as attempt ${attempt}: its output starts over)`),
+      onOutputRestart: printOutputRestart,
       onStatus: (details, change) => {
         if (change.restarted)
           console.error(`job ${jobId} RESTARTING (restart ${details.restarts})${failureSuffix(details)}`);
@@ -114,4 +113,15 @@ function reportEnd(jobId: string, details: JobDetails): void {
 
 function failureSuffix(details: JobDetails): string {
   return details.failure ? `: ${details.failure.message}` : '';
+}
+
+/**
+ * Says what a restart means for printed output: the new attempt resumes from the latest
+ * checkpoint (from the beginning without one), so what was printed since then is printed again;
+ * print is not an exactly-once sink. Embedded and cluster runs say the same.
+ */
+export function printOutputRestart(attempt: number): void {
+  console.error(
+    `(job restarted as attempt ${attempt} from its latest checkpoint, or from the beginning without one: lines printed since then are printed again)`,
+  );
 }
