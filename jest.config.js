@@ -7,6 +7,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   // Installs redis-server when it is missing (as .ci/run does), or stops with one message.
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/setup/stop-esbuild.ts'],
   // Generous: on a loaded shared machine a real cluster's start-up alone has taken over 60 s.
   testTimeout: 120_000,
   // Real processes and servers: keep suites from competing for the two cores.

@@ -15,6 +15,7 @@ import type { JobGraph } from '../graph/job-graph';
 import { JobMaster } from '../jobmanager/job-master';
 import { restartStrategyForJob } from '../jobmanager/restart-strategy';
 import type { CheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
+import type { JobCheckpointStats } from '../checkpoint/checkpoint-stats';
 import { InMemoryCheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
 import { checkpointSettingsFor } from '../checkpoint/checkpoint-settings';
 import { blobStoreOptions } from '../services/runtime-services';
@@ -69,6 +70,8 @@ export interface JobResult {
   readonly restarts: number;
   /** Why it restarted: the failed attempts, newest first (Flink's exception history, bounded). */
   readonly failures: readonly ExceptionEntry[];
+  /** Checkpoint counts over the job's attempts (Flink's checkpoint statistics `counts`). */
+  readonly checkpoints: JobCheckpointStats['counts'];
 }
 
 /** The config's defaults of `taskmanager.network.*`. */
@@ -282,6 +285,7 @@ export async function runJobEmbedded(
       tasks: Object.fromEntries(output.metrics),
       restarts: job.restarts,
       failures: job.exceptionHistory().exceptionHistory.entries,
+      checkpoints: job.checkpointStats().counts,
     };
   } finally {
     await cluster.close();

@@ -224,9 +224,17 @@ export class TestCluster {
     await this.startTaskManager(slots);
   }
 
+  /** Everything the job's current (or last) attempt printed and collected, read page by page. */
   async output(jobId: string): Promise<{ lines: string[]; results: unknown[] }> {
-    const page = await this.jobManager.dispatcher.jobOutput(jobId, 0, 0);
-    return { lines: page.lines, results: page.results };
+    const lines: string[] = [];
+    const results: unknown[] = [];
+    for (let from = { line: 0, result: 0 }; ;) {
+      const page = await this.jobManager.dispatcher.jobOutput(jobId, from.line, from.result);
+      lines.push(...page.lines);
+      results.push(...page.results);
+      if (page.lines.length === 0 && page.results.length === 0) return { lines, results };
+      from = { line: page.nextLine, result: page.nextResult };
+    }
   }
 
   async stop(): Promise<void> {

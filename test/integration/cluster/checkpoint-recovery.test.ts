@@ -33,7 +33,11 @@ function maxPerKey(results: unknown[]): Map<string, number> {
 }
 
 test('kill -9 of a TaskManager: the job restores its latest checkpoint and counts every key exactly once', async () => {
-  const count = 6000;
+  // Long enough (about 9 s of paced records per source subtask) that the kill, after two
+  // checkpoints, lands mid-job even on a loaded machine: every key must still have records after
+  // the restored checkpoint, or the finishing attempt prints nothing for it (it failed that way
+  // once at 6,000 records, with key 0 absent from the output).
+  const count = 30_000;
   const jobId = await cluster.submit(
     fixtureJob('checkpointed-count-job'),
     { count: String(count), keys: '7' },
