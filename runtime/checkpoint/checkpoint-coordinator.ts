@@ -172,6 +172,10 @@ export class CheckpointCoordinator {
     const done = new Promise<CompletedCheckpoint>((resolve, reject) =>
       this.waiters.set(id, { resolve, reject }),
     );
+    // The checkpoint may be aborted while the trigger below is still on its way (the attempt
+    // ended, the job manager stepped down): the caller only gets `done` after that, and a
+    // rejection nobody handles yet would end the process. The caller still sees it.
+    done.catch(() => undefined);
     this.pending.set(id, pending);
     this.o.stats.onTriggered(id, kind, timestamp, pending.totalSubtasks);
     pending.timeout = setTimeout(

@@ -16,6 +16,7 @@ import { FsBlobStore } from '../../../runtime/storage/fs/fs-blob-store';
 import { waitFor } from '../../../runtime/util/wait';
 import { fixtureJob } from '../../helpers/embedded';
 import { checkCountsContinue } from '../../helpers/savepoint-output';
+import { jobRecordsIn } from '../../helpers/savepoints';
 
 const RECORDS = 12_000;
 const KEYS = 37;
@@ -44,6 +45,9 @@ describe('savepoints (MiniCluster, real job master and in-process TaskManagers, 
     const { jobGraph, code } = job(output, parallelism);
     const master = cluster.submitJob(jobGraph, code);
     await waitFor(() => master.status === 'RUNNING', { what: 'running' });
+    // Records flow first, so every counter subtask holds state (a savepoint taken at once may
+    // precede the first record of a subtask: it then has no keyed state to show).
+    await waitFor(() => jobRecordsIn(master) >= 1_000, { what: 'records taken in', timeoutMs: 30_000 });
     // The coordinator starts once every task runs: until then a savepoint is refused (409).
     const { externalPath } = await waitFor(
       () =>

@@ -197,6 +197,21 @@ describe('CheckpointCoordinator', () => {
     expect((await coordinator.trigger('manual')).metadata.checkpointId).toBe(8);
   });
 
+  it('a checkpoint aborted while its trigger is still on its way rejects its caller once the call returns', async () => {
+    // The job manager process once died here (an unhandled rejection: the abort came before the
+    // caller held the promise). Jest's sandbox does not see unhandled rejections, so this checks
+    // the caller's side: the rejection arrives, after the trigger call returned.
+    const { coordinator, taskManagers } = setup();
+    const held: (() => void)[] = [];
+    taskManagers.triggerCheckpoint = () => new Promise<void>((resolve) => held.push(resolve));
+    const triggered = coordinator.trigger('manual');
+    await waitFor(() => held.length === 2, { what: 'the trigger on its way to both TaskManagers' });
+    // The attempt ends (a job manager that stepped down) before the trigger call returns.
+    await coordinator.stop('attempt 0 ended');
+    for (const deliver of held) deliver();
+    await expect(triggered).rejects.toThrow('checkpoint 1 aborted: attempt 0 ended');
+  });
+
   it('refuses an id from a counter that ignores its floor, and starts no checkpoint', async () => {
     const broken: CheckpointIdCounter = { ...forgetful, next: async () => 1 };
     const { coordinator, taskManagers } = setup({}, { counter: broken, highestStoredId: 4 });
