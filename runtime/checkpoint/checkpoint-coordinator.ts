@@ -172,9 +172,7 @@ export class CheckpointCoordinator {
     const done = new Promise<CompletedCheckpoint>((resolve, reject) =>
       this.waiters.set(id, { resolve, reject }),
     );
-    // The checkpoint may be aborted while the trigger below is still on its way (the attempt
-    // ended, the job manager stepped down): the caller only gets `done` after that, and a
-    // rejection nobody handles yet would end the process. The caller still sees it.
+    // An abort during the trigger call below rejects `done` before the caller holds it: unhandled, it would end the process.
     done.catch(() => undefined);
     this.pending.set(id, pending);
     this.o.stats.onTriggered(id, kind, timestamp, pending.totalSubtasks);
