@@ -1,8 +1,6 @@
 import type { JobGraph } from '../graph/job-graph';
 import { CheckpointFailedError, ConflictError, describeError } from '../errors';
 import type {
-  CheckpointNoticeRequest,
-  TriggerCheckpointRequest,
   AcknowledgeCheckpointMessage,
   DeclineCheckpointMessage,
   TaskRef,
@@ -20,27 +18,9 @@ import type { StopMode } from './checkpointing-mode';
 import { PendingCheckpoint, subtaskKey } from './pending-checkpoint';
 import { checkpointDir } from './checkpoint-storage-layout';
 import { writeSavepoint } from './savepoint-store';
-import type { CheckpointMessengerOptions } from './checkpoint-messenger';
+import type { CheckpointMessengerOptions, CoordinatedTask } from './checkpoint-messenger';
 import { CheckpointMessenger } from './checkpoint-messenger';
 import { PeriodicCheckpointTimer } from './periodic-checkpoint-timer';
-
-/** One subtask of the running attempt, where it runs, and whether it is a source (barriers start there). */
-export interface CoordinatedTask {
-  readonly vertexId: string;
-  readonly subtaskIndex: number;
-  readonly taskManagerId: string;
-  readonly isSource: boolean;
-}
-
-/**
- * What the coordinator asks of a TaskManager: the checkpoint part of the job master's
- * `TaskExecutorGateway` (which satisfies it), here so checkpoint code stays below the job manager.
- */
-export interface CheckpointTaskManagerGateway {
-  triggerCheckpoint(trigger: Omit<TriggerCheckpointRequest, 'fencingToken'>): Promise<void>;
-  notifyCheckpointComplete(notice: Omit<CheckpointNoticeRequest, 'fencingToken'>): Promise<void>;
-  abortCheckpoint(notice: Omit<CheckpointNoticeRequest, 'fencingToken'>): Promise<void>;
-}
 
 /** The messenger's options (job, attempt, tasks, how to reach them, where objects live) and more. */
 export interface CheckpointCoordinatorOptions extends CheckpointMessengerOptions {

@@ -1,8 +1,29 @@
-import type { AcknowledgeCheckpointMessage } from '../rpc/control-protocol';
+import type {
+  AcknowledgeCheckpointMessage,
+  CheckpointNoticeRequest,
+  TriggerCheckpointRequest,
+} from '../rpc/control-protocol';
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
-import type { CheckpointTaskManagerGateway, CoordinatedTask } from './checkpoint-coordinator';
 import type { StopMode } from './checkpointing-mode';
+
+/** One subtask of the running attempt, where it runs, and whether it is a source (barriers start there). */
+export interface CoordinatedTask {
+  readonly vertexId: string;
+  readonly subtaskIndex: number;
+  readonly taskManagerId: string;
+  readonly isSource: boolean;
+}
+
+/**
+ * What the coordinator asks of a TaskManager: the checkpoint part of the job master's
+ * `TaskExecutorGateway` (which satisfies it), here so checkpoint code stays below the job manager.
+ */
+export interface CheckpointTaskManagerGateway {
+  triggerCheckpoint(trigger: Omit<TriggerCheckpointRequest, 'fencingToken'>): Promise<void>;
+  notifyCheckpointComplete(notice: Omit<CheckpointNoticeRequest, 'fencingToken'>): Promise<void>;
+  abortCheckpoint(notice: Omit<CheckpointNoticeRequest, 'fencingToken'>): Promise<void>;
+}
 
 export interface CheckpointMessengerOptions {
   readonly jobId: string;

@@ -1,5 +1,5 @@
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator';
-import type { CheckpointTaskManagerGateway, CoordinatedTask } from '../checkpoint/checkpoint-coordinator';
+import type { CheckpointTaskManagerGateway, CoordinatedTask } from '../checkpoint/checkpoint-messenger';
 import type { CheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
 import type { CheckpointSettings } from '../checkpoint/checkpoint-settings';
 import type {

@@ -1,8 +1,8 @@
+import type { CheckpointCoordinator } from '../../../runtime/checkpoint/checkpoint-coordinator';
 import type {
-  CheckpointCoordinator,
   CheckpointTaskManagerGateway,
   CoordinatedTask,
-} from '../../../runtime/checkpoint/checkpoint-coordinator';
+} from '../../../runtime/checkpoint/checkpoint-messenger';
 import type { TaskDeploymentDescriptor } from '../../../runtime/deployment/task-deployment';
 import type { JobGraph } from '../../../runtime/graph/job-graph';
 import { keyGroupRangeForSubtask } from '../../../runtime/graph/key-groups';
