@@ -6,6 +6,23 @@ export interface ReportChannel {
   notify(method: string, body: unknown): void;
 }
 
+/**
+ * `channel` without the reports `keep` refuses (their body is dropped; a call answers
+ * undefined): how a TaskManager keeps reports of tasks a former leader deployed from a newer one.
+ */
+export function filteredReportChannel(
+  channel: ReportChannel,
+  keep: (body: unknown) => boolean,
+): ReportChannel {
+  return {
+    call: (method, body, timeoutMs) =>
+      keep(body) ? channel.call(method, body, timeoutMs) : Promise.resolve(undefined),
+    notify: (method, body) => {
+      if (keep(body)) channel.notify(method, body);
+    },
+  };
+}
+
 export interface ReportOutboxOptions {
   /** Output messages sent but not yet acknowledged by the job manager (default 4). */
   readonly window?: number;

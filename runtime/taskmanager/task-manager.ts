@@ -6,7 +6,6 @@ import type { ResolvedConfig } from '../config';
 import type { TaskManagerRecord } from '../coordination/slot-registry';
 import { ConfigError, SluiceError } from '../errors';
 import { serializeError } from '../error-wire';
-import type { SerializedError } from '../error-wire';
 import { CONTROL } from '../rpc/control-protocol';
 import type {
   CancelJobRequest,
@@ -32,7 +31,8 @@ import { captureProcessLog } from '../util/log-tail';
 import { createLogger } from '../util/logger';
 import { ArtifactCache } from './artifact-cache';
 import { CheckpointTransfer } from './checkpoint-transfer';
-import { ReportOutbox } from './report-outbox';
+import { RegistryLease } from './registry-lease';
+import { ReportOutbox, filteredReportChannel } from './report-outbox';
 import type { ReportChannel } from './report-outbox';
 import { taskManagerResources } from '../deployment/resource-profile';
 import type { TaskCancellation, TaskKey } from './task-executor';
@@ -40,9 +40,6 @@ import { TaskBlobAccess, taskBlobScope } from './task-blob-access';
 import { TaskExecutor } from './task-executor';
 import type { JobManagerTarget } from './job-manager-locator';
 import { JobManagerLocator } from './job-manager-locator';
-
-/** The data address to advertise (kept here for existing importers). */
-export { advertisedHost };
 
 /**
  * The worker process (Flink's TaskExecutor): offers slots, registers in the slot registry,
@@ -61,7 +58,7 @@ export class TaskManagerService {
   /** Fencing token each job attempt was deployed under (`jobId/attempt`). */
   private readonly deployedUnder = new Map<string, number>();
   private closed = false;
-  private timers: NodeJS.Timeout[] = [];
+  private lease: RegistryLease | undefined;
   private transports!: ExchangeTransports;
   private artifacts: ArtifactCache;
   /** Task reports to the job manager, in order; job output acknowledged and windowed. */
@@ -171,10 +168,9 @@ export class TaskManagerService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.timers.forEach(clearInterval);
     await this.executor.close();
     this.connection?.close();
-    await this.services.slotRegistry?.unregisterTaskManager(this.id).catch(() => undefined);
+    await this.lease?.close();
     await this.transports.close();
     await this.locator.close();
     await this.services.close();
@@ -211,18 +207,8 @@ export class TaskManagerService {
   private async registerInRegistry(): Promise<void> {
     const registry = this.services.slotRegistry;
     if (!registry) return;
-    const leaseMs = this.config['heartbeat.timeout'];
-    await registry.registerTaskManager(this.record, leaseMs);
-    const renew = async (): Promise<void> => {
-      const alive = await registry.heartbeat(this.id, leaseMs).catch(() => true);
-      if (!alive && !this.closed) {
-        this.logger.warn('slot registry lease expired: registering again');
-        await registry
-          .registerTaskManager({ ...this.record, registeredAt: Date.now() }, leaseMs)
-          .catch(() => undefined);
-      }
-    };
-    this.timers.push(setInterval(() => void renew(), this.config['heartbeat.interval']));
+    this.lease = new RegistryLease(registry, this.record, this.config['heartbeat.timeout'], this.logger);
+    await this.lease.start(this.config['heartbeat.interval']);
   }
 
   /** Connects to the job manager, registers, and reconnects with backoff whenever the connection drops. */
@@ -330,15 +316,11 @@ export class TaskManagerService {
       const deployed = this.deployedUnder.get(`${ref.jobId}/${ref.attempt}`);
       return deployed === undefined || deployed >= leaderToken;
     };
-    return {
-      call: (method, body, timeoutMs) =>
-        current(body)
-          ? (connection.call as ReportChannel['call'])(method, body, timeoutMs)
-          : Promise.resolve(undefined),
-      notify: (method, body) => {
-        if (current(body)) (connection.notify as ReportChannel['notify'])(method, body);
-      },
+    const channel: ReportChannel = {
+      call: connection.call.bind(connection) as ReportChannel['call'],
+      notify: connection.notify.bind(connection) as ReportChannel['notify'],
     };
+    return filteredReportChannel(channel, current);
   }
 
   private checkFencing(token: number): void {
@@ -405,7 +387,7 @@ export class TaskManagerService {
       const key = this.taskOfChannel.get(id);
       if (key) tasks.set(`${key.jobId}/${key.attempt}/${key.vertexId}/${key.subtaskIndex}`, key);
     }
-    const serialized: SerializedError = serializeError(error);
+    const serialized = serializeError(error);
     for (const key of tasks.values()) void this.executor.failTask(key, serialized);
   }
 

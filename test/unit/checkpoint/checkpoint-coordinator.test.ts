@@ -13,8 +13,12 @@ import type { CheckpointFailedError } from '../../../runtime/errors';
 import { CheckpointCorruptError } from '../../../runtime/errors';
 import { FsBlobStore } from '../../../runtime/storage/fs/fs-blob-store';
 import { createLogger } from '../../../runtime/util/logger';
-import { waitFor } from '../../../runtime/util/wait';
+import { waitFor as waitForDefault } from '../../../runtime/util/wait';
 import { JOB_GRAPH, ScriptedTaskManagers, TASKS, snapshotBytes } from './scripted-task-managers';
+
+/** `waitFor` with a minute's patience by default (see `DEFAULTS.timeoutMs`). */
+const waitFor: typeof waitForDefault = (condition, options = {}) =>
+  waitForDefault(condition, { timeoutMs: 60_000, ...options });
 
 const base = mkdtempSync(join(tmpdir(), 'sluice-coordinator-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -25,7 +29,9 @@ const DEFAULTS: CheckpointSettings = {
   enabled: true,
   mode: 'exactly-once',
   intervalMs: undefined,
-  timeoutMs: 10_000,
+  // Generous: these tests are about what happens, not how fast; a loaded CI machine has stalled
+  // this file's disk writes for over 10 s. Tests of the timeout set their own.
+  timeoutMs: 60_000,
   minPauseMs: 0,
   maxConcurrent: 1,
   tolerableFailures: 0,

@@ -124,7 +124,12 @@ export class ScriptedTaskManagers implements CheckpointTaskManagerGateway {
     this.triggers.push(trigger);
     // Each TaskManager gets its own trigger; answer once, for the whole attempt, on the first.
     if (this.triggers.filter((t) => t.checkpointId === trigger.checkpointId).length === 1)
-      setImmediate(() => void this.respond(trigger.checkpointId));
+      setImmediate(() =>
+        this.respond(trigger.checkpointId).catch((err: unknown) => {
+          // Shown in the test output: an answer that failed explains a timeout that follows.
+          console.error(`scripted answer to checkpoint ${trigger.checkpointId} failed`, err);
+        }),
+      );
   }
 
   async notifyCheckpointComplete(notice: Notice): Promise<void> {
