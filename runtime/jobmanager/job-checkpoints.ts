@@ -1,6 +1,7 @@
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointTaskManagerGateway, CoordinatedTask } from '../checkpoint/checkpoint-messenger';
 import type { CheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
+import { InMemoryCheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
 import type { CheckpointSettings } from '../checkpoint/checkpoint-settings';
 import type {
   CheckpointDetails,
@@ -27,6 +28,7 @@ import type {
 import type { BlobStore } from '../storage/blob-store';
 import type { Logger } from '../util/logger';
 import { assertStateMapped } from '../checkpoint/state-mapping';
+import type { JobMasterContext } from './job-master-context';
 
 /** The statistics of a job without checkpoint storage. */
 export const EMPTY_CHECKPOINT_STATS: JobCheckpointStats = {
@@ -45,6 +47,26 @@ export interface JobCheckpointsOptions {
   readonly logger: Logger;
   /** Throws when this job manager no longer leads: no checkpoint may complete then (§9). */
   readonly assertLeader?: () => Promise<void>;
+}
+
+/** The checkpointing of job `jobId`, or none when the context has no storage or settings for it. */
+export function jobCheckpointsFor(
+  jobId: string,
+  jobGraph: JobGraph,
+  ctx: JobMasterContext,
+): JobCheckpoints | undefined {
+  const blobStore = ctx.checkpointStorage ?? ctx.blobStore;
+  if (!blobStore || !ctx.checkpointing) return undefined;
+  return new JobCheckpoints({
+    jobId,
+    jobGraph,
+    settings: ctx.checkpointing,
+    blobStore,
+    counter: ctx.checkpointIdCounter ?? new InMemoryCheckpointIdCounter(),
+    stateBackend: jobGraph.settings.stateBackend ?? 'heap',
+    logger: ctx.logger,
+    ...(ctx.assertLeader ? { assertLeader: ctx.assertLeader } : {}),
+  });
 }
 
 /**
@@ -120,7 +142,12 @@ export class JobCheckpoints {
   markRestoredUnusable(): number | undefined {
     const id = this.restored?.metadata.checkpointId;
     if (this.restored === this.startPoint) this.startPoint = undefined;
-    if (id !== undefined) this.unusable.add(id);
+    if (id === undefined) return undefined;
+    this.unusable.add(id);
+    this.o.logger.warn(
+      { jobId: this.o.jobId, checkpointId: id },
+      'checkpoint is corrupt; the next attempt restores an older one',
+    );
     return id;
   }
 

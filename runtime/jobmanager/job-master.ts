@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RestorePoint } from '../checkpoint/restore-point';
-import { InMemoryCheckpointIdCounter } from '../checkpoint/checkpoint-id-counter';
 import type { JobCheckpointStats } from '../checkpoint/checkpoint-stats';
 import type { TaskManagerView } from '../coordination/slot-registry';
 import type { SerializedError } from '../error-wire';
@@ -21,7 +20,8 @@ import { deployAttempt, releaseAttempt } from './attempt-deployment';
 import { ExecutionTracker } from './execution-tracker';
 import type { JobDetails, JobOutputPage, JobStatus, JobSubmission, JobSummary } from './gateway';
 import { TERMINAL_JOB_STATUSES } from './gateway';
-import { EMPTY_CHECKPOINT_STATS, JobCheckpoints } from './job-checkpoints';
+import type { JobCheckpoints } from './job-checkpoints';
+import { EMPTY_CHECKPOINT_STATS, jobCheckpointsFor } from './job-checkpoints';
 import type { JobMasterContext } from './job-master-context';
 import { JobOutput } from './job-output';
 import type { EndedJob } from './job-end';
@@ -74,19 +74,7 @@ export class JobMaster {
       logger: ctx.logger,
     });
     this.lifecycle = new JobStatusMachine(jobId);
-    const checkpointStorage = ctx.checkpointStorage ?? ctx.blobStore;
-    if (checkpointStorage && ctx.checkpointing) {
-      this.checkpoints = new JobCheckpoints({
-        jobId,
-        jobGraph: submission.jobGraph,
-        settings: ctx.checkpointing,
-        blobStore: checkpointStorage,
-        counter: ctx.checkpointIdCounter ?? new InMemoryCheckpointIdCounter(),
-        stateBackend: submission.jobGraph.settings.stateBackend ?? 'heap',
-        logger: ctx.logger,
-        ...(ctx.assertLeader ? { assertLeader: ctx.assertLeader } : {}),
-      });
-    }
+    this.checkpoints = jobCheckpointsFor(jobId, submission.jobGraph, ctx);
     this.done = new Promise((resolve, reject) => (this.settleDone = { resolve, reject }));
   }
 
@@ -286,15 +274,7 @@ export class JobMaster {
     // Clients see messages and the job's own frames; server stacks stay in the log below.
     this.failure = { ...withoutServerStacks(failure.serialized), timestamp: Date.now() };
     this.exceptions.add(this.failure, this.attempt, failure.location, this.failure.timestamp);
-    const code = failure.serialized.code;
-    if (code === 'SLUICE_CHECKPOINT_CORRUPT') {
-      const id = this.checkpoints?.markRestoredUnusable();
-      if (id !== undefined)
-        this.ctx.logger.warn(
-          { jobId: this.jobId, checkpointId: id },
-          'checkpoint is corrupt; the next attempt restores an older one',
-        );
-    }
+    if (failure.serialized.code === 'SLUICE_CHECKPOINT_CORRUPT') this.checkpoints?.markRestoredUnusable();
     const delay = restartDelay(failure, this.ctx.restartStrategy);
     this.ctx.logger.warn(
       { jobId: this.jobId, attempt: this.attempt, cause: failure.message, err: failure.serialized, delay },

@@ -1,6 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { DownstreamMessage, UpstreamMessage } from '../network/channel-protocol';
 import type { OperatorInput } from './chain-member';
+import type { BarrierHandlerActions } from './checkpoint-barrier-handler';
+import type { SourceInputs } from './source-inputs';
 
 /** The network channels feeding one logical operator input (one job edge's gate). */
 export interface InputGroup {
@@ -165,4 +167,29 @@ export class InputGate {
 
 function send(port: MessagePort, message: UpstreamMessage): void {
   port.postMessage(message);
+}
+
+/**
+ * Holding and releasing a task's inputs during barrier alignment, numbered as the barrier
+ * handler numbers them: the gate's channels, then (when the chain has sources) one input for
+ * the sources.
+ */
+export function alignmentHolds(
+  gate: InputGate,
+  sources: SourceInputs | undefined,
+): Pick<BarrierHandlerActions, 'hold' | 'releaseAll'> {
+  const sourceInput = gate.channels.length;
+  return {
+    hold: (input) => {
+      if (input === sourceInput) sources!.held = true;
+      else gate.hold(gate.channels[input]!);
+    },
+    releaseAll: () => {
+      gate.releaseAll();
+      if (sources?.held) {
+        sources.held = false;
+        sources.schedule();
+      }
+    },
+  };
 }

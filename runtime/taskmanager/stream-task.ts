@@ -21,7 +21,7 @@ import type { TaskMetrics } from '../deployment/execution-state';
 import { CheckpointBarrierHandler } from './checkpoint-barrier-handler';
 import { ControlLane } from './control-lane';
 import type { InputGroup } from './input-gate';
-import { InputGate } from './input-gate';
+import { InputGate, alignmentHolds } from './input-gate';
 import { NetworkInputs } from './network-inputs';
 import { SourceInputs } from './source-inputs';
 import { SubtaskCheckpointer } from './subtask-checkpointer';
@@ -256,19 +256,9 @@ export class StreamTask {
   }
 
   private createBarrierHandler(mode: CheckpointingMode): CheckpointBarrierHandler {
-    const sourceInput = this.gate.channels.length;
-    return new CheckpointBarrierHandler(mode, sourceInput + (this.sources ? 1 : 0), {
-      hold: (input) => {
-        if (input === sourceInput) this.sources!.held = true;
-        else this.gate.hold(this.gate.channels[input]!);
-      },
-      releaseAll: () => {
-        this.gate.releaseAll();
-        if (this.sources?.held) {
-          this.sources.held = false;
-          this.sources.schedule();
-        }
-      },
+    const inputs = this.gate.channels.length + (this.sources ? 1 : 0);
+    return new CheckpointBarrierHandler(mode, inputs, {
+      ...alignmentHolds(this.gate, this.sources),
       aligned: (checkpointId, timestamp, alignmentMs) =>
         this.takeCheckpoint(checkpointId, timestamp, alignmentMs),
       superseded: (checkpointId, by) =>
