@@ -5,7 +5,7 @@
  * package's own `sluice jobmanager` / `sluice taskmanager`.
  */
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,8 @@ jest.setTimeout(300_000);
 
 let dir: string;
 let project: string;
+/** What `npm install` printed on stderr (its warnings). */
+let installWarnings: string;
 
 /** The environment without the developer's Sluice settings. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -67,14 +69,21 @@ beforeAll(() => {
     '{ "name": "my-jobs", "version": "1.0.0", "private": true }\n',
   );
   // The dependencies are in the npm cache after `npm ci`; the registry is asked only for what is not.
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, tgz)], {
-    cwd: project,
-    stdio: 'ignore',
-  });
+  const install = spawnSync(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, tgz)],
+    { cwd: project, encoding: 'utf8' },
+  );
+  if (install.status !== 0) throw new Error(`npm install failed:\n${install.stderr}`);
+  installWarnings = install.stderr;
   writeFileSync(join(project, 'job.ts'), JOB);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test('installs without engine warnings on the Node it supports (README: light-my-request)', () => {
+  expect(installWarnings).not.toContain('EBADENGINE');
+});
 
 test('npx sluice run job.ts runs a job importing from the installed package, embedded', async () => {
   const result = await run('npx', ['sluice', 'run', 'job.ts']);
