@@ -33,7 +33,7 @@ export interface ClusterTargetOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Directory holding `.sluice/local-cluster.json` (default the working directory). */
   readonly cwd?: string;
-  /** How long the local cluster gets to answer `/healthz` (default 500 ms). */
+  /** How long each job manager of the local cluster gets to answer `/livez` (default 3 s). */
   readonly probeTimeoutMs?: number;
 }
 
@@ -52,7 +52,7 @@ export type ResolvedTarget =
 
 /**
  * Decides where a command goes. The address comes from `--rest-url`, else `SLUICE_REST_URL`,
- * else the local cluster file when that cluster answers `/healthz`; the token from `--token`,
+ * else the local cluster file when that cluster answers `/livez`; the token from `--token`,
  * else `SLUICE_TOKEN`, else the local cluster file (only when talking to that same cluster, so
  * its token is never sent elsewhere). `auto` without an address runs embedded; `cluster`
  * without one throws a `ConfigError` saying how to give one.
@@ -78,7 +78,7 @@ export async function resolveClusterTarget(options: ClusterTargetOptions = {}): 
     // Any of its job managers will do: the one first in the file may be the one that died.
     const probes: string[] = [];
     for (const url of local.urls) {
-      const probe = await probeHealth(url, options.probeTimeoutMs ?? 500);
+      const probe = await probeLive(url, options.probeTimeoutMs ?? LOCAL_PROBE_TIMEOUT_MS);
       if (probe === true) {
         const restUrls = [url, ...local.urls.filter((u) => u !== url)];
         return withToken({ kind: 'cluster', restUrl: url, restUrls, source: LOCAL_CLUSTER_FILE }, token(url));
@@ -145,11 +145,18 @@ async function readLocalCluster(
   }
 }
 
-/** True when `/healthz` answers ok in time, else the reason it did not. */
-async function probeHealth(url: string, timeoutMs: number): Promise<true | string> {
+/**
+ * A job manager busy restoring a job, or with its Redis down, still gets the command: its
+ * answer says what is wrong, where a short or readiness probe sent `auto` runs off to embedded
+ * mode without a word. A dead one refuses the connection at once; only a hung one waits this long.
+ */
+const LOCAL_PROBE_TIMEOUT_MS = 3_000;
+
+/** True when `/livez` answers like a job manager in time, else the reason it did not. */
+async function probeLive(url: string, timeoutMs: number): Promise<true | string> {
   try {
-    const health = await new RestClient({ url, timeoutMs }).health();
-    return health?.status === 'UP' ? true : 'unexpected /healthz answer';
+    const live = await new RestClient({ url, timeoutMs }).live();
+    return live?.status === 'UP' ? true : 'unexpected /livez answer';
   } catch (err) {
     return describeError(err);
   }

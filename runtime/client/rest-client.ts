@@ -106,6 +106,11 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
     return (await this.json('GET', '/healthz', options)) as HealthReport;
   }
 
+  /** `GET /livez`; needs no token. Resolves while the job manager serves requests, whatever its dependencies do. */
+  async live(options: RequestOptions & { timeoutMs?: number } = {}): Promise<{ status: string }> {
+    return (await this.json('GET', '/livez', options)) as { status: string };
+  }
+
   async overview(options: RequestOptions = {}): Promise<ClusterOverview> {
     return (await this.json('GET', '/overview', options)) as ClusterOverview;
   }

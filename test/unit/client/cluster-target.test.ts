@@ -21,15 +21,26 @@ async function serve(handler: http.RequestListener): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** Answers `/healthz` like a job manager and counts the probes. */
-async function healthyServer(): Promise<{ url: string; probes: () => number }> {
+/**
+ * Answers `/livez` like a job manager and counts the probes; `/healthz` answers as `ready`
+ * says (a job manager with Redis down is live, not ready).
+ */
+async function healthyServer(ready = true): Promise<{ url: string; probes: () => number }> {
   let probes = 0;
   const url = await serve((req, res) => {
-    if (req.url === '/healthz') probes++;
-    res.writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify(req.url === '/healthz' ? { status: 'UP' } : { code: 'SLUICE_NOT_FOUND', message: 'no' }),
-    );
+    const json = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.url === '/livez') {
+      probes++;
+      return json(200, { status: 'UP' });
+    }
+    if (req.url === '/healthz')
+      return ready
+        ? json(200, { status: 'UP' })
+        : json(503, { code: 'SLUICE_UNAVAILABLE', message: 'Redis unreachable at 127.0.0.1:1' });
+    json(404, { code: 'SLUICE_NOT_FOUND', message: 'no' });
   });
   return { url, probes: () => probes };
 }
@@ -149,7 +160,7 @@ describe('explicit addresses', () => {
 });
 
 describe('the local cluster file', () => {
-  test('a local cluster that answers /healthz is used with its token', async () => {
+  test('a local cluster that answers /livez is used with its token', async () => {
     const { url, probes } = await healthyServer();
     writeLocalCluster({ restUrl: url, token: 'local-token', pid: 123 });
     const target = await resolveClusterTarget({ env: {}, cwd });
@@ -163,6 +174,13 @@ describe('the local cluster file', () => {
     expect(probes()).toBe(1);
     // SLUICE_TOKEN still beats the file.
     expect(await resolveClusterTarget({ env: { SLUICE_TOKEN: 'env' }, cwd })).toMatchObject({ token: 'env' });
+  });
+
+  test('a live job manager whose dependencies are down still gets the command (its answer says why)', async () => {
+    const { url, probes } = await healthyServer(false);
+    writeLocalCluster({ restUrl: url, token: 't' });
+    expect(await resolveClusterTarget({ env: {}, cwd })).toMatchObject({ kind: 'cluster', restUrl: url });
+    expect(probes()).toBe(1);
   });
 
   test('a local cluster that does not answer in time: auto runs embedded, cluster fails, both say why', async () => {
@@ -200,7 +218,7 @@ describe('the local cluster file', () => {
     expect(target.kind === 'embedded' && target.reason).toContain('ECONNREFUSED');
   });
 
-  test('a /healthz that answers something else is not a job manager', async () => {
+  test('a /livez that answers something else is not a job manager', async () => {
     const url = await serve((_req, res) => res.end('<html>hello</html>'));
     writeLocalCluster({ restUrl: url });
     expect((await resolveClusterTarget({ env: {}, cwd })).kind).toBe('embedded');
