@@ -9,6 +9,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   setupFilesAfterEnv: ['<rootDir>/test/setup/stop-esbuild.ts'],
   // Generous: on a loaded shared machine a real cluster's start-up alone has taken over 60 s.
+  // A test sets its own only to get longer, never shorter (a 60 s one failed under load in CI).
   testTimeout: 120_000,
   // Real processes and servers: keep suites from competing for the two cores.
   maxWorkers: 2,

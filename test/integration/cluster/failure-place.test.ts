@@ -72,5 +72,5 @@ describe('cluster: where a user function failed', () => {
       timeoutMs: 15_000,
       what: 'the CLI to print the place',
     });
-  }, 60_000);
+  });
 });

@@ -49,7 +49,7 @@ describe('mapAsync against a local HTTP service', () => {
     expect([...service.maxInFlight.keys()].sort()).toEqual(['0', '1']);
     for (const max of service.maxInFlight.values()) expect(max).toBe(7);
     expect(service.total()).toBe(n);
-  }, 60_000);
+  });
 
   it('unordered: every result once, emitted out of order, never across a watermark', async () => {
     const n = 3000;
@@ -68,7 +68,7 @@ describe('mapAsync against a local HTTP service', () => {
     const key0 = rows.filter((r) => r.v % 4 === 0).map((r) => r.v);
     expect(key0).not.toEqual([...key0].sort((a, b) => a - b));
     expect(Math.max(...service.maxInFlight.values())).toBeLessThanOrEqual(20);
-  }, 60_000);
+  });
 
   it('a call that times out gets the onTimeout result; the others their own', async () => {
     await service.close();
@@ -85,7 +85,7 @@ describe('mapAsync against a local HTTP service', () => {
     const rows = parse(result.results);
     expect(rows.map((r) => r.v).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, v) => v));
     for (const r of rows) expect([r.v, r.square]).toEqual([r.v, slow.has(r.v) ? -1 : square(r.v)]);
-  }, 60_000);
+  });
 
   it('without onTimeout, a timed-out call fails the job with an AsyncTimeoutError naming the operator', async () => {
     await service.close();
@@ -100,7 +100,7 @@ describe('mapAsync against a local HTTP service', () => {
     expect(cause.operatorName).toBe('square');
     expect(cause.cause).toBeInstanceOf(AsyncTimeoutError);
     expect((cause.cause as AsyncTimeoutError).code).toBe('SLUICE_TIMEOUT');
-  }, 60_000);
+  });
 
   it('the example functions/async-enrich.ts prints each answer of the service in input order', async () => {
     const { lines } = await runEmbedded(functionJob('async-enrich'), {
@@ -112,7 +112,7 @@ describe('mapAsync against a local HTTP service', () => {
       (_, n) => `${n} 200 ${JSON.stringify({ v: n, square: square(n) })}`,
     );
     expect(lines).toEqual(expected);
-  }, 60_000);
+  });
 
   it('a failing call fails the job with its cause, attributed to the operator', async () => {
     const failure = runEmbedded(JOB, { url: service.url, records: '50', path: 'fail' });
@@ -120,5 +120,5 @@ describe('mapAsync against a local HTTP service', () => {
     await expect(failure).rejects.toThrow(
       /operator 'square' threw: the service answered 500 for \d+: no square/,
     );
-  }, 60_000);
+  });
 });

@@ -37,7 +37,6 @@ describe('broadcast state pattern', () => {
       expect(lines.filter((l) => l.startsWith('alert ')).sort()).toEqual(expected.alerts);
       expect(lines.filter((l) => l.startsWith('unruled ')).sort()).toEqual(expected.unruled);
     },
-    60_000,
   );
 
   it('non-keyed: every subtask receives every broadcast record and enriches its items with it', async () => {
@@ -54,7 +53,7 @@ describe('broadcast state pattern', () => {
     const sides = [];
     for (let v = 0; v < versions; v++) for (let s = 0; s < parallelism; s++) sides.push(`side ${v} ${s}`);
     expect(lines.filter((l) => l.startsWith('side ')).sort()).toEqual(sides.sort());
-  }, 60_000);
+  });
 
   it('savepoint inspect shows the broadcast state as a broadcast map, counted once', async () => {
     const storeDir = join(base, 'store');
@@ -101,5 +100,5 @@ describe('broadcast state pattern', () => {
       else process.env.SLUICE_CONFIG = savedConfig;
       await cluster.close();
     }
-  }, 60_000);
+  });
 });

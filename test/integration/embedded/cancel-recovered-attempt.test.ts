@@ -78,4 +78,4 @@ test('canceling a recovered attempt releases the channels of the attempts that r
   } finally {
     await executor.cancelJob(jobId);
   }
-}, 60_000);
+});

@@ -46,5 +46,4 @@ it.each(['exactly-once', 'at-least-once'] as const)(
     // failure may come before the first checkpoint on a loaded machine); the cluster test in
     // exactly-once.test.ts waits for a completed checkpoint before it kills a TaskManager.
   },
-  60_000,
 );

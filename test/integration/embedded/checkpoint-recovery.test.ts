@@ -67,7 +67,7 @@ describe('recovery from checkpoints (MiniCluster, real job master and in-process
     } finally {
       await cluster.close();
     }
-  }, 60_000);
+  });
 
   it('exposes the job checkpoint config and refuses manual checkpoints of a job that does not checkpoint', async () => {
     const blobs = new FsBlobStore({ dir: join(base, 'store-2') });

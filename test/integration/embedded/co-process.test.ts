@@ -52,7 +52,6 @@ describe('co-process on connected streams', () => {
         expect([kind, expected.filter((l) => l.startsWith(kind)).length > 50]).toEqual([kind, true]);
       expect([...lines].sort()).toEqual(expected);
     },
-    60_000,
   );
 
   it.each(['heap', 'kv'] as const)(

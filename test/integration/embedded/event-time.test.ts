@@ -45,7 +45,6 @@ describe('event time in an embedded job', () => {
       // Watermarks travelled in band while the job ran, not only as the final one at the end.
       expect(fires.filter((f) => Number.isFinite(f.watermark)).length).toBeGreaterThan(COUNT / 4);
     },
-    60_000,
   );
 
   it('excludes idle inputs from event time with withIdleness, and stalls without it', async () => {

@@ -91,5 +91,5 @@ describe('price-extremes', () => {
       { parallelism: 2 },
     );
     expect([...lines].sort()).toEqual(expected.sort());
-  }, 60_000);
+  });
 });

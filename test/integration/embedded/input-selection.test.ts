@@ -47,7 +47,6 @@ describe('input selection (InputSelectable) with exactly-once checkpoints', () =
       expect(rows).toEqual(expectedHashJoin(500, 4000));
       expect(ordinalsExact).toBe(true);
     },
-    60_000,
   );
 
   it('checkpoints complete while the hash join selects only its build side (no alignment deadlock)', async () => {

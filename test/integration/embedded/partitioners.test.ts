@@ -19,7 +19,7 @@ describe('partitioners: rescale, global, shuffle, partitionCustom', () => {
     const { lines, result } = await runEmbedded(fixtureJob('partitioners-job'), { records: String(records) });
     expect(result.jobName).toBe('partitioners');
     checkPartitionerLines(lines, records);
-  }, 60_000);
+  });
 
   it('a custom partitioner answering an index out of range fails the job with a clear error', async () => {
     await expect(
@@ -31,5 +31,5 @@ describe('partitioners: rescale, global, shuffle, partitionCustom', () => {
     ).rejects.toThrow(
       /partitionCustom: the partitioner returned 3 for key 5, but a partition is an integer from 0 to 2/,
     );
-  }, 60_000);
+  });
 });

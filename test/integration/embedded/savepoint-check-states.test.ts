@@ -45,7 +45,7 @@ describe('savepoint check: state names missing, new, and of another kind', () =>
         'lazily on its first record (then it restores)',
     ]);
     expect(same.stdout).toMatch(/\nCOMPATIBLE$/m);
-  }, 60_000);
+  });
 
   it('a renamed and an added state are reported per uid, as warnings (exit 0), in text and JSON', async () => {
     const renamed = await check('v2');
@@ -79,7 +79,7 @@ describe('savepoint check: state names missing, new, and of another kind', () =>
         kindChanged: [],
       },
     ]);
-  }, 60_000);
+  });
 
   it('a state registered with another kind is incompatible (exit 1), naming the state and both kinds', async () => {
     const changed = await check('v3');
@@ -90,5 +90,5 @@ describe('savepoint check: state names missing, new, and of another kind', () =>
       "PROBLEM operator 'totals' (KeyedProcess): the dry run's open() stopped there; states it registers after that were not compared",
     ]);
     expect(changed.stdout).toMatch(/\nINCOMPATIBLE$/m);
-  }, 60_000);
+  });
 });

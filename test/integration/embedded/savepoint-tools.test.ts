@@ -146,5 +146,5 @@ describe('savepoint inspect, check and embedded resume (MiniCluster, fs store)',
     expect(check.stdout).toMatch(/PROBLEM operator 'count' \(count\): .*max parallelism 64.*128 key groups/);
     expect((await runCli(['savepoint', 'check', externalPath, JOB, '-p', 'zero'])).code).toBe(2);
     expect((await runCli(['savepoint', 'check', join(base, 'no-such-dir'), JOB])).code).toBe(2);
-  }, 60_000);
+  });
 });

@@ -137,7 +137,7 @@ describe('savepoints (MiniCluster, real job master and in-process TaskManagers, 
       what: 'the allowed job to finish',
       timeoutMs: 30_000,
     });
-  }, 60_000);
+  });
 
   it('disposes exactly the objects of a savepoint, and a moved savepoint still reads', async () => {
     const location = await runToSavepoint(join(base, 'out-dispose'), 2);
@@ -161,5 +161,5 @@ describe('savepoints (MiniCluster, real job master and in-process TaskManagers, 
     expect(await disposeSavepoint(blobs, location)).toBe(keys.length);
     expect(await blobs.list(dir)).toEqual([`${dir}/NOTES.txt`]);
     await expect(readSavepoint(blobs, location)).rejects.toThrow(/is not a savepoint/);
-  }, 60_000);
+  });
 });

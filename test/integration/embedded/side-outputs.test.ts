@@ -41,6 +41,5 @@ describe('side outputs', () => {
         ]);
       expect([...lines].sort()).toEqual(expected);
     },
-    60_000,
   );
 });

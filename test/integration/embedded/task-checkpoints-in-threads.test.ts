@@ -149,7 +149,6 @@ describe('checkpoints in task threads', () => {
       for (let x = 0; x < RECORDS; x++) expected.set(x % KEYS, (expected.get(x % KEYS) ?? 0) + x);
       expect(new Map(r.results as [number, number][])).toEqual(expected);
     },
-    60_000,
   );
 
   it('cancel frees the kv state in every thread and ends them', async () => {
@@ -161,5 +160,5 @@ describe('checkpoints in task threads', () => {
     await r.executor.cancelJob(r.tasks[0]!.jobId);
     expect([...r.states.values()].every((s) => s === 'CANCELED')).toBe(true);
     expect(existsSync(r.stateDir) ? readdirSync(r.stateDir) : []).toEqual([]);
-  }, 60_000);
+  });
 });

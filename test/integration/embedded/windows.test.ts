@@ -127,6 +127,5 @@ describe('event-time windows in an embedded job', () => {
       expect(lines.length).toBeGreaterThan(100);
       expect([...lines].sort()).toEqual(expected.lines);
     },
-    60_000,
   );
 });
