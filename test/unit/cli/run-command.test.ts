@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundleJob } from '../../../runtime/client/bundle-job';
 import { runCli } from '../../helpers/cli-runner';
 import { REPO_ROOT, fixtureJob, functionJob } from '../../helpers/embedded';
 
@@ -26,6 +27,18 @@ test('a job with a type error does not run; --skip-type-check runs it anyway', a
   expect(skipped.code).toBe(1);
   expect(skipped.stderr).toMatch(/prnt is not a function/);
 }, 120_000);
+
+test("a job in this repository may import from 'sluice', as the README's examples do", async () => {
+  const run = await runCli(['run', fixtureJob('package-import-job'), '--target', 'embedded']);
+  expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(run.stdout.trim().split('\n').map(Number)).toEqual([1, 4, 9, 16, 25]);
+  // From the sources (tsconfig.json paths), never a dist/ that `npm pack` may have left behind.
+  const text = Buffer.from((await bundleJob(fixtureJob('package-import-job'))).code).toString('utf8');
+  // esbuild heads each module's code with its path.
+  const modules = text.split('\n').filter((line) => /^\/\/ \S+\.[jt]s$/.test(line));
+  expect(modules).toContain('// runtime/api/job.ts');
+  expect(modules.filter((m) => m.startsWith('// dist/'))).toEqual([]);
+});
 
 test('-D and --config set job-level config; flags win; a cluster key is refused by name', async () => {
   const config = join(dir, 'job.yaml');
