@@ -73,13 +73,14 @@ describe('mapAsync against a local HTTP service', () => {
   it('a call that times out gets the onTimeout result; the others their own', async () => {
     await service.close();
     const slow = new Set([5, 77, 150]);
-    // The timeout leaves room for a loaded CI machine (a 0-3 ms call once took over 300 ms there).
-    service = await startAsyncService({ latencyMs: [0, 3], slowValues: { values: slow, delayMs: 8000 } });
+    // The timeout leaves room for a loaded CI machine: a 0-3 ms call once took over 300 ms there,
+    // and at stop 19 one took over 2 s. The slow calls would answer long after it.
+    service = await startAsyncService({ latencyMs: [0, 3], slowValues: { values: slow, delayMs: 60_000 } });
     const n = 200;
     const { result } = await runEmbedded(JOB, {
       url: service.url,
       records: String(n),
-      timeoutMs: '2000',
+      timeoutMs: '10000',
       fallback: 'true',
     });
     const rows = parse(result.results);
