@@ -153,14 +153,25 @@ export class TestCluster {
     return this.jobManager.dispatcher.getJob(jobId);
   }
 
+  /** On timeout the error says where the job stood: a slow job and a stuck one differ there. */
   async waitForStatus(jobId: string, statuses: JobStatus[], timeoutMs = 60_000): Promise<JobDetails> {
-    return waitFor(
-      async () => {
-        const job = await this.job(jobId);
-        return statuses.includes(job.status) ? job : undefined;
-      },
-      { timeoutMs, intervalMs: 50, what: `job ${jobId} to reach ${statuses.join('/')}` },
-    );
+    let last: JobDetails | undefined;
+    try {
+      return await waitFor(
+        async () => {
+          last = await this.job(jobId);
+          return statuses.includes(last.status) ? last : undefined;
+        },
+        { timeoutMs, intervalMs: 50, what: `job ${jobId} to reach ${statuses.join('/')}` },
+      );
+    } catch (err) {
+      if (!last) throw err;
+      const checkpoints = await this.jobManager.dispatcher.checkpointStats(jobId).catch(() => undefined);
+      throw new Error(
+        `${(err as Error).message}; it was ${describeJob(last)}; checkpoints ${JSON.stringify(checkpoints?.counts)}`,
+        { cause: err },
+      );
+    }
   }
 
   /** Waits until the job and every one of its subtasks are RUNNING. */
@@ -242,4 +253,14 @@ export class TestCluster {
     await this.jobManager.close();
     await Promise.all([this.redis.stop(), this.fauxqs.stop()]);
   }
+}
+
+/** Status, attempt, restarts, failure and each vertex's subtask states and records, in one line. */
+function describeJob(job: JobDetails): string {
+  const vertices = job.vertices.map((v) => {
+    const states = v.subtasks.map((t) => `${t.state} ${t.recordsIn}/${t.recordsOut}`).join(', ');
+    return `${v.name} [${states}]`;
+  });
+  const failure = job.failure ? `, failure: ${job.failure.message}` : '';
+  return `${job.status} (attempt ${job.attempt}, ${job.restarts} restarts${failure}); records in/out per subtask: ${vertices.join('; ')}`;
 }
