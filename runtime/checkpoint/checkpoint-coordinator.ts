@@ -79,6 +79,8 @@ export class CheckpointCoordinator {
   private stopping: StopMode | undefined;
   /** A stop-with-savepoint completed: it is the job's last checkpoint, none follows. */
   private stopCompleted = false;
+  /** A savepoint that cancels the job was triggered and has not failed: nothing else starts. */
+  private cancelingWithSavepoint = false;
   private finalDeferred = false;
   private stopped = false;
 
@@ -124,10 +126,26 @@ export class CheckpointCoordinator {
    * §8) and never becomes the job's own checkpoint: it is neither pruned nor restored on failover.
    * Refused (`ConflictError`) while the job is being stopped with a savepoint, and after.
    */
-  async trigger(kind: CheckpointTriggerKind, savepointDir?: string): Promise<CompletedCheckpoint> {
+  async trigger(
+    kind: CheckpointTriggerKind,
+    savepointDir?: string,
+    options: { thenCancel?: boolean } = {},
+  ): Promise<CompletedCheckpoint> {
     if (this.stopping !== undefined || this.stopCompleted)
       throw new ConflictError(`job ${this.o.jobId} is being stopped with a savepoint`);
-    return this.startCheckpoint(kind, savepointDir);
+    if (this.cancelingWithSavepoint)
+      throw new ConflictError(`job ${this.o.jobId} is being canceled with a savepoint`);
+    if (!options.thenCancel) return this.startCheckpoint(kind, savepointDir);
+    // As Flink stops its checkpoint scheduler first: a later checkpoint covers records past the
+    // savepoint, and its completion would have the sinks commit them before the cancel lands.
+    this.cancelingWithSavepoint = true;
+    try {
+      return await this.startCheckpoint(kind, savepointDir);
+    } catch (err) {
+      this.cancelingWithSavepoint = false;
+      this.periodic.checkpointEnded();
+      throw err;
+    }
   }
 
   private async startCheckpoint(
@@ -372,7 +390,8 @@ export class CheckpointCoordinator {
     // A min pause makes checkpoints sequential (as in Flink): the pause runs from a completion.
     const { maxConcurrent, minPauseMs } = this.o.settings;
     const limit = minPauseMs > 0 ? 1 : maxConcurrent;
-    return this.stopping !== undefined || this.pending.size >= limit ? 'busy' : 'ready';
+    const held = this.stopping !== undefined || this.cancelingWithSavepoint;
+    return held || this.pending.size >= limit ? 'busy' : 'ready';
   }
 
   /** For the job master: a summary of what is in progress. */

@@ -40,7 +40,7 @@ export class CheckpointRequests {
    * with its location once `_metadata` is written; a failed savepoint leaves the job running.
    */
   async triggerSavepoint(dir: string, cancelJob = false): Promise<Location> {
-    const savepoint = await this.running().triggerSavepoint(dir);
+    const savepoint = await this.running().triggerSavepoint(dir, undefined, cancelJob);
     if (cancelJob) this.job.cancel();
     return savepoint;
   }

@@ -282,6 +282,7 @@ export class JobCheckpoints {
   async triggerSavepoint(
     dir: string,
     stop?: StopMode,
+    thenCancel = false,
   ): Promise<{ checkpointId: number; externalPath: string }> {
     if (!this.o.settings.enabled)
       throw new ConflictError(
@@ -290,7 +291,7 @@ export class JobCheckpoints {
     if (!this.coordinator) throw new ConflictError(`job ${this.o.jobId} is not running`);
     const completed = stop
       ? await this.coordinator.triggerStop(dir, stop)
-      : await this.coordinator.trigger('savepoint', dir);
+      : await this.coordinator.trigger('savepoint', dir, { thenCancel });
     return { checkpointId: completed.metadata.checkpointId, externalPath: completed.externalPath };
   }
 

@@ -291,6 +291,28 @@ describe('CheckpointCoordinator', () => {
     }
   });
 
+  it('a savepoint that cancels the job: no checkpoint starts while it runs or after it completed; if it fails, periodic ones resume', async () => {
+    const { coordinator, taskManagers, jobId } = setup({ intervalMs: 20, maxConcurrent: 3 });
+    taskManagers.answer = () => ({ delayMs: 150 });
+    coordinator.start();
+    await waitFor(() => taskManagers.triggers.length > 0, { what: 'a periodic checkpoint' });
+    const dir = `savepoints/savepoint-${jobId}`;
+    const savepoint = await coordinator.trigger('savepoint', dir, { thenCancel: true });
+    const id = savepoint.metadata.checkpointId;
+    // Past several intervals: every trigger after the savepoint's would cover records past it.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(taskManagers.triggers.filter((t) => t.checkpointId > id)).toEqual([]);
+    await expect(coordinator.trigger('manual')).rejects.toThrow(/being canceled with a savepoint/);
+
+    const other = setup({ intervalMs: 20, maxConcurrent: 3 });
+    other.taskManagers.answer = (n) => (n === 1 ? 'decline' : 'ack');
+    await expect(other.coordinator.trigger('savepoint', dir, { thenCancel: true })).rejects.toThrow();
+    other.coordinator.start();
+    await waitFor(() => other.stats.stats().counts.completed >= 2, {
+      what: 'periodic checkpoints after it failed',
+    });
+  });
+
   it('state.checkpoints.num-retained: keeps that many completed checkpoints in storage', async () => {
     const { coordinator, store, chkDirs } = setup({ retained: 2 });
     for (let i = 0; i < 4; i++) await coordinator.trigger('manual');
