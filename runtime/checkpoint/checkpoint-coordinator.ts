@@ -79,7 +79,7 @@ export class CheckpointCoordinator {
   private stopping: StopMode | undefined;
   /** A stop-with-savepoint completed: it is the job's last checkpoint, none follows. */
   private stopCompleted = false;
-  /** A savepoint that cancels the job was triggered and has not failed: nothing else starts. */
+  /** A cancel-with-savepoint is under way: as in Flink nothing else starts (see docs/architecture.md §8). */
   private cancelingWithSavepoint = false;
   private finalDeferred = false;
   private stopped = false;
@@ -136,8 +136,6 @@ export class CheckpointCoordinator {
     if (this.cancelingWithSavepoint)
       throw new ConflictError(`job ${this.o.jobId} is being canceled with a savepoint`);
     if (!options.thenCancel) return this.startCheckpoint(kind, savepointDir);
-    // As Flink stops its checkpoint scheduler first: a later checkpoint covers records past the
-    // savepoint, and its completion would have the sinks commit them before the cancel lands.
     this.cancelingWithSavepoint = true;
     try {
       return await this.startCheckpoint(kind, savepointDir);
