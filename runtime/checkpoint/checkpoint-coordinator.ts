@@ -54,6 +54,9 @@ interface Waiter {
  * that is declined, times out or cannot be stored is aborted and its objects deleted; more
  * failures in a row than `tolerable-failed-checkpoints` fail the attempt.
  */
+/** A savepoint that ends the job (stop-with-savepoint, cancel-with-savepoint), taken alone. */
+type ExclusiveSavepoint = 'stop' | 'cancel';
+
 export class CheckpointCoordinator {
   private readonly pending = new Map<number, PendingCheckpoint>();
   private readonly waiters = new Map<number, Waiter>();
@@ -73,14 +76,13 @@ export class CheckpointCoordinator {
   private readonly failures: CheckpointFailureManager;
   private finalCompleted = false;
   /**
-   * A stop-with-savepoint in progress: no other checkpoint starts meanwhile (the final one waits
-   * for it: it may be the final one; a periodic one could commit what follows the savepoint).
+   * A savepoint that ends the job (stop, or cancel with savepoint) is under way: as in Flink no
+   * other checkpoint starts meanwhile. A periodic one could commit what follows the savepoint; a
+   * final one's barrier would supersede it; it waits (see docs/architecture.md §8).
    */
-  private stopping: StopMode | undefined;
+  private exclusive: ExclusiveSavepoint | undefined;
   /** A stop-with-savepoint completed: it is the job's last checkpoint, none follows. */
   private stopCompleted = false;
-  /** A cancel-with-savepoint is under way: as in Flink nothing else starts (see docs/architecture.md §8). */
-  private cancelingWithSavepoint = false;
   private finalDeferred = false;
   private stopped = false;
 
@@ -131,17 +133,38 @@ export class CheckpointCoordinator {
     savepointDir?: string,
     options: { thenCancel?: boolean } = {},
   ): Promise<CompletedCheckpoint> {
-    if (this.stopping !== undefined || this.stopCompleted)
-      throw new ConflictError(`job ${this.o.jobId} is being stopped with a savepoint`);
-    if (this.cancelingWithSavepoint)
-      throw new ConflictError(`job ${this.o.jobId} is being canceled with a savepoint`);
+    this.refuseWhileExclusive();
     if (!options.thenCancel) return this.startCheckpoint(kind, savepointDir);
-    this.cancelingWithSavepoint = true;
+    // Once it completed the job is canceled: nothing else starts. If it fails, the job goes on.
+    return this.runExclusive('cancel', () => this.startCheckpoint(kind, savepointDir));
+  }
+
+  private refuseWhileExclusive(): void {
+    if (this.exclusive === 'stop')
+      throw new ConflictError(`job ${this.o.jobId} is being stopped with a savepoint`);
+    if (this.exclusive === 'cancel')
+      throw new ConflictError(`job ${this.o.jobId} is being canceled with a savepoint`);
+  }
+
+  /**
+   * Runs a savepoint that ends the job with no other checkpoint beside it. Once it completed
+   * nothing starts any more (the job ends); if it failed, the job goes on: periodic checkpoints
+   * resume, and a final one that waited for it starts.
+   */
+  private async runExclusive(
+    exclusive: ExclusiveSavepoint,
+    take: () => Promise<CompletedCheckpoint>,
+  ): Promise<CompletedCheckpoint> {
+    this.exclusive = exclusive;
     try {
-      return await this.startCheckpoint(kind, savepointDir);
+      return await take();
     } catch (err) {
-      this.cancelingWithSavepoint = false;
+      this.exclusive = undefined;
       this.periodic.checkpointEnded();
+      if (this.finalDeferred) {
+        this.finalDeferred = false;
+        this.triggerFinal();
+      }
       throw err;
     }
   }
@@ -197,21 +220,14 @@ export class CheckpointCoordinator {
    * (without drain the sources resume; with drain the job master fails the attempt over).
    */
   async triggerStop(savepointDir: string, mode: StopMode): Promise<CompletedCheckpoint> {
-    if (this.stopping || this.stopCompleted)
-      throw new ConflictError(`job ${this.o.jobId} is already being stopped`);
-    this.stopping = mode;
-    try {
+    if (this.exclusive === 'stop') throw new ConflictError(`job ${this.o.jobId} is already being stopped`);
+    this.refuseWhileExclusive();
+    return this.runExclusive('stop', async () => {
       const completed = await this.startCheckpoint('savepoint', savepointDir, mode);
       this.stopCompleted = true;
       this.finalCompleted = true;
       return completed;
-    } finally {
-      this.stopping = undefined;
-      if (this.finalDeferred) {
-        this.finalDeferred = false;
-        this.triggerFinal();
-      }
-    }
+    });
   }
 
   acknowledge(ack: AcknowledgeCheckpointMessage): void {
@@ -277,8 +293,8 @@ export class CheckpointCoordinator {
 
   private triggerFinal(): void {
     if (this.stopped || this.finalCompleted || this.failures.failedOver) return;
-    // Its barrier would supersede the stop savepoint's in tasks still aligning it.
-    if (this.stopping) {
+    // Its barrier would supersede the savepoint's in tasks still aligning it.
+    if (this.exclusive) {
       this.finalDeferred = true;
       return;
     }
@@ -379,7 +395,10 @@ export class CheckpointCoordinator {
     await this.o.store.discard(pending.id);
     this.waiters.get(pending.id)?.reject(new CheckpointFailedError(message));
     this.waiters.delete(pending.id);
-    if (countsAsFailure && !this.stopped) this.failures.onFailed(message);
+    // As in Flink, a savepoint that fails counts toward no tolerable failure: the user is told,
+    // the job goes on (a failed stop-with-savepoint is handled by the job master).
+    if (countsAsFailure && !this.stopped && pending.savepointDir === undefined)
+      this.failures.onFailed(message);
     this.periodic.checkpointEnded();
   }
 
@@ -388,8 +407,7 @@ export class CheckpointCoordinator {
     // A min pause makes checkpoints sequential (as in Flink): the pause runs from a completion.
     const { maxConcurrent, minPauseMs } = this.o.settings;
     const limit = minPauseMs > 0 ? 1 : maxConcurrent;
-    const held = this.stopping !== undefined || this.cancelingWithSavepoint;
-    return held || this.pending.size >= limit ? 'busy' : 'ready';
+    return this.exclusive || this.pending.size >= limit ? 'busy' : 'ready';
   }
 
   /** For the job master: a summary of what is in progress. */

@@ -33,7 +33,8 @@ export const CHECKPOINTING_OPTIONS = {
   'execution.checkpointing.tolerable-failed-checkpoints': defineOption({
     type: intType({ min: 0 }),
     default: 0,
-    description: 'Consecutive checkpoint failures tolerated before the job fails over.',
+    description:
+      'Consecutive checkpoint failures tolerated before the job fails over (a failed savepoint does not count).',
   }),
   'execution.checkpointing.externalized-checkpoint-retention': defineOption({
     type: enumType(['delete-on-cancellation', 'retain-on-cancellation']),

@@ -241,6 +241,16 @@ describe('CheckpointCoordinator', () => {
     );
   });
 
+  it('a savepoint that fails counts toward no tolerable failure (as in Flink): the job goes on', async () => {
+    const { coordinator, taskManagers, failures, jobId } = setup({ tolerableFailures: 0, timeoutMs: 300 });
+    taskManagers.answer = (id) => (id === 1 ? 'decline' : id === 2 ? 'silent' : 'ack');
+    const dir = `savepoints/savepoint-${jobId}`;
+    await expect(coordinator.trigger('savepoint', dir)).rejects.toThrow(/declined/);
+    await expect(coordinator.trigger('savepoint', dir)).rejects.toThrow(/timed out/);
+    expect(failures).toEqual([]);
+    await expect(coordinator.trigger('manual')).resolves.toBeDefined();
+  });
+
   it('a decline because a newer checkpoint overtook the older one is no failure', async () => {
     const { jobId, coordinator, taskManagers, failures, stats } = setup({ tolerableFailures: 0 });
     taskManagers.answer = (id) => (id === 1 ? 'silent' : { delayMs: 200 });
@@ -310,6 +320,25 @@ describe('CheckpointCoordinator', () => {
     other.coordinator.start();
     await waitFor(() => other.stats.stats().counts.completed >= 2, {
       what: 'periodic checkpoints after it failed',
+    });
+  });
+
+  it('while a savepoint that cancels runs, a stop is refused and a final checkpoint waits; it starts once the savepoint failed', async () => {
+    const { coordinator, taskManagers, stats, jobId } = setup({ timeoutMs: 500 });
+    taskManagers.answer = (id) => (id === 1 ? 'silent' : 'ack');
+    const savepoint = coordinator.trigger('savepoint', `savepoints/savepoint-${jobId}`, { thenCancel: true });
+    savepoint.catch(() => undefined);
+    await waitFor(() => taskManagers.triggers.length > 0, { what: 'the savepoint trigger' });
+    await expect(coordinator.triggerStop('savepoints/stop', 'no-drain')).rejects.toThrow(
+      /being canceled with a savepoint/,
+    );
+    // Every input ended: the final checkpoint is due, but its barrier would supersede the savepoint's.
+    for (const t of TASKS) coordinator.endOfInput({ jobId: 'x', attempt: 0, ...t });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(taskManagers.triggers.map((t) => t.checkpointId)).toEqual(taskManagers.triggers.map(() => 1));
+    await expect(savepoint).rejects.toThrow(/timed out/);
+    await waitFor(() => stats.stats().latest.completed?.trigger === 'final', {
+      what: 'the final checkpoint after the savepoint failed',
     });
   });
 
