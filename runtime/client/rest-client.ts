@@ -296,7 +296,11 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
       const where = hop === 0 ? baseUrl : `${new URL(target).origin} (the leader named by ${baseUrl})`;
       const response = await this.guard(call, timeoutMs, where, (signal) =>
         fetch(target, { method, headers, body: call.body, signal, redirect: 'manual' }),
-      );
+      ).catch((err: unknown) => {
+        if (hop === 0 || !(err instanceof NetworkError)) throw err;
+        // A standby still names a leader that died: it leads again only once the lease lapsed.
+        throw new NetworkError(`${err.message}. ${LEADER_LEASE_HINT}`, { cause: err.cause });
+      });
       const location = response.headers.get('location');
       if ((response.status !== 307 && response.status !== 308) || location === null) return response;
       const next = new URL(location, target);
@@ -328,6 +332,10 @@ export class RestClient implements JobManagerGateway, CheckpointGateway {
     }
   }
 }
+
+const LEADER_LEASE_HINT =
+  'If that leader died, a standby takes over once its lease lapses ' +
+  '(high-availability.redis.leader-election.lease-duration, 15 s by default): try again then';
 
 function checkpointsPath(jobId: string): string {
   return `/jobs/${encodeURIComponent(jobId)}/checkpoints`;

@@ -225,6 +225,22 @@ test('503 SLUICE_NOT_LEADER (a failover in progress) is a retryable NotLeaderErr
   expect(err).toMatchObject({ retryable: true, message: 'recovering its jobs; retry shortly' });
 });
 
+test('a standby that names a dead leader: the error names both and says when a standby takes over', async () => {
+  const dead = `http://127.0.0.1:${await freePort()}`;
+  const standby = await rawServer((req, res) => {
+    res.writeHead(307, { location: `${dead}${req.url}` });
+    res.end();
+  });
+  const err = await new RestClient({ url: standby }).overview().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(NetworkError);
+  expect((err as Error).message).toMatch(
+    new RegExp(
+      `^cannot reach the job manager at ${dead} \\(the leader named by ${standby}\\): .*ECONNREFUSED.*` +
+        'a standby takes over once its lease lapses \\(high-availability.redis.leader-election.lease-duration',
+    ),
+  );
+});
+
 test('a base path is kept and a trailing slash dropped', async () => {
   let seen = '';
   const prefixed = await rawServer((req, res) => {
