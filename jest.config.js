@@ -13,4 +13,6 @@ module.exports = {
   testTimeout: 120_000,
   // Real processes and servers: keep suites from competing for the two cores.
   maxWorkers: 2,
+  // After a failure, names the test files that ran beside it (a starved test or a broken one?).
+  reporters: ['default', '<rootDir>/test/setup/neighbours-reporter.js'],
 };
