@@ -46,17 +46,17 @@ interface Waiter {
   reject(err: Error): void;
 }
 
+/** A savepoint that ends the job (stop-with-savepoint, cancel-with-savepoint), taken alone. */
+type ExclusiveSavepoint = 'stop' | 'cancel';
+
 /**
  * Runs the checkpoints of one job attempt (Flink's CheckpointCoordinator, docs/architecture.md
  * §6): triggers them (periodically by `interval`, `min-pause` and `max-concurrent`, manually,
  * and a final one once every task's input ended), collects an acknowledgement with state handles
  * from every subtask, writes `_metadata` last, then tells the tasks it completed. A checkpoint
  * that is declined, times out or cannot be stored is aborted and its objects deleted; more
- * failures in a row than `tolerable-failed-checkpoints` fail the attempt.
+ * failures in a row than `tolerable-failed-checkpoints` fail the attempt (savepoints excepted).
  */
-/** A savepoint that ends the job (stop-with-savepoint, cancel-with-savepoint), taken alone. */
-type ExclusiveSavepoint = 'stop' | 'cancel';
-
 export class CheckpointCoordinator {
   private readonly pending = new Map<number, PendingCheckpoint>();
   private readonly waiters = new Map<number, Waiter>();
