@@ -21,6 +21,7 @@ import { writeSavepoint } from './savepoint-store';
 import type { CheckpointMessengerOptions, CoordinatedTask } from './checkpoint-messenger';
 import { CheckpointMessenger } from './checkpoint-messenger';
 import { PeriodicCheckpointTimer } from './periodic-checkpoint-timer';
+import { ExclusiveSavepoint } from './exclusive-savepoint';
 
 /** The messenger's options (job, attempt, tasks, how to reach them, where objects live) and more. */
 export interface CheckpointCoordinatorOptions extends CheckpointMessengerOptions {
@@ -45,9 +46,6 @@ interface Waiter {
   resolve(checkpoint: CompletedCheckpoint): void;
   reject(err: Error): void;
 }
-
-/** A savepoint that ends the job (stop-with-savepoint, cancel-with-savepoint), taken alone. */
-type ExclusiveSavepoint = 'stop' | 'cancel';
 
 /**
  * Runs the checkpoints of one job attempt (Flink's CheckpointCoordinator, docs/architecture.md
@@ -75,12 +73,8 @@ export class CheckpointCoordinator {
   private readonly ids: CheckpointIdIssuer;
   private readonly failures: CheckpointFailureManager;
   private finalCompleted = false;
-  /**
-   * A savepoint that ends the job (stop, or cancel with savepoint) is under way: as in Flink no
-   * other checkpoint starts meanwhile. A periodic one could commit what follows the savepoint; a
-   * final one's barrier would supersede it; it waits (see docs/architecture.md §8).
-   */
-  private exclusive: ExclusiveSavepoint | undefined;
+  /** A savepoint that ends the job: none other starts beside it (a final one waits for it). */
+  private readonly exclusive: ExclusiveSavepoint;
   /** A stop-with-savepoint completed: it is the job's last checkpoint, none follows. */
   private stopCompleted = false;
   private finalDeferred = false;
@@ -98,6 +92,13 @@ export class CheckpointCoordinator {
     this.latestCompleted = o.restored;
     this.latestCompletedDir = o.restoredDir;
     this.messenger = new CheckpointMessenger(o);
+    this.exclusive = new ExclusiveSavepoint(o.jobId, () => {
+      this.periodic.checkpointEnded();
+      if (this.finalDeferred) {
+        this.finalDeferred = false;
+        this.triggerFinal();
+      }
+    });
     this.periodic = new PeriodicCheckpointTimer(o.settings, {
       readiness: () => this.periodicReadiness(),
       lastCompletion: () => this.lastCompletion,
@@ -133,40 +134,9 @@ export class CheckpointCoordinator {
     savepointDir?: string,
     options: { thenCancel?: boolean } = {},
   ): Promise<CompletedCheckpoint> {
-    this.refuseWhileExclusive();
+    this.exclusive.refuseOthers();
     if (!options.thenCancel) return this.startCheckpoint(kind, savepointDir);
-    // Once it completed the job is canceled: nothing else starts. If it fails, the job goes on.
-    return this.runExclusive('cancel', () => this.startCheckpoint(kind, savepointDir));
-  }
-
-  private refuseWhileExclusive(): void {
-    if (this.exclusive === 'stop')
-      throw new ConflictError(`job ${this.o.jobId} is being stopped with a savepoint`);
-    if (this.exclusive === 'cancel')
-      throw new ConflictError(`job ${this.o.jobId} is being canceled with a savepoint`);
-  }
-
-  /**
-   * Runs a savepoint that ends the job with no other checkpoint beside it. Once it completed
-   * nothing starts any more (the job ends); if it failed, the job goes on: periodic checkpoints
-   * resume, and a final one that waited for it starts.
-   */
-  private async runExclusive(
-    exclusive: ExclusiveSavepoint,
-    take: () => Promise<CompletedCheckpoint>,
-  ): Promise<CompletedCheckpoint> {
-    this.exclusive = exclusive;
-    try {
-      return await take();
-    } catch (err) {
-      this.exclusive = undefined;
-      this.periodic.checkpointEnded();
-      if (this.finalDeferred) {
-        this.finalDeferred = false;
-        this.triggerFinal();
-      }
-      throw err;
-    }
+    return this.exclusive.run('cancel', () => this.startCheckpoint(kind, savepointDir));
   }
 
   private async startCheckpoint(
@@ -220,9 +190,10 @@ export class CheckpointCoordinator {
    * (without drain the sources resume; with drain the job master fails the attempt over).
    */
   async triggerStop(savepointDir: string, mode: StopMode): Promise<CompletedCheckpoint> {
-    if (this.exclusive === 'stop') throw new ConflictError(`job ${this.o.jobId} is already being stopped`);
-    this.refuseWhileExclusive();
-    return this.runExclusive('stop', async () => {
+    if (this.exclusive.kind === 'stop')
+      throw new ConflictError(`job ${this.o.jobId} is already being stopped`);
+    this.exclusive.refuseOthers();
+    return this.exclusive.run('stop', async () => {
       const completed = await this.startCheckpoint('savepoint', savepointDir, mode);
       this.stopCompleted = true;
       this.finalCompleted = true;
@@ -294,7 +265,7 @@ export class CheckpointCoordinator {
   private triggerFinal(): void {
     if (this.stopped || this.finalCompleted || this.failures.failedOver) return;
     // Its barrier would supersede the savepoint's in tasks still aligning it.
-    if (this.exclusive) {
+    if (this.exclusive.held) {
       this.finalDeferred = true;
       return;
     }
@@ -407,7 +378,7 @@ export class CheckpointCoordinator {
     // A min pause makes checkpoints sequential (as in Flink): the pause runs from a completion.
     const { maxConcurrent, minPauseMs } = this.o.settings;
     const limit = minPauseMs > 0 ? 1 : maxConcurrent;
-    return this.exclusive || this.pending.size >= limit ? 'busy' : 'ready';
+    return this.exclusive.held || this.pending.size >= limit ? 'busy' : 'ready';
   }
 
   /** For the job master: a summary of what is in progress. */

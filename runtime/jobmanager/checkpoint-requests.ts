@@ -40,7 +40,7 @@ export class CheckpointRequests {
    * with its location once `_metadata` is written; a failed savepoint leaves the job running.
    */
   async triggerSavepoint(dir: string, cancelJob = false): Promise<Location> {
-    const savepoint = await this.running().triggerSavepoint(dir, undefined, cancelJob);
+    const savepoint = await this.running().triggerSavepoint(dir, { thenCancel: cancelJob });
     if (cancelJob) this.job.cancel();
     return savepoint;
   }
@@ -60,7 +60,7 @@ export class CheckpointRequests {
     const attempt = this.job.attempt();
     let savepoint: Location;
     try {
-      savepoint = await checkpoints.triggerSavepoint(dir, mode);
+      savepoint = await checkpoints.triggerSavepoint(dir, { stop: mode });
     } catch (err) {
       if (err instanceof CheckpointFailedError && mode === 'drain')
         this.job.failAttempt(

@@ -281,8 +281,7 @@ export class JobCheckpoints {
    */
   async triggerSavepoint(
     dir: string,
-    stop?: StopMode,
-    thenCancel = false,
+    { stop, thenCancel = false }: { stop?: StopMode; thenCancel?: boolean } = {},
   ): Promise<{ checkpointId: number; externalPath: string }> {
     if (!this.o.settings.enabled)
       throw new ConflictError(
