@@ -21,7 +21,7 @@ let blobs: BlobStore;
 beforeAll(async () => {
   cluster = await TestCluster.start();
   blobs = createBlobStore(blobStoreOptions(cluster.config));
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await blobs?.close();
@@ -78,4 +78,4 @@ test('a TaskManager refuses state that fails its SHA-256; the job restores an ol
     what: 'checkpoints deleted on cancel',
   });
   expect(await blobs.exists(metadataKey(jobId, 1))).toBe(false);
-}, 90_000);
+}, 120_000);

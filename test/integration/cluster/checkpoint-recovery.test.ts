@@ -16,7 +16,7 @@ const base = mkdtempSync(join(tmpdir(), 'sluice-cluster-ckpt-'));
 
 beforeAll(async () => {
   cluster = await TestCluster.withTaskManagers([2, 2]);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await cluster?.stop();

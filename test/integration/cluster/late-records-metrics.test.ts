@@ -104,5 +104,5 @@ describe('cluster: late records dropped', () => {
 
     await cluster.jobManager.dispatcher.cancelJob(jobId);
     await cluster.waitForStatus(jobId, ['CANCELED']);
-  }, 90_000);
+  }, 120_000);
 });

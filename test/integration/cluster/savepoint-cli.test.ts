@@ -63,7 +63,7 @@ describe('savepoint CLI (TaskManager process, Redis, S3 emulator, REST on loopba
     writeFileSync(join(work, 'sluice.yaml'), `${yaml}\n`);
     process.env.SLUICE_CONFIG = join(work, 'sluice.yaml');
     blobs = createBlobStore(blobStoreOptions(cluster.config));
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     if (savedConfig === undefined) delete process.env.SLUICE_CONFIG;

@@ -36,7 +36,7 @@ describe('savepoints over REST (TaskManager process, Redis, S3 emulator)', () =>
       maxBodyBytes: 1 << 20,
     });
     output = mkdtempSync(join(tmpdir(), 'sluice-sp-rest-'));
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await rest?.close();

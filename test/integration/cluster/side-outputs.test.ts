@@ -25,5 +25,5 @@ describe('cluster: side outputs', () => {
     expect(job.status).toBe('FINISHED');
     const { lines } = await cluster.output(jobId);
     expect([...lines].sort()).toEqual(expectedSideOutputLines());
-  }, 90_000);
+  }, 120_000);
 });

@@ -99,5 +99,5 @@ describe('cluster: watermarks per subtask', () => {
     expect(info).toMatch(/KeyedProcess[^\n]*\s1\s+\d+ \(\d{4}-/);
     await cluster.jobManager.dispatcher.cancelJob(jobId);
     await cluster.waitForStatus(jobId, ['CANCELED']);
-  }, 90_000);
+  }, 120_000);
 });

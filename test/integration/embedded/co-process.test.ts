@@ -85,6 +85,6 @@ describe('co-process on connected streams', () => {
         settled.filter((l) => /^(paid|unpaid) /.test(l) && Number(l.split(' ')[1]) >= replayedFrom),
       ).toEqual(expectedAfter);
     },
-    90_000,
+    120_000,
   );
 });

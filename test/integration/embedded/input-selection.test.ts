@@ -69,7 +69,7 @@ describe('input selection (InputSelectable) with exactly-once checkpoints', () =
     // Every order found its customer: none was joined before the whole build side was read.
     expect(rows).toEqual(expectedHashJoin(10000, 20000));
     expect(ordinalsExact).toBe(true);
-  }, 90_000);
+  }, 120_000);
 
   it('a two-input operator chained with both its sources: checkpoints complete while it selects input 1', async () => {
     const dir = mkdtempSync(join(base, 'chained-'));
@@ -105,5 +105,5 @@ describe('input selection (InputSelectable) with exactly-once checkpoints', () =
       const firstProbe = mine.map((l) => l[0]).indexOf('p');
       expect(lastBuild).toBeLessThan(firstProbe);
     }
-  }, 90_000);
+  }, 120_000);
 });

@@ -69,6 +69,6 @@ describe('min, max, minBy, maxBy on a keyed stream', () => {
       expect(expected).toHaveLength(7 * count);
       expect([...lines].sort()).toEqual(expected);
     },
-    90_000,
+    120_000,
   );
 });

@@ -29,7 +29,7 @@ describe('savepoint check: state names missing, new, and of another kind', () =>
     const master = cluster.submitJob(jobGraph, code);
     await waitFor(() => master.status === 'RUNNING', { what: 'running' });
     ({ externalPath: savepoint } = await stopWithSavepointWhenReady(master, blobs));
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => cluster?.close());
 
   const check = (version: string, ...extra: string[]) =>

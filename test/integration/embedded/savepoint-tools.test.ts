@@ -117,7 +117,7 @@ describe('savepoint inspect, check and embedded resume (MiniCluster, fs store)',
       expect({ code: run.code, err: run.stderr }).toMatchObject({ code: 0 });
       expect(checkCountsContinue(output, RECORDS, KEYS)).toBe(RECORDS);
     },
-    90_000,
+    120_000,
   );
 
   it('a max parallelism change is reported by check (exit 1); usage errors are exit 2', async () => {

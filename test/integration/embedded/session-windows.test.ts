@@ -161,7 +161,7 @@ describe('event-time session windows', () => {
         .flatMap((f) => readFileSync(join(output, f), 'utf8').split('\n').filter(Boolean));
       expect(committed.sort()).toEqual(expected({ fn: 'process', lateness: 0, stateBackend }).lines);
     },
-    90_000,
+    120_000,
   );
 });
 

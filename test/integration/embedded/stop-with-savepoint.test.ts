@@ -80,7 +80,7 @@ describe('stop with savepoint (MiniCluster, in-process TaskManagers, fs store)',
       expect(second.status).toBe('FINISHED');
       expect(checkCountsContinue(output, RECORDS, KEYS)).toBe(RECORDS);
     },
-    90_000,
+    120_000,
   );
 
   const windowJob = (output: string, parallelism: number) =>

@@ -34,7 +34,7 @@ describe('window examples in functions/', () => {
     );
     expect(QUIET_MS).toBeGreaterThan(0);
     expect([...lines].sort()).toEqual(expected.sort());
-  }, 90_000);
+  }, 120_000);
 
   it('click-sessions: sessions per user, the p13 side output and count-triggered hot pages equal a direct computation', async () => {
     const count = 12_000;
@@ -77,5 +77,5 @@ describe('window examples in functions/', () => {
     // The input has more than one session per user, and page windows with and without a firing.
     expect(expected.filter((l) => l.startsWith('session')).length).toBeGreaterThan(users);
     expect([...lines].sort()).toEqual(expected.sort());
-  }, 90_000);
+  }, 120_000);
 });
